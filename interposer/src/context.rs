@@ -1,0 +1,179 @@
+//! A context: one app thread as the sentry drives it.
+
+use std::sync::Arc;
+
+use abi::regs::Regs;
+use abi::signal::SigInfo;
+use abi::wire::{self, command, event, resume, HostOp, Message, SLOT_BUF_SIZE};
+
+use crate::space::{AddressSpace, Fault, Liveness};
+use crate::{sys, KICK_SIGNAL};
+
+/// Why [`Context::switch`] returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// The thread made a system call; its registers are in [`Context::regs`]
+    /// with `rax` holding the number and `rip` just past the instruction.
+    Syscall,
+    /// The thread took a synchronous fault (SIGSEGV, SIGBUS, SIGFPE, SIGILL,
+    /// SIGTRAP) described by the host's siginfo; `regs` are at the fault.
+    Fault(SigInfo),
+    /// The thread was kicked and stopped in app code.
+    Interrupt,
+    /// The stub process is gone; the raw host wait status says how.
+    Exited(i32),
+}
+
+/// The stub process died while the sentry was talking to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Gone;
+
+/// Interrupts a thread running app code, from any thread.
+#[derive(Clone)]
+pub struct Kicker {
+    live: Arc<Liveness>,
+    pid: i32,
+    tid: i32,
+}
+
+impl Kicker {
+    /// Makes the thread stop at its next instruction and report
+    /// [`Event::Interrupt`] (or its pending event) to its context.
+    pub fn kick(&self) {
+        self.live.while_alive(|| sys::tgkill(self.pid, self.tid, KICK_SIGNAL));
+    }
+}
+
+/// One app thread. Between events the sentry owns its slot: it may read
+/// and write memory, run host operations and change registers; `switch`
+/// then runs the thread until its next event.
+pub struct Context {
+    space: Arc<AddressSpace>,
+    slot: usize,
+    host_tid: i32,
+    /// The segment selectors the kernel gave the thread: restored on every
+    /// resume, whatever the app wrote into its slot.
+    selectors: u64,
+    /// The thread's registers: as trapped, and as they will be resumed.
+    pub regs: Regs,
+    flags: u32,
+    copy_out: Option<(u64, usize)>,
+}
+
+impl Context {
+    pub(crate) fn new(space: Arc<AddressSpace>, slot: usize, host_tid: i32, regs: Regs) -> Context {
+        Context { space, slot, host_tid, selectors: regs.csgsfs, regs, flags: 0, copy_out: None }
+    }
+
+    /// The address space the thread runs in.
+    pub fn space(&self) -> &Arc<AddressSpace> {
+        &self.space
+    }
+
+    /// A handle that can interrupt this thread from another thread.
+    pub fn kicker(&self) -> Kicker {
+        Kicker { live: self.space.live.clone(), pid: self.space.host_pid(), tid: self.host_tid }
+    }
+
+    /// Resets the FPU and SSE registers at the next resume (a new image).
+    pub fn reset_fpu_on_resume(&mut self) {
+        self.flags |= resume::RESET_FPU;
+    }
+
+    /// Runs the thread with `self.regs` until its next event.
+    pub fn switch(&mut self) -> Event {
+        let mut m = Message::default();
+        m.command = command::RESUME;
+        m.resume_flags = std::mem::take(&mut self.flags);
+        m.regs = Regs { csgsfs: self.selectors, ..self.regs };
+        if let Some((addr, len)) = self.copy_out.take() {
+            m.resume_flags |= resume::COPY_OUT;
+            m.op.args = [addr, len as u64, 0, 0, 0, 0];
+        }
+        let region = &self.space.live.region;
+        region.write_msg(self.slot, &m);
+        region.publish(self.slot);
+        loop {
+            if self.wait().is_err() {
+                return Event::Exited(self.space.wait_exit());
+            }
+            let m = region.read_msg(self.slot);
+            self.regs = m.regs;
+            return match m.event {
+                event::SYSCALL => Event::Syscall,
+                event::FAULT => Event::Fault(m.info),
+                event::INTERRUPT => Event::Interrupt,
+                // Only a confused or hostile app writes anything else: treat
+                // it as an interruption and carry on.
+                _ => Event::Interrupt,
+            };
+        }
+    }
+
+    fn wait(&self) -> Result<(), Gone> {
+        let live = &self.space.live;
+        if live.region.wait(self.slot, || live.is_dead()) {
+            Ok(())
+        } else {
+            Err(Gone)
+        }
+    }
+
+    /// Has the stub run host system call `nr` (one of the stub's allowed
+    /// calls) or a [`wire::op`], returning its raw result.
+    pub fn host_op(&mut self, nr: u64, args: [u64; 6]) -> Result<i64, Gone> {
+        let mut m = Message::default();
+        m.command = command::OP;
+        m.op = HostOp { nr, args, ret: 0 };
+        let region = &self.space.live.region;
+        region.write_msg(self.slot, &m);
+        region.publish(self.slot);
+        self.wait()?;
+        let m = region.read_msg(self.slot);
+        if m.event != event::OP_DONE {
+            // Only the app can have put anything else there.
+            return Err(Gone);
+        }
+        Ok(m.op.ret)
+    }
+
+    /// Reads app memory: small buffers through the slot, others with a
+    /// cross-process copy.
+    pub fn read(&mut self, addr: u64, buf: &mut [u8]) -> Result<(), Fault> {
+        if buf.len() > SLOT_BUF_SIZE || buf.is_empty() {
+            return self.space.read(addr, buf);
+        }
+        match self.host_op(wire::op::COPY_IN, [addr, buf.len() as u64, 0, 0, 0, 0]) {
+            Ok(0) => {
+                self.space.live.region.read_buf(self.slot, buf);
+                Ok(())
+            }
+            _ => Err(Fault),
+        }
+    }
+
+    /// Writes app memory now.
+    pub fn write(&mut self, addr: u64, data: &[u8]) -> Result<(), Fault> {
+        if data.len() > SLOT_BUF_SIZE || data.is_empty() {
+            return self.space.write(addr, data);
+        }
+        self.space.live.region.write_buf(self.slot, data);
+        match self.host_op(wire::op::COPY_OUT, [addr, data.len() as u64, 0, 0, 0, 0]) {
+            Ok(0) => Ok(()),
+            _ => Err(Fault),
+        }
+    }
+
+    /// Writes app memory as part of the next resume, saving a round trip:
+    /// if the copy faults then, the system call returns `-EFAULT`. Only for
+    /// the result buffer of the system call being completed. Returns false
+    /// (and writes nothing) if `data` does not fit the slot.
+    pub fn write_on_resume(&mut self, addr: u64, data: &[u8]) -> bool {
+        if data.len() > SLOT_BUF_SIZE || self.copy_out.is_some() {
+            return false;
+        }
+        self.space.live.region.write_buf(self.slot, data);
+        self.copy_out = Some((addr, data.len()));
+        true
+    }
+}

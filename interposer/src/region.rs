@@ -1,0 +1,157 @@
+//! The shared region as the sentry sees it: a memfd mapped here and in one
+//! stub process. Everything in it may be written by the app at any time, so
+//! this side only touches it through atomics and volatile copies.
+
+use std::io;
+use std::os::fd::OwnedFd;
+use std::ptr::{addr_of, addr_of_mut};
+use std::sync::atomic::{fence, AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use abi::wire::{self, Header, Message, Slot, SLOT_BUF_SIZE};
+
+use crate::sys;
+
+/// How long the sentry spins on a slot before it sleeps on the futex.
+const SPIN: Duration = Duration::from_micros(50);
+
+/// One mapped region.
+pub(crate) struct Region {
+    base: *mut u8,
+    fd: OwnedFd,
+}
+
+// SAFETY: the mapping is shared memory accessed only through atomics and
+// volatile copies; the raw pointer itself is never mutated.
+unsafe impl Send for Region {}
+// SAFETY: as above.
+unsafe impl Sync for Region {}
+
+impl Region {
+    /// Creates and maps a region, with its header filled in.
+    pub fn new(filter: &[wire::SockFilter], kick: i32, text: (u64, u64)) -> io::Result<Region> {
+        let fd = sys::memfd(c"sandbox-region", wire::REGION_SIZE)?;
+        let base = sys::map_shared(&fd, wire::REGION_SIZE)?;
+        let region = Region { base, fd };
+        let h = base as *mut Header;
+        // SAFETY: the mapping is fresh, zeroed, REGION_SIZE long, page
+        // aligned, and no other process has it yet.
+        unsafe {
+            addr_of_mut!((*h).magic).write(wire::REGION_MAGIC);
+            addr_of_mut!((*h).kick_signal).write(kick as u32);
+            addr_of_mut!((*h).sentry_pid).write(std::process::id());
+            addr_of_mut!((*h).text_start).write(text.0);
+            addr_of_mut!((*h).text_end).write(text.1);
+            addr_of_mut!((*h).filter_len).write(filter.len() as u32);
+            let dst = addr_of_mut!((*h).filter) as *mut wire::SockFilter;
+            std::ptr::copy_nonoverlapping(filter.as_ptr(), dst, filter.len().min(wire::MAX_FILTER_LEN));
+        }
+        for i in 0..wire::MAX_THREADS {
+            region.state(i).store(wire::OWNER_STUB, Ordering::Relaxed);
+        }
+        Ok(region)
+    }
+
+    /// The memfd, to hand to the stub.
+    pub fn fd(&self) -> &OwnedFd {
+        &self.fd
+    }
+
+    fn slot(&self, i: usize) -> *mut Slot {
+        assert!(i < wire::MAX_THREADS);
+        // SAFETY: slot i lies inside the mapping (checked above).
+        unsafe { self.base.add(wire::slot_offset(i)) as *mut Slot }
+    }
+
+    fn state(&self, i: usize) -> &AtomicU32 {
+        // SAFETY: atomics may be shared with another process's writes.
+        unsafe { &(*self.slot(i)).state }
+    }
+
+    fn sleeping(&self, i: usize) -> (&AtomicU32, &AtomicU32) {
+        let s = self.slot(i);
+        // SAFETY: as for state().
+        unsafe { (&(*s).stub_sleeping, &(*s).sentry_sleeping) }
+    }
+
+    /// A copy of slot `i`'s message, taken once so the app cannot change
+    /// it while the sentry looks at it.
+    pub fn read_msg(&self, i: usize) -> Message {
+        // SAFETY: in bounds; volatile because another process may write it.
+        unsafe { addr_of!((*self.slot(i)).msg).read_volatile() }
+    }
+
+    /// Writes slot `i`'s message.
+    pub fn write_msg(&self, i: usize, m: &Message) {
+        // SAFETY: in bounds; volatile because another process may read it.
+        unsafe { addr_of_mut!((*self.slot(i)).msg).write_volatile(*m) }
+    }
+
+    /// Copies the first `out.len()` bytes of slot `i`'s buffer.
+    pub fn read_buf(&self, i: usize, out: &mut [u8]) {
+        assert!(out.len() <= SLOT_BUF_SIZE);
+        // SAFETY: in bounds; the bytes are treated as opaque data, so a
+        // concurrent write by the app can only change what we read.
+        unsafe { std::ptr::copy_nonoverlapping(addr_of!((*self.slot(i)).buf) as *const u8, out.as_mut_ptr(), out.len()) }
+    }
+
+    /// Fills the start of slot `i`'s buffer with `data`.
+    pub fn write_buf(&self, i: usize, data: &[u8]) {
+        assert!(data.len() <= SLOT_BUF_SIZE);
+        // SAFETY: in bounds, as above.
+        unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), addr_of_mut!((*self.slot(i)).buf) as *mut u8, data.len()) }
+    }
+
+    /// Hands slot `i` to the stub, waking it if it sleeps.
+    pub fn publish(&self, i: usize) {
+        let state = self.state(i);
+        state.store(wire::OWNER_STUB, Ordering::SeqCst);
+        if self.sleeping(i).0.load(Ordering::SeqCst) != 0 {
+            sys::futex_wake(state);
+        }
+    }
+
+    /// Waits until the stub hands slot `i` over, or `gone()` turns true;
+    /// returns false in the second case. Spins first, then sleeps; whoever
+    /// makes `gone()` true must call [`Region::wake_all`].
+    pub fn wait(&self, i: usize, gone: impl Fn() -> bool) -> bool {
+        let state = self.state(i);
+        let start = Instant::now();
+        let mut spins = 0u32;
+        loop {
+            let v = state.load(Ordering::Acquire);
+            if v == wire::OWNER_SENTRY {
+                return true;
+            }
+            if gone() {
+                return false;
+            }
+            spins += 1;
+            if spins % 64 != 0 || start.elapsed() < SPIN {
+                std::hint::spin_loop();
+                continue;
+            }
+            let flag = self.sleeping(i).1;
+            flag.store(1, Ordering::SeqCst);
+            fence(Ordering::SeqCst);
+            if state.load(Ordering::SeqCst) == v && !gone() {
+                sys::futex_wait(state, v);
+            }
+            flag.store(0, Ordering::Relaxed);
+        }
+    }
+
+    /// Wakes every sentry waiter of slots `0..n` (the process is gone).
+    pub fn wake_all(&self, n: usize) {
+        for i in 0..n.min(wire::MAX_THREADS) {
+            sys::futex_wake(self.state(i));
+        }
+    }
+}
+
+impl Drop for Region {
+    fn drop(&mut self) {
+        // SAFETY: the Region owns the mapping and this is its last use.
+        unsafe { sys::unmap(self.base, wire::REGION_SIZE) }
+    }
+}

@@ -1,0 +1,208 @@
+//! An address space: one host stub process and the region it shares with
+//! the sentry.
+
+use std::io;
+use std::ops::Range;
+use std::os::fd::OwnedFd;
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use parking_lot::{Condvar, Mutex, RwLock};
+
+use crate::context::Context;
+use crate::region::Region;
+use crate::{filter, service, stub_image, sys, KICK_SIGNAL};
+
+/// Whether a stub process still lives, shared with the service thread that
+/// reaps it.
+pub(crate) struct Liveness {
+    /// True until the process has exited; taken for reading around every
+    /// use of its pid so that a recycled pid is never touched.
+    alive: RwLock<bool>,
+    /// Set once the process is reaped and `status` holds its wait status.
+    dead: AtomicBool,
+    status: AtomicI32,
+    exited: (Mutex<()>, Condvar),
+    pub(crate) region: Region,
+    /// One past the highest slot ever used: the slots to wake at death.
+    pub(crate) slots_used: AtomicUsize,
+}
+
+impl Liveness {
+    /// Marks the process dead, runs `reap` (which returns its wait status),
+    /// and wakes everything that waits on it.
+    pub(crate) fn mark_dead_then(&self, reap: impl FnOnce() -> i32) {
+        *self.alive.write() = false;
+        self.status.store(reap(), Ordering::Relaxed);
+        self.dead.store(true, Ordering::SeqCst);
+        self.region.wake_all(self.slots_used.load(Ordering::Relaxed));
+        let _g = self.exited.0.lock();
+        self.exited.1.notify_all();
+    }
+
+    /// Whether the process has been reaped.
+    pub(crate) fn is_dead(&self) -> bool {
+        self.dead.load(Ordering::Acquire)
+    }
+
+    /// Runs `f` while the process is known to be alive (its pid unrecycled).
+    pub(crate) fn while_alive<R>(&self, f: impl FnOnce() -> R) -> Option<R> {
+        let alive = self.alive.read();
+        if *alive {
+            Some(f())
+        } else {
+            None
+        }
+    }
+}
+
+/// App memory could not be read or written at the given address: Linux's
+/// `EFAULT` (or the process is already gone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fault;
+
+/// One stub process: an app address space on the host.
+pub struct AddressSpace {
+    pid: i32,
+    pidfd: OwnedFd,
+    /// The sentry's end of the control socket (the stub holds the other).
+    _ctl: OwnedFd,
+    pub(crate) live: Arc<Liveness>,
+    reserved: Vec<Range<u64>>,
+}
+
+impl AddressSpace {
+    /// Starts a new stub process and returns it with its first thread,
+    /// stopped at its first event and ready for host operations.
+    pub fn new() -> io::Result<(Arc<AddressSpace>, Context)> {
+        let text = stub_image::text_range();
+        let region = Region::new(&filter::build(text.0, text.1), KICK_SIGNAL, text)?;
+        let (ours, theirs) = socketpair()?;
+        let spawned = service::spawn(theirs, region.fd().try_clone()?)?;
+        let live = Arc::new(Liveness {
+            alive: RwLock::new(true),
+            dead: AtomicBool::new(false),
+            status: AtomicI32::new(0),
+            exited: (Mutex::new(()), Condvar::new()),
+            region,
+            slots_used: AtomicUsize::new(1),
+        });
+        service::watch(spawned.pidfd.try_clone()?, live.clone());
+        if !live.region.wait(0, || live.is_dead()) {
+            return Err(io::Error::other(format!(
+                "the stub process failed to start (wait status {:#x})",
+                live.status.load(Ordering::Relaxed)
+            )));
+        }
+        let reserved = read_maps(spawned.pid)?;
+        let space = Arc::new(AddressSpace { pid: spawned.pid, pidfd: spawned.pidfd, _ctl: ours, live, reserved });
+        let first = space.live.region.read_msg(0);
+        let ctx = Context::new(space.clone(), 0, first.host_tid as i32, first.regs);
+        Ok((space, ctx))
+    }
+
+    /// The host pid of the stub process (for diagnostics only).
+    pub fn host_pid(&self) -> i32 {
+        self.pid
+    }
+
+    /// Address ranges the stub process occupies (its image, stack, region,
+    /// vDSO): app mappings must never overlap them.
+    pub fn reserved(&self) -> &[Range<u64>] {
+        &self.reserved
+    }
+
+    /// Reads app memory at `addr` into `buf`, all of it or nothing.
+    pub fn read(&self, addr: u64, buf: &mut [u8]) -> Result<(), Fault> {
+        match self.read_partial(addr, buf) {
+            n if n == buf.len() => Ok(()),
+            _ => Err(Fault),
+        }
+    }
+
+    /// Reads as much of `buf` as is readable from `addr` on; returns how
+    /// many bytes were read.
+    pub fn read_partial(&self, addr: u64, buf: &mut [u8]) -> usize {
+        if buf.is_empty() {
+            return 0;
+        }
+        self.live.while_alive(|| sys::process_vm_read(self.pid, addr, buf).unwrap_or(0)).unwrap_or(0)
+    }
+
+    /// Writes `data` to app memory at `addr`, all of it or nothing useful
+    /// (a fault may leave a prefix written, as on Linux).
+    pub fn write(&self, addr: u64, data: &[u8]) -> Result<(), Fault> {
+        if data.is_empty() {
+            return Ok(());
+        }
+        match self.live.while_alive(|| sys::process_vm_write(self.pid, addr, data)) {
+            Some(Ok(n)) if n == data.len() => Ok(()),
+            _ => Err(Fault),
+        }
+    }
+
+    /// Kills the stub process (all its threads) at once.
+    pub fn kill(&self) {
+        let _ = sys::pidfd_send_signal(&self.pidfd, libc::SIGKILL);
+    }
+
+    /// Whether the stub process has exited and been reaped.
+    pub fn is_dead(&self) -> bool {
+        self.live.is_dead()
+    }
+
+    /// Blocks until the stub process has exited and been reaped; returns
+    /// its raw host wait status.
+    pub fn wait_exit(&self) -> i32 {
+        let mut g = self.live.exited.0.lock();
+        while !self.live.is_dead() {
+            self.live.exited.1.wait(&mut g);
+        }
+        self.live.status.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for AddressSpace {
+    fn drop(&mut self) {
+        // The last reference is gone: nothing may run in it any more.
+        self.kill();
+    }
+}
+
+fn socketpair() -> io::Result<(OwnedFd, OwnedFd)> {
+    let (a, b) = std::os::unix::net::UnixDatagram::pair()?;
+    Ok((a.into(), b.into()))
+}
+
+/// The ranges mapped in process `pid`, from `/proc/PID/maps`, below the
+/// top of the user address space.
+fn read_maps(pid: i32) -> io::Result<Vec<Range<u64>>> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/maps"))?;
+    Ok(parse_maps(&text))
+}
+
+fn parse_maps(text: &str) -> Vec<Range<u64>> {
+    const USER_TOP: u64 = 0x0000_8000_0000_0000;
+    text.lines()
+        .filter_map(|l| {
+            let (s, e) = l.split_whitespace().next()?.split_once('-')?;
+            let r = u64::from_str_radix(s, 16).ok()?..u64::from_str_radix(e, 16).ok()?;
+            (r.end <= USER_TOP).then_some(r)
+        })
+        .collect()
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn maps_parsing_skips_vsyscall_and_junk() {
+        let m = "7fc000000000-7fc000001000 r--p 00000000 00:00 0 /x\n\
+                 7ffd1000-7ffd3000 rw-p 0 0:0 0 [stack]\n\
+                 garbage\n\
+                 ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0 [vsyscall]\n";
+        assert_eq!(parse_maps(m), vec![0x7fc000000000..0x7fc000001000, 0x7ffd1000..0x7ffd3000]);
+    }
+}

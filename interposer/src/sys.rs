@@ -1,0 +1,172 @@
+//! Thin, checked wrappers over the host system calls the interposer uses.
+//! Each unsafe call lives here, in a small function with its reason.
+
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::sync::atomic::AtomicU32;
+
+fn cvt(ret: libc::c_long) -> io::Result<usize> {
+    if ret < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(ret as usize)
+    }
+}
+
+/// Sleeps while `*word == val` (a shared futex: the word lives in a memfd
+/// mapped by another process too). Spurious returns are fine for callers.
+pub fn futex_wait(word: &AtomicU32, val: u32) {
+    // SAFETY: `word` is a valid, aligned u32 for the duration of the call.
+    unsafe {
+        libc::syscall(libc::SYS_futex, word.as_ptr(), libc::FUTEX_WAIT, val, std::ptr::null::<libc::timespec>());
+    }
+}
+
+/// Wakes every waiter on `word`.
+pub fn futex_wake(word: &AtomicU32) {
+    // SAFETY: as for futex_wait; FUTEX_WAKE reads nothing else.
+    unsafe {
+        libc::syscall(libc::SYS_futex, word.as_ptr(), libc::FUTEX_WAKE, i32::MAX);
+    }
+}
+
+/// Creates a close-on-exec memfd of `size` bytes.
+pub fn memfd(name: &std::ffi::CStr, size: usize) -> io::Result<OwnedFd> {
+    // SAFETY: `name` is NUL-terminated; a new fd is returned on success.
+    let fd = cvt(unsafe { libc::syscall(libc::SYS_memfd_create, name.as_ptr(), libc::MFD_CLOEXEC) })? as RawFd;
+    // SAFETY: the fd was just created and is owned by nobody else.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+    // SAFETY: plain syscall on an fd we own.
+    cvt(unsafe { libc::ftruncate(fd.as_raw_fd(), size as libc::off_t) } as libc::c_long)?;
+    Ok(fd)
+}
+
+/// Maps `len` bytes of `fd` shared and read-write; returns the address.
+pub fn map_shared(fd: &OwnedFd, len: usize) -> io::Result<*mut u8> {
+    // SAFETY: a fresh mapping chosen by the kernel overlaps nothing of ours.
+    let p = unsafe { libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED, fd.as_raw_fd(), 0) };
+    if p == libc::MAP_FAILED {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(p as *mut u8)
+}
+
+/// Unmaps a mapping made by [`map_shared`].
+///
+/// # Safety
+///
+/// Nothing may use the mapping afterwards.
+pub unsafe fn unmap(addr: *mut u8, len: usize) {
+    // SAFETY: the caller guarantees the mapping is no longer used.
+    unsafe { libc::munmap(addr as *mut libc::c_void, len) };
+}
+
+/// Copies app memory of process `pid` at `addr` into `buf`; returns the
+/// number of bytes copied (short at the first inaccessible page).
+pub fn process_vm_read(pid: i32, addr: u64, buf: &mut [u8]) -> io::Result<usize> {
+    let local = libc::iovec { iov_base: buf.as_mut_ptr() as *mut libc::c_void, iov_len: buf.len() };
+    let remote = libc::iovec { iov_base: addr as *mut libc::c_void, iov_len: buf.len() };
+    // SAFETY: `local` describes `buf`, which is writable for its length; the
+    // remote side is another process's memory, checked by the kernel.
+    cvt(unsafe { libc::process_vm_readv(pid, &local, 1, &remote, 1, 0) } as libc::c_long)
+}
+
+/// Copies `buf` into app memory of process `pid` at `addr`; returns the
+/// number of bytes copied.
+pub fn process_vm_write(pid: i32, addr: u64, buf: &[u8]) -> io::Result<usize> {
+    let local = libc::iovec { iov_base: buf.as_ptr() as *mut libc::c_void, iov_len: buf.len() };
+    let remote = libc::iovec { iov_base: addr as *mut libc::c_void, iov_len: buf.len() };
+    // SAFETY: `local` describes `buf`, readable for its length.
+    cvt(unsafe { libc::process_vm_writev(pid, &local, 1, &remote, 1, 0) } as libc::c_long)
+}
+
+/// Sends `sig` to thread `tid` of process `pid`.
+pub fn tgkill(pid: i32, tid: i32, sig: i32) -> io::Result<()> {
+    // SAFETY: plain syscall with integer arguments.
+    cvt(unsafe { libc::syscall(libc::SYS_tgkill, pid, tid, sig) }).map(drop)
+}
+
+/// Sends `sig` to the process a pidfd refers to.
+pub fn pidfd_send_signal(pidfd: &OwnedFd, sig: i32) -> io::Result<()> {
+    // SAFETY: plain syscall; a null siginfo means "as kill(2)".
+    cvt(unsafe { libc::syscall(libc::SYS_pidfd_send_signal, pidfd.as_raw_fd(), sig, std::ptr::null::<u8>(), 0) }).map(drop)
+}
+
+/// Opens a pidfd for process `pid` (close-on-exec).
+pub fn pidfd_open(pid: i32) -> io::Result<OwnedFd> {
+    // SAFETY: plain syscall; returns a new fd on success.
+    let fd = cvt(unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) })? as RawFd;
+    // SAFETY: the fd was just created and is ours alone.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// Reaps the exited process behind `pidfd`, returning its raw wait status.
+pub fn reap(pidfd: &OwnedFd) -> io::Result<i32> {
+    // SAFETY: siginfo_t is plain data; waitid fills it in.
+    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+    // SAFETY: `info` is writable; P_PIDFD takes the fd as the id.
+    cvt(unsafe { libc::waitid(libc::P_PIDFD, pidfd.as_raw_fd() as libc::id_t, &mut info, libc::WEXITED | libc::WNOHANG) } as libc::c_long)?;
+    // SAFETY: for WEXITED results si_status and si_code are set.
+    let (status, code) = unsafe { (info.si_status(), info.si_code) };
+    Ok(match code {
+        libc::CLD_EXITED => (status & 0xff) << 8,
+        libc::CLD_DUMPED => (status & 0x7f) | 0x80,
+        _ => status & 0x7f,
+    })
+}
+
+/// A new epoll instance (close-on-exec).
+pub fn epoll_create() -> io::Result<OwnedFd> {
+    // SAFETY: plain syscall; returns a new fd on success.
+    let fd = cvt(unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) } as libc::c_long)? as RawFd;
+    // SAFETY: the fd was just created and is ours alone.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// Adds `fd` to `ep` for readability, tagged with `token`.
+pub fn epoll_add(ep: &OwnedFd, fd: RawFd, token: u64) -> io::Result<()> {
+    let mut ev = libc::epoll_event { events: libc::EPOLLIN as u32, u64: token };
+    // SAFETY: `ev` is a valid epoll_event for the call.
+    cvt(unsafe { libc::epoll_ctl(ep.as_raw_fd(), libc::EPOLL_CTL_ADD, fd, &mut ev) } as libc::c_long).map(drop)
+}
+
+/// Removes `fd` from `ep`.
+pub fn epoll_del(ep: &OwnedFd, fd: RawFd) {
+    // SAFETY: EPOLL_CTL_DEL ignores the event argument.
+    unsafe { libc::epoll_ctl(ep.as_raw_fd(), libc::EPOLL_CTL_DEL, fd, std::ptr::null_mut()) };
+}
+
+/// Waits for events on `ep`; returns the tokens of the ready descriptors.
+pub fn epoll_wait(ep: &OwnedFd, tokens: &mut Vec<u64>) -> io::Result<()> {
+    let mut evs = [libc::epoll_event { events: 0, u64: 0 }; 32];
+    // SAFETY: `evs` has room for the 32 events we allow.
+    let n = unsafe { libc::epoll_wait(ep.as_raw_fd(), evs.as_mut_ptr(), evs.len() as i32, -1) };
+    if n < 0 {
+        let e = io::Error::last_os_error();
+        return if e.kind() == io::ErrorKind::Interrupted { Ok(()) } else { Err(e) };
+    }
+    tokens.extend(evs[..n as usize].iter().map(|e| e.u64));
+    Ok(())
+}
+
+/// A new close-on-exec eventfd.
+pub fn eventfd() -> io::Result<OwnedFd> {
+    // SAFETY: plain syscall; returns a new fd on success.
+    let fd = cvt(unsafe { libc::eventfd(0, libc::EFD_CLOEXEC) } as libc::c_long)? as RawFd;
+    // SAFETY: the fd was just created and is ours alone.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// Adds one to an eventfd's counter.
+pub fn eventfd_signal(fd: &OwnedFd) {
+    let one = 1u64;
+    // SAFETY: writes 8 bytes from a valid u64.
+    unsafe { libc::write(fd.as_raw_fd(), &one as *const u64 as *const libc::c_void, 8) };
+}
+
+/// Resets an eventfd's counter.
+pub fn eventfd_drain(fd: &OwnedFd) {
+    let mut v = 0u64;
+    // SAFETY: reads 8 bytes into a valid u64.
+    unsafe { libc::read(fd.as_raw_fd(), &mut v as *mut u64 as *mut libc::c_void, 8) };
+}

@@ -1,0 +1,394 @@
+//! The stub: a few KiB of freestanding code that lives in every app process.
+//!
+//! It is started by the interposer with two descriptors: the control socket
+//! on fd 0 (kept for the sentry's later orders) and the shared region memfd
+//! on fd 1. It maps the region, installs
+//! its signal handlers on the per-thread alternate stacks inside the region,
+//! installs the seccomp program that the sentry left in the region header,
+//! and then raises its kick signal on itself: from then on it only ever runs
+//! inside a signal handler, serving its thread's slot (see `abi::wire`).
+//!
+//! The stub never decides what a system call means. It moves registers
+//! between a signal frame and its slot, runs the host operations the sentry
+//! orders, and copies small buffers for it with fault recovery.
+#![no_std]
+#![no_main]
+
+use core::arch::{asm, global_asm};
+use core::ptr::{addr_of, addr_of_mut};
+use core::sync::atomic::{fence, AtomicU32, AtomicUsize, Ordering};
+
+use abi::signal::{fpstate, sa, sig, SigAction, SigInfo, SigSet, StackT, UContext};
+use abi::sysno;
+use abi::wire::{self, command, event, resume, Header, Message, Slot};
+
+/// The shared region memfd, as the interposer hands it over.
+const REGION_FD: u64 = 1;
+
+/// Exit status of a stub that cannot go on (bad start-up, or a fault in its
+/// own code); the sentry reports it as a platform failure.
+const FATAL: u64 = wire::STUB_FATAL_EXIT as u64;
+
+/// How many timestamp-counter cycles a waiter spins before it sleeps.
+const SPIN_CYCLES: u64 = 200_000;
+
+/// Address of the shared region in this process.
+static REGION: AtomicUsize = AtomicUsize::new(0);
+/// The kick signal number, from the region header.
+static KICK: AtomicU32 = AtomicU32::new(0);
+
+// Entry point, position-independent helpers and the fault-recoverable copy.
+//
+// `stub_copy(dst, src, len)` returns 0, or -EFAULT if the copy faulted: the
+// fault handler sees the faulting `rep movsb` at `stub_copy_insn` and sends
+// the thread on to `stub_copy_fault`.
+global_asm!(
+    r#"
+    .globl _start
+_start:
+    xor %ebp, %ebp
+    and $-16, %rsp
+    call {main}
+    ud2
+
+    .globl stub_restorer
+stub_restorer:
+    mov ${sigreturn}, %eax
+    syscall
+    ud2
+
+    .globl stub_copy
+stub_copy:
+    mov %rdx, %rcx
+    .globl stub_copy_insn
+stub_copy_insn:
+    rep movsb
+    xor %eax, %eax
+    ret
+    .globl stub_copy_fault
+stub_copy_fault:
+    mov $-14, %rax
+    ret
+
+    .globl memcpy
+memcpy:
+    mov %rdi, %rax
+    mov %rdx, %rcx
+    rep movsb
+    ret
+
+    .globl memset
+memset:
+    mov %rdi, %r8
+    mov %esi, %eax
+    mov %rdx, %rcx
+    rep stosb
+    mov %r8, %rax
+    ret
+"#,
+    main = sym stub_main,
+    sigreturn = const sysno::RT_SIGRETURN,
+    options(att_syntax)
+);
+
+extern "C" {
+    fn stub_restorer();
+    fn stub_copy(dst: *mut u8, src: *const u8, len: usize) -> i64;
+    fn stub_copy_insn();
+    fn stub_copy_fault();
+}
+
+/// A raw host system call.
+#[inline(always)]
+fn syscall6(nr: u64, a: [u64; 6]) -> i64 {
+    let ret: i64;
+    // SAFETY: a system call only reads the registers it is given; the
+    // callers pass pointers that are valid for what the call does.
+    unsafe {
+        asm!("syscall", inlateout("rax") nr as i64 => ret,
+             in("rdi") a[0], in("rsi") a[1], in("rdx") a[2],
+             in("r10") a[3], in("r8") a[4], in("r9") a[5],
+             lateout("rcx") _, lateout("r11") _, options(nostack));
+    }
+    ret
+}
+
+fn syscall(nr: u32, a0: u64, a1: u64, a2: u64, a3: u64) -> i64 {
+    syscall6(nr as u64, [a0, a1, a2, a3, 0, 0])
+}
+
+fn exit_group(code: u64) -> ! {
+    loop {
+        syscall(sysno::EXIT_GROUP, code, 0, 0, 0);
+    }
+}
+
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    exit_group(FATAL)
+}
+
+fn rdtsc() -> u64 {
+    let lo: u32;
+    let hi: u32;
+    // SAFETY: rdtsc only reads the timestamp counter.
+    unsafe { asm!("rdtsc", out("eax") lo, out("edx") hi, options(nomem, nostack)) };
+    ((hi as u64) << 32) | lo as u64
+}
+
+/// Slot `i` of the region.
+fn slot(i: usize) -> &'static Slot {
+    let base = REGION.load(Ordering::Relaxed);
+    // SAFETY: the region is mapped for the life of the process and holds
+    // MAX_THREADS slots; callers pass i < MAX_THREADS.
+    unsafe { &*((base + wire::slot_offset(i)) as *const Slot) }
+}
+
+fn msg(s: &Slot) -> *mut Message {
+    addr_of!(s.msg) as *mut Message
+}
+
+/// Hands the slot to the sentry, waking it if it announced that it sleeps.
+fn publish(s: &Slot) {
+    s.state.store(wire::OWNER_SENTRY, Ordering::SeqCst);
+    if s.sentry_sleeping.load(Ordering::SeqCst) != 0 {
+        futex_wake(&s.state);
+    }
+}
+
+/// Waits until the sentry hands the slot back: spins, then sleeps.
+fn wait_for_sentry(s: &Slot) {
+    let start = rdtsc();
+    while s.state.load(Ordering::Acquire) != wire::OWNER_STUB {
+        if rdtsc().wrapping_sub(start) < SPIN_CYCLES {
+            core::hint::spin_loop();
+            continue;
+        }
+        s.stub_sleeping.store(1, Ordering::SeqCst);
+        fence(Ordering::SeqCst);
+        if s.state.load(Ordering::SeqCst) != wire::OWNER_STUB {
+            futex_wait(&s.state, wire::OWNER_SENTRY);
+        }
+        s.stub_sleeping.store(0, Ordering::Relaxed);
+    }
+}
+
+const FUTEX_WAIT: u64 = 0;
+const FUTEX_WAKE: u64 = 1;
+
+fn futex_wait(word: &AtomicU32, val: u32) {
+    // Shared (not private) futex: the sentry waits on the same memfd page.
+    syscall(sysno::FUTEX, word as *const AtomicU32 as u64, FUTEX_WAIT, val as u64, 0);
+}
+
+fn futex_wake(word: &AtomicU32) {
+    syscall(sysno::FUTEX, word as *const AtomicU32 as u64, FUTEX_WAKE, 1, 0);
+}
+
+/// The slot of the signal handler running on the current alternate stack.
+fn current_slot() -> &'static Slot {
+    let marker = 0u8;
+    let sp = addr_of!(marker) as usize;
+    let base = REGION.load(Ordering::Relaxed);
+    match wire::slot_of_stack_offset(sp.wrapping_sub(base)) {
+        Some(i) => slot(i),
+        // A handler running off its alternate stack: the process is beyond repair.
+        None => exit_group(FATAL),
+    }
+}
+
+/// Runs a host operation ordered by the sentry.
+fn run_op(s: &Slot, op: &wire::HostOp) -> i64 {
+    let buf = addr_of!(s.buf) as *mut u8;
+    let len = op.args[1] as usize;
+    match op.nr {
+        wire::op::COPY_IN | wire::op::COPY_OUT if len > wire::SLOT_BUF_SIZE => -(abi::errno::EINVAL.0 as i64),
+        // SAFETY: the slot buffer holds `len` bytes; the app side is guarded
+        // by the fault recovery of stub_copy.
+        wire::op::COPY_IN => unsafe { stub_copy(buf, op.args[0] as *const u8, len) },
+        // SAFETY: as above.
+        wire::op::COPY_OUT => unsafe { stub_copy(op.args[0] as *mut u8, buf, len) },
+        nr => syscall6(nr, op.args),
+    }
+}
+
+/// Resets the FPU and SSE state saved in a signal frame to power-on values.
+fn reset_fpu(uc: &mut UContext) {
+    let fp = uc.fpstate as *mut u8;
+    if fp.is_null() {
+        return;
+    }
+    // SAFETY: the kernel points fpstate at the frame's fxsave area (512
+    // bytes, followed by the xsave header when magic1 says so).
+    unsafe {
+        core::ptr::write_bytes(fp, 0, fpstate::REGS_START);
+        core::ptr::write_bytes(fp.add(fpstate::REGS_START), 0, fpstate::REGS_END - fpstate::REGS_START);
+        (fp.add(fpstate::FCW) as *mut u16).write_unaligned(fpstate::FCW_INIT);
+        (fp.add(fpstate::MXCSR) as *mut u32).write_unaligned(fpstate::MXCSR_INIT);
+        if (fp.add(fpstate::SW_MAGIC1) as *const u32).read_unaligned() == fpstate::FP_XSTATE_MAGIC1 {
+            // Keep x87 and SSE (now reset above); everything else to init.
+            (fp.add(fpstate::XSTATE_BV) as *mut u64).write_unaligned(0x3);
+        }
+    }
+}
+
+/// Serves the slot until the sentry says resume, then loads the frame.
+fn serve(s: &Slot, uc: &mut UContext) {
+    let m = msg(s);
+    loop {
+        wait_for_sentry(s);
+        // SAFETY: the slot is ours until we publish it again.
+        let cmd = unsafe { addr_of!((*m).command).read_volatile() };
+        if cmd == command::OP {
+            // SAFETY: as above.
+            let op = unsafe { addr_of!((*m).op).read_volatile() };
+            let ret = run_op(s, &op);
+            // SAFETY: as above.
+            unsafe {
+                addr_of_mut!((*m).op.ret).write_volatile(ret);
+                addr_of_mut!((*m).event).write_volatile(event::OP_DONE);
+            }
+            publish(s);
+            continue;
+        }
+        // SAFETY: as above.
+        let (flags, mut regs, op) = unsafe {
+            (addr_of!((*m).resume_flags).read_volatile(), addr_of!((*m).regs).read_volatile(), addr_of!((*m).op).read_volatile())
+        };
+        if flags & resume::COPY_OUT != 0 {
+            let out = wire::HostOp { nr: wire::op::COPY_OUT, ..op };
+            if run_op(s, &out) != 0 {
+                regs.rax = abi::errno::EFAULT.to_ret() as u64;
+            }
+        }
+        if flags & resume::RESET_FPU != 0 {
+            reset_fpu(uc);
+        }
+        uc.regs = regs;
+        // The app always runs with nothing blocked on the host: its signal
+        // mask lives in the sentry.
+        uc.sigmask = SigSet(0);
+        return;
+    }
+}
+
+/// Whether `ip` lies in the stub's own code.
+fn in_stub_text(ip: u64) -> bool {
+    let base = REGION.load(Ordering::Relaxed);
+    // SAFETY: the region starts with the Header and stays mapped.
+    let header = unsafe { &*(base as *const Header) };
+    (header.text_start..header.text_end).contains(&ip)
+}
+
+/// The one signal handler: syscalls (SIGSYS), faults, and the kick.
+extern "C" fn handler(signo: i32, info: *mut SigInfo, ucp: *mut UContext) {
+    // SAFETY: the kernel passes a valid ucontext and siginfo to SA_SIGINFO handlers.
+    let (uc, info) = unsafe { (&mut *ucp, &*info) };
+    let ev = if signo == sig::SIGSYS {
+        event::SYSCALL
+    } else if signo as u32 == KICK.load(Ordering::Relaxed) {
+        event::INTERRUPT
+    } else if uc.regs.rip == stub_copy_insn as *const () as u64 {
+        // A bad app address given to a copy: make stub_copy return -EFAULT.
+        uc.regs.rip = stub_copy_fault as *const () as u64;
+        return;
+    } else if in_stub_text(uc.regs.rip) {
+        exit_group(FATAL)
+    } else {
+        event::FAULT
+    };
+    let s = current_slot();
+    let m = msg(s);
+    // SAFETY: the stub owns the slot while the app thread runs.
+    unsafe {
+        addr_of_mut!((*m).regs).write_volatile(uc.regs);
+        addr_of_mut!((*m).event).write_volatile(ev);
+        if ev == event::FAULT {
+            addr_of_mut!((*m).info).write_volatile(*info);
+        }
+    }
+    publish(s);
+    serve(s, uc);
+}
+
+fn check(ret: i64) {
+    if ret < 0 {
+        exit_group(FATAL);
+    }
+}
+
+/// Installs the handler for every signal the stub serves.
+fn install_handlers(kick: u32) {
+    let act = SigAction {
+        handler: handler as *const () as u64,
+        flags: sa::SIGINFO | sa::ONSTACK | sa::RESTORER,
+        restorer: stub_restorer as *const () as u64,
+        // While serving one event, a kick waits until the app runs again.
+        mask: SigSet::of(kick as i32),
+    };
+    for signo in [sig::SIGSYS, sig::SIGSEGV, sig::SIGBUS, sig::SIGFPE, sig::SIGILL, sig::SIGTRAP, kick as i32] {
+        check(syscall(sysno::RT_SIGACTION, signo as u64, addr_of!(act) as u64, 0, 8));
+    }
+}
+
+/// Points this thread's alternate signal stack at slot `i`'s stack.
+fn set_signal_stack(i: usize) {
+    let base = REGION.load(Ordering::Relaxed);
+    let st = StackT { sp: (base + wire::stack_offset(i)) as u64, flags: 0, pad: 0, size: wire::SIGNAL_STACK_SIZE as u64 };
+    check(syscall(sysno::SIGALTSTACK, addr_of!(st) as u64, 0, 0, 0));
+}
+
+const PR_SET_PDEATHSIG: u64 = 1;
+const PR_SET_NO_NEW_PRIVS: u64 = 38;
+const SECCOMP_SET_MODE_FILTER: u64 = 1;
+const SECCOMP_FILTER_FLAG_SPEC_ALLOW: u64 = 1 << 2;
+
+/// `struct sock_fprog`.
+#[repr(C)]
+struct SockFprog {
+    len: u16,
+    filter: *const wire::SockFilter,
+}
+
+extern "C" fn stub_main() -> ! {
+    const PROT_RW: u64 = 3;
+    const MAP_SHARED: u64 = 1;
+    let base = syscall6(sysno::MMAP as u64, [0, wire::REGION_SIZE as u64, PROT_RW, MAP_SHARED, REGION_FD, 0]);
+    check(base);
+    REGION.store(base as usize, Ordering::Relaxed);
+    // SAFETY: the region starts with a Header the sentry filled in before
+    // starting us, and stays mapped for the life of the process.
+    let header = unsafe { &*(base as usize as *const Header) };
+    if header.magic != wire::REGION_MAGIC || header.filter_len as usize > wire::MAX_FILTER_LEN {
+        exit_group(FATAL);
+    }
+    let kick = header.kick_signal;
+    KICK.store(kick, Ordering::Relaxed);
+
+    // Only the control socket stays open; die with the sentry's spawner
+    // thread, and do not start at all if it is already gone.
+    syscall(sysno::CLOSE_RANGE, REGION_FD, u32::MAX as u64, 0, 0);
+    check(syscall(sysno::PRCTL, PR_SET_PDEATHSIG, sig::SIGKILL as u64, 0, 0));
+    if syscall(sysno::GETPPID, 0, 0, 0, 0) != header.sentry_pid as i64 {
+        exit_group(FATAL);
+    }
+
+    let pid = syscall(sysno::GETPID, 0, 0, 0, 0) as u64;
+    let tid = syscall(sysno::GETTID, 0, 0, 0, 0) as u64;
+    let s = slot(0);
+    // SAFETY: slot 0 is ours until the first publish.
+    unsafe { addr_of_mut!((*msg(s)).host_tid).write_volatile(tid as u32) };
+    s.state.store(wire::OWNER_STUB, Ordering::SeqCst);
+
+    set_signal_stack(0);
+    install_handlers(kick);
+
+    let prog = SockFprog { len: header.filter_len as u16, filter: header.filter.as_ptr() };
+    check(syscall(sysno::PRCTL, PR_SET_NO_NEW_PRIVS, 1, 0, 0));
+    check(syscall(sysno::SECCOMP, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_SPEC_ALLOW, addr_of!(prog) as u64, 0));
+
+    // Report ready: the kick handler publishes an INTERRUPT event and the
+    // sentry answers with the registers of the app's first instruction.
+    syscall(sysno::TGKILL, pid, tid, kick as u64, 0);
+    exit_group(FATAL)
+}
