@@ -75,6 +75,12 @@ impl Context {
         Kicker { live: self.space.live.clone(), pid: self.space.host_pid(), tid: self.host_tid }
     }
 
+    /// CPU time this thread has used so far (app code and its stub).
+    pub fn cpu_time(&self) -> Option<std::time::Duration> {
+        let (pid, tid) = (self.space.host_pid(), self.host_tid);
+        self.space.live.while_alive(|| sys::cpu_time(pid, Some(tid))).flatten()
+    }
+
     /// Resets the FPU and SSE registers at the next resume (a new image).
     pub fn reset_fpu_on_resume(&mut self) {
         self.flags |= resume::RESET_FPU;

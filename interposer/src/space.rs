@@ -141,6 +141,11 @@ impl AddressSpace {
         }
     }
 
+    /// CPU time the whole process has used so far.
+    pub fn cpu_time(&self) -> Option<std::time::Duration> {
+        self.live.while_alive(|| sys::cpu_time(self.pid, None)).flatten()
+    }
+
     /// Kills the stub process (all its threads) at once.
     pub fn kill(&self) {
         let _ = sys::pidfd_send_signal(&self.pidfd, libc::SIGKILL);

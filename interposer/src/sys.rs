@@ -170,3 +170,20 @@ pub fn eventfd_drain(fd: &OwnedFd) {
     // SAFETY: reads 8 bytes into a valid u64.
     unsafe { libc::read(fd.as_raw_fd(), &mut v as *mut u64 as *mut libc::c_void, 8) };
 }
+
+/// CPU time consumed by a host process (`thread == None`) or one of its
+/// threads, read from the kernel's per-process CPU clocks.
+pub fn cpu_time(pid: i32, thread: Option<i32>) -> Option<std::time::Duration> {
+    const CPUCLOCK_SCHED: i32 = 2;
+    const CPUCLOCK_PERTHREAD: i32 = 4;
+    let clock = match thread {
+        None => (!pid << 3) | CPUCLOCK_SCHED,
+        Some(tid) => (!tid << 3) | CPUCLOCK_SCHED | CPUCLOCK_PERTHREAD,
+    };
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `ts` is a valid timespec to fill.
+    if unsafe { libc::clock_gettime(clock, &mut ts) } < 0 {
+        return None;
+    }
+    Some(std::time::Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32))
+}

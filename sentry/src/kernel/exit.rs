@@ -1,0 +1,59 @@
+//! How a process ended.
+
+use abi::process::{wait_status_exited, wait_status_signaled};
+use abi::signal::sig;
+
+/// The end of a task or process, as `wait` reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// `exit(code)`.
+    Exited(i32),
+    /// Killed by a signal.
+    Signaled {
+        /// The signal.
+        signo: i32,
+        /// Whether its default action dumps core (no core file is written).
+        core: bool,
+    },
+}
+
+impl ExitStatus {
+    /// Killed by `signo`, with the core flag its default action implies.
+    pub fn killed_by(signo: i32) -> ExitStatus {
+        let core = matches!(
+            signo,
+            sig::SIGQUIT | sig::SIGILL | sig::SIGTRAP | sig::SIGABRT | sig::SIGBUS | sig::SIGFPE | sig::SIGSEGV | sig::SIGXCPU | sig::SIGXFSZ | sig::SIGSYS
+        );
+        ExitStatus::Signaled { signo, core }
+    }
+
+    /// The `wait` status word.
+    pub fn wait_status(self) -> i32 {
+        match self {
+            ExitStatus::Exited(code) => wait_status_exited(code),
+            ExitStatus::Signaled { signo, core } => wait_status_signaled(signo, core),
+        }
+    }
+
+    /// The status a shell reports: the exit code, or 128 + the signal.
+    pub fn shell_code(self) -> i32 {
+        match self {
+            ExitStatus::Exited(code) => code & 0xff,
+            ExitStatus::Signaled { signo, .. } => 128 + signo,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodings_match_linux() {
+        assert_eq!(ExitStatus::Exited(3).wait_status(), 0x300);
+        assert_eq!(ExitStatus::Exited(256 + 3).shell_code(), 3);
+        assert_eq!(ExitStatus::killed_by(sig::SIGSEGV).wait_status(), 0x8b);
+        assert_eq!(ExitStatus::killed_by(sig::SIGKILL).wait_status(), 9);
+        assert_eq!(ExitStatus::killed_by(sig::SIGSEGV).shell_code(), 139);
+    }
+}

@@ -1,0 +1,153 @@
+//! The kernel: the root of the model, and its external controls.
+//!
+//! Lock order (outermost first; a thread holding one lock may take only
+//! locks listed below it):
+//!
+//! 1. `Kernel::ext` — serialises external controls (start, kill).
+//! 2. `TaskSet::inner` — the PID table and the set of live tasks.
+//! 3. `ThreadGroup::exit` — a process's exit state.
+//! 4. `ThreadGroup::signals`, `ThreadGroup::limits`, `ThreadGroup::exe` —
+//!    per-process state, never two of them at once.
+//! 5. `MemoryManager::state` — a process's memory map (held across host
+//!    operations on the calling thread's own slot, never across a wait for
+//!    another thread).
+//! 6. `FdTable::inner` — a process's descriptors (never held across file I/O).
+//! 7. `Kernel::unimplemented`, `UtsNamespace::inner` — leaves.
+//!
+//! A task's own fields (`Task`) belong to its sentry thread and need no lock.
+
+pub mod creds;
+pub mod exit;
+pub mod limits;
+pub mod task;
+pub mod task_set;
+pub mod thread_group;
+pub mod time;
+pub mod uts;
+pub mod wait;
+
+use std::collections::HashSet;
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+
+pub use exit::ExitStatus;
+use task::Task;
+use task_set::TaskSet;
+use thread_group::ThreadGroup;
+use time::Timekeeper;
+use uts::UtsNamespace;
+
+use crate::loader::{self, LoadError};
+use crate::vfs::OpenFile;
+
+/// Settings fixed when the kernel is made.
+#[derive(Debug, Clone)]
+pub struct KernelConfig {
+    /// Number of CPUs the sandbox reports.
+    pub application_cores: u32,
+    /// The sandbox's host name.
+    pub hostname: String,
+}
+
+impl Default for KernelConfig {
+    fn default() -> KernelConfig {
+        KernelConfig {
+            application_cores: std::thread::available_parallelism().map_or(1, |n| n.get() as u32),
+            hostname: "sandbox".into(),
+        }
+    }
+}
+
+/// What the first process is started with.
+pub struct CreateProcessArgs {
+    /// Host path of the executable.
+    pub path: PathBuf,
+    /// Its argument vector, `argv[0]` included.
+    pub argv: Vec<OsString>,
+    /// Its environment, as `NAME=value` strings.
+    pub envv: Vec<OsString>,
+    /// Descriptors 0, 1 and 2.
+    pub stdio: [Arc<OpenFile>; 3],
+}
+
+/// The emulated kernel.
+pub struct Kernel {
+    /// Serialises external controls.
+    ext: Mutex<()>,
+    /// All tasks and the root PID namespace.
+    pub tasks: TaskSet,
+    /// Realtime and monotonic clocks.
+    pub timekeeper: Timekeeper,
+    /// The root UTS namespace.
+    pub uts: UtsNamespace,
+    /// Number of CPUs the sandbox reports.
+    pub application_cores: u32,
+    /// Source of [`Kernel::unique_id`].
+    unique_id: AtomicU64,
+    /// System calls already reported as unimplemented (each is logged once).
+    unimplemented: Mutex<HashSet<u64>>,
+}
+
+impl Kernel {
+    /// Makes a kernel with no tasks.
+    pub fn new(config: KernelConfig) -> Arc<Kernel> {
+        Arc::new(Kernel {
+            ext: Mutex::new(()),
+            tasks: TaskSet::new(),
+            timekeeper: Timekeeper::new(),
+            uts: UtsNamespace::new(&config.hostname),
+            application_cores: config.application_cores.max(1),
+            unique_id: AtomicU64::new(1),
+            unimplemented: Mutex::new(HashSet::new()),
+        })
+    }
+
+    /// A number never returned before by this kernel.
+    pub fn unique_id(&self) -> u64 {
+        self.unique_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Creates the init process (PID 1) from an executable, ready to run
+    /// once [`Kernel::start`] is called.
+    pub fn create_process(self: &Arc<Kernel>, args: CreateProcessArgs) -> Result<Arc<ThreadGroup>, LoadError> {
+        let _ext = self.ext.lock();
+        let image = loader::read_executable(&args.path)?;
+        let tg = ThreadGroup::new_init(self, &args.path, &args.stdio);
+        let task = Task::new_process(self.clone(), tg.clone())?;
+        let mut task = task;
+        loader::exec(&mut task, &image, &args.argv, &args.envv)?;
+        self.tasks.add_unstarted(task);
+        Ok(tg)
+    }
+
+    /// Starts every task created so far.
+    pub fn start(&self) {
+        let _ext = self.ext.lock();
+        self.tasks.start_all();
+    }
+
+    /// Blocks until every task has exited and every host process is gone.
+    pub fn wait_exited(&self) {
+        self.tasks.wait_all_exited();
+    }
+
+    /// Makes every task exit as if its process were killed with `status`.
+    /// Does not wait.
+    pub fn kill(&self, status: ExitStatus) {
+        let _ext = self.ext.lock();
+        self.tasks.kill_all(status);
+    }
+
+    /// Records a call to system call `nr`, which the sandbox does not
+    /// implement; each number is logged once.
+    pub fn emit_unimplemented(&self, nr: u64, pid: i32) {
+        if self.unimplemented.lock().insert(nr) {
+            let name = u32::try_from(nr).ok().and_then(abi::sysno::name).unwrap_or("unknown");
+            log::warn!("unimplemented system call {name} ({nr}) made by pid {pid}; returning ENOSYS");
+        }
+    }
+}

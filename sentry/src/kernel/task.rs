@@ -1,0 +1,260 @@
+//! A task: one app thread and the sentry thread that drives it.
+//!
+//! The sentry thread runs the task's loop: switch to the app until its next
+//! event, handle the event against the model, and repeat until the task
+//! exits. Everything in `Task` belongs to that thread; what other threads
+//! may touch is reachable through a [`TaskHandle`].
+
+use std::sync::Arc;
+
+use abi::process::TASK_COMM_LEN;
+use abi::signal::{sig, SigSet};
+use abi::{Errno, Pod};
+use interposer::{AddressSpace, Context, Event, Kicker};
+
+use super::exit::ExitStatus;
+use super::thread_group::ThreadGroup;
+use super::wait::Waiter;
+use super::Kernel;
+use crate::loader::LoadError;
+use crate::mm::MemoryManager;
+use crate::syscalls;
+use crate::vfs::FdTable;
+
+/// One app thread.
+pub struct Task {
+    /// The kernel the task belongs to.
+    pub kernel: Arc<Kernel>,
+    /// Its process.
+    pub tg: Arc<ThreadGroup>,
+    /// Its thread id.
+    pub tid: i32,
+    /// Its thread on the platform: registers, memory, host operations.
+    pub ctx: Context,
+    /// Its address space.
+    pub mm: Arc<MemoryManager>,
+    /// Its descriptor table.
+    pub fds: Arc<FdTable>,
+    /// Its interruptible sleep.
+    pub waiter: Arc<Waiter>,
+    /// Its name (`comm`), NUL-padded.
+    pub comm: [u8; TASK_COMM_LEN],
+    /// `set_tid_address`: cleared and woken when the thread exits.
+    pub clear_child_tid: u64,
+    /// `set_robust_list`: head and length.
+    pub robust_list: (u64, u64),
+    /// The thread pointer (`arch_prctl(ARCH_SET_FS)`).
+    pub fs_base: u64,
+    /// The `gs` base (`arch_prctl(ARCH_SET_GS)`).
+    pub gs_base: u64,
+    /// Blocked signals.
+    pub signal_mask: SigSet,
+    /// Set when this thread alone exits (`exit`), with its status.
+    thread_exit: Option<ExitStatus>,
+}
+
+/// What other threads may do to a task.
+#[derive(Clone)]
+pub struct TaskHandle {
+    /// The task's thread id.
+    pub tid: i32,
+    /// Its process.
+    pub tg: Arc<ThreadGroup>,
+    waiter: Arc<Waiter>,
+    kicker: Kicker,
+    space: Arc<AddressSpace>,
+}
+
+impl TaskHandle {
+    /// Makes the task's whole process exit with `status`, wherever the
+    /// task is: in app code, in a host operation, or asleep.
+    pub fn kill(&self, status: ExitStatus) {
+        self.tg.begin_exit(status);
+        self.space.kill();
+        self.waiter.interrupt();
+        self.kicker.kick();
+    }
+}
+
+impl Task {
+    /// The first task of a new process, in a fresh address space with
+    /// nothing mapped yet.
+    pub fn new_process(kernel: Arc<Kernel>, tg: Arc<ThreadGroup>) -> Result<Task, LoadError> {
+        let (space, ctx) = AddressSpace::new().map_err(LoadError::Platform)?;
+        let waiter = Waiter::new().map_err(LoadError::Platform)?;
+        tg.exit.lock().live_threads += 1;
+        Ok(Task {
+            tid: tg.tgid,
+            mm: Arc::new(MemoryManager::new(space)),
+            fds: tg.initial_fds.clone(),
+            kernel,
+            tg,
+            ctx,
+            waiter: Arc::new(waiter),
+            comm: [0; TASK_COMM_LEN],
+            clear_child_tid: 0,
+            robust_list: (0, 0),
+            fs_base: 0,
+            gs_base: 0,
+            signal_mask: SigSet(0),
+            thread_exit: None,
+        })
+    }
+
+    /// A handle for other threads.
+    pub fn handle(&self) -> TaskHandle {
+        TaskHandle {
+            tid: self.tid,
+            tg: self.tg.clone(),
+            waiter: self.waiter.clone(),
+            kicker: self.ctx.kicker(),
+            space: self.ctx.space().clone(),
+        }
+    }
+
+    /// Sets the task's name, truncated to 15 bytes as Linux does.
+    pub fn set_comm(&mut self, name: &[u8]) {
+        self.comm = [0; TASK_COMM_LEN];
+        let n = name.iter().position(|&b| b == 0).unwrap_or(name.len()).min(TASK_COMM_LEN - 1);
+        self.comm[..n].copy_from_slice(&name[..n]);
+    }
+
+    /// The task loop; returns when the task has exited.
+    pub fn run(mut self) {
+        while self.thread_exit.is_none() && self.tg.exit_status().is_none() {
+            match self.ctx.switch() {
+                Event::Syscall => syscalls::dispatch(&mut self),
+                Event::Interrupt => {}
+                Event::Fault(info) => {
+                    // Signal delivery to handlers is not modelled yet: a
+                    // synchronous fault takes its default action.
+                    self.tg.begin_exit(ExitStatus::killed_by(info.signo));
+                }
+                Event::Exited(host_status) => {
+                    if self.tg.exit_status().is_none() {
+                        if host_status == abi::wire::STUB_FATAL_EXIT << 8 {
+                            log::error!("task {}: the stub failed (a fault in its own code); killing the process", self.tid);
+                        } else {
+                            log::error!("task {}: its host process died unexpectedly (wait status {host_status:#x})", self.tid);
+                        }
+                        self.tg.begin_exit(ExitStatus::killed_by(sig::SIGKILL));
+                    }
+                }
+            }
+        }
+        self.finish();
+    }
+
+    /// Ends this thread alone; the last thread to exit ends the process.
+    pub fn exit_thread(&mut self, status: ExitStatus) {
+        let last = self.tg.exit.lock().live_threads == 1;
+        if last {
+            self.tg.begin_exit(status);
+        }
+        self.thread_exit = Some(status);
+    }
+
+    /// Starts the exit of the whole process.
+    pub fn exit_group(&mut self, status: ExitStatus) {
+        self.tg.begin_exit(status);
+    }
+
+    fn finish(self) {
+        let kernel = self.kernel.clone();
+        let tid = self.tid;
+        let tg = self.tg.clone();
+        let space = self.ctx.space().clone();
+        let last = {
+            let mut e = tg.exit.lock();
+            e.live_threads -= 1;
+            e.live_threads == 0
+        };
+        if last {
+            // No host process may outlive the process it served.
+            space.kill();
+            drop(self);
+            space.wait_exit();
+            kernel.tasks.release_pid(tg.tgid);
+            tg.exited.notify_all();
+        }
+        kernel.tasks.task_finished(tid);
+    }
+
+    /// Checks that `[addr, addr + len)` is app memory the model allows to
+    /// be touched: below the top of user space and outside the stub's own
+    /// ranges.
+    fn check_range(&self, addr: u64, len: usize) -> Result<(), Errno> {
+        if self.mm.is_user_range(addr, len as u64) {
+            Ok(())
+        } else {
+            Err(abi::errno::EFAULT)
+        }
+    }
+
+    /// Copies app memory at `addr` into `buf`.
+    pub fn copy_in(&mut self, addr: u64, buf: &mut [u8]) -> Result<(), Errno> {
+        if buf.is_empty() {
+            return Ok(());
+        }
+        self.check_range(addr, buf.len())?;
+        self.ctx.read(addr, buf).map_err(|_| abi::errno::EFAULT)
+    }
+
+    /// Copies `data` to app memory at `addr`.
+    pub fn copy_out(&mut self, addr: u64, data: &[u8]) -> Result<(), Errno> {
+        if data.is_empty() {
+            return Ok(());
+        }
+        self.check_range(addr, data.len())?;
+        self.ctx.space().write(addr, data).map_err(|_| abi::errno::EFAULT)
+    }
+
+    /// Copies `data` to app memory at `addr` as the final act of the
+    /// current system call: it travels with the resume when it fits the
+    /// slot, and a fault then makes the call return `EFAULT`.
+    pub fn copy_out_final(&mut self, addr: u64, data: &[u8]) -> Result<(), Errno> {
+        self.check_range(addr, data.len())?;
+        if data.is_empty() || self.ctx.write_on_resume(addr, data) {
+            return Ok(());
+        }
+        self.copy_out(addr, data)
+    }
+
+    /// Reads a plain-data value from app memory.
+    pub fn read_obj<T: Pod>(&mut self, addr: u64) -> Result<T, Errno> {
+        let mut v = T::zeroed();
+        self.copy_in(addr, v.as_bytes_mut())?;
+        Ok(v)
+    }
+
+    /// Writes a plain-data value to app memory.
+    pub fn write_obj<T: Pod>(&mut self, addr: u64, v: &T) -> Result<(), Errno> {
+        self.copy_out(addr, v.as_bytes())
+    }
+
+    /// Reads a NUL-terminated string of at most `max` bytes (NUL
+    /// included) from app memory: EFAULT if unreadable, ENAMETOOLONG if no
+    /// NUL comes in time.
+    pub fn read_cstring(&mut self, addr: u64, max: usize) -> Result<Vec<u8>, Errno> {
+        let mut out = Vec::new();
+        let mut at = addr;
+        while out.len() < max {
+            // Read up to the end of the page so a string that ends just
+            // before unmapped memory is still found.
+            let page_left = (abi::PAGE_SIZE - at % abi::PAGE_SIZE) as usize;
+            let mut chunk = vec![0u8; page_left.min(max - out.len())];
+            self.check_range(at, chunk.len())?;
+            let n = self.ctx.space().read_partial(at, &mut chunk);
+            if let Some(nul) = chunk[..n].iter().position(|&b| b == 0) {
+                out.extend_from_slice(&chunk[..nul]);
+                return Ok(out);
+            }
+            if n < chunk.len() {
+                return Err(abi::errno::EFAULT);
+            }
+            out.extend_from_slice(&chunk);
+            at = at.checked_add(n as u64).ok_or(abi::errno::EFAULT)?;
+        }
+        Err(abi::errno::ENAMETOOLONG)
+    }
+}

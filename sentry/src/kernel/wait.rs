@@ -1,0 +1,142 @@
+//! Interruptible waits: the one mechanism every blocking system call uses
+//! to sleep, so that a kill (and, later, a signal) can always wake it.
+//!
+//! A [`Waiter`] belongs to one task. The task sleeps in [`Waiter::sleep`]
+//! (a timeout) or [`Waiter::wait_fd`] (a host descriptor becoming ready);
+//! any other thread may [`Waiter::interrupt`] it. An interruption stays
+//! pending until the task consumes it with [`Waiter::take_interrupt`].
+
+use std::io;
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::time::{Duration, Instant};
+
+/// Why a wait ended early.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Interrupted;
+
+/// A task's interruptible sleep.
+pub struct Waiter {
+    /// Readable while an interruption is pending.
+    event: OwnedFd,
+}
+
+impl Waiter {
+    /// A waiter with no interruption pending.
+    pub fn new() -> io::Result<Waiter> {
+        // SAFETY: plain syscall; returns a new descriptor on success.
+        let fd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: the descriptor was just created and is ours alone.
+        Ok(Waiter { event: unsafe { OwnedFd::from_raw_fd(fd) } })
+    }
+
+    /// Interrupts the current or next wait of the task.
+    pub fn interrupt(&self) {
+        let one = 1u64;
+        // SAFETY: writes 8 bytes from a valid u64 to our eventfd.
+        unsafe { libc::write(self.event.as_raw_fd(), &one as *const u64 as *const libc::c_void, 8) };
+    }
+
+    /// Consumes a pending interruption; returns whether there was one.
+    pub fn take_interrupt(&self) -> bool {
+        let mut v = 0u64;
+        // SAFETY: reads 8 bytes into a valid u64 from our non-blocking eventfd.
+        unsafe { libc::read(self.event.as_raw_fd(), &mut v as *mut u64 as *mut libc::c_void, 8) == 8 }
+    }
+
+    /// Sleeps until `deadline` (`None`: forever) or an interruption.
+    pub fn sleep_until(&self, deadline: Option<Instant>) -> Result<(), Interrupted> {
+        match self.poll(None, deadline) {
+            Readiness::Interrupted => Err(Interrupted),
+            _ => Ok(()),
+        }
+    }
+
+    /// Sleeps until host descriptor `fd` reports any of `events` (poll
+    /// bits), `deadline` passes, or an interruption. Returns whether `fd`
+    /// became ready.
+    pub fn wait_fd(&self, fd: BorrowedFd<'_>, events: i16, deadline: Option<Instant>) -> Result<bool, Interrupted> {
+        match self.poll(Some((fd, events)), deadline) {
+            Readiness::Interrupted => Err(Interrupted),
+            Readiness::Ready => Ok(true),
+            Readiness::TimedOut => Ok(false),
+        }
+    }
+
+    fn poll(&self, fd: Option<(BorrowedFd<'_>, i16)>, deadline: Option<Instant>) -> Readiness {
+        let mut fds = [
+            libc::pollfd { fd: self.event.as_raw_fd(), events: libc::POLLIN, revents: 0 },
+            libc::pollfd { fd: -1, events: 0, revents: 0 },
+        ];
+        if let Some((fd, events)) = fd {
+            fds[1] = libc::pollfd { fd: fd.as_raw_fd(), events, revents: 0 };
+        }
+        loop {
+            let timeout = deadline.map(|d| {
+                let left = d.saturating_duration_since(Instant::now());
+                libc::timespec { tv_sec: left.as_secs() as libc::time_t, tv_nsec: left.subsec_nanos() as libc::c_long }
+            });
+            let tp = timeout.as_ref().map_or(std::ptr::null(), |t| t as *const libc::timespec);
+            // SAFETY: `fds` is a valid array of two pollfds; `tp` is null or
+            // points at a live timespec; no signal mask is passed.
+            let n = unsafe { libc::ppoll(fds.as_mut_ptr(), 2, tp, std::ptr::null()) };
+            if n < 0 {
+                if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return Readiness::TimedOut;
+            }
+            if fds[0].revents != 0 {
+                return Readiness::Interrupted;
+            }
+            if fds[1].revents != 0 {
+                return Readiness::Ready;
+            }
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                return Readiness::TimedOut;
+            }
+        }
+    }
+}
+
+enum Readiness {
+    Ready,
+    TimedOut,
+    Interrupted,
+}
+
+/// Converts a relative timeout to a deadline, saturating far in the future.
+pub fn deadline_after(d: Duration) -> Option<Instant> {
+    Instant::now().checked_add(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sleeps_for_the_timeout() {
+        let w = Waiter::new().unwrap();
+        let t = Instant::now();
+        assert_eq!(w.sleep_until(deadline_after(Duration::from_millis(20))), Ok(()));
+        assert!(t.elapsed() >= Duration::from_millis(20));
+    }
+
+    #[test]
+    fn an_interruption_ends_the_wait_and_stays_until_taken() {
+        let w = std::sync::Arc::new(Waiter::new().unwrap());
+        let w2 = w.clone();
+        let h = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(10));
+            w2.interrupt();
+        });
+        assert_eq!(w.sleep_until(None), Err(Interrupted));
+        h.join().unwrap();
+        assert_eq!(w.sleep_until(Some(Instant::now())), Err(Interrupted));
+        assert!(w.take_interrupt());
+        assert!(!w.take_interrupt());
+        assert_eq!(w.sleep_until(Some(Instant::now())), Ok(()));
+    }
+}

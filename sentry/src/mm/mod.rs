@@ -1,0 +1,351 @@
+//! Memory management: the authoritative map of an app address space.
+//!
+//! The sentry decides where everything goes and keeps the list of areas
+//! ([`vma::VmaSet`]); the stub only carries out the resulting host
+//! operations, always at fixed addresses. The stub's own ranges (its image,
+//! the shared region, its host stack and the host vDSO) are never part of
+//! the app's map: the app can neither map over them nor unmap them, and
+//! addresses there are `EFAULT` to system calls.
+//!
+//! Limitations: file-backed mappings, `MREMAP_DONTUNMAP`, and address-space
+//! randomisation are not modelled yet.
+
+pub mod vma;
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use abi::errno::{EEXIST, EFAULT, EINVAL, ENODEV, ENOMEM};
+use abi::mm::{madv, map, mremap, prot};
+use abi::{page_up, sysno, Errno, PAGE_SIZE};
+use interposer::{AddressSpace, Context};
+use parking_lot::Mutex;
+
+use vma::{Backing, Vma, VmaSet};
+
+/// One past the highest app address (Linux's `TASK_SIZE` on x86_64).
+pub const TASK_SIZE: u64 = 0x7fff_ffff_f000;
+/// The top of the initial stack. Everything above belongs to the host
+/// (the stub's image at 0x7fc0_0000_0000, its region, stack and vDSO).
+pub const STACK_TOP: u64 = 0x7e00_0000_0000;
+/// Where static-PIE images are loaded (Linux's `ELF_ET_DYN_BASE` without
+/// randomisation).
+pub const PIE_BASE: u64 = 0x5555_5555_4000;
+/// The lowest address `mmap` hands out (`vm.mmap_min_addr`).
+pub const MMAP_MIN_ADDR: u64 = 0x10000;
+/// Room kept between the stack top and the highest `mmap` area.
+const STACK_GAP: u64 = 128 << 20;
+
+/// The model's state of one address space.
+struct State {
+    vmas: VmaSet,
+    /// Where the heap starts (just after the image).
+    brk_start: u64,
+    /// The current program break.
+    brk: u64,
+}
+
+/// The memory map of one address space.
+pub struct MemoryManager {
+    space: Arc<AddressSpace>,
+    state: Mutex<State>,
+}
+
+fn host(r: Result<i64, interposer::Gone>) -> Result<u64, Errno> {
+    // A dead process cannot be mapped into; its task is about to exit.
+    Errno::from_ret(r.map_err(|_| ENOMEM)?)
+}
+
+/// Validates and page-rounds a length as `mmap`, `mprotect` and friends
+/// do: `Err(ENOMEM)` when rounding overflows or passes the end of user space.
+fn page_len(len: u64) -> Result<u64, Errno> {
+    match page_up(len) {
+        Some(l) if l <= TASK_SIZE => Ok(l),
+        _ => Err(ENOMEM),
+    }
+}
+
+impl MemoryManager {
+    /// An empty map over a fresh stub process.
+    pub fn new(space: Arc<AddressSpace>) -> MemoryManager {
+        MemoryManager { space, state: Mutex::new(State { vmas: VmaSet::new(), brk_start: 0, brk: 0 }) }
+    }
+
+    fn reserved(&self) -> &[Range<u64>] {
+        self.space.reserved()
+    }
+
+    /// Whether `[addr, addr + len)` lies in user space and outside the
+    /// stub's ranges (whether it is mapped is the host's to say).
+    pub fn is_user_range(&self, addr: u64, len: u64) -> bool {
+        let Some(end) = addr.checked_add(len) else { return false };
+        end <= TASK_SIZE && !self.reserved().iter().any(|r| r.start < end && addr < r.end)
+    }
+
+    /// Maps anonymous memory at a fixed place for the loader, replacing
+    /// anything of the app's there.
+    pub fn map_fixed(&self, ctx: &mut Context, start: u64, len: u64, prot: u64, backing: Backing) -> Result<(), Errno> {
+        let mut st = self.state.lock();
+        self.map_locked(&mut st, ctx, start, len, prot, map::PRIVATE, backing)
+    }
+
+    fn map_locked(&self, st: &mut State, ctx: &mut Context, start: u64, len: u64, p: u64, flags: u64, backing: Backing) -> Result<(), Errno> {
+        let end = start.checked_add(len).ok_or(ENOMEM)?;
+        if end > TASK_SIZE || !self.is_user_range(start, len) {
+            return Err(ENOMEM);
+        }
+        let host_flags = (flags & (map::TYPE | map::NORESERVE | map::POPULATE)) | map::ANONYMOUS | map::FIXED;
+        let got = host(ctx.host_op(sysno::MMAP as u64, [start, len, p, host_flags, u64::MAX, 0]))?;
+        if got != start {
+            // Only a hostile app could make the stub answer otherwise.
+            return Err(ENOMEM);
+        }
+        let shared = flags & map::TYPE != map::PRIVATE;
+        st.vmas.insert(Vma { start, end, prot: p, shared, backing });
+        Ok(())
+    }
+
+    /// Writes the loader's bytes into memory it has just mapped.
+    pub fn write_image(&self, ctx: &mut Context, addr: u64, data: &[u8]) -> Result<(), Errno> {
+        ctx.space().write(addr, data).map_err(|_| EFAULT)
+    }
+
+    /// Changes the protection of a range the loader mapped.
+    pub fn protect_fixed(&self, ctx: &mut Context, start: u64, len: u64, p: u64) -> Result<(), Errno> {
+        self.mprotect(ctx, start, len, p)
+    }
+
+    /// Sets where the heap begins (after the loaded image).
+    pub fn set_brk_start(&self, addr: u64) {
+        let mut st = self.state.lock();
+        st.brk_start = addr;
+        st.brk = addr;
+    }
+
+    /// `mmap` of anonymous memory.
+    pub fn mmap(&self, ctx: &mut Context, addr: u64, len: u64, p: u64, flags: u64, anonymous: bool) -> Result<u64, Errno> {
+        if len == 0 {
+            return Err(EINVAL);
+        }
+        let kind = flags & map::TYPE;
+        if kind != map::PRIVATE && kind != map::SHARED && kind != map::SHARED_VALIDATE {
+            return Err(EINVAL);
+        }
+        if p & !(prot::READ | prot::WRITE | prot::EXEC) != 0 {
+            return Err(EINVAL);
+        }
+        let len = page_len(len)?;
+        if !anonymous {
+            return Err(ENODEV);
+        }
+        let fixed = flags & (map::FIXED | map::FIXED_NOREPLACE) != 0;
+        if fixed && addr % PAGE_SIZE != 0 {
+            return Err(EINVAL);
+        }
+        let backing = if kind == map::PRIVATE { Backing::Anonymous } else { Backing::SharedAnonymous };
+        let mut st = self.state.lock();
+        let start = if fixed {
+            if addr.checked_add(len).is_none_or(|e| e > TASK_SIZE) {
+                return Err(ENOMEM);
+            }
+            if flags & map::FIXED_NOREPLACE != 0 && st.vmas.overlaps(addr, addr + len) {
+                return Err(EEXIST);
+            }
+            addr
+        } else {
+            self.choose_address(&st, abi::page_down(addr), len)?
+        };
+        self.map_locked(&mut st, ctx, start, len, p, kind, backing)?;
+        Ok(start)
+    }
+
+    /// Where a new mapping of `len` bytes goes: at the hint when that is
+    /// free, else the highest free place below the mmap area's top.
+    fn choose_address(&self, st: &State, hint: u64, len: u64) -> Result<u64, Errno> {
+        if hint >= MMAP_MIN_ADDR && hint.checked_add(len).is_some_and(|e| e <= TASK_SIZE) && st.vmas.is_free(hint, hint + len, self.reserved()) {
+            return Ok(hint);
+        }
+        st.vmas.find_gap_top_down(len, MMAP_MIN_ADDR, STACK_TOP - STACK_GAP, self.reserved()).ok_or(ENOMEM)
+    }
+
+    /// `munmap`.
+    pub fn munmap(&self, ctx: &mut Context, addr: u64, len: u64) -> Result<(), Errno> {
+        if addr % PAGE_SIZE != 0 || len == 0 {
+            return Err(EINVAL);
+        }
+        let len = page_len(len).map_err(|_| EINVAL)?;
+        let end = addr.checked_add(len).filter(|&e| e <= TASK_SIZE).ok_or(EINVAL)?;
+        let mut st = self.state.lock();
+        for piece in st.vmas.remove(addr, end) {
+            host(ctx.host_op(sysno::MUNMAP as u64, [piece.start, piece.len(), 0, 0, 0, 0]))?;
+        }
+        Ok(())
+    }
+
+    /// `mprotect`.
+    pub fn mprotect(&self, ctx: &mut Context, addr: u64, len: u64, p: u64) -> Result<(), Errno> {
+        if addr % PAGE_SIZE != 0 {
+            return Err(EINVAL);
+        }
+        if p & !(prot::READ | prot::WRITE | prot::EXEC | prot::GROWSDOWN | prot::GROWSUP) != 0 || p & (prot::GROWSDOWN | prot::GROWSUP) == prot::GROWSDOWN | prot::GROWSUP {
+            return Err(EINVAL);
+        }
+        let p = p & (prot::READ | prot::WRITE | prot::EXEC);
+        let len = page_len(len)?;
+        if len == 0 {
+            return Ok(());
+        }
+        let end = addr.checked_add(len).ok_or(ENOMEM)?;
+        let mut st = self.state.lock();
+        if !st.vmas.is_fully_mapped(addr, end) {
+            return Err(ENOMEM);
+        }
+        host(ctx.host_op(sysno::MPROTECT as u64, [addr, len, p, 0, 0, 0]))?;
+        st.vmas.protect(addr, end, p).map_err(|_| ENOMEM)
+    }
+
+    /// `madvise`.
+    pub fn madvise(&self, ctx: &mut Context, addr: u64, len: u64, advice: u64) -> Result<(), Errno> {
+        if addr % PAGE_SIZE != 0 {
+            return Err(EINVAL);
+        }
+        let passed_to_host = matches!(
+            advice,
+            madv::DONTNEED | madv::FREE | madv::WILLNEED | madv::REMOVE | madv::POPULATE_READ | madv::POPULATE_WRITE | madv::COLD | madv::PAGEOUT
+        );
+        let hint_only = matches!(
+            advice,
+            madv::NORMAL
+                | madv::RANDOM
+                | madv::SEQUENTIAL
+                | madv::DONTFORK
+                | madv::DOFORK
+                | madv::MERGEABLE
+                | madv::UNMERGEABLE
+                | madv::HUGEPAGE
+                | madv::NOHUGEPAGE
+                | madv::DONTDUMP
+                | madv::DODUMP
+                | madv::WIPEONFORK
+                | madv::KEEPONFORK
+        );
+        if !passed_to_host && !hint_only {
+            return Err(EINVAL);
+        }
+        let len = page_len(len).map_err(|_| EINVAL)?;
+        let end = addr.checked_add(len).ok_or(EINVAL)?;
+        if len == 0 {
+            return Ok(());
+        }
+        let st = self.state.lock();
+        let mapped: Vec<(u64, u64)> = st.vmas.range(addr, end).map(|v| (v.start.max(addr), v.end.min(end))).collect();
+        if passed_to_host || matches!(advice, madv::DONTFORK | madv::DOFORK | madv::WIPEONFORK | madv::KEEPONFORK) {
+            for &(s, e) in &mapped {
+                host(ctx.host_op(sysno::MADVISE as u64, [s, e - s, advice, 0, 0, 0]))?;
+            }
+        }
+        if !st.vmas.is_fully_mapped(addr, end) {
+            return Err(ENOMEM);
+        }
+        Ok(())
+    }
+
+    /// `mremap`.
+    pub fn mremap(&self, ctx: &mut Context, old: u64, old_len: u64, new_len: u64, flags: u64, new_addr: u64) -> Result<u64, Errno> {
+        if old % PAGE_SIZE != 0 || flags & !(mremap::MAYMOVE | mremap::FIXED | mremap::DONTUNMAP) != 0 {
+            return Err(EINVAL);
+        }
+        if flags & mremap::FIXED != 0 && flags & mremap::MAYMOVE == 0 {
+            return Err(EINVAL);
+        }
+        if flags & mremap::DONTUNMAP != 0 {
+            return Err(EINVAL);
+        }
+        let old_len = page_up(old_len).ok_or(EINVAL)?;
+        let new_len = page_up(new_len).ok_or(EINVAL)?;
+        if new_len == 0 || old_len == 0 || new_len > TASK_SIZE {
+            return Err(EINVAL);
+        }
+        let old_end = old.checked_add(old_len).ok_or(EFAULT)?;
+        let mut st = self.state.lock();
+        let area = st.vmas.find(old).filter(|v| v.end >= old_end).cloned().ok_or(EFAULT)?;
+        let moved = |start: u64| Vma {
+            start,
+            end: start + new_len,
+            prot: area.prot,
+            shared: area.shared,
+            backing: match &area.backing {
+                Backing::Image { name, offset } => Backing::Image { name: name.clone(), offset: offset + (old - area.start) },
+                b => b.clone(),
+            },
+        };
+        if flags & mremap::FIXED != 0 {
+            if new_addr % PAGE_SIZE != 0 {
+                return Err(EINVAL);
+            }
+            let new_end = new_addr.checked_add(new_len).filter(|&e| e <= TASK_SIZE).ok_or(EINVAL)?;
+            if new_addr < old_end && old < new_end {
+                return Err(EINVAL);
+            }
+            if !self.is_user_range(new_addr, new_len) {
+                return Err(ENOMEM);
+            }
+            return self.move_area(&mut st, ctx, old, old_len, moved(new_addr));
+        }
+        if new_len <= old_len {
+            for piece in st.vmas.remove(old + new_len, old_end) {
+                host(ctx.host_op(sysno::MUNMAP as u64, [piece.start, piece.len(), 0, 0, 0, 0]))?;
+            }
+            return Ok(old);
+        }
+        let grow_end = old.checked_add(new_len).ok_or(ENOMEM)?;
+        if old_end == area.end && grow_end <= TASK_SIZE && st.vmas.is_free(old_end, grow_end, self.reserved()) {
+            host(ctx.host_op(sysno::MREMAP as u64, [old, old_len, new_len, 0, 0, 0]))?;
+            st.vmas.insert(moved(old));
+            return Ok(old);
+        }
+        if flags & mremap::MAYMOVE == 0 {
+            return Err(ENOMEM);
+        }
+        let dest = st.vmas.find_gap_top_down(new_len, MMAP_MIN_ADDR, STACK_TOP - STACK_GAP, self.reserved()).ok_or(ENOMEM)?;
+        self.move_area(&mut st, ctx, old, old_len, moved(dest))
+    }
+
+    fn move_area(&self, st: &mut State, ctx: &mut Context, old: u64, old_len: u64, to: Vma) -> Result<u64, Errno> {
+        let args = [old, old_len, to.len(), mremap::MAYMOVE | mremap::FIXED, to.start, 0];
+        let got = host(ctx.host_op(sysno::MREMAP as u64, args))?;
+        if got != to.start {
+            return Err(ENOMEM);
+        }
+        st.vmas.remove(old, old + old_len);
+        let start = to.start;
+        st.vmas.insert(to);
+        Ok(start)
+    }
+
+    /// `brk`: moves the program break and returns the new one, or the old
+    /// one if it cannot be moved there.
+    pub fn brk(&self, ctx: &mut Context, want: u64) -> u64 {
+        let mut st = self.state.lock();
+        if want < st.brk_start {
+            return st.brk;
+        }
+        let (Some(old_top), Some(new_top)) = (page_up(st.brk), page_up(want)) else { return st.brk };
+        if new_top > old_top {
+            if new_top > STACK_TOP - STACK_GAP || !st.vmas.is_free(old_top, new_top, self.reserved()) {
+                return st.brk;
+            }
+            let len = new_top - old_top;
+            if self.map_locked(&mut st, ctx, old_top, len, prot::READ | prot::WRITE, map::PRIVATE, Backing::Heap).is_err() {
+                return st.brk;
+            }
+        } else if new_top < old_top {
+            st.vmas.remove(new_top, old_top);
+            if host(ctx.host_op(sysno::MUNMAP as u64, [new_top, old_top - new_top, 0, 0, 0, 0])).is_err() {
+                return st.brk;
+            }
+        }
+        st.brk = want;
+        want
+    }
+}

@@ -1,0 +1,82 @@
+//! System calls: the table, and the handlers in one file per family.
+//!
+//! The table says, for each number the sandbox knows, its name, its handler
+//! and how completely it is implemented; `sandbox-exec --syscalls` prints
+//! it. A number not in the table returns `ENOSYS` and is reported once in
+//! the sentry's log. A handler returns `Ok(value)` or `Err(errno)` and
+//! never panics on app input: every argument and every byte read from the
+//! app is checked.
+
+mod sys_file;
+mod sys_identity;
+mod sys_mmap;
+mod sys_prctl;
+mod sys_random;
+mod sys_read_write;
+mod sys_rlimit;
+mod sys_signal;
+mod sys_stat;
+mod sys_thread;
+mod sys_time;
+mod sys_utsname;
+mod table;
+
+use abi::Errno;
+
+use crate::kernel::task::Task;
+
+pub use table::{lookup, Support, Syscall, TABLE};
+
+/// What a handler returns.
+pub type SysResult = Result<u64, Errno>;
+
+/// A handler: the calling task and its six raw arguments.
+pub type Handler = fn(&mut Task, Args) -> SysResult;
+
+/// The six raw arguments of a system call, with the conversions Linux
+/// applies to them (an `int` argument is the low 32 bits, sign-extended).
+#[derive(Debug, Clone, Copy)]
+pub struct Args(pub [u64; 6]);
+
+impl Args {
+    /// Argument `i` as a C `int`.
+    pub fn int(&self, i: usize) -> i32 {
+        self.0[i] as i32
+    }
+    /// Argument `i` as a C `unsigned int`.
+    pub fn uint(&self, i: usize) -> u32 {
+        self.0[i] as u32
+    }
+    /// Argument `i` as a full 64-bit value (a pointer, a size, a `long`).
+    pub fn u64(&self, i: usize) -> u64 {
+        self.0[i]
+    }
+    /// Argument `i` as a signed `long`.
+    pub fn i64(&self, i: usize) -> i64 {
+        self.0[i] as i64
+    }
+}
+
+/// Serves the system call the task just trapped, leaving the result in
+/// its return register.
+pub fn dispatch(task: &mut Task) {
+    let nr = task.ctx.regs.syscall_nr();
+    let args = Args(task.ctx.regs.syscall_args());
+    let result = match lookup(nr) {
+        Some(sc) => (sc.handler)(task, args),
+        None => {
+            task.kernel.emit_unimplemented(nr, task.tg.tgid);
+            Err(abi::errno::ENOSYS)
+        }
+    };
+    task.ctx.regs.set_return(match result {
+        Ok(v) => v,
+        Err(e) => e.to_ret() as u64,
+    });
+}
+
+/// The handler of a system call the sandbox knows but does not implement:
+/// its table entry says why.
+fn enosys(_: &mut Task, _: Args) -> SysResult {
+    Err(abi::errno::ENOSYS)
+}

@@ -1,0 +1,142 @@
+//! Host-backed files: a host descriptor the sentry holds on the app's
+//! behalf (the sandbox's standard input, output and error). The app never
+//! sees the host descriptor, its inode number or its device.
+
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+
+use abi::errno::EINTR;
+use abi::fs::{ioctl, Stat, Termios, Winsize};
+use abi::{Errno, Pod};
+
+use super::{FileOps, OpenFile};
+use crate::kernel::task::Task;
+
+/// The device number host-backed files report (an anonymous device).
+const HOST_FILE_DEV: u64 = 0x0e;
+
+/// A file backed by a host descriptor.
+pub struct HostFile {
+    fd: OwnedFd,
+    /// The inode number the sandbox shows for it.
+    ino: u64,
+}
+
+fn last_errno() -> Errno {
+    Errno(std::io::Error::last_os_error().raw_os_error().unwrap_or(abi::errno::EIO.0))
+}
+
+impl HostFile {
+    /// Wraps a duplicate of host descriptor `fd` as an open file, with the
+    /// host's access mode and status flags.
+    pub fn open_dup(fd: std::os::fd::BorrowedFd<'_>, ino: u64) -> std::io::Result<std::sync::Arc<OpenFile>> {
+        let fd = fd.try_clone_to_owned()?;
+        // SAFETY: F_GETFL on a descriptor we own reads no memory.
+        let flags = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFL) };
+        if flags < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(OpenFile::new(Box::new(HostFile { fd, ino }), flags as u32))
+    }
+
+    /// Runs a host I/O call, sleeping interruptibly while the host
+    /// descriptor is not ready for it.
+    fn io(&self, task: &mut Task, events: i16, mut op: impl FnMut() -> isize) -> Result<usize, Errno> {
+        loop {
+            // Wait first, so that a blocking host call never holds the task
+            // beyond the reach of a kill.
+            if task.waiter.wait_fd(self.fd.as_fd(), events, None).is_err() {
+                return Err(EINTR);
+            }
+            let n = op();
+            if n >= 0 {
+                return Ok(n as usize);
+            }
+            match last_errno() {
+                abi::errno::EAGAIN | EINTR => continue,
+                e => return Err(e),
+            }
+        }
+    }
+
+    fn ioctl_out<T: Pod>(&self, task: &mut Task, cmd: u32, arg: u64) -> Result<u64, Errno> {
+        let mut v = T::zeroed();
+        // SAFETY: `v` is a plain-data buffer of the size the request writes.
+        if unsafe { libc::ioctl(self.fd.as_raw_fd(), cmd as _, v.as_bytes_mut().as_mut_ptr()) } < 0 {
+            return Err(last_errno());
+        }
+        task.copy_out_final(arg, v.as_bytes()).map(|_| 0)
+    }
+}
+
+impl FileOps for HostFile {
+    fn read(&self, task: &mut Task, buf: &mut [u8], offset: Option<u64>) -> Result<usize, Errno> {
+        let fd = self.fd.as_raw_fd();
+        self.io(task, libc::POLLIN, || match offset {
+            // SAFETY: `buf` is writable for its length.
+            None => unsafe { libc::read(fd, buf.as_mut_ptr() as *mut libc::c_void, buf.len()) },
+            // SAFETY: as above.
+            Some(off) => unsafe { libc::pread(fd, buf.as_mut_ptr() as *mut libc::c_void, buf.len(), off as libc::off_t) },
+        })
+    }
+
+    fn write(&self, task: &mut Task, data: &[u8], offset: Option<u64>) -> Result<usize, Errno> {
+        let fd = self.fd.as_raw_fd();
+        self.io(task, libc::POLLOUT, || match offset {
+            // SAFETY: `data` is readable for its length.
+            None => unsafe { libc::write(fd, data.as_ptr() as *const libc::c_void, data.len()) },
+            // SAFETY: as above.
+            Some(off) => unsafe { libc::pwrite(fd, data.as_ptr() as *const libc::c_void, data.len(), off as libc::off_t) },
+        })
+    }
+
+    fn seek(&self, offset: i64, whence: u32) -> Result<u64, Errno> {
+        // SAFETY: lseek reads no memory.
+        let r = unsafe { libc::lseek(self.fd.as_raw_fd(), offset, whence as i32) };
+        if r < 0 {
+            Err(last_errno())
+        } else {
+            Ok(r as u64)
+        }
+    }
+
+    fn seekable(&self) -> bool {
+        self.seek(0, abi::fs::seek::CUR).is_ok()
+    }
+
+    fn stat(&self) -> Result<Stat, Errno> {
+        // SAFETY: libc::stat is plain data for fstat to fill.
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        // SAFETY: `st` is a valid buffer.
+        if unsafe { libc::fstat(self.fd.as_raw_fd(), &mut st) } < 0 {
+            return Err(last_errno());
+        }
+        Ok(Stat {
+            dev: HOST_FILE_DEV,
+            ino: self.ino,
+            nlink: st.st_nlink,
+            mode: st.st_mode,
+            uid: st.st_uid,
+            gid: st.st_gid,
+            rdev: st.st_rdev,
+            size: st.st_size,
+            blksize: st.st_blksize,
+            blocks: st.st_blocks,
+            atime: st.st_atime,
+            atime_nsec: st.st_atime_nsec,
+            mtime: st.st_mtime,
+            mtime_nsec: st.st_mtime_nsec,
+            ctime: st.st_ctime,
+            ctime_nsec: st.st_ctime_nsec,
+            ..Stat::default()
+        })
+    }
+
+    fn ioctl(&self, task: &mut Task, cmd: u32, arg: u64) -> Result<u64, Errno> {
+        match cmd {
+            ioctl::TCGETS => self.ioctl_out::<Termios>(task, cmd, arg),
+            ioctl::TIOCGWINSZ => self.ioctl_out::<Winsize>(task, cmd, arg),
+            ioctl::FIONREAD => self.ioctl_out::<i32>(task, cmd, arg),
+            _ => Err(abi::errno::ENOTTY),
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! `sandbox-exec PROGRAM [ARGS...]`: runs a program inside the sandbox.
+//!
+//! The program sees its own PIDs (it is PID 1), and every system call it
+//! makes is served by the sentry. Standard input, output and error are the
+//! caller's, held by the sentry. The exit status is the program's, or 128
+//! plus the signal that killed it, as a shell reports it.
+
+use std::ffi::OsString;
+use std::os::fd::AsFd;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use sentry::syscalls::{Support, TABLE};
+use sentry::vfs::HostFile;
+use sentry::{CreateProcessArgs, Kernel, KernelConfig};
+
+/// Run a program in the sandbox.
+#[derive(Parser, Debug)]
+#[command(name = "sandbox-exec", version, about, trailing_var_arg = true)]
+struct Cli {
+    /// The sentry's log level on stderr: error, warn, info, debug or trace.
+    #[arg(long, default_value = "warn", value_name = "LEVEL")]
+    log: log::LevelFilter,
+
+    /// Print the system call table (what is implemented, and how fully) and exit.
+    #[arg(long, exclusive = true)]
+    syscalls: bool,
+
+    /// The program to run (a static x86_64 executable), then its arguments.
+    #[arg(required_unless_present = "syscalls", allow_hyphen_values = true, num_args = 1..)]
+    command: Vec<OsString>,
+}
+
+/// Exit status when the program cannot be started (as shells use it).
+const CANNOT_EXECUTE: u8 = 126;
+/// Exit status when the program does not exist (as shells use it).
+const NOT_FOUND: u8 = 127;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tools::logger::init(cli.log);
+    if cli.syscalls {
+        print_syscalls();
+        return ExitCode::SUCCESS;
+    }
+    let path = PathBuf::from(&cli.command[0]);
+    let stdio = match open_stdio() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("sandbox-exec: cannot use standard input/output: {e}");
+            return ExitCode::from(CANNOT_EXECUTE);
+        }
+    };
+    let kernel = Kernel::new(KernelConfig::default());
+    let args = CreateProcessArgs { path: path.clone(), argv: cli.command.clone(), envv: std::env::vars_os().map(env_entry).collect(), stdio };
+    let init = match kernel.create_process(args) {
+        Ok(tg) => tg,
+        Err(e) => {
+            eprintln!("sandbox-exec: cannot execute {}: {e}", path.display());
+            return ExitCode::from(if e.errno().0 == libc::ENOENT { NOT_FOUND } else { CANNOT_EXECUTE });
+        }
+    };
+    kernel.start();
+    let status = init.wait_exited();
+    kernel.wait_exited();
+    ExitCode::from(status.map_or(0, |s| s.shell_code()) as u8)
+}
+
+fn env_entry((k, v): (OsString, OsString)) -> OsString {
+    let mut e = k;
+    e.push("=");
+    e.push(v);
+    e
+}
+
+fn open_stdio() -> std::io::Result<[std::sync::Arc<sentry::vfs::OpenFile>; 3]> {
+    Ok([
+        HostFile::open_dup(std::io::stdin().as_fd(), 1)?,
+        HostFile::open_dup(std::io::stdout().as_fd(), 2)?,
+        HostFile::open_dup(std::io::stderr().as_fd(), 3)?,
+    ])
+}
+
+fn print_syscalls() {
+    println!("{:<4} {:<20} {:<14} note", "nr", "name", "support");
+    for sc in TABLE {
+        let (level, note) = match sc.support {
+            Support::Full => ("full", ""),
+            Support::Partial(n) => ("partial", n),
+            Support::Unimplemented(n) => ("unimplemented", n),
+        };
+        println!("{:<4} {:<20} {:<14} {note}", sc.nr, sc.name, level);
+    }
+    println!("every other number: ENOSYS, reported once in the log");
+}
