@@ -36,10 +36,10 @@ fn bad(why: impl Into<String>) -> LoadError {
 impl<'a> ElfImage<'a> {
     /// Parses and checks the headers of an x86_64 executable.
     pub fn parse(bytes: &'a [u8]) -> Result<ElfImage<'a>, LoadError> {
-        let ehdr = Ehdr::read_from(bytes).ok_or_else(|| bad("file too short for an ELF header"))?;
-        if ehdr.ident[..4] != elf::MAGIC {
+        if !bytes.starts_with(&elf::MAGIC) {
             return Err(bad("not an ELF file"));
         }
+        let ehdr = Ehdr::read_from(bytes).ok_or_else(|| bad("file too short for an ELF header"))?;
         if ehdr.ident[4] != elf::CLASS64 || ehdr.ident[5] != elf::DATA_LSB || ehdr.machine != elf::MACHINE_X86_64 {
             return Err(bad("not an x86_64 ELF file"));
         }
