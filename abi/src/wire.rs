@@ -48,11 +48,11 @@ pub const OWNER_STUB: u32 = 1;
 /// Slot `state`: the sentry owns the slot (an event waits for it).
 pub const OWNER_SENTRY: u32 = 2;
 
-/// Events, written by the stub in [`Message::event`].
+/// Events, written by the stub in [`Slot::event`].
 pub mod event {
     /// The thread trapped a system call; its registers are in the message.
     pub const SYSCALL: u32 = 1;
-    /// The thread took a synchronous fault; see [`super::Message::info`].
+    /// The thread took a synchronous fault; see [`super::Slot::info`].
     pub const FAULT: u32 = 2;
     /// The thread was kicked (or has just started) and awaits orders.
     pub const INTERRUPT: u32 = 3;
@@ -60,21 +60,26 @@ pub mod event {
     pub const OP_DONE: u32 = 4;
 }
 
-/// Commands, written by the sentry in [`Message::command`].
+/// Commands, written by the sentry in [`Slot::command`].
 pub mod command {
     /// Return to the app with the registers in the message.
     pub const RESUME: u32 = 1;
-    /// Run [`super::Message::op`] and report `OP_DONE`.
+    /// Run [`super::Slot::op`] and report `OP_DONE`.
     pub const OP: u32 = 2;
 }
 
-/// Flags for [`command::RESUME`], in [`Message::resume_flags`].
+/// Flags for [`command::RESUME`], in [`Slot::resume_flags`].
 pub mod resume {
+    /// Load every register from [`super::Slot::regs`]; without it only
+    /// `rax` changes, to [`super::Slot::ret`] (the common case: a system
+    /// call returns a value and nothing else changes).
+    pub const REGS: u32 = 1;
     /// Reset the FPU/SSE state to its power-on values (for a new image).
-    pub const RESET_FPU: u32 = 1;
-    /// Before returning, copy `op.args[1]` bytes of the slot buffer to app
-    /// address `op.args[0]`; on a fault, the syscall returns `-EFAULT`.
-    pub const COPY_OUT: u32 = 2;
+    pub const RESET_FPU: u32 = 2;
+    /// Before returning, copy [`super::Slot::copy_len`] bytes of the slot
+    /// buffer to app address [`super::Slot::copy_addr`]; on a fault, the
+    /// system call returns `-EFAULT` instead.
+    pub const COPY_OUT: u32 = 4;
 }
 
 /// Pseudo system call numbers for [`HostOp::nr`] that the stub runs itself
@@ -137,35 +142,12 @@ pub struct HostOp {
     pub ret: i64,
 }
 
-/// The message part of a slot: written only by the side that owns it.
-#[repr(C)]
-#[derive(Clone, Copy, Debug)]
-pub struct Message {
-    /// What happened ([`event`]); written by the stub.
-    pub event: u32,
-    /// What to do next ([`command`]); written by the sentry.
-    pub command: u32,
-    /// Flags for [`command::RESUME`] ([`resume`]).
-    pub resume_flags: u32,
-    /// The host thread id of the thread serving this slot; written by the stub.
-    pub host_tid: u32,
-    /// The app thread's registers: at an event as trapped, at `RESUME` as
-    /// they are to be restored.
-    pub regs: Regs,
-    /// For [`event::FAULT`], the host's siginfo.
-    pub info: SigInfo,
-    /// For [`command::OP`], the operation and then its result.
-    pub op: HostOp,
-}
-crate::impl_pod!(HostOp, Message);
-
-impl Default for Message {
-    fn default() -> Message {
-        <Message as crate::Pod>::zeroed()
-    }
-}
-
 /// One thread's mailbox.
+///
+/// The first cache line holds the handshake and everything a plain resume
+/// needs, so the common round trip moves the registers one way (three
+/// lines) and one line back. Each field other than the three atomics is
+/// written only by the side that owns the slot at the time.
 #[repr(C, align(4096))]
 pub struct Slot {
     /// [`OWNER_STUB`] or [`OWNER_SENTRY`]; the futex both sides wait on.
@@ -174,13 +156,40 @@ pub struct Slot {
     pub stub_sleeping: AtomicU32,
     /// Non-zero while the sentry sleeps in `FUTEX_WAIT` on `state`.
     pub sentry_sleeping: AtomicU32,
-    /// Keeps the message off the handshake's cache line.
-    pub pad: [u32; 13],
-    /// The current message.
-    pub msg: Message,
+    /// What happened ([`event`]); written by the stub.
+    pub event: u32,
+    /// What to do next ([`command`]); written by the sentry.
+    pub command: u32,
+    /// Flags for [`command::RESUME`] ([`resume`]).
+    pub resume_flags: u32,
+    /// The host thread id of the thread serving this slot; written by the
+    /// stub when the thread starts.
+    pub host_tid: u32,
+    /// Explicit padding.
+    pub pad0: u32,
+    /// For a resume without [`resume::REGS`]: the new `rax`.
+    pub ret: u64,
+    /// For [`resume::COPY_OUT`]: the app address to copy to.
+    pub copy_addr: u64,
+    /// For [`resume::COPY_OUT`]: how many bytes of `buf` to copy.
+    pub copy_len: u64,
+    /// Keeps the first line to itself.
+    pub pad1: u64,
+    /// The app thread's registers: at an event as trapped, at a resume
+    /// with [`resume::REGS`] as they are to be restored.
+    pub regs: Regs,
+    /// Keeps `regs` to whole lines.
+    pub pad2: u64,
+    /// For [`command::OP`], the operation and then its result.
+    pub op: HostOp,
+    /// For [`event::FAULT`], the host's siginfo.
+    pub info: SigInfo,
     /// Small syscall buffers travel here (see [`op::COPY_IN`]).
     pub buf: [u8; SLOT_BUF_SIZE],
 }
+
+const _: () = assert!(core::mem::offset_of!(Slot, regs) == 64);
+const _: () = assert!(core::mem::offset_of!(Slot, op) % 64 == 0);
 
 /// Byte offset of slot `i` in the region.
 pub const fn slot_offset(i: usize) -> usize {

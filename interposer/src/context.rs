@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use abi::regs::Regs;
 use abi::signal::SigInfo;
-use abi::wire::{self, command, event, resume, HostOp, Message, SLOT_BUF_SIZE};
+use abi::wire::{self, event, resume, HostOp, SLOT_BUF_SIZE};
 
 use crate::space::{AddressSpace, Fault, Liveness};
 use crate::{sys, KICK_SIGNAL};
@@ -56,13 +56,16 @@ pub struct Context {
     selectors: u64,
     /// The thread's registers: as trapped, and as they will be resumed.
     pub regs: Regs,
+    /// The registers as the stub last reported them: what the stub's
+    /// frame already holds, so only differences need to travel.
+    trapped: Regs,
     flags: u32,
     copy_out: Option<(u64, usize)>,
 }
 
 impl Context {
     pub(crate) fn new(space: Arc<AddressSpace>, slot: usize, host_tid: i32, regs: Regs) -> Context {
-        Context { space, slot, host_tid, selectors: regs.csgsfs, regs, flags: 0, copy_out: None }
+        Context { space, slot, host_tid, selectors: regs.csgsfs, regs, trapped: regs, flags: 0, copy_out: None }
     }
 
     /// The address space the thread runs in.
@@ -88,31 +91,23 @@ impl Context {
 
     /// Runs the thread with `self.regs` until its next event.
     pub fn switch(&mut self) -> Event {
-        let mut m = Message::default();
-        m.command = command::RESUME;
-        m.resume_flags = std::mem::take(&mut self.flags);
-        m.regs = Regs { csgsfs: self.selectors, ..self.regs };
-        if let Some((addr, len)) = self.copy_out.take() {
-            m.resume_flags |= resume::COPY_OUT;
-            m.op.args = [addr, len as u64, 0, 0, 0, 0];
-        }
         let region = &self.space.live.region;
-        region.write_msg(self.slot, &m);
+        let regs = Regs { csgsfs: self.selectors, ..self.regs };
+        // Most system calls change only rax: then only it travels.
+        let full = (Regs { rax: self.trapped.rax, ..regs } != self.trapped).then_some(&regs);
+        region.order_resume(self.slot, std::mem::take(&mut self.flags), regs.rax, full, self.copy_out.take());
         region.publish(self.slot);
-        loop {
-            if self.wait().is_err() {
-                return Event::Exited(self.space.wait_exit());
-            }
-            let m = region.read_msg(self.slot);
-            self.regs = m.regs;
-            return match m.event {
-                event::SYSCALL => Event::Syscall,
-                event::FAULT => Event::Fault(m.info),
-                event::INTERRUPT => Event::Interrupt,
-                // Only a confused or hostile app writes anything else: treat
-                // it as an interruption and carry on.
-                _ => Event::Interrupt,
-            };
+        if self.wait().is_err() {
+            return Event::Exited(self.space.wait_exit());
+        }
+        self.regs = region.regs(self.slot);
+        self.trapped = self.regs;
+        match region.event(self.slot) {
+            event::SYSCALL => Event::Syscall,
+            event::FAULT => Event::Fault(region.info(self.slot)),
+            // INTERRUPT, or anything a confused or hostile app wrote there:
+            // the thread stopped in app code; carry on from there.
+            _ => Event::Interrupt,
         }
     }
 
@@ -128,19 +123,15 @@ impl Context {
     /// Has the stub run host system call `nr` (one of the stub's allowed
     /// calls) or a [`wire::op`], returning its raw result.
     pub fn host_op(&mut self, nr: u64, args: [u64; 6]) -> Result<i64, Gone> {
-        let mut m = Message::default();
-        m.command = command::OP;
-        m.op = HostOp { nr, args, ret: 0 };
         let region = &self.space.live.region;
-        region.write_msg(self.slot, &m);
+        region.order_op(self.slot, HostOp { nr, args, ret: 0 });
         region.publish(self.slot);
         self.wait()?;
-        let m = region.read_msg(self.slot);
-        if m.event != event::OP_DONE {
+        if region.event(self.slot) != event::OP_DONE {
             // Only the app can have put anything else there.
             return Err(Gone);
         }
-        Ok(m.op.ret)
+        Ok(region.op_result(self.slot))
     }
 
     /// Reads app memory: small buffers through the slot, others with a

@@ -8,9 +8,28 @@ use std::ptr::{addr_of, addr_of_mut};
 use std::sync::atomic::{fence, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use abi::wire::{self, Header, Message, Slot, SLOT_BUF_SIZE};
+use abi::regs::Regs;
+use abi::signal::SigInfo;
+use abi::wire::{self, Header, HostOp, Slot, SLOT_BUF_SIZE};
 
 use crate::sys;
+
+/// Reads a slot field the app (through the stub) may write at any time.
+macro_rules! get {
+    ($slot:expr, $field:ident) => {
+        // SAFETY: the slot pointer is in bounds of the mapping; volatile
+        // because another process writes the field.
+        unsafe { addr_of!((*$slot).$field).read_volatile() }
+    };
+}
+
+/// Writes a slot field for the stub to read.
+macro_rules! put {
+    ($slot:expr, $field:ident, $v:expr) => {
+        // SAFETY: as for get!.
+        unsafe { addr_of_mut!((*$slot).$field).write_volatile($v) }
+    };
+}
 
 /// How long the sentry spins on a slot before it sleeps on the futex.
 const SPIN: Duration = Duration::from_micros(50);
@@ -74,17 +93,58 @@ impl Region {
         unsafe { (&(*s).stub_sleeping, &(*s).sentry_sleeping) }
     }
 
-    /// A copy of slot `i`'s message, taken once so the app cannot change
-    /// it while the sentry looks at it.
-    pub fn read_msg(&self, i: usize) -> Message {
-        // SAFETY: in bounds; volatile because another process may write it.
-        unsafe { addr_of!((*self.slot(i)).msg).read_volatile() }
+    /// What slot `i` reports (a [`wire::event`]).
+    pub fn event(&self, i: usize) -> u32 {
+        get!(self.slot(i), event)
     }
 
-    /// Writes slot `i`'s message.
-    pub fn write_msg(&self, i: usize, m: &Message) {
-        // SAFETY: in bounds; volatile because another process may read it.
-        unsafe { addr_of_mut!((*self.slot(i)).msg).write_volatile(*m) }
+    /// The registers in slot `i`, copied once so the app cannot change
+    /// them while the sentry looks at them.
+    pub fn regs(&self, i: usize) -> Regs {
+        get!(self.slot(i), regs)
+    }
+
+    /// The fault siginfo in slot `i`.
+    pub fn info(&self, i: usize) -> SigInfo {
+        get!(self.slot(i), info)
+    }
+
+    /// The host thread id the stub wrote into slot `i`.
+    pub fn host_tid(&self, i: usize) -> u32 {
+        get!(self.slot(i), host_tid)
+    }
+
+    /// The result of the host operation slot `i` ran.
+    pub fn op_result(&self, i: usize) -> i64 {
+        get!(self.slot(i), op).ret
+    }
+
+    /// Orders slot `i` to resume: with every register from `regs` when
+    /// given, else with just `rax = ret`; `copy` is a `COPY_OUT` of the
+    /// slot buffer; `flags` are further [`wire::resume`] flags.
+    pub fn order_resume(&self, i: usize, mut flags: u32, ret: u64, regs: Option<&Regs>, copy: Option<(u64, usize)>) {
+        let s = self.slot(i);
+        match regs {
+            Some(r) => {
+                put!(s, regs, *r);
+                flags |= wire::resume::REGS;
+            }
+            None => put!(s, ret, ret),
+        }
+        if let Some((addr, len)) = copy {
+            put!(s, copy_addr, addr);
+            put!(s, copy_len, len as u64);
+            flags |= wire::resume::COPY_OUT;
+        }
+        put!(s, resume_flags, flags);
+        put!(s, command, wire::command::RESUME);
+    }
+
+    /// Orders slot `i` to run a host operation.
+    pub fn order_op(&self, i: usize, op: HostOp) {
+        let s = self.slot(i);
+        put!(s, op, op);
+        put!(s, command, wire::command::OP);
     }
 
     /// Copies the first `out.len()` bytes of slot `i`'s buffer.

@@ -96,8 +96,8 @@ impl AddressSpace {
         }
         let reserved = read_maps(spawned.pid)?;
         let space = Arc::new(AddressSpace { pid: spawned.pid, pidfd: spawned.pidfd, _ctl: ours, live, reserved });
-        let first = space.live.region.read_msg(0);
-        let ctx = Context::new(space.clone(), 0, first.host_tid as i32, first.regs);
+        let region = &space.live.region;
+        let ctx = Context::new(space.clone(), 0, region.host_tid(0) as i32, region.regs(0));
         Ok((space, ctx))
     }
 

@@ -9,6 +9,7 @@
 //! maps ([`mm`]) that order the stub to map and unmap, the ELF loader
 //! ([`loader`]), and open files ([`vfs`]).
 
+pub mod hardening;
 pub mod kernel;
 pub mod loader;
 pub mod mm;

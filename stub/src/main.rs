@@ -20,7 +20,7 @@ use core::sync::atomic::{fence, AtomicU32, AtomicUsize, Ordering};
 
 use abi::signal::{fpstate, sa, sig, SigAction, SigInfo, SigSet, StackT, UContext};
 use abi::sysno;
-use abi::wire::{self, command, event, resume, Header, Message, Slot};
+use abi::wire::{self, command, event, resume, Header, Slot};
 
 /// The shared region memfd, as the interposer hands it over.
 const REGION_FD: u64 = 1;
@@ -144,8 +144,21 @@ fn slot(i: usize) -> &'static Slot {
     unsafe { &*((base + wire::slot_offset(i)) as *const Slot) }
 }
 
-fn msg(s: &Slot) -> *mut Message {
-    addr_of!(s.msg) as *mut Message
+/// Reads a slot field the sentry may have written.
+macro_rules! get {
+    ($slot:expr, $field:ident) => {
+        // SAFETY: the field lies in the mapped slot; volatile because the
+        // other process writes it.
+        unsafe { addr_of!((*$slot).$field).read_volatile() }
+    };
+}
+
+/// Writes a slot field for the sentry to read.
+macro_rules! put {
+    ($slot:expr, $field:ident, $v:expr) => {
+        // SAFETY: as for get!; the stub owns the slot while it writes.
+        unsafe { addr_of_mut!((*($slot as *const Slot as *mut Slot)).$field).write_volatile($v) }
+    };
 }
 
 /// Hands the slot to the sentry, waking it if it announced that it sleeps.
@@ -234,37 +247,30 @@ fn reset_fpu(uc: &mut UContext) {
 
 /// Serves the slot until the sentry says resume, then loads the frame.
 fn serve(s: &Slot, uc: &mut UContext) {
-    let m = msg(s);
     loop {
         wait_for_sentry(s);
-        // SAFETY: the slot is ours until we publish it again.
-        let cmd = unsafe { addr_of!((*m).command).read_volatile() };
-        if cmd == command::OP {
-            // SAFETY: as above.
-            let op = unsafe { addr_of!((*m).op).read_volatile() };
-            let ret = run_op(s, &op);
-            // SAFETY: as above.
-            unsafe {
-                addr_of_mut!((*m).op.ret).write_volatile(ret);
-                addr_of_mut!((*m).event).write_volatile(event::OP_DONE);
-            }
+        if get!(s, command) == command::OP {
+            let op = get!(s, op);
+            put!(s, op, wire::HostOp { ret: run_op(s, &op), ..op });
+            put!(s, event, event::OP_DONE);
             publish(s);
             continue;
         }
-        // SAFETY: as above.
-        let (flags, mut regs, op) = unsafe {
-            (addr_of!((*m).resume_flags).read_volatile(), addr_of!((*m).regs).read_volatile(), addr_of!((*m).op).read_volatile())
-        };
+        let flags = get!(s, resume_flags);
+        if flags & resume::REGS != 0 {
+            uc.regs = get!(s, regs);
+        } else {
+            uc.regs.rax = get!(s, ret);
+        }
         if flags & resume::COPY_OUT != 0 {
-            let out = wire::HostOp { nr: wire::op::COPY_OUT, ..op };
+            let out = wire::HostOp { nr: wire::op::COPY_OUT, args: [get!(s, copy_addr), get!(s, copy_len), 0, 0, 0, 0], ret: 0 };
             if run_op(s, &out) != 0 {
-                regs.rax = abi::errno::EFAULT.to_ret() as u64;
+                uc.regs.rax = abi::errno::EFAULT.to_ret() as u64;
             }
         }
         if flags & resume::RESET_FPU != 0 {
             reset_fpu(uc);
         }
-        uc.regs = regs;
         // The app always runs with nothing blocked on the host: its signal
         // mask lives in the sentry.
         uc.sigmask = SigSet(0);
@@ -298,14 +304,10 @@ extern "C" fn handler(signo: i32, info: *mut SigInfo, ucp: *mut UContext) {
         event::FAULT
     };
     let s = current_slot();
-    let m = msg(s);
-    // SAFETY: the stub owns the slot while the app thread runs.
-    unsafe {
-        addr_of_mut!((*m).regs).write_volatile(uc.regs);
-        addr_of_mut!((*m).event).write_volatile(ev);
-        if ev == event::FAULT {
-            addr_of_mut!((*m).info).write_volatile(*info);
-        }
+    put!(s, regs, uc.regs);
+    put!(s, event, ev);
+    if ev == event::FAULT {
+        put!(s, info, *info);
     }
     publish(s);
     serve(s, uc);
@@ -376,8 +378,7 @@ extern "C" fn stub_main() -> ! {
     let pid = syscall(sysno::GETPID, 0, 0, 0, 0) as u64;
     let tid = syscall(sysno::GETTID, 0, 0, 0, 0) as u64;
     let s = slot(0);
-    // SAFETY: slot 0 is ours until the first publish.
-    unsafe { addr_of_mut!((*msg(s)).host_tid).write_volatile(tid as u32) };
+    put!(s, host_tid, tid as u32);
     s.state.store(wire::OWNER_STUB, Ordering::SeqCst);
 
     set_signal_stack(0);

@@ -44,6 +44,10 @@ fn main() -> ExitCode {
         print_syscalls();
         return ExitCode::SUCCESS;
     }
+    if let Err(e) = sentry::hardening::harden() {
+        eprintln!("sandbox-exec: cannot install the sentry's seccomp filter: {e}");
+        return ExitCode::from(CANNOT_EXECUTE);
+    }
     let path = PathBuf::from(&cli.command[0]);
     let stdio = match open_stdio() {
         Ok(s) => s,
