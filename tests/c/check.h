@@ -1,0 +1,122 @@
+/* Shared helpers for the conformance test programs.
+ *
+ * Every program prints "ok <what>" lines on success and, on failure, a
+ * "FAIL ..." line on both stdout and stderr, then exits with status 1.
+ * Output must be deterministic: never print pids, addresses, times or
+ * host-dependent limits.
+ */
+#ifndef SBX_CHECK_H
+#define SBX_CHECK_H
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static inline const char *errname(int e)
+{
+    switch (e) {
+    case 0: return "0";
+    case EPERM: return "EPERM";
+    case ENOENT: return "ENOENT";
+    case ESRCH: return "ESRCH";
+    case EINTR: return "EINTR";
+    case EIO: return "EIO";
+    case ENXIO: return "ENXIO";
+    case E2BIG: return "E2BIG";
+    case ENOEXEC: return "ENOEXEC";
+    case EBADF: return "EBADF";
+    case ECHILD: return "ECHILD";
+    case EAGAIN: return "EAGAIN";
+    case ENOMEM: return "ENOMEM";
+    case EACCES: return "EACCES";
+    case EFAULT: return "EFAULT";
+    case EBUSY: return "EBUSY";
+    case EEXIST: return "EEXIST";
+    case EXDEV: return "EXDEV";
+    case ENODEV: return "ENODEV";
+    case ENOTDIR: return "ENOTDIR";
+    case EISDIR: return "EISDIR";
+    case EINVAL: return "EINVAL";
+    case ENFILE: return "ENFILE";
+    case EMFILE: return "EMFILE";
+    case ENOTTY: return "ENOTTY";
+    case EFBIG: return "EFBIG";
+    case ENOSPC: return "ENOSPC";
+    case ESPIPE: return "ESPIPE";
+    case EROFS: return "EROFS";
+    case EMLINK: return "EMLINK";
+    case EPIPE: return "EPIPE";
+    case EDOM: return "EDOM";
+    case ERANGE: return "ERANGE";
+    case EDEADLK: return "EDEADLK";
+    case ENAMETOOLONG: return "ENAMETOOLONG";
+    case ENOSYS: return "ENOSYS";
+    case ENOTEMPTY: return "ENOTEMPTY";
+    case ELOOP: return "ELOOP";
+    case EOVERFLOW: return "EOVERFLOW";
+    case ENOTSOCK: return "ENOTSOCK";
+    case EAFNOSUPPORT: return "EAFNOSUPPORT";
+    case EPROTONOSUPPORT: return "EPROTONOSUPPORT";
+    case EOPNOTSUPP: return "EOPNOTSUPP";
+    case ETIMEDOUT: return "ETIMEDOUT";
+    default: {
+        static char buf[32];
+        snprintf(buf, sizeof buf, "errno %d", e);
+        return buf;
+    }
+    }
+}
+
+#define FAIL(...)                                                        \
+    do {                                                                 \
+        fflush(stdout);                                                  \
+        printf("FAIL %s:%d: ", __FILE__, __LINE__);                      \
+        printf(__VA_ARGS__);                                             \
+        printf("\n");                                                    \
+        fflush(stdout);                                                  \
+        fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);             \
+        fprintf(stderr, __VA_ARGS__);                                    \
+        fprintf(stderr, "\n");                                           \
+        exit(1);                                                         \
+    } while (0)
+
+/* Asserts `cond`; the message is printf-style. */
+#define CHECK(cond, ...)                                                 \
+    do {                                                                 \
+        if (!(cond)) {                                                   \
+            int check_errno_ = errno;                                    \
+            fflush(stdout);                                              \
+            printf("FAIL %s:%d: (%s) [errno %s] ", __FILE__, __LINE__,   \
+                   #cond, errname(check_errno_));                        \
+            printf(__VA_ARGS__);                                         \
+            printf("\n");                                                \
+            fflush(stdout);                                              \
+            fprintf(stderr, "FAIL %s:%d: (%s) [errno %s]\n", __FILE__,   \
+                    __LINE__, #cond, errname(check_errno_));             \
+            exit(1);                                                     \
+        }                                                                \
+    } while (0)
+
+/* Asserts that `expr` (a call returning -1/errno on failure, evaluated as a
+ * long) fails with `err`, and prints "ok <what>: <ERR>". */
+#define EXPECT_ERRNO(what, err, expr)                                    \
+    do {                                                                 \
+        errno = 0;                                                       \
+        long expect_ret_ = (long)(expr);                                 \
+        int expect_errno_ = errno;                                       \
+        if (expect_ret_ != -1 || expect_errno_ != (err))                 \
+            FAIL("%s: expected -1/%s, got %ld/%s", (what), errname(err), \
+                 expect_ret_, errname(expect_errno_));                   \
+        printf("ok %s: %s\n", (what), errname(err));                     \
+    } while (0)
+
+/* Prints an "ok" line. */
+#define OK(...)                                                          \
+    do {                                                                 \
+        printf("ok ");                                                   \
+        printf(__VA_ARGS__);                                             \
+        printf("\n");                                                    \
+    } while (0)
+
+#endif

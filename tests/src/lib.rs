@@ -1,0 +1,760 @@
+//! Conformance test harness.
+//!
+//! Test programs live in `tests/c/NAME.c`. Each is compiled **static** with
+//! glibc (`gcc`) or musl (`musl-gcc`), then run twice: natively and under
+//! `sandbox-exec`. The two runs must agree on stdout and on the exit status;
+//! see [`assert_same`] and the [`conformance!`] macro.
+//!
+//! Environment knobs, all optional:
+//!
+//! - `SBX_TEST_LOG=LEVEL` passes `--log LEVEL` to `sandbox-exec`.
+//! - `SBX_TEST_TIMEOUT=SECS` changes the per-run timeout (default 60 s).
+//! - `CARGO_TARGET_DIR` is honoured when locating build outputs.
+
+use std::ffi::OsStr;
+use std::fmt;
+use std::io::{Read, Write};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{mpsc, OnceLock};
+use std::time::{Duration, Instant, SystemTime};
+
+/// The workspace root (the parent of this package's directory).
+pub fn workspace_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent directory")
+        .to_path_buf()
+}
+
+/// The cargo target directory: `$CARGO_TARGET_DIR` if set (relative paths
+/// are taken from the workspace root), else `<workspace>/target`.
+pub fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(d) if !d.is_empty() => workspace_dir().join(d),
+        _ => workspace_dir().join("target"),
+    }
+}
+
+/// The directory holding the C test sources (`tests/c`).
+pub fn c_source_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("c")
+}
+
+fn cargo_command() -> String {
+    std::env::var("CARGO")
+        .ok()
+        .or_else(|| option_env!("CARGO").map(str::to_owned))
+        .unwrap_or_else(|| "cargo".to_owned())
+}
+
+/// Builds `sandbox-exec` (package `tools`) once per test process and returns
+/// the path of the binary. Panics with cargo's stderr if the build fails (in
+/// every test that asks, without building again).
+pub fn sandbox_exec() -> PathBuf {
+    static PATH: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    match PATH.get_or_init(build_sandbox_exec) {
+        Ok(p) => p.clone(),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+fn build_sandbox_exec() -> Result<PathBuf, String> {
+    {
+        let release = cfg!(not(debug_assertions));
+        let mut cmd = Command::new(cargo_command());
+        cmd.current_dir(workspace_dir())
+            .args(["build", "-p", "tools", "--bin", "sandbox-exec"]);
+        if release {
+            cmd.arg("--release");
+        }
+        let out = cmd
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run cargo ({}): {e}", cargo_command()))?;
+        if !out.status.success() {
+            return Err(format!(
+                "building sandbox-exec failed ({}):\n{}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        let path = target_dir()
+            .join(if release { "release" } else { "debug" })
+            .join("sandbox-exec");
+        if !path.is_file() {
+            return Err(format!(
+                "cargo built sandbox-exec but {} does not exist",
+                path.display()
+            ));
+        }
+        Ok(path)
+    }
+}
+
+/// The C library a test program is compiled against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Libc {
+    /// GNU libc, `gcc -static`.
+    Glibc,
+    /// musl, `musl-gcc -static`.
+    Musl,
+}
+
+impl Libc {
+    /// Both C libraries, in a fixed order.
+    pub const ALL: [Libc; 2] = [Libc::Glibc, Libc::Musl];
+
+    /// A short lowercase name, used in paths and messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Libc::Glibc => "glibc",
+            Libc::Musl => "musl",
+        }
+    }
+
+    /// The compiler driver for this libc.
+    pub fn compiler(self) -> &'static str {
+        match self {
+            Libc::Glibc => "gcc",
+            Libc::Musl => "musl-gcc",
+        }
+    }
+
+    fn package_hint(self) -> &'static str {
+        match self {
+            Libc::Glibc => "install the Debian packages `gcc` and `libc6-dev`",
+            Libc::Musl => "install the Debian package `musl-tools` (apt-get install -y musl-tools)",
+        }
+    }
+}
+
+impl fmt::Display for Libc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+fn mtime(p: &Path) -> Option<SystemTime> {
+    std::fs::metadata(p).and_then(|m| m.modified()).ok()
+}
+
+/// Newest modification time of the shared headers in `tests/c`.
+fn headers_mtime() -> Option<SystemTime> {
+    let dir = std::fs::read_dir(c_source_dir()).ok()?;
+    dir.filter_map(Result::ok)
+        .filter(|e| e.path().extension() == Some(OsStr::new("h")))
+        .filter_map(|e| mtime(&e.path()))
+        .max()
+}
+
+/// Compiles `tests/c/NAME.c` statically for `libc` and returns the binary's
+/// path, `<target>/c-tests/<libc>/<name>`. The output is cached and rebuilt
+/// when the source (or a header in `tests/c`) is newer. Safe to call from
+/// parallel tests: each compilation writes a private temporary file which is
+/// then renamed into place.
+pub fn compile(name: &str, libc: Libc) -> PathBuf {
+    let src = c_source_dir().join(format!("{name}.c"));
+    let src_time = mtime(&src).unwrap_or_else(|| panic!("no test source {}", src.display()));
+    let newest = headers_mtime().map_or(src_time, |h| h.max(src_time));
+    let out_dir = target_dir().join("c-tests").join(libc.name());
+    let out = out_dir.join(name);
+    if mtime(&out).is_some_and(|t| t >= newest) {
+        return out;
+    }
+    std::fs::create_dir_all(&out_dir)
+        .unwrap_or_else(|e| panic!("cannot create {}: {e}", out_dir.display()));
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let tmp = out_dir.join(format!(
+        ".{name}.tmp.{}.{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let result = Command::new(libc.compiler())
+        .args(["-static", "-O1", "-Wall", "-o"])
+        .arg(&tmp)
+        .arg(&src)
+        .stdin(Stdio::null())
+        .output();
+    let output = match result {
+        Ok(o) => o,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!(
+            "C compiler `{}` not found (needed for {} tests): {}",
+            libc.compiler(),
+            libc,
+            libc.package_hint()
+        ),
+        Err(e) => panic!("cannot run `{}`: {e}", libc.compiler()),
+    };
+    if !output.status.success() {
+        let _ = std::fs::remove_file(&tmp);
+        panic!(
+            "compiling {} with {} failed ({}):\n{}",
+            src.display(),
+            libc.compiler(),
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    if !output.stderr.is_empty() {
+        eprintln!(
+            "warnings compiling {} with {}:\n{}",
+            src.display(),
+            libc.compiler(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    std::fs::rename(&tmp, &out)
+        .unwrap_or_else(|e| panic!("cannot rename {} to {}: {e}", tmp.display(), out.display()));
+    out
+}
+
+/// How a program ended, with the sandbox's "exit 128+N" and the host's
+/// "killed by signal N" mapped to the same value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// Exited normally with this code (0..=255).
+    Exited(i32),
+    /// Killed by this signal.
+    Signaled(i32),
+    /// `sandbox-exec` itself was killed by this signal (a sandbox bug; never
+    /// equal to any native status).
+    RunnerKilled(i32),
+}
+
+impl Status {
+    /// The status of a program run directly on the host.
+    pub fn from_native(st: ExitStatus) -> Status {
+        match (st.code(), st.signal()) {
+            (Some(c), _) => Status::Exited(c),
+            (None, Some(s)) => Status::Signaled(s),
+            (None, None) => unreachable!("process neither exited nor was signalled: {st:?}"),
+        }
+    }
+
+    /// The status of `sandbox-exec`, which reports a program killed by
+    /// signal N as exit code 128+N, as a shell does. Codes 129..=192 (N a
+    /// valid signal, 1..=64) map to [`Status::Signaled`]; other codes stay
+    /// [`Status::Exited`]. So a program calling `exit(129..=192)` is
+    /// indistinguishable from one killed by a signal; tests avoid those codes.
+    pub fn from_sandbox(st: ExitStatus) -> Status {
+        match (st.code(), st.signal()) {
+            (Some(c), _) => Status::from_sandbox_code(c),
+            (None, Some(s)) => Status::RunnerKilled(s),
+            (None, None) => unreachable!("process neither exited nor was signalled: {st:?}"),
+        }
+    }
+
+    /// [`Status::from_sandbox`] for a raw exit code.
+    pub fn from_sandbox_code(code: i32) -> Status {
+        if (129..=128 + 64).contains(&code) {
+            Status::Signaled(code - 128)
+        } else {
+            Status::Exited(code)
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Status::Exited(c) => write!(f, "exited with {c}"),
+            Status::Signaled(s) => write!(f, "killed by signal {s}"),
+            Status::RunnerKilled(s) => write!(f, "sandbox-exec itself killed by signal {s}"),
+        }
+    }
+}
+
+/// What a run produced.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    /// Everything written to stdout.
+    pub stdout: Vec<u8>,
+    /// Everything written to stderr.
+    pub stderr: Vec<u8>,
+    /// How the program ended.
+    pub status: Status,
+}
+
+impl Outcome {
+    /// stdout as (lossy) text.
+    pub fn stdout_text(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+
+    /// stderr as (lossy) text.
+    pub fn stderr_text(&self) -> String {
+        String::from_utf8_lossy(&self.stderr).into_owned()
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "status: {}", self.status)?;
+        writeln!(f, "--- stdout ({} bytes) ---", self.stdout.len())?;
+        f.write_str(&truncate_text(&self.stdout, 8192))?;
+        writeln!(f, "--- stderr ({} bytes) ---", self.stderr.len())?;
+        f.write_str(&truncate_text(&self.stderr, 8192))?;
+        writeln!(f, "--- end ---")
+    }
+}
+
+fn truncate_text(b: &[u8], max: usize) -> String {
+    let mut s = if b.len() > max {
+        let mut s = String::from_utf8_lossy(&b[..max]).into_owned();
+        s.push_str(&format!("\n[... {} more bytes]", b.len() - max));
+        s
+    } else {
+        String::from_utf8_lossy(b).into_owned()
+    };
+    if !s.is_empty() && !s.ends_with('\n') {
+        s.push('\n');
+    }
+    s
+}
+
+/// The per-run timeout: `$SBX_TEST_TIMEOUT` seconds, default 60.
+pub fn timeout() -> Duration {
+    let secs = std::env::var("SBX_TEST_TIMEOUT")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(60);
+    Duration::from_secs(secs)
+}
+
+fn killpg(child: &Child) {
+    // The child leads its own process group (see `run_command`), so this
+    // also reaches anything it started (sandbox stubs).
+    // SAFETY: plain syscall on a process group we created.
+    unsafe {
+        libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL);
+    }
+}
+
+fn spawn_reader<R: Read + Send + 'static>(mut r: R) -> mpsc::Receiver<Vec<u8>> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = r.read_to_end(&mut buf);
+        let _ = tx.send(buf);
+    });
+    rx
+}
+
+/// Runs `cmd` with piped stdio, feeding `stdin`, for at most `limit`; the
+/// child gets its own process group so that a timeout kills all of it.
+fn run_command(
+    mut cmd: Command,
+    what: &str,
+    stdin: &[u8],
+    limit: Duration,
+) -> (ExitStatus, Vec<u8>, Vec<u8>) {
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    // SAFETY: setrlimit is async-signal-safe; no allocation happens here.
+    unsafe {
+        cmd.pre_exec(|| {
+            // No core files from the crash tests.
+            let zero = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
+            libc::setrlimit(libc::RLIMIT_CORE, &zero);
+            Ok(())
+        });
+    }
+    let start = Instant::now();
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
+    let mut child_stdin = child.stdin.take().expect("piped stdin");
+    let input = stdin.to_vec();
+    std::thread::spawn(move || {
+        // EPIPE is fine: the program need not read its stdin.
+        let _ = child_stdin.write_all(&input);
+    });
+    let out_rx = spawn_reader(child.stdout.take().expect("piped stdout"));
+    let err_rx = spawn_reader(child.stderr.take().expect("piped stderr"));
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(st)) => break st,
+            Ok(None) => {}
+            Err(e) => panic!("waiting for {what}: {e}"),
+        }
+        if start.elapsed() > limit {
+            killpg(&child);
+            let _ = child.wait();
+            let grab = |rx: &mpsc::Receiver<Vec<u8>>| {
+                rx.recv_timeout(Duration::from_secs(1))
+                    .map(|b| truncate_text(&b, 8192))
+                    .unwrap_or_else(|_| "<still held open>\n".to_owned())
+            };
+            panic!(
+                "{what} timed out after {limit:?}; killed it\n--- stdout ---\n{}--- stderr ---\n{}",
+                grab(&out_rx),
+                grab(&err_rx)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    let recv = |rx: &mpsc::Receiver<Vec<u8>>, name: &str| {
+        let left = limit
+            .saturating_sub(start.elapsed())
+            .max(Duration::from_secs(2));
+        rx.recv_timeout(left).unwrap_or_else(|_| {
+            killpg(&child);
+            panic!(
+                "{what} exited ({status}) but its {name} stayed open for {left:?}: \
+                 a leftover process holds it"
+            )
+        })
+    };
+    let out = recv(&out_rx, "stdout");
+    let err = recv(&err_rx, "stderr");
+    (status, out, err)
+}
+
+/// Runs `bin` directly on the host with `args`, `stdin` as its standard input
+/// (a pipe), the test's environment plus `env`, and stdout/stderr captured
+/// through pipes. Panics if it runs longer than [`timeout`].
+pub fn run_native(bin: &Path, args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Outcome {
+    let mut cmd = Command::new(bin);
+    cmd.args(args).envs(env.iter().copied());
+    let (st, stdout, stderr) =
+        run_command(cmd, &format!("native {}", bin.display()), stdin, timeout());
+    Outcome {
+        stdout,
+        stderr,
+        status: Status::from_native(st),
+    }
+}
+
+/// Runs `bin` under `sandbox-exec`, otherwise exactly as [`run_native`]
+/// does. `$SBX_TEST_LOG`, if set, is passed as `--log LEVEL`.
+pub fn run_sandboxed(bin: &Path, args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Outcome {
+    let mut cmd = Command::new(sandbox_exec());
+    if let Some(level) = std::env::var_os("SBX_TEST_LOG") {
+        cmd.arg("--log").arg(level);
+    }
+    cmd.arg(bin).args(args).envs(env.iter().copied());
+    let (st, stdout, stderr) = run_command(
+        cmd,
+        &format!("sandboxed {}", bin.display()),
+        stdin,
+        timeout(),
+    );
+    Outcome {
+        stdout,
+        stderr,
+        status: Status::from_sandbox(st),
+    }
+}
+
+/// A test case: the arguments, standard input and extra environment of one
+/// comparison run, and the status the native run must end with.
+#[derive(Clone, Debug)]
+pub struct Case {
+    /// Arguments after argv[0].
+    pub args: Vec<String>,
+    /// Bytes fed to standard input (a pipe, closed afterwards).
+    pub stdin: Vec<u8>,
+    /// Extra environment variables, set for both runs.
+    pub env: Vec<(String, String)>,
+    /// The status the native run must have (default: exit 0), so that a
+    /// test program broken on this host is not mistaken for a passing test.
+    pub expect: Status,
+}
+
+impl Default for Case {
+    fn default() -> Case {
+        Case {
+            args: Vec::new(),
+            stdin: Vec::new(),
+            env: Vec::new(),
+            expect: Status::Exited(0),
+        }
+    }
+}
+
+impl Case {
+    /// A case with no arguments, empty stdin, no extra environment, and
+    /// expecting exit status 0.
+    pub fn new() -> Case {
+        Case::default()
+    }
+
+    /// Sets the status the native run must end with.
+    pub fn expect(mut self, status: Status) -> Case {
+        self.expect = status;
+        self
+    }
+
+    /// Adds arguments.
+    pub fn args<S: AsRef<str>>(mut self, args: impl IntoIterator<Item = S>) -> Case {
+        self.args
+            .extend(args.into_iter().map(|s| s.as_ref().to_owned()));
+        self
+    }
+
+    /// Sets standard input.
+    pub fn stdin(mut self, data: impl AsRef<[u8]>) -> Case {
+        self.stdin = data.as_ref().to_vec();
+        self
+    }
+
+    /// Adds an environment variable.
+    pub fn env(mut self, key: &str, value: &str) -> Case {
+        self.env.push((key.to_owned(), value.to_owned()));
+        self
+    }
+}
+
+/// True when `$SBX_TEST_NATIVE_ONLY` is set (to anything but "" or "0"):
+/// [`run_both`] then runs the program natively twice instead of natively and
+/// sandboxed, which checks the test programs themselves (they pass on this
+/// host and their output is deterministic) without needing the sandbox.
+pub fn native_only() -> bool {
+    std::env::var("SBX_TEST_NATIVE_ONLY").is_ok_and(|v| !v.is_empty() && v != "0")
+}
+
+/// Runs `bin` natively and sandboxed as `case` says and returns both
+/// outcomes, `(native, sandboxed)`. See [`native_only`].
+pub fn run_both(bin: &Path, case: &Case) -> (Outcome, Outcome) {
+    let args: Vec<&str> = case.args.iter().map(String::as_str).collect();
+    let env: Vec<(&str, &str)> = case
+        .env
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let native = run_native(bin, &args, &case.stdin, &env);
+    let sandboxed = if native_only() {
+        run_native(bin, &args, &case.stdin, &env)
+    } else {
+        run_sandboxed(bin, &args, &case.stdin, &env)
+    };
+    (native, sandboxed)
+}
+
+/// Compiles `tests/c/NAME.c` for `libc`, runs it natively and sandboxed with
+/// `args`, and asserts that stdout and status are identical.
+/// The native run must exit with status 0.
+pub fn assert_same(name: &str, libc: Libc, args: &[&str]) {
+    assert_same_case(name, libc, &Case::new().args(args));
+}
+
+/// [`assert_same`] with arguments, stdin, environment and the expected
+/// native status from `case`.
+pub fn assert_same_case(name: &str, libc: Libc, case: &Case) {
+    let bin = compile(name, libc);
+    let (native, sandboxed) = run_both(&bin, case);
+    if native.status != case.expect {
+        panic!(
+            "{name} ({libc}, args {:?}): the native run ended with \"{}\", expected \"{}\": \
+             the test program itself is broken on this host\n{native}",
+            case.args, native.status, case.expect
+        );
+    }
+    if native.stdout != sandboxed.stdout || native.status != sandboxed.status {
+        panic!(
+            "{name} ({libc}, args {:?}): sandboxed run differs from native run{}\n\
+             ===== native =====\n{native}===== sandboxed =====\n{sandboxed}",
+            case.args,
+            first_difference(&native.stdout, &sandboxed.stdout)
+        );
+    }
+}
+
+/// Describes the first differing stdout line, or "" if stdout is equal.
+fn first_difference(a: &[u8], b: &[u8]) -> String {
+    if a == b {
+        return String::new();
+    }
+    let (a, b) = (String::from_utf8_lossy(a), String::from_utf8_lossy(b));
+    let (mut la, mut lb) = (a.split_inclusive('\n'), b.split_inclusive('\n'));
+    let mut n = 1;
+    loop {
+        match (la.next(), lb.next()) {
+            (Some(x), Some(y)) if x == y => n += 1,
+            (x, y) => {
+                return format!(
+                    "\nfirst stdout difference at line {n}:\n  native:    {:?}\n  sandboxed: {:?}",
+                    x.unwrap_or("<end of output>"),
+                    y.unwrap_or("<end of output>")
+                )
+            }
+        }
+    }
+}
+
+/// Declares conformance tests. Each entry becomes a module with two tests,
+/// `NAME::glibc` and `NAME::musl`, which compile `tests/c/PROGRAM.c` and
+/// [`assert_same_case`] on it.
+///
+/// ```ignore
+/// conformance! {
+///     auxv,                                           // tests/c/auxv.c, no args
+///     hello => Case::new().args(["a", "b c", ""]),    // with a Case
+///     exit_code_3 = exit_code => Case::new().args(["3"]), // another program name
+/// }
+/// ```
+#[macro_export]
+macro_rules! conformance {
+    ($( $test:ident $(= $prog:ident)? $(=> $case:expr)? ),* $(,)?) => {
+        $(
+            #[allow(non_snake_case)]
+            mod $test {
+                #[allow(unused_imports)]
+                use super::*;
+
+                fn case() -> $crate::Case {
+                    $crate::__conformance_case!($($case)?)
+                }
+
+                #[test]
+                fn glibc() {
+                    $crate::assert_same_case(
+                        $crate::__conformance_prog!($test $($prog)?),
+                        $crate::Libc::Glibc,
+                        &case(),
+                    );
+                }
+
+                #[test]
+                fn musl() {
+                    $crate::assert_same_case(
+                        $crate::__conformance_prog!($test $($prog)?),
+                        $crate::Libc::Musl,
+                        &case(),
+                    );
+                }
+            }
+        )*
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __conformance_case {
+    () => {
+        $crate::Case::new()
+    };
+    ($case:expr) => {
+        $case
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __conformance_prog {
+    ($test:ident) => {
+        stringify!($test)
+    };
+    ($test:ident $prog:ident) => {
+        stringify!($prog)
+    };
+}
+
+#[cfg(test)]
+mod unit {
+    use super::*;
+
+    fn raw_exit(code: i32) -> ExitStatus {
+        ExitStatus::from_raw(code << 8)
+    }
+
+    fn raw_signal(sig: i32) -> ExitStatus {
+        ExitStatus::from_raw(sig)
+    }
+
+    #[test]
+    fn native_status() {
+        assert_eq!(Status::from_native(raw_exit(0)), Status::Exited(0));
+        assert_eq!(Status::from_native(raw_exit(3)), Status::Exited(3));
+        assert_eq!(Status::from_native(raw_exit(139)), Status::Exited(139));
+        assert_eq!(Status::from_native(raw_signal(11)), Status::Signaled(11));
+        assert_eq!(Status::from_native(raw_signal(9)), Status::Signaled(9));
+    }
+
+    #[test]
+    fn sandbox_status() {
+        assert_eq!(Status::from_sandbox(raw_exit(0)), Status::Exited(0));
+        assert_eq!(Status::from_sandbox(raw_exit(3)), Status::Exited(3));
+        assert_eq!(Status::from_sandbox(raw_exit(128)), Status::Exited(128));
+        assert_eq!(Status::from_sandbox(raw_exit(129)), Status::Signaled(1));
+        assert_eq!(Status::from_sandbox(raw_exit(139)), Status::Signaled(11));
+        assert_eq!(Status::from_sandbox(raw_exit(192)), Status::Signaled(64));
+        assert_eq!(Status::from_sandbox(raw_exit(193)), Status::Exited(193));
+        assert_eq!(Status::from_sandbox(raw_exit(255)), Status::Exited(255));
+        assert_eq!(Status::from_sandbox(raw_signal(6)), Status::RunnerKilled(6));
+    }
+
+    #[test]
+    fn native_and_sandbox_agree() {
+        // A program killed by SIGSEGV: the host says signal 11, the sandbox
+        // says exit 139; both normalise to the same value.
+        assert_eq!(
+            Status::from_native(raw_signal(11)),
+            Status::from_sandbox(raw_exit(139))
+        );
+        assert_ne!(
+            Status::from_native(raw_signal(11)),
+            Status::from_sandbox(raw_signal(11))
+        );
+    }
+
+    #[test]
+    fn real_processes() {
+        let sh = |script: &str| {
+            let mut cmd = Command::new("/bin/sh");
+            cmd.args(["-c", script]);
+            run_command(cmd, "sh", b"", Duration::from_secs(10))
+        };
+        let (st, out, _) = sh("echo hi; exit 7");
+        assert_eq!(Status::from_native(st), Status::Exited(7));
+        assert_eq!(out, b"hi\n");
+        let (st, _, _) = sh("kill -SEGV $$");
+        assert_eq!(Status::from_native(st), Status::Signaled(11));
+        let (st, out, _) = sh("cat");
+        assert_eq!(Status::from_native(st), Status::Exited(0));
+        assert_eq!(out, b"");
+    }
+
+    #[test]
+    fn timeout_kills_the_process_group() {
+        let mut cmd = Command::new("/bin/sh");
+        // A grandchild holds stdout open too: killpg must reach it, or the
+        // reader threads would wait for 30 s.
+        cmd.args(["-c", "sleep 30 & sleep 30"]);
+        let start = Instant::now();
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            run_command(cmd, "sleeper", b"", Duration::from_millis(300))
+        }));
+        let msg = r.expect_err("run_command did not time out");
+        let msg = msg.downcast_ref::<String>().cloned().unwrap_or_default();
+        assert!(msg.contains("timed out"), "{msg}");
+        assert!(start.elapsed() < Duration::from_secs(5));
+    }
+
+    #[test]
+    fn stdin_is_fed() {
+        let mut cmd = Command::new("/bin/sh");
+        cmd.args(["-c", "cat; echo done >&2"]);
+        let (st, out, err) = run_command(cmd, "cat", b"input line\n", Duration::from_secs(10));
+        assert!(st.success());
+        assert_eq!(out, b"input line\n");
+        assert_eq!(err, b"done\n");
+    }
+
+    #[test]
+    fn difference_report() {
+        assert_eq!(first_difference(b"a\nb\n", b"a\nb\n"), "");
+        let d = first_difference(b"a\nb\n", b"a\nc\n");
+        assert!(d.contains("line 2"), "{d}");
+        let d = first_difference(b"a\n", b"a\nx\n");
+        assert!(d.contains("<end of output>"), "{d}");
+    }
+}

@@ -1,0 +1,49 @@
+//! Conformance: each C program in `tests/c` must behave identically (stdout
+//! and exit status) natively and under `sandbox-exec`, with glibc and musl.
+//!
+//! Every entry below becomes two tests, `NAME::glibc` and `NAME::musl`.
+
+use sandbox_tests::{conformance, Case, Status};
+
+conformance! {
+    hello => Case::new()
+        .args(["a", "b c", ""])
+        .env("SBX_TEST_A", "value a")
+        .env("SBX_TEST_B", ""),
+    exit_code_0 = exit_code => Case::new().args(["0"]),
+    exit_code_3 = exit_code => Case::new().args(["3"]).expect(Status::Exited(3)),
+    exit_code_255 = exit_code => Case::new().args(["255"]).expect(Status::Exited(255)),
+    auxv,
+    null_deref => Case::new().expect(Status::Signaled(11)),
+    identity,
+    uname,
+    time,
+    random,
+    memory,
+    prctl,
+    proc_self_exe,
+    stdio_stat => Case::new().stdin("input line\n"),
+    signals_model,
+    rlimit,
+}
+
+/// The harness itself, natively: a program killed by SIGSEGV is reported as
+/// `Signaled(11)`, and a program's own exit codes come through unchanged.
+mod statuses {
+    use sandbox_tests::{compile, run_native, Libc, Status};
+
+    #[test]
+    fn native_statuses() {
+        for libc in Libc::ALL {
+            let bin = compile("null_deref", libc);
+            let out = run_native(&bin, &[], b"", &[]);
+            assert_eq!(out.status, Status::Signaled(11), "{libc}: {out}");
+            assert_eq!(out.stdout, b"before\n", "{libc}: {out}");
+            let bin = compile("exit_code", libc);
+            for code in [0, 3, 255] {
+                let out = run_native(&bin, &[&code.to_string()], b"", &[]);
+                assert_eq!(out.status, Status::Exited(code), "{libc}: {out}");
+            }
+        }
+    }
+}
