@@ -1,0 +1,1023 @@
+//! `sandbox-bench`: measures the sandbox against native execution, and against
+//! peer sandboxes where installed (`proot`, gVisor's `runsc`), in one run.
+//!
+//! It compiles the C micro-benchmarks in `tools/bench/` (embedded in this
+//! binary) with `gcc -O2 -static` into a cache directory next to its own
+//! executable, runs every case natively, under `sandbox-exec` and under each
+//! peer, and prints a table of times and ratios to native followed by one
+//! `summary:` line. Speed targets are judged from that output, never from
+//! timed assertions in tests.
+//!
+//! Runs are interleaved across the columns (round-robin), so slow drift on a
+//! shared machine affects every column alike. Every run has a timeout, and a
+//! failing run (non-zero exit, no result) becomes an `n/a` cell plus a note
+//! quoting its exit status and stderr; failures of the native or sandboxed
+//! column make the exit status 1, failures of peers do not.
+//!
+//! Adding a case: add its C source to `tools/bench/` and to [`PROGRAMS`], and
+//! an entry to [`cases`].
+
+use std::ffi::OsString;
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+
+/// Command-line flags.
+#[derive(Parser, Debug)]
+#[command(
+    name = "sandbox-bench",
+    about = "Measure sandbox-exec against native execution (and proot/runsc if installed)"
+)]
+struct Cli {
+    /// Fewer iterations and runs, for CI smoke runs (the whole run takes < 20 s).
+    #[arg(long)]
+    quick: bool,
+    /// Run only these cases (repeat the flag or separate with commas).
+    #[arg(long, value_name = "CASE", value_delimiter = ',')]
+    only: Vec<String>,
+    /// The sandbox-exec binary to measure [default: next to this executable].
+    #[arg(long, value_name = "PATH")]
+    sandbox_exec: Option<PathBuf>,
+    /// Leave out the peer columns (proot, runsc) even if they are installed.
+    #[arg(long)]
+    no_peers: bool,
+}
+
+/// A C micro-benchmark program from `tools/bench/`, compiled at bench time.
+struct Program {
+    /// File stem: `tools/bench/<name>.c`, compiled to `<bin-dir>/<name>`.
+    name: &'static str,
+    /// The C source, embedded so the binary works from any directory.
+    source: &'static str,
+}
+
+/// Every program in `tools/bench/`.
+const PROGRAMS: &[Program] = &[
+    Program {
+        name: "getppid",
+        source: include_str!("../../bench/getppid.c"),
+    },
+    Program {
+        name: "check",
+        source: include_str!("../../bench/check.c"),
+    },
+    Program {
+        name: "true",
+        source: include_str!("../../bench/true.c"),
+    },
+];
+
+/// The compiler and flags every program is built with.
+const CC: &str = "gcc";
+/// See [`CC`].
+const CFLAGS: &[&str] = &["-O2", "-static"];
+
+/// One benchmark: a program, how it is measured, and the target it is judged by.
+struct Case {
+    /// Key for `--only`, and the start of the row labels.
+    name: &'static str,
+    /// Label of the table row(s).
+    label: &'static str,
+    /// What it measures, one line (printed under the table).
+    what: &'static str,
+    /// The program run (a [`Program::name`]).
+    program: &'static str,
+    /// How it is measured.
+    metric: Metric,
+    /// The speed target the summary line judges.
+    target: Target,
+}
+
+/// How a case is measured.
+enum Metric {
+    /// The program takes an iteration count as its only argument and prints a
+    /// line `ns_per_op N`; the best (minimum) over several runs is kept.
+    ///
+    /// Short calibration runs per column first pick the iteration count:
+    /// enough for [`Budget::per_op_run_time`], at most the count given here.
+    /// So a slow peer (proot's ptrace costs ~100 us a call) does not stretch
+    /// the bench to minutes, and the calibration doubles as a warm-up.
+    PerOp {
+        /// Most iterations per native run.
+        native_iters: u64,
+        /// Most iterations per run under a sandbox (the sandbox or a peer).
+        sandboxed_iters: u64,
+    },
+    /// Wall time from spawn to exit as seen by the parent, over many runs;
+    /// median and mean are reported.
+    Wall {
+        /// Arguments passed to the program.
+        args: &'static [&'static str],
+    },
+}
+
+/// The speed target a case is judged by in the summary line.
+enum Target {
+    /// The sandbox/native ratio of the headline value is at most this.
+    RatioAtMost(f64),
+    /// The sandboxed headline value is below this many milliseconds.
+    SandboxBelowMs {
+        /// The limit.
+        max_ms: f64,
+        /// Start of the summary fragment, e.g. "static true starts+exits".
+        phrase: &'static str,
+    },
+}
+
+/// The benchmark cases, in table order.
+fn cases() -> Vec<Case> {
+    vec![
+        Case {
+            name: "getppid",
+            label: "getppid",
+            what: "syscall(SYS_getppid) round trip, ns per call",
+            program: "getppid",
+            metric: Metric::PerOp {
+                native_iters: 2_000_000,
+                sandboxed_iters: 200_000,
+            },
+            target: Target::RatioAtMost(15.0),
+        },
+        Case {
+            name: "startup",
+            label: "true startup",
+            what: "spawn to exit of a static `true`, wall time seen by the parent",
+            program: "true",
+            metric: Metric::Wall { args: &[] },
+            target: Target::SandboxBelowMs {
+                max_ms: 20.0,
+                phrase: "static true starts+exits",
+            },
+        },
+    ]
+}
+
+/// How much work a run does: full, or `--quick`.
+struct Budget {
+    /// Runs per [`Metric::PerOp`] case and column (the best is kept).
+    per_op_runs: usize,
+    /// Divisor applied to [`Metric::PerOp`] iteration counts.
+    iter_divisor: u64,
+    /// Aimed-for duration of one [`Metric::PerOp`] run.
+    per_op_run_time: Duration,
+    /// Timed runs per [`Metric::Wall`] case and column (after one warm-up).
+    wall_runs: usize,
+    /// Limit on a single run before it is killed and reported as failed.
+    timeout: Duration,
+}
+
+impl Budget {
+    /// The budget for a full run or a `--quick` one.
+    fn new(quick: bool) -> Self {
+        if quick {
+            Budget {
+                per_op_runs: 3,
+                iter_divisor: 2,
+                per_op_run_time: Duration::from_millis(300),
+                wall_runs: 20,
+                timeout: Duration::from_secs(10),
+            }
+        } else {
+            Budget {
+                per_op_runs: 5,
+                iter_divisor: 1,
+                per_op_run_time: Duration::from_secs(1),
+                wall_runs: 50,
+                timeout: Duration::from_secs(120),
+            }
+        }
+    }
+}
+
+impl Metric {
+    /// Row label suffixes; one table row per entry.
+    fn rows(&self) -> &'static [&'static str] {
+        match self {
+            Metric::PerOp { .. } => &[""],
+            Metric::Wall { .. } => &[" median", " mean"],
+        }
+    }
+
+    /// Index of the row the target is judged on.
+    fn headline(&self) -> usize {
+        match self {
+            Metric::PerOp { .. } => 0,
+            // The mean is the conservative one: it includes the slow outliers.
+            Metric::Wall { .. } => 1,
+        }
+    }
+
+    /// Unit the values are shown in.
+    fn unit(&self) -> Unit {
+        match self {
+            Metric::PerOp { .. } => Unit::Ns,
+            Metric::Wall { .. } => Unit::Ms,
+        }
+    }
+
+    /// Number of timed runs per column.
+    fn runs(&self, budget: &Budget) -> usize {
+        match self {
+            Metric::PerOp { .. } => budget.per_op_runs,
+            Metric::Wall { .. } => budget.wall_runs,
+        }
+    }
+
+    /// Reduces the samples (nanoseconds) of one column to one value per row.
+    fn reduce(&self, samples: &[f64]) -> Vec<f64> {
+        match self {
+            Metric::PerOp { .. } => vec![samples.iter().copied().fold(f64::INFINITY, f64::min)],
+            Metric::Wall { .. } => {
+                let mut sorted = samples.to_vec();
+                sorted.sort_by(f64::total_cmp);
+                let n = sorted.len();
+                let median = if n % 2 == 1 {
+                    sorted[n / 2]
+                } else {
+                    (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
+                };
+                let mean = sorted.iter().sum::<f64>() / n as f64;
+                vec![median, mean]
+            }
+        }
+    }
+}
+
+/// Display unit of a value (values are kept in nanoseconds).
+#[derive(Clone, Copy)]
+enum Unit {
+    /// Nanoseconds.
+    Ns,
+    /// Milliseconds.
+    Ms,
+}
+
+impl Unit {
+    /// Formats `ns` nanoseconds in this unit.
+    fn format(self, ns: f64) -> String {
+        match self {
+            Unit::Ns if ns < 10.0 => format!("{ns:.1} ns"),
+            Unit::Ns => format!("{ns:.0} ns"),
+            Unit::Ms => format!("{:.2} ms", ns / 1e6),
+        }
+    }
+}
+
+/// Formats a ratio such as `14.0x`.
+fn format_ratio(r: f64) -> String {
+    if r >= 100.0 {
+        format!("{r:.0}x")
+    } else {
+        format!("{r:.1}x")
+    }
+}
+
+/// Which column a runner fills.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// The native baseline.
+    Native,
+    /// `sandbox-exec`, the thing under test.
+    Sandbox,
+    /// A peer sandbox for comparison.
+    Peer,
+}
+
+/// A way of running a program: natively, under `sandbox-exec`, or a peer.
+struct Runner {
+    /// Column header.
+    name: &'static str,
+    /// Which column this is.
+    role: Role,
+    /// Command placed before `PROGRAM ARGS` (empty for native).
+    prefix: Vec<OsString>,
+    /// Why this runner cannot run at all, if it cannot.
+    unavailable: Option<String>,
+}
+
+impl Runner {
+    /// Builds the command that runs `program args` this way.
+    fn command(&self, program: &Path, args: &[String]) -> Command {
+        let mut cmd = match self.prefix.split_first() {
+            Some((first, rest)) => {
+                let mut c = Command::new(first);
+                c.args(rest).arg(program);
+                c
+            }
+            None => Command::new(program),
+        };
+        cmd.args(args);
+        cmd
+    }
+}
+
+/// Finds an executable `name` on `PATH`.
+fn which(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|p| is_executable(p))
+}
+
+/// Whether `p` is an executable regular file.
+fn is_executable(p: &Path) -> bool {
+    std::fs::metadata(p)
+        .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        .unwrap_or(false)
+}
+
+/// The columns of this run: native, sandbox, then the installed peers.
+fn runners(sandbox_exec: &Path, peers: bool) -> Vec<Runner> {
+    let mut v = vec![
+        Runner {
+            name: "native",
+            role: Role::Native,
+            prefix: vec![],
+            unavailable: None,
+        },
+        Runner {
+            name: "sandbox",
+            role: Role::Sandbox,
+            prefix: vec![sandbox_exec.as_os_str().to_owned()],
+            unavailable: (!is_executable(sandbox_exec)).then(|| {
+                format!(
+                    "sandbox-exec not found or not executable at {} (build it with \
+                     `cargo build --release -p tools`, or pass --sandbox-exec PATH)",
+                    sandbox_exec.display()
+                )
+            }),
+        },
+    ];
+    if peers {
+        if let Some(proot) = which("proot") {
+            v.push(Runner {
+                name: "proot",
+                role: Role::Peer,
+                prefix: vec![proot.into()],
+                unavailable: None,
+            });
+        }
+        if let Some(runsc) = which("runsc") {
+            v.push(Runner {
+                name: "runsc",
+                role: Role::Peer,
+                prefix: vec![
+                    runsc.into(),
+                    "--rootless".into(),
+                    "--network=none".into(),
+                    "do".into(),
+                ],
+                unavailable: None,
+            });
+        }
+    }
+    v
+}
+
+/// Kills runs that exceed their timeout. One thread serves the whole bench,
+/// so the timed path pays only a channel send per run.
+struct Watchdog {
+    /// Arms (`Some((process group, deadline))`) or disarms (`None`) the timer.
+    tx: mpsc::Sender<Option<(u32, Instant)>>,
+    /// Set when the watchdog killed the armed run.
+    fired: Arc<AtomicBool>,
+}
+
+impl Watchdog {
+    /// Starts the watchdog thread.
+    fn start() -> Self {
+        let (tx, rx) = mpsc::channel::<Option<(u32, Instant)>>();
+        let fired = Arc::new(AtomicBool::new(false));
+        let fired2 = Arc::clone(&fired);
+        std::thread::spawn(move || {
+            let mut armed: Option<(u32, Instant)> = None;
+            loop {
+                let msg = match armed {
+                    Some((_, deadline)) => {
+                        rx.recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                    }
+                    None => rx.recv().map_err(|_| mpsc::RecvTimeoutError::Disconnected),
+                };
+                match msg {
+                    Ok(m) => armed = m,
+                    Err(mpsc::RecvTimeoutError::Timeout) => {
+                        if let Some((pgid, _)) = armed.take() {
+                            fired2.store(true, Ordering::SeqCst);
+                            // The run is in its own process group: kill all of
+                            // it, so no straggler keeps the output pipes open.
+                            let _ = Command::new("kill")
+                                .args(["-KILL", "--", &format!("-{pgid}")])
+                                .stderr(Stdio::null())
+                                .status();
+                        }
+                    }
+                    Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                }
+            }
+        });
+        Watchdog { tx, fired }
+    }
+}
+
+/// The outcome of one finished run.
+struct Run {
+    /// Spawn to exit, as seen by the parent.
+    elapsed: Duration,
+    /// How it ended.
+    status: ExitStatus,
+    /// What it printed on stdout.
+    stdout: String,
+    /// What it printed on stderr.
+    stderr: Vec<u8>,
+}
+
+/// Runs `program args` once with `runner`, timing it from spawn to exit.
+/// A non-zero exit, a signal or a timeout is an error describing it.
+fn run_once(
+    runner: &Runner,
+    program: &Path,
+    args: &[String],
+    budget: &Budget,
+    watchdog: &Watchdog,
+) -> Result<Run, String> {
+    let run = run_timed(runner, program, args, budget, watchdog)?;
+    if !run.status.success() {
+        return Err(format!(
+            "{} run failed: {}, stderr: {}",
+            runner.name,
+            describe_status(run.status),
+            snippet(&run.stderr)
+        ));
+    }
+    Ok(run)
+}
+
+/// Runs `program args` once with `runner`, timing it from spawn to exit,
+/// whatever its exit status. Failing to start and timing out are errors.
+fn run_timed(
+    runner: &Runner,
+    program: &Path,
+    args: &[String],
+    budget: &Budget,
+    watchdog: &Watchdog,
+) -> Result<Run, String> {
+    let mut cmd = runner.command(program, args);
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    watchdog.fired.store(false, Ordering::SeqCst);
+    let start = Instant::now();
+    let child = cmd.spawn().map_err(|e| {
+        format!(
+            "{} run failed: cannot start {}: {e}",
+            runner.name,
+            cmd.get_program().to_string_lossy()
+        )
+    })?;
+    let _ = watchdog.tx.send(Some((child.id(), start + budget.timeout)));
+    let out = child.wait_with_output();
+    let elapsed = start.elapsed();
+    let _ = watchdog.tx.send(None);
+    let out = out.map_err(|e| format!("{} run failed: waiting for it: {e}", runner.name))?;
+    if watchdog.fired.load(Ordering::SeqCst) {
+        return Err(format!(
+            "{} run failed: timed out after {} s and was killed, stderr: {}",
+            runner.name,
+            budget.timeout.as_secs(),
+            snippet(&out.stderr)
+        ));
+    }
+    Ok(Run {
+        elapsed,
+        status: out.status,
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: out.stderr,
+    })
+}
+
+/// Runs the `check` program once with `runner`. Returns `Err` if the runner
+/// does not really run programs (no expected output: its numbers would be
+/// meaningless), and `Ok(Some(warning))` if it runs them but does not
+/// forward the exit status.
+fn check_runner(
+    runner: &Runner,
+    check: &Path,
+    budget: &Budget,
+    watchdog: &Watchdog,
+) -> Result<Option<String>, String> {
+    const EXPECT_OUT: &str = "check ok: hello world";
+    const EXPECT_EXIT: i32 = 42;
+    let args = ["hello".to_owned(), "world".to_owned()];
+    let run = run_timed(runner, check, &args, budget, watchdog)?;
+    if run.stdout.trim_end() != EXPECT_OUT {
+        return Err(format!(
+            "{} run failed: {}, stderr: {}, stdout: {} (the sanity check \
+             `check hello world` should print \"{EXPECT_OUT}\" and exit {EXPECT_EXIT})",
+            runner.name,
+            describe_status(run.status),
+            snippet(&run.stderr),
+            snippet(run.stdout.as_bytes())
+        ));
+    }
+    if run.status.code() != Some(EXPECT_EXIT) {
+        return Ok(Some(format!(
+            "{} does not forward the exit status: `check` exits {EXPECT_EXIT}, got {}",
+            runner.name,
+            describe_status(run.status)
+        )));
+    }
+    Ok(None)
+}
+
+/// "exit N" or "killed by signal N".
+fn describe_status(status: ExitStatus) -> String {
+    match (status.code(), status.signal()) {
+        (Some(code), _) => format!("exit {code}"),
+        (None, Some(sig)) => format!("killed by signal {sig}"),
+        _ => status.to_string(),
+    }
+}
+
+/// The tail of some output, trimmed, for an error message.
+fn snippet(bytes: &[u8]) -> String {
+    const MAX: usize = 800;
+    let text = String::from_utf8_lossy(bytes);
+    let text = text.trim();
+    if text.is_empty() {
+        return "(empty)".to_owned();
+    }
+    let start = text
+        .char_indices()
+        .map(|(i, _)| i)
+        .find(|&i| text.len() - i <= MAX)
+        .unwrap_or(0);
+    let tail = &text[start..];
+    let tail = if start > 0 {
+        format!("...{tail}")
+    } else {
+        tail.to_owned()
+    };
+    tail.replace('\n', "\n    ")
+}
+
+/// One sample (nanoseconds) of `case` with `runner`; `iters` is the
+/// iteration count of a [`Metric::PerOp`] case (ignored otherwise).
+fn sample(
+    case: &Case,
+    runner: &Runner,
+    program: &Path,
+    iters: u64,
+    budget: &Budget,
+    watchdog: &Watchdog,
+) -> Result<f64, String> {
+    match case.metric {
+        Metric::PerOp { .. } => {
+            let run = run_once(runner, program, &[iters.to_string()], budget, watchdog)?;
+            let value = run
+                .stdout
+                .lines()
+                .rev()
+                .find_map(|l| l.strip_prefix("ns_per_op "))
+                .and_then(|v| v.trim().parse::<f64>().ok())
+                .filter(|v| v.is_finite() && *v >= 0.0);
+            value.ok_or_else(|| {
+                format!(
+                    "{} run failed: exit 0 but no `ns_per_op N` line in stdout: {}",
+                    runner.name,
+                    snippet(run.stdout.as_bytes())
+                )
+            })
+        }
+        Metric::Wall { args } => {
+            let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
+            let run = run_once(runner, program, &args, budget, watchdog)?;
+            Ok(run.elapsed.as_nanos() as f64)
+        }
+    }
+}
+
+/// Rounds `n` down to two significant digits (for readable iteration counts).
+fn round_2_digits(n: u64) -> u64 {
+    let mut scale = 1;
+    while n / scale >= 100 {
+        scale *= 10;
+    }
+    n / scale * scale
+}
+
+/// Per-column outcome of a case: one value per row, or why there is none.
+type Outcome = Result<Vec<f64>, String>;
+
+/// Measures `case` in every column, interleaving the runs round-robin.
+/// Returns one outcome per column and a line describing how it was measured.
+fn measure(
+    case: &Case,
+    runners: &[Runner],
+    program: &Path,
+    budget: &Budget,
+    watchdog: &Watchdog,
+) -> (Vec<Outcome>, String) {
+    let mut samples: Vec<Result<Vec<f64>, String>> = runners
+        .iter()
+        .map(|r| match &r.unavailable {
+            Some(why) => Err(why.clone()),
+            None => Ok(Vec::new()),
+        })
+        .collect();
+    let runs = case.metric.runs(budget);
+    let mut iters = vec![0u64; runners.len()];
+    let warmup;
+    let how;
+    match case.metric {
+        Metric::PerOp {
+            native_iters,
+            sandboxed_iters,
+        } => {
+            // Calibrate each column with a short run (also a warm-up), then
+            // size its runs to the time budget, within the configured most.
+            let mut chosen = Vec::new();
+            for (i, (runner, slot)) in runners.iter().zip(samples.iter_mut()).enumerate() {
+                if slot.is_err() {
+                    continue;
+                }
+                let most = if runner.role == Role::Native {
+                    native_iters
+                } else {
+                    sandboxed_iters
+                };
+                let most = (most / budget.iter_divisor).max(1);
+                // A floor keeps a probe slowed by a noisy neighbour from
+                // shrinking the runs too far.
+                let least = most.min((most / 20).max(1000));
+                let probe = (most / 100).clamp(least, most);
+                // The best of three probes, so one slowed by noise does not
+                // set the size.
+                let probed = (0..3).try_fold(f64::INFINITY, |best, _| {
+                    sample(case, runner, program, probe, budget, watchdog).map(|v| best.min(v))
+                });
+                match probed {
+                    Ok(ns) => {
+                        let fit = budget.per_op_run_time.as_nanos() as f64 / ns.max(1.0);
+                        iters[i] = round_2_digits((fit as u64).clamp(least, most));
+                        chosen.push(format!("{} {}", runner.name, iters[i]));
+                    }
+                    Err(e) => *slot = Err(e),
+                }
+            }
+            warmup = 0;
+            how = format!("best of {runs} runs; iterations: {}", chosen.join(", "));
+        }
+        Metric::Wall { .. } => {
+            // One untimed warm-up run per column (page cache, first exec).
+            warmup = 1;
+            how = format!("{runs} runs after 1 warm-up");
+        }
+    }
+    for round in 0..warmup + runs {
+        for (i, (runner, slot)) in runners.iter().zip(samples.iter_mut()).enumerate() {
+            let Ok(list) = slot else { continue };
+            match sample(case, runner, program, iters[i], budget, watchdog) {
+                Ok(v) if round >= warmup => list.push(v),
+                Ok(_) => {}
+                Err(e) => *slot = Err(e),
+            }
+        }
+    }
+    let unit = case.metric.unit();
+    let outcomes = runners
+        .iter()
+        .zip(samples)
+        .map(|(runner, s)| {
+            let s = s?;
+            let shown: Vec<String> = s.iter().map(|&v| unit.format(v)).collect();
+            let shown = if shown.len() > 8 {
+                format!("{} values", shown.len())
+            } else {
+                shown.join(", ")
+            };
+            let reduced = case.metric.reduce(&s);
+            let reduced_str: Vec<String> = reduced.iter().map(|&v| unit.format(v)).collect();
+            eprintln!(
+                "  {:<8} {}: {} -> {}",
+                runner.name,
+                case.name,
+                shown,
+                reduced_str.join(" / ")
+            );
+            Ok(reduced)
+        })
+        .collect();
+    (outcomes, how)
+}
+
+/// Compiles the programs `names` into `dir` (reusing up-to-date binaries)
+/// and returns their paths, in order.
+fn build_programs(dir: &Path, names: &[&str]) -> Result<Vec<PathBuf>, String> {
+    match Command::new(CC).arg("--version").output() {
+        Ok(o) if o.status.success() => {}
+        Ok(o) => {
+            return Err(format!(
+                "`{CC} --version` failed ({}): {}",
+                describe_status(o.status),
+                snippet(&o.stderr)
+            ))
+        }
+        Err(e) => {
+            return Err(format!(
+                "cannot run `{CC}` ({e}): sandbox-bench compiles its C benchmarks at bench \
+                 time; install a C compiler and static libc (Debian: apt-get install gcc libc6-dev)"
+            ))
+        }
+    }
+    std::fs::create_dir_all(dir)
+        .map_err(|e| format!("cannot create bench directory {}: {e}", dir.display()))?;
+    let mut paths = Vec::new();
+    for name in names {
+        let program = PROGRAMS
+            .iter()
+            .find(|p| p.name == *name)
+            .ok_or_else(|| format!("no program `{name}` in PROGRAMS"))?;
+        // The flags are part of the cached source, so changing them rebuilds.
+        let text = format!(
+            "/* built by sandbox-bench: {CC} {} */\n{}",
+            CFLAGS.join(" "),
+            program.source
+        );
+        let src = dir.join(format!("{name}.c"));
+        let bin = dir.join(name);
+        let fresh =
+            std::fs::read_to_string(&src).is_ok_and(|old| old == text) && is_executable(&bin);
+        if !fresh {
+            std::fs::write(&src, &text)
+                .map_err(|e| format!("cannot write {}: {e}", src.display()))?;
+            let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+            let out = Command::new(CC)
+                .args(CFLAGS)
+                .arg("-o")
+                .arg(&tmp)
+                .arg(&src)
+                .output()
+                .map_err(|e| format!("cannot run {CC}: {e}"))?;
+            if !out.status.success() {
+                let _ = std::fs::remove_file(&tmp);
+                let err = String::from_utf8_lossy(&out.stderr);
+                let hint = if err.contains("cannot find -lc") || err.contains("crt1.o") {
+                    "static libc is missing (Debian: apt-get install libc6-dev)"
+                } else {
+                    "is a C toolchain with static libc installed? (Debian: gcc, libc6-dev)"
+                };
+                return Err(format!(
+                    "compiling {} failed ({}): {hint}\n    {}",
+                    src.display(),
+                    describe_status(out.status),
+                    snippet(&out.stderr)
+                ));
+            }
+            std::fs::rename(&tmp, &bin)
+                .map_err(|e| format!("cannot move {} into place: {e}", bin.display()))?;
+        }
+        paths.push(bin);
+    }
+    Ok(paths)
+}
+
+/// Formats rows of cells as left-aligned columns two spaces apart.
+fn render_table(rows: &[Vec<String>]) -> String {
+    let ncols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..ncols)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for row in rows {
+        let mut line = String::new();
+        for (c, cell) in row.iter().enumerate() {
+            line.push_str(cell);
+            if c + 1 < row.len() {
+                let pad = widths[c] - cell.chars().count() + 2;
+                line.push_str(&" ".repeat(pad));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// The summary-line fragment for one case.
+fn summary_fragment(case: &Case, native: &Outcome, sandbox: &Outcome) -> String {
+    let h = case.metric.headline();
+    let verdict = |met: bool| if met { "met" } else { "MISSED" };
+    match case.target {
+        Target::RatioAtMost(max) => match (native, sandbox) {
+            (Ok(n), Ok(s)) => {
+                let r = s[h] / n[h];
+                format!(
+                    "{} {} native (target <= {max}x: {})",
+                    case.name,
+                    format_ratio(r),
+                    verdict(r <= max)
+                )
+            }
+            _ => format!("{} n/a (target <= {max}x: not measured)", case.name),
+        },
+        Target::SandboxBelowMs { max_ms, phrase } => match sandbox {
+            Ok(s) => {
+                let ms = s[h] / 1e6;
+                let label = case.metric.rows()[h].trim();
+                format!(
+                    "{phrase} in {ms:.2} ms {label} (target < {max_ms} ms: {})",
+                    verdict(ms < max_ms)
+                )
+            }
+            Err(_) => format!("{phrase}: n/a (target < {max_ms} ms: not measured)"),
+        },
+    }
+}
+
+/// Runs the benchmark; returns the process exit code.
+fn run(cli: Cli) -> Result<ExitCode, String> {
+    let budget = Budget::new(cli.quick);
+    let all = cases();
+    for want in &cli.only {
+        if !all.iter().any(|c| c.name == want) {
+            let names: Vec<&str> = all.iter().map(|c| c.name).collect();
+            return Err(format!(
+                "unknown case `{want}` for --only; cases are: {}",
+                names.join(", ")
+            ));
+        }
+    }
+    let selected: Vec<&Case> = all
+        .iter()
+        .filter(|c| cli.only.is_empty() || cli.only.iter().any(|w| w == c.name))
+        .collect();
+
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find own executable: {e}"))?;
+    let exe_dir = exe.parent().unwrap_or(Path::new("/")).to_path_buf();
+    let sandbox_exec = match cli.sandbox_exec {
+        Some(p) => std::path::absolute(&p).unwrap_or(p),
+        None => exe.with_file_name("sandbox-exec"),
+    };
+    let mut runners = runners(&sandbox_exec, !cli.no_peers);
+
+    let bin_dir = exe_dir.join("bench-bin");
+    let mut names: Vec<&str> = vec!["check"];
+    for case in &selected {
+        if !names.contains(&case.program) {
+            names.push(case.program);
+        }
+    }
+    let paths = build_programs(&bin_dir, &names)?;
+    let program_path = |name: &str| -> &Path {
+        let i = names.iter().position(|n| *n == name).unwrap_or(0);
+        &paths[i]
+    };
+
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let peer_names: Vec<&str> = runners
+        .iter()
+        .filter(|r| r.role == Role::Peer)
+        .map(|r| r.name)
+        .collect();
+    println!(
+        "sandbox-bench{}: sandbox-exec {}; peers: {}; {cpus} CPUs; programs in {}",
+        if cli.quick { " --quick" } else { "" },
+        sandbox_exec.display(),
+        if cli.no_peers {
+            "off".to_owned()
+        } else if peer_names.is_empty() {
+            "none installed (proot, runsc)".to_owned()
+        } else {
+            peer_names.join(", ")
+        },
+        bin_dir.display()
+    );
+
+    let watchdog = Watchdog::start();
+    let mut warnings = Vec::new();
+    for runner in &mut runners {
+        if runner.unavailable.is_some() {
+            continue;
+        }
+        match check_runner(runner, program_path("check"), &budget, &watchdog) {
+            Ok(None) => {}
+            Ok(Some(warning)) => warnings.push(warning),
+            Err(e) => runner.unavailable = Some(e),
+        }
+    }
+    let mut results: Vec<Vec<Outcome>> = Vec::new();
+    let mut hows: Vec<String> = Vec::new();
+    for case in &selected {
+        eprintln!("running {} ...", case.name);
+        let (outcomes, how) = measure(
+            case,
+            &runners,
+            program_path(case.program),
+            &budget,
+            &watchdog,
+        );
+        results.push(outcomes);
+        hows.push(how);
+    }
+
+    // The table.
+    let mut header = vec!["case".to_owned()];
+    for r in &runners {
+        header.push(r.name.to_owned());
+        if r.role != Role::Native {
+            header.push("ratio".to_owned());
+        }
+    }
+    let mut rows = vec![header];
+    for (case, outcomes) in selected.iter().zip(&results) {
+        let unit = case.metric.unit();
+        let native = &outcomes[0];
+        for (i, suffix) in case.metric.rows().iter().enumerate() {
+            let mut row = vec![format!("{}{suffix}", case.label)];
+            for (r, o) in runners.iter().zip(outcomes) {
+                row.push(match o {
+                    Ok(v) => unit.format(v[i]),
+                    Err(_) => "n/a".to_owned(),
+                });
+                if r.role != Role::Native {
+                    row.push(match (native, o) {
+                        (Ok(n), Ok(v)) => format_ratio(v[i] / n[i]),
+                        _ => "n/a".to_owned(),
+                    });
+                }
+            }
+            rows.push(row);
+        }
+    }
+    println!();
+    print!("{}", render_table(&rows));
+    println!();
+
+    // What each case is, and every failure with its reason.
+    for (case, how) in selected.iter().zip(&hows) {
+        println!("{}: {} ({how})", case.name, case.what);
+    }
+    for warning in &warnings {
+        println!("note: {warning}");
+    }
+    let mut failed = false;
+    let mut noted_unavailable = Vec::new();
+    for (case, outcomes) in selected.iter().zip(&results) {
+        for (r, o) in runners.iter().zip(outcomes) {
+            let Err(why) = o else { continue };
+            if r.role != Role::Peer {
+                failed = true;
+            }
+            if r.unavailable.is_some() {
+                if noted_unavailable.contains(&r.name) {
+                    continue;
+                }
+                noted_unavailable.push(r.name);
+                println!("note: {} n/a: {why}", r.name);
+            } else {
+                println!("note: {} n/a for {}: {why}", r.name, case.name);
+            }
+        }
+    }
+
+    let sandbox_index = runners.iter().position(|r| r.role == Role::Sandbox);
+    let fragments: Vec<String> = selected
+        .iter()
+        .zip(&results)
+        .map(|(case, outcomes)| {
+            let missing: Outcome = Err(String::new());
+            let sandbox = sandbox_index.map_or(&missing, |i| &outcomes[i]);
+            summary_fragment(case, &outcomes[0], sandbox)
+        })
+        .collect();
+    println!("summary: {}", fragments.join(", "));
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("sandbox-bench: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
