@@ -173,8 +173,10 @@ pub struct Slot {
     pub copy_addr: u64,
     /// For [`resume::COPY_OUT`]: how many bytes of `buf` to copy.
     pub copy_len: u64,
-    /// Keeps the first line to itself.
-    pub pad1: u64,
+    /// The top of this slot's signal stack; written by the stub. The fast
+    /// entry runs on it, reached through `%gs`, which the stub points at
+    /// the thread's slot.
+    pub stack_top: u64,
     /// The app thread's registers: at an event as trapped, at a resume
     /// with [`resume::REGS`] as they are to be restored.
     pub regs: Regs,
@@ -230,6 +232,9 @@ mod tests {
         assert_eq!(REGION_SIZE % 4096, 0);
     }
 }
+
+/// Bytes of one syscall-site trampoline (see the interposer's `patch`).
+pub const TRAMPOLINE_SIZE: usize = 48;
 
 /// Exit status of a stub that could not start or that faulted in its own
 /// code; the interposer reports it as a platform failure, not an app exit.

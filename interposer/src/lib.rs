@@ -15,6 +15,7 @@
 
 mod context;
 mod filter;
+pub mod patch;
 mod region;
 mod service;
 mod space;

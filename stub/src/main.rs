@@ -15,10 +15,12 @@
 #![no_main]
 
 use core::arch::{asm, global_asm};
+use core::mem::offset_of;
 use core::ptr::{addr_of, addr_of_mut};
 use core::sync::atomic::{fence, AtomicU32, AtomicUsize, Ordering};
 
-use abi::signal::{fpstate, sa, sig, SigAction, SigInfo, SigSet, StackT, UContext};
+use abi::regs::Regs;
+use abi::signal::{code, fpstate, sa, sig, SigAction, SigInfo, SigSet, StackT, UContext};
 use abi::sysno;
 use abi::wire::{self, command, event, resume, Header, Slot};
 
@@ -37,7 +39,21 @@ static REGION: AtomicUsize = AtomicUsize::new(0);
 /// The kick signal number, from the region header.
 static KICK: AtomicU32 = AtomicU32::new(0);
 
-// Entry point, position-independent helpers and the fault-recoverable copy.
+/// The offset of saved register `$r` from the start of a slot.
+macro_rules! reg {
+    ($r:ident) => {
+        offset_of!(Slot, regs) + offset_of!(Regs, $r)
+    };
+}
+
+// Entry point, the fast syscall entry, helpers and the fault-recoverable copy.
+//
+// `stub_fast_entry` is where patched syscall sites arrive, by a plain jump
+// from their trampoline, with no signal: `rax` holds the syscall number,
+// `rcx` the address after the original `syscall` instruction, `rsp` the
+// app's stack pointer less its 128-byte red zone, and `%gs` the thread's
+// slot. It saves the registers to the slot, serves the slot on the slot's
+// own stack, and returns to the app with the registers the slot then holds.
 //
 // `stub_copy(dst, src, len)` returns 0, or -EFAULT if the copy faulted: the
 // fault handler sees the faulting `rep movsb` at `stub_copy_insn` and sends
@@ -70,6 +86,48 @@ stub_copy_fault:
     mov $-14, %rax
     ret
 
+    .globl stub_fast_entry
+stub_fast_entry:
+    mov %rax, %gs:{rax}
+    mov %rcx, %gs:{rip}
+    mov %rsp, %gs:{rsp}
+    mov %gs:{stack_top}, %rsp
+    pushfq
+    popq %gs:{eflags}
+    mov %rdi, %gs:{rdi}
+    mov %rsi, %gs:{rsi}
+    mov %rdx, %gs:{rdx}
+    mov %r10, %gs:{r10}
+    mov %r8, %gs:{r8}
+    mov %r9, %gs:{r9}
+    mov %rbx, %gs:{rbx}
+    mov %rbp, %gs:{rbp}
+    mov %r12, %gs:{r12}
+    mov %r13, %gs:{r13}
+    mov %r14, %gs:{r14}
+    mov %r15, %gs:{r15}
+    cld
+    call {fast_syscall}
+    pushq %gs:{eflags}
+    popfq
+    mov %gs:{rax}, %rax
+    mov %gs:{rcx}, %rcx
+    mov %gs:{r11}, %r11
+    mov %gs:{rdi}, %rdi
+    mov %gs:{rsi}, %rsi
+    mov %gs:{rdx}, %rdx
+    mov %gs:{r10}, %r10
+    mov %gs:{r8}, %r8
+    mov %gs:{r9}, %r9
+    mov %gs:{rbx}, %rbx
+    mov %gs:{rbp}, %rbp
+    mov %gs:{r12}, %r12
+    mov %gs:{r13}, %r13
+    mov %gs:{r14}, %r14
+    mov %gs:{r15}, %r15
+    mov %gs:{rsp}, %rsp
+    jmp *%gs:{rip}
+
     .globl memcpy
 memcpy:
     mov %rdi, %rax
@@ -88,6 +146,13 @@ memset:
 "#,
     main = sym stub_main,
     sigreturn = const sysno::RT_SIGRETURN,
+    fast_syscall = sym fast_syscall,
+    stack_top = const offset_of!(Slot, stack_top),
+    rax = const reg!(rax), rcx = const reg!(rcx), rdx = const reg!(rdx), rbx = const reg!(rbx),
+    rsp = const reg!(rsp), rbp = const reg!(rbp), rsi = const reg!(rsi), rdi = const reg!(rdi),
+    r8 = const reg!(r8), r9 = const reg!(r9), r10 = const reg!(r10), r11 = const reg!(r11),
+    r12 = const reg!(r12), r13 = const reg!(r13), r14 = const reg!(r14), r15 = const reg!(r15),
+    rip = const reg!(rip), eflags = const reg!(eflags),
     options(att_syntax)
 );
 
@@ -245,8 +310,10 @@ fn reset_fpu(uc: &mut UContext) {
     }
 }
 
-/// Serves the slot until the sentry says resume, then loads the frame.
-fn serve(s: &Slot, uc: &mut UContext) {
+/// Serves the slot (running the host operations the sentry orders) until
+/// the sentry says resume; returns the registers to resume with, given
+/// those the thread stopped with, and the resume flags.
+fn serve(s: &Slot, stopped: Regs) -> (Regs, u32) {
     loop {
         wait_for_sentry(s);
         if get!(s, command) == command::OP {
@@ -257,25 +324,46 @@ fn serve(s: &Slot, uc: &mut UContext) {
             continue;
         }
         let flags = get!(s, resume_flags);
-        if flags & resume::REGS != 0 {
-            uc.regs = get!(s, regs);
-        } else {
-            uc.regs.rax = get!(s, ret);
-        }
+        let mut regs = if flags & resume::REGS != 0 { get!(s, regs) } else { Regs { rax: get!(s, ret), ..stopped } };
         if flags & resume::COPY_OUT != 0 {
             let out = wire::HostOp { nr: wire::op::COPY_OUT, args: [get!(s, copy_addr), get!(s, copy_len), 0, 0, 0, 0], ret: 0 };
             if run_op(s, &out) != 0 {
-                uc.regs.rax = abi::errno::EFAULT.to_ret() as u64;
+                regs.rax = abi::errno::EFAULT.to_ret() as u64;
             }
         }
-        if flags & resume::RESET_FPU != 0 {
-            reset_fpu(uc);
-        }
-        // The app always runs with nothing blocked on the host: its signal
-        // mask lives in the sentry.
-        uc.sigmask = SigSet(0);
-        return;
+        return (regs, flags);
     }
+}
+
+/// Reports an event from a signal frame and loads the frame with the
+/// registers the sentry answers with.
+fn serve_frame(s: &Slot, uc: &mut UContext) {
+    let (regs, flags) = serve(s, uc.regs);
+    uc.regs = regs;
+    if flags & resume::RESET_FPU != 0 {
+        reset_fpu(uc);
+    }
+    // The app always runs with nothing blocked on the host: its signal
+    // mask lives in the sentry.
+    uc.sigmask = SigSet(0);
+}
+
+/// The Rust half of `stub_fast_entry`: the registers are in the slot as the
+/// patched site left them; make them look as a trapped `syscall` leaves
+/// them, report the call, and leave the answer in the slot for the return.
+extern "C" fn fast_syscall() {
+    let s = current_slot();
+    let mut regs = get!(s, regs);
+    regs.rsp = regs.rsp.wrapping_add(128);
+    regs.rcx = regs.rip;
+    regs.r11 = regs.eflags;
+    put!(s, regs, regs);
+    put!(s, event, event::SYSCALL);
+    publish(s);
+    // A fresh image (RESET_FPU) always starts through a signal frame, so
+    // the flag cannot reach this path.
+    let (regs, _) = serve(s, regs);
+    put!(s, regs, regs);
 }
 
 /// Whether `ip` lies in the stub's own code.
@@ -290,9 +378,17 @@ fn in_stub_text(ip: u64) -> bool {
 extern "C" fn handler(signo: i32, info: *mut SigInfo, ucp: *mut UContext) {
     // SAFETY: the kernel passes a valid ucontext and siginfo to SA_SIGINFO handlers.
     let (uc, info) = unsafe { (&mut *ucp, &*info) };
-    let ev = if signo == sig::SIGSYS {
+    let ev = if signo == sig::SIGSYS && info.code == code::SYS_SECCOMP {
         event::SYSCALL
+    } else if signo == sig::SIGSYS {
+        // The stub's own start-up signal: report ready.
+        event::INTERRUPT
     } else if signo as u32 == KICK.load(Ordering::Relaxed) {
+        if in_stub_text(uc.regs.rip) {
+            // The thread is in the fast entry, which reports to the sentry
+            // anyway; an interruption event now would clash with it.
+            return;
+        }
         event::INTERRUPT
     } else if uc.regs.rip == stub_copy_insn as *const () as u64 {
         // A bad app address given to a copy: make stub_copy return -EFAULT.
@@ -310,7 +406,7 @@ extern "C" fn handler(signo: i32, info: *mut SigInfo, ucp: *mut UContext) {
         put!(s, info, *info);
     }
     publish(s);
-    serve(s, uc);
+    serve_frame(s, uc);
 }
 
 fn check(ret: i64) {
@@ -340,6 +436,7 @@ fn set_signal_stack(i: usize) {
     check(syscall(sysno::SIGALTSTACK, addr_of!(st) as u64, 0, 0, 0));
 }
 
+const ARCH_SET_GS: u64 = 0x1001;
 const PR_SET_PDEATHSIG: u64 = 1;
 const PR_SET_NO_NEW_PRIVS: u64 = 38;
 const SECCOMP_SET_MODE_FILTER: u64 = 1;
@@ -379,6 +476,9 @@ extern "C" fn stub_main() -> ! {
     let tid = syscall(sysno::GETTID, 0, 0, 0, 0) as u64;
     let s = slot(0);
     put!(s, host_tid, tid as u32);
+    let stack_top = (base as usize + wire::stack_offset(0) + wire::SIGNAL_STACK_SIZE) as u64;
+    put!(s, stack_top, stack_top);
+    check(syscall(sysno::ARCH_PRCTL, ARCH_SET_GS, s as *const Slot as u64, 0, 0));
     s.state.store(wire::OWNER_STUB, Ordering::SeqCst);
 
     set_signal_stack(0);
@@ -388,8 +488,9 @@ extern "C" fn stub_main() -> ! {
     check(syscall(sysno::PRCTL, PR_SET_NO_NEW_PRIVS, 1, 0, 0));
     check(syscall(sysno::SECCOMP, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_SPEC_ALLOW, addr_of!(prog) as u64, 0));
 
-    // Report ready: the kick handler publishes an INTERRUPT event and the
-    // sentry answers with the registers of the app's first instruction.
-    syscall(sysno::TGKILL, pid, tid, kick as u64, 0);
+    // Report ready: the handler publishes an INTERRUPT event for this
+    // SIGSYS, and the sentry answers with the registers of the app's first
+    // instruction.
+    syscall(sysno::TGKILL, pid, tid, sig::SIGSYS as u64, 0);
     exit_group(FATAL)
 }

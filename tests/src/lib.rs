@@ -436,11 +436,16 @@ pub fn run_native(bin: &Path, args: &[&str], stdin: &[u8], env: &[(&str, &str)])
 /// Runs `bin` under `sandbox-exec`, otherwise exactly as [`run_native`]
 /// does. `$SBX_TEST_LOG`, if set, is passed as `--log LEVEL`.
 pub fn run_sandboxed(bin: &Path, args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Outcome {
+    run_sandboxed_with(&[], bin, args, stdin, env)
+}
+
+/// Runs `bin` under `sandbox-exec FLAGS...`, otherwise as [`run_sandboxed`].
+pub fn run_sandboxed_with(flags: &[&str], bin: &Path, args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Outcome {
     let mut cmd = Command::new(sandbox_exec());
     if let Some(level) = std::env::var_os("SBX_TEST_LOG") {
         cmd.arg("--log").arg(level);
     }
-    cmd.arg(bin).args(args).envs(env.iter().copied());
+    cmd.args(flags).arg(bin).args(args).envs(env.iter().copied());
     let (st, stdout, stderr) = run_command(
         cmd,
         &format!("sandboxed {}", bin.display()),
@@ -467,6 +472,8 @@ pub struct Case {
     /// The status the native run must have (default: exit 0), so that a
     /// test program broken on this host is not mistaken for a passing test.
     pub expect: Status,
+    /// Extra `sandbox-exec` options for the sandboxed run.
+    pub sandbox_flags: Vec<String>,
 }
 
 impl Default for Case {
@@ -476,6 +483,7 @@ impl Default for Case {
             stdin: Vec::new(),
             env: Vec::new(),
             expect: Status::Exited(0),
+            sandbox_flags: Vec::new(),
         }
     }
 }
@@ -485,6 +493,12 @@ impl Case {
     /// expecting exit status 0.
     pub fn new() -> Case {
         Case::default()
+    }
+
+    /// Adds a `sandbox-exec` option for the sandboxed run.
+    pub fn sandbox_flag(mut self, flag: &str) -> Case {
+        self.sandbox_flags.push(flag.to_owned());
+        self
     }
 
     /// Sets the status the native run must end with.
@@ -534,7 +548,8 @@ pub fn run_both(bin: &Path, case: &Case) -> (Outcome, Outcome) {
     let sandboxed = if native_only() {
         run_native(bin, &args, &case.stdin, &env)
     } else {
-        run_sandboxed(bin, &args, &case.stdin, &env)
+        let flags: Vec<&str> = case.sandbox_flags.iter().map(String::as_str).collect();
+        run_sandboxed_with(&flags, bin, &args, &case.stdin, &env)
     };
     (native, sandboxed)
 }

@@ -25,6 +25,8 @@ conformance! {
     stdio_stat => Case::new().stdin("input line\n"),
     signals_model,
     rlimit,
+    fast_path,
+    fast_path_unpatched = fast_path => Case::new().sandbox_flag("--no-patch"),
 }
 
 /// The harness itself, natively: a program killed by SIGSEGV is reported as

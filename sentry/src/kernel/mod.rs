@@ -51,6 +51,9 @@ pub struct KernelConfig {
     pub application_cores: u32,
     /// The sandbox's host name.
     pub hostname: String,
+    /// Whether hot `syscall` sites are patched to enter the sentry without
+    /// a signal (see `mm::patching`).
+    pub patch_syscalls: bool,
 }
 
 impl Default for KernelConfig {
@@ -58,6 +61,7 @@ impl Default for KernelConfig {
         KernelConfig {
             application_cores: std::thread::available_parallelism().map_or(1, |n| n.get() as u32),
             hostname: "sandbox".into(),
+            patch_syscalls: true,
         }
     }
 }
@@ -86,6 +90,8 @@ pub struct Kernel {
     pub uts: UtsNamespace,
     /// Number of CPUs the sandbox reports.
     pub application_cores: u32,
+    /// Whether hot syscall sites are patched.
+    pub patch_syscalls: bool,
     /// Source of [`Kernel::unique_id`].
     unique_id: AtomicU64,
     /// System calls already reported as unimplemented (each is logged once).
@@ -101,6 +107,7 @@ impl Kernel {
             timekeeper: Timekeeper::new(),
             uts: UtsNamespace::new(&config.hostname),
             application_cores: config.application_cores.max(1),
+            patch_syscalls: config.patch_syscalls,
             unique_id: AtomicU64::new(1),
             unimplemented: Mutex::new(HashSet::new()),
         })

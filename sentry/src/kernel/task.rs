@@ -85,7 +85,7 @@ impl Task {
         tg.exit.lock().live_threads += 1;
         Ok(Task {
             tid: tg.tgid,
-            mm: Arc::new(MemoryManager::new(space)),
+            mm: Arc::new(MemoryManager::new(space.reserved())),
             fds: tg.initial_fds.clone(),
             kernel,
             tg,

@@ -10,15 +10,15 @@
 //! Limitations: file-backed mappings, `MREMAP_DONTUNMAP`, and address-space
 //! randomisation are not modelled yet.
 
+mod patching;
 pub mod vma;
 
 use std::ops::Range;
-use std::sync::Arc;
 
 use abi::errno::{EEXIST, EFAULT, EINVAL, ENODEV, ENOMEM};
 use abi::mm::{madv, map, mremap, prot};
 use abi::{page_up, sysno, Errno, PAGE_SIZE};
-use interposer::{AddressSpace, Context};
+use interposer::Context;
 use parking_lot::Mutex;
 
 use vma::{Backing, Vma, VmaSet};
@@ -43,11 +43,23 @@ struct State {
     brk_start: u64,
     /// The current program break.
     brk: u64,
+    /// Syscall-site patching: trampolines and per-site trap counts.
+    patching: patching::Patching,
+    /// Ranges the app may never touch: the stub's, and the trampolines.
+    blocked: Vec<Range<u64>>,
+}
+
+impl State {
+    /// Whether `[addr, addr + len)` lies in user space and outside every
+    /// blocked range.
+    fn is_user(&self, addr: u64, len: u64) -> bool {
+        let Some(end) = addr.checked_add(len) else { return false };
+        end <= TASK_SIZE && !self.blocked.iter().any(|r| r.start < end && addr < r.end)
+    }
 }
 
 /// The memory map of one address space.
 pub struct MemoryManager {
-    space: Arc<AddressSpace>,
     state: Mutex<State>,
 }
 
@@ -66,20 +78,24 @@ fn page_len(len: u64) -> Result<u64, Errno> {
 }
 
 impl MemoryManager {
-    /// An empty map over a fresh stub process.
-    pub fn new(space: Arc<AddressSpace>) -> MemoryManager {
-        MemoryManager { space, state: Mutex::new(State { vmas: VmaSet::new(), brk_start: 0, brk: 0 }) }
-    }
-
-    fn reserved(&self) -> &[Range<u64>] {
-        self.space.reserved()
+    /// An empty map over a fresh stub process that occupies `reserved`.
+    pub fn new(reserved: &[Range<u64>]) -> MemoryManager {
+        let blocked = reserved.to_vec();
+        MemoryManager { state: Mutex::new(State { vmas: VmaSet::new(), brk_start: 0, brk: 0, patching: Default::default(), blocked }) }
     }
 
     /// Whether `[addr, addr + len)` lies in user space and outside the
-    /// stub's ranges (whether it is mapped is the host's to say).
+    /// stub's ranges and the trampolines (whether it is mapped is the
+    /// host's to say).
     pub fn is_user_range(&self, addr: u64, len: u64) -> bool {
-        let Some(end) = addr.checked_add(len) else { return false };
-        end <= TASK_SIZE && !self.reserved().iter().any(|r| r.start < end && addr < r.end)
+        self.state.lock().is_user(addr, len)
+    }
+
+    /// Counts a trapped system call at its site, and patches the site to
+    /// enter the sentry without a signal once it proves hot.
+    pub fn note_syscall_trap(&self, ctx: &mut Context, rip: u64, nr: u64) {
+        let mut st = self.state.lock();
+        patching::note_trap(&mut st, ctx, rip, nr);
     }
 
     /// Maps anonymous memory at a fixed place for the loader, replacing
@@ -91,7 +107,7 @@ impl MemoryManager {
 
     fn map_locked(&self, st: &mut State, ctx: &mut Context, start: u64, len: u64, p: u64, flags: u64, backing: Backing) -> Result<(), Errno> {
         let end = start.checked_add(len).ok_or(ENOMEM)?;
-        if end > TASK_SIZE || !self.is_user_range(start, len) {
+        if end > TASK_SIZE || !st.is_user(start, len) {
             return Err(ENOMEM);
         }
         let host_flags = (flags & (map::TYPE | map::NORESERVE | map::POPULATE)) | map::ANONYMOUS | map::FIXED;
@@ -162,10 +178,10 @@ impl MemoryManager {
     /// Where a new mapping of `len` bytes goes: at the hint when that is
     /// free, else the highest free place below the mmap area's top.
     fn choose_address(&self, st: &State, hint: u64, len: u64) -> Result<u64, Errno> {
-        if hint >= MMAP_MIN_ADDR && hint.checked_add(len).is_some_and(|e| e <= TASK_SIZE) && st.vmas.is_free(hint, hint + len, self.reserved()) {
+        if hint >= MMAP_MIN_ADDR && hint.checked_add(len).is_some_and(|e| e <= TASK_SIZE) && st.vmas.is_free(hint, hint + len, &st.blocked) {
             return Ok(hint);
         }
-        st.vmas.find_gap_top_down(len, MMAP_MIN_ADDR, STACK_TOP - STACK_GAP, self.reserved()).ok_or(ENOMEM)
+        st.vmas.find_gap_top_down(len, MMAP_MIN_ADDR, STACK_TOP - STACK_GAP, &st.blocked).ok_or(ENOMEM)
     }
 
     /// `munmap`.
@@ -287,7 +303,7 @@ impl MemoryManager {
             if new_addr < old_end && old < new_end {
                 return Err(EINVAL);
             }
-            if !self.is_user_range(new_addr, new_len) {
+            if !st.is_user(new_addr, new_len) {
                 return Err(ENOMEM);
             }
             return self.move_area(&mut st, ctx, old, old_len, moved(new_addr));
@@ -299,7 +315,7 @@ impl MemoryManager {
             return Ok(old);
         }
         let grow_end = old.checked_add(new_len).ok_or(ENOMEM)?;
-        if old_end == area.end && grow_end <= TASK_SIZE && st.vmas.is_free(old_end, grow_end, self.reserved()) {
+        if old_end == area.end && grow_end <= TASK_SIZE && st.vmas.is_free(old_end, grow_end, &st.blocked) {
             host(ctx.host_op(sysno::MREMAP as u64, [old, old_len, new_len, 0, 0, 0]))?;
             st.vmas.insert(moved(old));
             return Ok(old);
@@ -307,7 +323,7 @@ impl MemoryManager {
         if flags & mremap::MAYMOVE == 0 {
             return Err(ENOMEM);
         }
-        let dest = st.vmas.find_gap_top_down(new_len, MMAP_MIN_ADDR, STACK_TOP - STACK_GAP, self.reserved()).ok_or(ENOMEM)?;
+        let dest = st.vmas.find_gap_top_down(new_len, MMAP_MIN_ADDR, STACK_TOP - STACK_GAP, &st.blocked).ok_or(ENOMEM)?;
         self.move_area(&mut st, ctx, old, old_len, moved(dest))
     }
 
@@ -332,7 +348,7 @@ impl MemoryManager {
         }
         let (Some(old_top), Some(new_top)) = (page_up(st.brk), page_up(want)) else { return st.brk };
         if new_top > old_top {
-            if new_top > STACK_TOP - STACK_GAP || !st.vmas.is_free(old_top, new_top, self.reserved()) {
+            if new_top > STACK_TOP - STACK_GAP || !st.vmas.is_free(old_top, new_top, &st.blocked) {
                 return st.brk;
             }
             let len = new_top - old_top;

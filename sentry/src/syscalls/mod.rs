@@ -62,6 +62,10 @@ impl Args {
 pub fn dispatch(task: &mut Task) {
     let nr = task.ctx.regs.syscall_nr();
     let args = Args(task.ctx.regs.syscall_args());
+    if task.kernel.patch_syscalls && task.tg.exit.lock().live_threads == 1 {
+        let rip = task.ctx.regs.rip;
+        task.mm.note_syscall_trap(&mut task.ctx, rip, nr);
+    }
     let result = match lookup(nr) {
         Some(sc) => (sc.handler)(task, args),
         None => {

@@ -34,17 +34,22 @@ pub fn prctl(t: &mut Task, a: Args) -> SysResult {
 pub fn arch_prctl(t: &mut Task, a: Args) -> SysResult {
     let (code, addr) = (a.u64(0), a.u64(1));
     match code {
-        ap::SET_FS | ap::SET_GS => {
+        ap::SET_FS => {
             if addr >= TASK_SIZE {
                 return Err(EPERM);
             }
             let r = t.ctx.host_op(sysno::ARCH_PRCTL as u64, [code, addr, 0, 0, 0, 0]).map_err(|_| EPERM)?;
             abi::Errno::from_ret(r)?;
-            if code == ap::SET_FS {
-                t.fs_base = addr;
-            } else {
-                t.gs_base = addr;
+            t.fs_base = addr;
+            Ok(0)
+        }
+        ap::SET_GS => {
+            // Recorded only: the host %gs of every app thread points at its
+            // stub slot (the fast syscall entry finds it there).
+            if addr >= TASK_SIZE {
+                return Err(EPERM);
             }
+            t.gs_base = addr;
             Ok(0)
         }
         ap::GET_FS => {

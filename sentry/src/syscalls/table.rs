@@ -76,7 +76,7 @@ pub static TABLE: &[Syscall] = &[
     full(sysno::GETEGID, "getegid", sys_identity::getegid),
     full(sysno::GETPPID, "getppid", sys_thread::getppid),
     partial(sysno::PRCTL, "prctl", sys_prctl::prctl, "PR_SET_NAME, PR_GET_NAME; other options EINVAL"),
-    partial(sysno::ARCH_PRCTL, "arch_prctl", sys_prctl::arch_prctl, "SET/GET_FS, SET/GET_GS, GET_CPUID; SET_CPUID ENODEV"),
+    partial(sysno::ARCH_PRCTL, "arch_prctl", sys_prctl::arch_prctl, "SET/GET_FS, GET_CPUID; SET_GS is recorded but not loaded (%gs belongs to the stub); SET_CPUID ENODEV"),
     full(sysno::SETRLIMIT, "setrlimit", sys_rlimit::setrlimit),
     full(sysno::GETTID, "gettid", sys_thread::gettid),
     full(sysno::TIME, "time", sys_time::time),

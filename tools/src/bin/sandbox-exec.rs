@@ -23,6 +23,11 @@ struct Cli {
     #[arg(long, default_value = "warn", value_name = "LEVEL")]
     log: log::LevelFilter,
 
+    /// Serve every system call through a signal: never patch hot syscall
+    /// sites to enter the sentry directly (slower; for debugging).
+    #[arg(long)]
+    no_patch: bool,
+
     /// Print the system call table (what is implemented, and how fully) and exit.
     #[arg(long, exclusive = true)]
     syscalls: bool,
@@ -56,7 +61,7 @@ fn main() -> ExitCode {
             return ExitCode::from(CANNOT_EXECUTE);
         }
     };
-    let kernel = Kernel::new(KernelConfig::default());
+    let kernel = Kernel::new(KernelConfig { patch_syscalls: !cli.no_patch, ..KernelConfig::default() });
     let args = CreateProcessArgs { path: path.clone(), argv: cli.command.clone(), envv: std::env::vars_os().map(env_entry).collect(), stdio };
     let init = match kernel.create_process(args) {
         Ok(tg) => tg,
