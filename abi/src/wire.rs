@@ -43,10 +43,10 @@ pub const SIGNAL_STACK_SIZE: usize = 64 * 1024;
 pub const MAX_FILTER_LEN: usize = 128;
 
 /// Slot `state`: the stub side owns the slot (the app runs, or the stub
-/// executes a command).
-pub const OWNER_STUB: u32 = 1;
+/// executes a command). Zero, so that a fresh region needs no setting up.
+pub const OWNER_STUB: u32 = 0;
 /// Slot `state`: the sentry owns the slot (an event waits for it).
-pub const OWNER_SENTRY: u32 = 2;
+pub const OWNER_SENTRY: u32 = 1;
 
 /// Events, written by the stub in [`Slot::event`].
 pub mod event {

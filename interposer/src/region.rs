@@ -65,9 +65,7 @@ impl Region {
             let dst = addr_of_mut!((*h).filter) as *mut wire::SockFilter;
             std::ptr::copy_nonoverlapping(filter.as_ptr(), dst, filter.len().min(wire::MAX_FILTER_LEN));
         }
-        for i in 0..wire::MAX_THREADS {
-            region.state(i).store(wire::OWNER_STUB, Ordering::Relaxed);
-        }
+        // Every slot starts zeroed, which is OWNER_STUB: nothing to touch.
         Ok(region)
     }
 
