@@ -6,8 +6,8 @@
 //! 1. `Kernel::ext` — serialises external controls (start, kill).
 //! 2. `TaskSet::inner` — the PID table and the set of live tasks.
 //! 3. `ThreadGroup::exit` — a process's exit state.
-//! 4. `ThreadGroup::signals`, `ThreadGroup::limits`, `ThreadGroup::exe` —
-//!    per-process state, never two of them at once.
+//! 4. `ThreadGroup::signals`, `ThreadGroup::limits`, `ThreadGroup::creds`,
+//!    `ThreadGroup::exe` — per-process state, never two of them at once.
 //! 5. `MemoryManager::state` — a process's memory map (held across host
 //!    operations on the calling thread's own slot, never across a wait for
 //!    another thread).

@@ -41,8 +41,9 @@ pub struct ThreadGroup {
     pub signals: Mutex<SignalState>,
     /// Resource limits.
     pub limits: Mutex<Limits>,
-    /// Who the process acts as.
-    pub creds: Credentials,
+    /// Who the process acts as (changed for all its threads at once, as
+    /// libcs make Linux's per-thread set*id calls behave).
+    pub creds: Mutex<Credentials>,
     /// The executable (`/proc/self/exe`).
     pub exe: Mutex<PathBuf>,
     /// The descriptor table the first thread starts with.
@@ -64,7 +65,7 @@ impl ThreadGroup {
             exited: Condvar::new(),
             signals: Mutex::new(SignalState { actions: [SigAction::default(); NSIG as usize] }),
             limits: Mutex::new(Limits::of_host()),
-            creds: Credentials::of_host_user(),
+            creds: Mutex::new(Credentials::of_host_user()),
             exe: Mutex::new(std::fs::canonicalize(exe).unwrap_or_else(|_| exe.to_path_buf())),
             initial_fds: Arc::new(fds),
         })

@@ -115,7 +115,7 @@ pub fn build(task: &mut Task, img: &Loaded, s: &Strings, stack_limit: u64) -> Re
     getrandom(&mut random);
     let random_at = b.push(&random);
 
-    let creds = &task.tg.creds;
+    let creds = task.tg.creds.lock().clone();
     let auxv: [(u64, u64); 19] = [
         (at::HWCAP, host_auxv(at::HWCAP)),
         (at::PAGESZ, PAGE_SIZE),

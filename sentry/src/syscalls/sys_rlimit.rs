@@ -10,7 +10,7 @@ use crate::kernel::task::Task;
 /// applies it, then writes the old one, in Linux's order.
 fn prlimit(t: &mut Task, resource: u32, new_addr: u64, old_addr: u64) -> SysResult {
     let new = if new_addr != 0 { Some(t.read_obj::<Rlimit>(new_addr)?) } else { None };
-    let privileged = t.tg.creds.is_root();
+    let privileged = t.tg.creds.lock().is_root();
     let old = {
         let mut limits = t.tg.limits.lock();
         let old = limits.get(resource)?;

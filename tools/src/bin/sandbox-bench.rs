@@ -3,10 +3,17 @@
 //!
 //! It compiles the C micro-benchmarks in `tools/bench/` (embedded in this
 //! binary) with `gcc -O2 -static` into a cache directory next to its own
-//! executable, runs every case natively, under `sandbox-exec` and under each
-//! peer, and prints a table of times and ratios to native followed by one
-//! `summary:` line. Speed targets are judged from that output, never from
-//! timed assertions in tests.
+//! executable, runs every case natively, under `sandbox-exec` (twice: as it
+//! runs by default, with hot syscall sites patched to enter the sentry
+//! through shared memory, and with `--no-patch`, every call on the SIGSYS
+//! signal path) and under each peer, and prints a table of times and ratios
+//! to native followed by one `summary:` line. Speed targets are judged from
+//! that output (on the default, patched path), never from timed assertions
+//! in tests.
+//!
+//! Besides speed, the `idle` case measures what a sandboxed program blocked
+//! in `read(0)` costs while it waits: the CPU time of the sentry and its stub
+//! processes over a window, as a percentage of one core.
 //!
 //! Runs are interleaved across the columns (round-robin), so slow drift on a
 //! shared machine affects every column alike. Every run has a timeout, and a
@@ -17,11 +24,13 @@
 //! Adding a case: add its C source to `tools/bench/` and to [`PROGRAMS`], and
 //! an entry to [`cases`].
 
+use std::collections::HashMap;
 use std::ffi::OsString;
+use std::io::{BufRead, BufReader, Read};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode, ExitStatus, Stdio};
+use std::process::{Child, ChildStdin, Command, ExitCode, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
@@ -71,6 +80,10 @@ const PROGRAMS: &[Program] = &[
         name: "true",
         source: include_str!("../../bench/true.c"),
     },
+    Program {
+        name: "idle",
+        source: include_str!("../../bench/idle.c"),
+    },
 ];
 
 /// The compiler and flags every program is built with.
@@ -115,6 +128,16 @@ enum Metric {
         /// Arguments passed to the program.
         args: &'static [&'static str],
     },
+    /// CPU use of a program that waits: it prints `idle ready`, blocks in
+    /// `read(0)` on a pipe the bench holds open and silent, and exits 0
+    /// after printing `idle eof` once the pipe is closed. After
+    /// [`Budget::idle_settle`], the CPU time (utime+stime, plus that of
+    /// reaped children, from `/proc/PID/stat`) of the process and all its
+    /// descendants is sampled over [`Budget::idle_window`]; the value is the
+    /// percentage of one core. Every column runs at once (one window for
+    /// all): CPU time is accounted per process, so they do not disturb each
+    /// other's numbers, and the case costs one window, not one per column.
+    Idle,
 }
 
 /// The speed target a case is judged by in the summary line.
@@ -126,6 +149,13 @@ enum Target {
         /// The limit.
         max_ms: f64,
         /// Start of the summary fragment, e.g. "static true starts+exits".
+        phrase: &'static str,
+    },
+    /// The sandboxed headline value (a percentage of one core) is below this.
+    SandboxBelowPercent {
+        /// The limit.
+        max_pct: f64,
+        /// Start of the summary fragment, e.g. "idle sentry+stubs".
         phrase: &'static str,
     },
 }
@@ -155,6 +185,19 @@ fn cases() -> Vec<Case> {
                 phrase: "static true starts+exits",
             },
         },
+        Case {
+            name: "idle",
+            label: "idle CPU",
+            what: "a static program blocked in read(0) on a silent pipe: CPU time of its whole \
+                   process tree (sandbox: sandbox-exec, i.e. the sentry, plus its stub child \
+                   processes), % of one core",
+            program: "idle",
+            metric: Metric::Idle,
+            target: Target::SandboxBelowPercent {
+                max_pct: 1.0,
+                phrase: "idle sentry+stubs",
+            },
+        },
     ]
 }
 
@@ -170,6 +213,10 @@ struct Budget {
     wall_runs: usize,
     /// Limit on a single run before it is killed and reported as failed.
     timeout: Duration,
+    /// [`Metric::Idle`]: wait after the program is ready, before sampling.
+    idle_settle: Duration,
+    /// [`Metric::Idle`]: the window CPU time is sampled over.
+    idle_window: Duration,
 }
 
 impl Budget {
@@ -182,6 +229,8 @@ impl Budget {
                 per_op_run_time: Duration::from_millis(300),
                 wall_runs: 20,
                 timeout: Duration::from_secs(10),
+                idle_settle: Duration::from_millis(500),
+                idle_window: Duration::from_secs(2),
             }
         } else {
             Budget {
@@ -190,6 +239,8 @@ impl Budget {
                 per_op_run_time: Duration::from_secs(1),
                 wall_runs: 50,
                 timeout: Duration::from_secs(120),
+                idle_settle: Duration::from_millis(500),
+                idle_window: Duration::from_secs(5),
             }
         }
     }
@@ -199,7 +250,7 @@ impl Metric {
     /// Row label suffixes; one table row per entry.
     fn rows(&self) -> &'static [&'static str] {
         match self {
-            Metric::PerOp { .. } => &[""],
+            Metric::PerOp { .. } | Metric::Idle => &[""],
             Metric::Wall { .. } => &[" median", " mean"],
         }
     }
@@ -207,7 +258,7 @@ impl Metric {
     /// Index of the row the target is judged on.
     fn headline(&self) -> usize {
         match self {
-            Metric::PerOp { .. } => 0,
+            Metric::PerOp { .. } | Metric::Idle => 0,
             // The mean is the conservative one: it includes the slow outliers.
             Metric::Wall { .. } => 1,
         }
@@ -218,6 +269,7 @@ impl Metric {
         match self {
             Metric::PerOp { .. } => Unit::Ns,
             Metric::Wall { .. } => Unit::Ms,
+            Metric::Idle => Unit::Percent,
         }
     }
 
@@ -226,13 +278,16 @@ impl Metric {
         match self {
             Metric::PerOp { .. } => budget.per_op_runs,
             Metric::Wall { .. } => budget.wall_runs,
+            Metric::Idle => 1,
         }
     }
 
     /// Reduces the samples (nanoseconds) of one column to one value per row.
     fn reduce(&self, samples: &[f64]) -> Vec<f64> {
         match self {
-            Metric::PerOp { .. } => vec![samples.iter().copied().fold(f64::INFINITY, f64::min)],
+            Metric::PerOp { .. } | Metric::Idle => {
+                vec![samples.iter().copied().fold(f64::INFINITY, f64::min)]
+            }
             Metric::Wall { .. } => {
                 let mut sorted = samples.to_vec();
                 sorted.sort_by(f64::total_cmp);
@@ -247,6 +302,12 @@ impl Metric {
             }
         }
     }
+
+    /// Whether a ratio to native means anything (not for CPU use, where
+    /// native is about 0).
+    fn has_ratio(&self) -> bool {
+        !matches!(self, Metric::Idle)
+    }
 }
 
 /// Display unit of a value (values are kept in nanoseconds).
@@ -256,6 +317,8 @@ enum Unit {
     Ns,
     /// Milliseconds.
     Ms,
+    /// Percent of one CPU core (the value is the percentage itself).
+    Percent,
 }
 
 impl Unit {
@@ -265,6 +328,7 @@ impl Unit {
             Unit::Ns if ns < 10.0 => format!("{ns:.1} ns"),
             Unit::Ns => format!("{ns:.0} ns"),
             Unit::Ms => format!("{:.2} ms", ns / 1e6),
+            Unit::Percent => format!("{ns:.2}%"),
         }
     }
 }
@@ -283,8 +347,13 @@ fn format_ratio(r: f64) -> String {
 enum Role {
     /// The native baseline.
     Native,
-    /// `sandbox-exec`, the thing under test.
+    /// `sandbox-exec` as it runs by default (hot syscall sites patched),
+    /// the thing under test; targets are judged on this column.
     Sandbox,
+    /// `sandbox-exec --no-patch`: every system call on the SIGSYS signal
+    /// path. Also under test (a failure fails the bench), shown for
+    /// comparison, not judged.
+    SandboxNoPatch,
     /// A peer sandbox for comparison.
     Peer,
 }
@@ -334,6 +403,13 @@ fn is_executable(p: &Path) -> bool {
 
 /// The columns of this run: native, sandbox, then the installed peers.
 fn runners(sandbox_exec: &Path, peers: bool) -> Vec<Runner> {
+    let missing = (!is_executable(sandbox_exec)).then(|| {
+        format!(
+            "sandbox-exec not found or not executable at {} (build it with \
+             `cargo build --release -p tools`, or pass --sandbox-exec PATH)",
+            sandbox_exec.display()
+        )
+    });
     let mut v = vec![
         Runner {
             name: "native",
@@ -345,13 +421,13 @@ fn runners(sandbox_exec: &Path, peers: bool) -> Vec<Runner> {
             name: "sandbox",
             role: Role::Sandbox,
             prefix: vec![sandbox_exec.as_os_str().to_owned()],
-            unavailable: (!is_executable(sandbox_exec)).then(|| {
-                format!(
-                    "sandbox-exec not found or not executable at {} (build it with \
-                     `cargo build --release -p tools`, or pass --sandbox-exec PATH)",
-                    sandbox_exec.display()
-                )
-            }),
+            unavailable: missing.clone(),
+        },
+        Runner {
+            name: "sandbox --no-patch",
+            role: Role::SandboxNoPatch,
+            prefix: vec![sandbox_exec.as_os_str().to_owned(), "--no-patch".into()],
+            unavailable: missing,
         },
     ];
     if peers {
