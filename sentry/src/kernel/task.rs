@@ -49,6 +49,12 @@ pub struct Task {
     pub gs_base: u64,
     /// Blocked signals.
     pub signal_mask: SigSet,
+    /// CPUs the thread may run on (`sched_setaffinity`), one bit each.
+    pub affinity: u64,
+    /// Signal sent to this thread when its parent dies (`PR_SET_PDEATHSIG`).
+    pub pdeathsig: i32,
+    /// `PR_SET_NO_NEW_PRIVS`: set once, never cleared, inherited.
+    pub no_new_privs: bool,
     /// Set when this thread alone exits (`exit`), with its status.
     thread_exit: Option<ExitStatus>,
 }
@@ -76,6 +82,15 @@ impl TaskHandle {
     }
 }
 
+/// The affinity mask of every CPU the sandbox has.
+pub fn all_cpus(cores: u32) -> u64 {
+    if cores >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << cores) - 1
+    }
+}
+
 impl Task {
     /// The first task of a new process, in a fresh address space with
     /// nothing mapped yet.
@@ -83,6 +98,7 @@ impl Task {
         let (space, ctx) = AddressSpace::new().map_err(LoadError::Platform)?;
         let waiter = Waiter::new().map_err(LoadError::Platform)?;
         tg.exit.lock().live_threads += 1;
+        let kernel_cores = kernel.application_cores;
         Ok(Task {
             tid: tg.tgid,
             mm: Arc::new(MemoryManager::new(space.reserved())),
@@ -97,6 +113,9 @@ impl Task {
             fs_base: 0,
             gs_base: 0,
             signal_mask: SigSet(0),
+            affinity: all_cpus(kernel_cores),
+            pdeathsig: 0,
+            no_new_privs: false,
             thread_exit: None,
         })
     }

@@ -1,6 +1,7 @@
 //! A thread group: what Linux calls a process.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU32};
 use std::sync::Arc;
 
 use abi::signal::{SigAction, NSIG};
@@ -48,6 +49,24 @@ pub struct ThreadGroup {
     pub exe: Mutex<PathBuf>,
     /// The descriptor table the first thread starts with.
     pub initial_fds: Arc<FdTable>,
+    /// `PR_SET_CHILD_SUBREAPER`: orphaned descendants are reparented here.
+    pub child_subreaper: AtomicBool,
+    /// `PR_SET_DUMPABLE` (0 or 1).
+    pub dumpable: AtomicU32,
+    /// Resources used by reaped children and their descendants
+    /// (`RUSAGE_CHILDREN`).
+    pub children_usage: Mutex<Usage>,
+}
+
+/// Resource usage as `getrusage` reports it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Usage {
+    /// Time spent running app code.
+    pub user: std::time::Duration,
+    /// Time spent in the kernel on the app's behalf.
+    pub system: std::time::Duration,
+    /// Largest resident set size, in KiB.
+    pub max_rss_kib: u64,
 }
 
 impl ThreadGroup {
@@ -68,6 +87,9 @@ impl ThreadGroup {
             creds: Mutex::new(Credentials::of_host_user()),
             exe: Mutex::new(std::fs::canonicalize(exe).unwrap_or_else(|_| exe.to_path_buf())),
             initial_fds: Arc::new(fds),
+            child_subreaper: AtomicBool::new(false),
+            dumpable: AtomicU32::new(1),
+            children_usage: Mutex::new(Usage::default()),
         })
     }
 
