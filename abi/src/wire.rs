@@ -91,6 +91,12 @@ pub mod op {
     /// Copy `args[1]` bytes from the slot buffer to app address `args[0]`.
     /// Returns 0, or `-EFAULT` when the app memory is not writable.
     pub const COPY_OUT: u64 = 0x1000_0002;
+    /// Fork the stub process. The sentry first sends the child's region
+    /// memfd and control socket, in that order, on the control socket. The
+    /// parent gets the child's host pid (or `-errno`); the child, now on
+    /// its own region with this slot and its stack carried over, reports
+    /// `OP_DONE` with 0 there.
+    pub const FORK: u64 = 0x1000_0003;
 }
 
 /// The start of the region.

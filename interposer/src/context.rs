@@ -68,6 +68,23 @@ impl Context {
         Context { space, slot, host_tid, selectors: regs.csgsfs, regs, trapped: regs, flags: 0, copy_out: None }
     }
 
+    /// The slot this thread uses in its region.
+    pub(crate) fn slot(&self) -> usize {
+        self.slot
+    }
+
+    /// This thread's copy in a child forked from it.
+    pub(crate) fn forked(&self, space: Arc<AddressSpace>, host_tid: i32) -> Context {
+        Context { space, host_tid, flags: 0, copy_out: None, ..*self }
+    }
+
+    /// Forks the process this thread runs in (see [`AddressSpace`]): the
+    /// child's only thread is a copy of this one, stopped in the same
+    /// system call with the same registers.
+    pub fn fork(&mut self) -> std::io::Result<(Arc<AddressSpace>, Context)> {
+        AddressSpace::fork(self)
+    }
+
     /// The address space the thread runs in.
     pub fn space(&self) -> &Arc<AddressSpace> {
         &self.space

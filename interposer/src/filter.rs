@@ -31,8 +31,9 @@ const BPF_RET_K: u16 = 0x06;
 /// What the stub itself may ask of the host once its filter is in place:
 /// the slot protocol (futex), memory host ops, returning from its signal
 /// handlers, creating threads and processes for the sentry, receiving
-/// descriptors on its control socket, kicking and naming itself, setting
-/// the app's thread pointer, and exiting.
+/// descriptors on its control socket and closing them, kicking and naming
+/// itself, tying a forked child's life to the sentry (prctl, getppid),
+/// setting the app's thread pointer, and exiting.
 pub const STUB_ALLOWED: &[u32] = &[
     sysno::FUTEX,
     sysno::MMAP,
@@ -44,6 +45,9 @@ pub const STUB_ALLOWED: &[u32] = &[
     sysno::SIGALTSTACK,
     sysno::CLONE,
     sysno::RECVMSG,
+    sysno::CLOSE,
+    sysno::PRCTL,
+    sysno::GETPPID,
     sysno::TGKILL,
     sysno::GETPID,
     sysno::GETTID,

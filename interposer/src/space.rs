@@ -3,10 +3,11 @@
 
 use std::io;
 use std::ops::Range;
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use abi::wire;
 use parking_lot::{Condvar, Mutex, RwLock};
 
 use crate::context::Context;
@@ -66,7 +67,10 @@ pub struct AddressSpace {
     pid: i32,
     pidfd: OwnedFd,
     /// The sentry's end of the control socket (the stub holds the other).
-    _ctl: OwnedFd,
+    ctl: OwnedFd,
+    /// Held from sending descriptors on `ctl` until the stub has taken
+    /// them, so that no two threads' descriptors cross.
+    ctl_lock: Mutex<()>,
     pub(crate) live: Arc<Liveness>,
     reserved: Vec<Range<u64>>,
 }
@@ -95,10 +99,54 @@ impl AddressSpace {
             )));
         }
         let reserved = read_maps(spawned.pid)?;
-        let space = Arc::new(AddressSpace { pid: spawned.pid, pidfd: spawned.pidfd, _ctl: ours, live, reserved });
+        let space = Arc::new(AddressSpace { pid: spawned.pid, pidfd: spawned.pidfd, ctl: ours, ctl_lock: Mutex::new(()), live, reserved });
         let region = &space.live.region;
         let ctx = Context::new(space.clone(), 0, region.host_tid(0) as i32, region.regs(0));
         Ok((space, ctx))
+    }
+
+    /// Forks the stub process from thread `ctx` (stopped at a system call):
+    /// returns the child's address space and its only thread, stopped in
+    /// the same system call, with the same registers.
+    pub(crate) fn fork(ctx: &mut Context) -> io::Result<(Arc<AddressSpace>, Context)> {
+        let parent = ctx.space().clone();
+        let text = stub_image::text_range();
+        let region = Region::new(&filter::build(text.0, text.1), KICK_SIGNAL, text)?;
+        let (ours, theirs) = socketpair()?;
+        let pid = {
+            let _g = parent.ctl_lock.lock();
+            sys::send_fds(&parent.ctl, &[region.fd().as_raw_fd(), theirs.as_raw_fd()])?;
+            drop(theirs);
+            let r = ctx.host_op(wire::op::FORK, [0; 6]).map_err(|_| io::Error::other("the process died while forking"))?;
+            abi::Errno::from_ret(r).map_err(|e| io::Error::from_raw_os_error(e.0))? as i32
+        };
+        // The child is a child of the service thread (CLONE_PARENT) and
+        // not reaped until watched, so the pid is its own.
+        let pidfd = sys::pidfd_open(pid)?;
+        let slot = ctx.slot();
+        let live = Arc::new(Liveness {
+            alive: RwLock::new(true),
+            dead: AtomicBool::new(false),
+            status: AtomicI32::new(0),
+            exited: (Mutex::new(()), Condvar::new()),
+            region,
+            slots_used: AtomicUsize::new(slot + 1),
+        });
+        service::watch(pidfd.try_clone()?, live.clone());
+        if !live.region.wait(slot, || live.is_dead()) || live.region.event(slot) != wire::event::OP_DONE {
+            return Err(io::Error::other("the forked stub did not start"));
+        }
+        let host_tid = live.region.host_tid(slot) as i32;
+        let child = Arc::new(AddressSpace {
+            pid,
+            pidfd,
+            ctl: ours,
+            ctl_lock: Mutex::new(()),
+            live,
+            reserved: parent.reserved.clone(),
+        });
+        let ctx = ctx.forked(child.clone(), host_tid);
+        Ok((child, ctx))
     }
 
     /// The host pid of the stub process (for diagnostics only).

@@ -93,3 +93,37 @@ fn the_stub_process_is_gone_after_drop() {
     });
     assert!(gone, "stub {pid} still exists");
 }
+
+#[test]
+fn fork_gives_a_child_with_its_own_memory_and_the_same_registers() {
+    let (_space, mut parent) = AddressSpace::new().unwrap();
+    // mov $57,%eax; syscall; mov %rax,%rdi; mov $60,%eax; syscall
+    load(&mut parent, &[0xb8, 57, 0, 0, 0, 0x0f, 0x05, 0x48, 0x89, 0xc7, 0xb8, 60, 0, 0, 0, 0x0f, 0x05]);
+    parent.write(CODE + 0x800, b"before").unwrap();
+    assert_eq!(parent.switch(), Event::Syscall);
+    assert_eq!(parent.regs.rax, 57);
+    let (child_space, mut child) = parent.fork().unwrap();
+    assert_ne!(child_space.host_pid(), parent.space().host_pid());
+    // Copy-on-write: each side sees only its own writes from now on.
+    parent.write(CODE + 0x800, b"parent").unwrap();
+    let mut seen = [0u8; 6];
+    child.read(CODE + 0x800, &mut seen).unwrap();
+    assert_eq!(&seen, b"before");
+    parent.regs.rax = 1234;
+    child.regs.rax = 0;
+    assert_eq!(child.switch(), Event::Syscall);
+    assert_eq!((child.regs.rax, child.regs.rdi), (60, 0));
+    assert_eq!(parent.switch(), Event::Syscall);
+    assert_eq!((parent.regs.rax, parent.regs.rdi), (60, 1234));
+    // The child forks in turn (its own region and control socket work).
+    // The grandchild resumes past the last instruction, into zeroed memory
+    // (`add %al,(%rax)`), and faults at the address it was given in rax.
+    let (_grandchild_space, mut grandchild) = child.fork().unwrap();
+    grandchild.regs.rax = 7;
+    match grandchild.switch() {
+        Event::Fault(info) => assert_eq!((info.signo, info.fields[0]), (11, 7)),
+        e => panic!("expected a fault at 7, got {e:?}"),
+    }
+    child_space.kill();
+    assert!(matches!(child.switch(), Event::Exited(9)));
+}

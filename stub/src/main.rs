@@ -36,6 +36,8 @@ const SPIN_CYCLES: u64 = 200_000;
 
 /// Address of the shared region in this process.
 static REGION: AtomicUsize = AtomicUsize::new(0);
+/// The control socket (fd 0 at start; a forked child gets its own).
+static CTL: AtomicU32 = AtomicU32::new(0);
 /// The kick signal number, from the region header.
 static KICK: AtomicU32 = AtomicU32::new(0);
 
@@ -286,7 +288,123 @@ fn run_op(s: &Slot, op: &wire::HostOp) -> i64 {
         wire::op::COPY_IN => unsafe { stub_copy(buf, op.args[0] as *const u8, len) },
         // SAFETY: as above.
         wire::op::COPY_OUT => unsafe { stub_copy(op.args[0] as *mut u8, buf, len) },
+        wire::op::FORK => fork(s),
         nr => syscall6(nr, op.args),
+    }
+}
+
+/// Receives the two descriptors the sentry sent on the control socket.
+fn recv_fds() -> Option<[u32; 2]> {
+    #[repr(C)]
+    struct Iovec {
+        base: *mut u8,
+        len: usize,
+    }
+    #[repr(C)]
+    struct Msghdr {
+        name: u64,
+        namelen: u32,
+        iov: *mut Iovec,
+        iovlen: usize,
+        control: *mut u8,
+        controllen: usize,
+        flags: i32,
+    }
+    // cmsghdr (len: u64, level: i32, type: i32) then two ints.
+    let mut control = [0u64; 4];
+    let mut byte = 0u8;
+    let mut iov = Iovec { base: &mut byte, len: 1 };
+    let mut msg = Msghdr { name: 0, namelen: 0, iov: &mut iov, iovlen: 1, control: control.as_mut_ptr() as *mut u8, controllen: 24, flags: 0 };
+    const MSG_CMSG_CLOEXEC: u64 = 0x4000_0000;
+    let n = syscall(sysno::RECVMSG, CTL.load(Ordering::Relaxed) as u64, addr_of_mut!(msg) as u64, MSG_CMSG_CLOEXEC, 0);
+    const SOL_SOCKET: u64 = 1;
+    const SCM_RIGHTS: u64 = 1;
+    if n < 0 || control[0] != 24 || control[1] != SOL_SOCKET | (SCM_RIGHTS << 32) {
+        return None;
+    }
+    Some([control[2] as u32, (control[2] >> 32) as u32])
+}
+
+/// `op::FORK`: a host fork of this process.
+fn fork(s: &Slot) -> i64 {
+    const CLONE_PARENT: u64 = 0x8000;
+    let Some([region, ctl]) = recv_fds() else { return -(abi::errno::EIO.0 as i64) };
+    // CLONE_PARENT: the child's parent is the sentry's service thread, as
+    // for every stub, so that it can tie its life to the sentry.
+    let pid = syscall(sysno::CLONE, CLONE_PARENT | sig::SIGCHLD as u64, 0, 0, 0);
+    if pid != 0 {
+        syscall(sysno::CLOSE, region as u64, 0, 0, 0);
+        syscall(sysno::CLOSE, ctl as u64, 0, 0, 0);
+        return pid;
+    }
+    become_child(s, region, ctl);
+    0
+}
+
+/// In a forked child: moves onto its own region (taking this slot and its
+/// signal stack along, since this very code runs on that stack) and its
+/// own control socket, and ties its life to the sentry.
+fn become_child(s: &Slot, region: u32, ctl: u32) {
+    const PROT_RW: u64 = 3;
+    const MAP_SHARED: u64 = 1;
+    const MAP_FIXED: u64 = 0x10;
+    let base = REGION.load(Ordering::Relaxed) as u64;
+    let tmp = syscall6(sysno::MMAP as u64, [0, wire::REGION_SIZE as u64, PROT_RW, MAP_SHARED, region as u64, 0]);
+    if tmp < 0 {
+        exit_group(FATAL);
+    }
+    let i = (s as *const Slot as u64 - base - wire::slot_offset(0) as u64) / core::mem::size_of::<Slot>() as u64;
+    let slot_off = wire::slot_offset(i as usize) as u64;
+    let stack_off = wire::stack_offset(i as usize) as u64;
+    let mapped: i64;
+    // SAFETY: copies this slot and its stack into the new region mapped at
+    // `tmp`, then maps the new region over the old one at `base`, in one
+    // block: no stack write can fall between the copy and the switch. Both
+    // mappings are REGION_SIZE long and the offsets lie inside them. Every
+    // register the block writes is a non-late output, so no input shares it.
+    unsafe {
+        asm!(
+            "rep movsb",
+            "mov {src2}, %rsi", "mov {dst2}, %rdi", "mov ${len2}, %rcx", "rep movsb",
+            "mov {base}, %rdi", "mov ${size}, %rsi", "mov ${prot}, %rdx", "mov ${flags}, %r10",
+            "mov {fd}, %r8", "xor %r9d, %r9d", "mov ${nr}, %rax",
+            "syscall",
+            src2 = in(reg) base + stack_off,
+            dst2 = in(reg) tmp as u64 + stack_off,
+            base = in(reg) base,
+            fd = in(reg) region as u64,
+            len2 = const wire::SIGNAL_STACK_SIZE,
+            size = const wire::REGION_SIZE,
+            prot = const PROT_RW,
+            flags = const MAP_SHARED | MAP_FIXED,
+            nr = const sysno::MMAP,
+            inout("rsi") base + slot_off => _,
+            inout("rdi") tmp as u64 + slot_off => _,
+            inout("rcx") core::mem::size_of::<Slot>() as u64 => _,
+            out("rdx") _, out("r8") _, out("r9") _, out("r10") _, out("r11") _,
+            out("rax") mapped,
+            options(att_syntax, nostack),
+        );
+    }
+    if mapped != base as i64 {
+        exit_group(FATAL);
+    }
+    syscall(sysno::MUNMAP, tmp as u64, wire::REGION_SIZE as u64, 0, 0);
+    syscall(sysno::CLOSE, region as u64, 0, 0, 0);
+    syscall(sysno::CLOSE, CTL.load(Ordering::Relaxed) as u64, 0, 0, 0);
+    CTL.store(ctl, Ordering::Relaxed);
+    put!(s, host_tid, syscall(sysno::GETTID, 0, 0, 0, 0) as u32);
+    tie_to_sentry();
+}
+
+/// Dies with the sentry's service thread, and at once if it is gone.
+fn tie_to_sentry() {
+    let base = REGION.load(Ordering::Relaxed);
+    // SAFETY: the region starts with the Header and stays mapped.
+    let header = unsafe { &*(base as *const Header) };
+    check(syscall(sysno::PRCTL, PR_SET_PDEATHSIG, sig::SIGKILL as u64, 0, 0));
+    if syscall(sysno::GETPPID, 0, 0, 0, 0) != header.sentry_pid as i64 {
+        exit_group(FATAL);
     }
 }
 
@@ -467,10 +585,7 @@ extern "C" fn stub_main() -> ! {
     // Only the control socket stays open; die with the sentry's spawner
     // thread, and do not start at all if it is already gone.
     syscall(sysno::CLOSE_RANGE, REGION_FD, u32::MAX as u64, 0, 0);
-    check(syscall(sysno::PRCTL, PR_SET_PDEATHSIG, sig::SIGKILL as u64, 0, 0));
-    if syscall(sysno::GETPPID, 0, 0, 0, 0) != header.sentry_pid as i64 {
-        exit_group(FATAL);
-    }
+    tie_to_sentry();
 
     let pid = syscall(sysno::GETPID, 0, 0, 0, 0) as u64;
     let tid = syscall(sysno::GETTID, 0, 0, 0, 0) as u64;
