@@ -1005,7 +1005,12 @@ fn measure_idle(
                 Ok(None) if Instant::now() < deadline => {
                     std::thread::sleep(Duration::from_millis(5))
                 }
-                Ok(None) => break Err(format!("timed out after {} s and was killed", budget.timeout.as_secs())),
+                Ok(None) => {
+                    break Err(format!(
+                        "timed out after {} s and was killed",
+                        budget.timeout.as_secs()
+                    ))
+                }
                 Err(e) => break Err(format!("waiting for it: {e}")),
             }
         };
@@ -1013,7 +1018,10 @@ fn measure_idle(
             Ok(st) => st,
             Err(what) => {
                 let err = run.kill();
-                outcomes.push(Err(format!("{} run failed: {what}, stderr: {err}", runner.name)));
+                outcomes.push(Err(format!(
+                    "{} run failed: {what}, stderr: {err}",
+                    runner.name
+                )));
                 continue;
             }
         };
@@ -1042,7 +1050,13 @@ fn measure_idle(
             let (t1, n, i1) = a?;
             let secs = i1.duration_since(i0).as_secs_f64();
             let pct = t1.saturating_sub(t0) as f64 / hz / secs * 100.0;
-            procs.push(format!("{} {n}", runner.name));
+            let ticks = t1.saturating_sub(t0);
+            procs.push(format!(
+                "{}: {n} process{}, {ticks} tick{}",
+                runner.name,
+                if n == 1 { "" } else { "es" },
+                if ticks == 1 { "" } else { "s" }
+            ));
             Ok(vec![pct])
         })()
         .map_err(|e| format!("{} run failed: {e}, stderr: {stderr}", runner.name));
@@ -1060,11 +1074,11 @@ fn measure_idle(
     let window = budget.idle_window.as_secs_f64();
     let how = format!(
         "all columns at once; {:.1} s window after {:.1} s settle; 1 clock tick = {:.2}% \
-         over the window; processes in the tree: {}",
+         over the window; per column, processes in the tree and ticks used: {}",
         window,
         budget.idle_settle.as_secs_f64(),
         100.0 / hz / window,
-        procs.join(", ")
+        procs.join("; ")
     );
     (outcomes, how)
 }
