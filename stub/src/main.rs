@@ -341,6 +341,9 @@ fn fork(s: &Slot) -> i64 {
     0
 }
 
+/// Bytes at the start of a slot that hold the handshake (see `Slot`).
+const HANDSHAKE_LINE: u64 = offset_of!(Slot, regs) as u64;
+
 /// In a forked child: moves onto its own region (taking this slot and its
 /// signal stack along, since this very code runs on that stack) and its
 /// own control socket, and ties its life to the sentry.
@@ -354,7 +357,11 @@ fn become_child(s: &Slot, region: u32, ctl: u32) {
         exit_group(FATAL);
     }
     let i = (s as *const Slot as u64 - base - wire::slot_offset(0) as u64) / core::mem::size_of::<Slot>() as u64;
-    let slot_off = wire::slot_offset(i as usize) as u64;
+    // Not the first line: the handshake there is still the parent's, and
+    // the parent may be publishing on it right now. The new region's first
+    // line stays as the sentry made it, so only our own publish below can
+    // hand the new slot to the sentry.
+    let slot_off = wire::slot_offset(i as usize) as u64 + HANDSHAKE_LINE;
     let stack_off = wire::stack_offset(i as usize) as u64;
     let mapped: i64;
     // SAFETY: copies this slot and its stack into the new region mapped at
@@ -380,7 +387,7 @@ fn become_child(s: &Slot, region: u32, ctl: u32) {
             nr = const sysno::MMAP,
             inout("rsi") base + slot_off => _,
             inout("rdi") tmp as u64 + slot_off => _,
-            inout("rcx") core::mem::size_of::<Slot>() as u64 => _,
+            inout("rcx") core::mem::size_of::<Slot>() as u64 - HANDSHAKE_LINE => _,
             out("rdx") _, out("r8") _, out("r9") _, out("r10") _, out("r11") _,
             out("rax") mapped,
             options(att_syntax, nostack),
@@ -394,6 +401,7 @@ fn become_child(s: &Slot, region: u32, ctl: u32) {
     syscall(sysno::CLOSE, CTL.load(Ordering::Relaxed) as u64, 0, 0, 0);
     CTL.store(ctl, Ordering::Relaxed);
     put!(s, host_tid, syscall(sysno::GETTID, 0, 0, 0, 0) as u32);
+    put!(s, stack_top, (base as usize + wire::stack_offset(i as usize) + wire::SIGNAL_STACK_SIZE) as u64);
     tie_to_sentry();
 }
 
