@@ -194,6 +194,29 @@ impl AddressSpace {
         self.live.while_alive(|| sys::cpu_time(self.pid, None)).flatten()
     }
 
+    /// User and system CPU time the whole process has used so far, as the
+    /// host accounts them (`/proc/PID/stat` fields 14 and 15, in clock ticks).
+    pub fn cpu_times(&self) -> Option<(std::time::Duration, std::time::Duration)> {
+        let stat = self.live.while_alive(|| std::fs::read_to_string(format!("/proc/{}/stat", self.pid)).ok()).flatten()?;
+        // "pid (comm) state ...": comm may hold spaces and ')'; field 3
+        // (state) comes first after the last ')'.
+        let mut fields = stat.get(stat.rfind(')')? + 1..)?.split_whitespace().skip(11);
+        let utime: u64 = fields.next()?.parse().ok()?;
+        let stime: u64 = fields.next()?.parse().ok()?;
+        // SAFETY: sysconf only reads a configuration value.
+        let hz = u64::try_from(unsafe { libc::sysconf(libc::_SC_CLK_TCK) }).ok().filter(|&hz| hz > 0)?;
+        let ticks = |t: u64| std::time::Duration::from_secs(t / hz) + std::time::Duration::from_nanos((t % hz) * 1_000_000_000 / hz);
+        Some((ticks(utime), ticks(stime)))
+    }
+
+    /// The process's peak resident set size in KiB (`VmHWM` in
+    /// `/proc/PID/status`).
+    pub fn max_rss_kib(&self) -> Option<u64> {
+        let status = self.live.while_alive(|| std::fs::read_to_string(format!("/proc/{}/status", self.pid)).ok()).flatten()?;
+        let line = status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?;
+        line.trim().strip_suffix("kB")?.trim().parse().ok()
+    }
+
     /// Kills the stub process (all its threads) at once.
     pub fn kill(&self) {
         let _ = sys::pidfd_send_signal(&self.pidfd, libc::SIGKILL);

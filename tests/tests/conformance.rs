@@ -27,6 +27,13 @@ conformance! {
     rlimit,
     fast_path,
     fast_path_unpatched = fast_path => Case::new().sandbox_flag("--no-patch"),
+    creds,
+    creds_caps = creds => Case::new().args(["caps"]),
+    sched,
+    prctl2,
+    rusage,
+    pipe,
+    fd,
 }
 
 /// The harness itself, natively: a program killed by SIGSEGV is reported as

@@ -25,6 +25,7 @@ pub mod thread_group;
 pub mod time;
 pub mod uts;
 pub mod wait;
+pub mod wait_queue;
 
 use std::collections::HashSet;
 use std::ffi::OsString;
@@ -126,7 +127,7 @@ impl Kernel {
         let tg = ThreadGroup::new_init(self, &args.path, &args.stdio);
         let task = Task::new_process(self.clone(), tg.clone())?;
         let mut task = task;
-        loader::exec(&mut task, &image, &args.argv, &args.envv)?;
+        loader::exec(&mut task, &image, args.path.as_os_str().as_encoded_bytes(), &args.argv, &args.envv)?;
         self.tasks.add_unstarted(task);
         Ok(tg)
     }

@@ -13,7 +13,7 @@ use abi::{Errno, Pod};
 use interposer::{AddressSpace, Context, Event, Kicker};
 
 use super::exit::ExitStatus;
-use super::thread_group::ThreadGroup;
+use super::thread_group::{ThreadGroup, Usage};
 use super::wait::Waiter;
 use super::Kernel;
 use crate::loader::LoadError;
@@ -99,10 +99,11 @@ impl Task {
         let waiter = Waiter::new().map_err(LoadError::Platform)?;
         tg.exit.lock().live_threads += 1;
         let kernel_cores = kernel.application_cores;
+        let fds = tg.initial_fds.lock().take().unwrap_or_default();
         Ok(Task {
             tid: tg.tgid,
             mm: Arc::new(MemoryManager::new(space.reserved())),
-            fds: tg.initial_fds.clone(),
+            fds,
             kernel,
             tg,
             ctx,
@@ -116,6 +117,35 @@ impl Task {
             affinity: all_cpus(kernel_cores),
             pdeathsig: 0,
             no_new_privs: false,
+            thread_exit: None,
+        })
+    }
+
+    /// The only thread of a child process forked from `parent`'s process
+    /// by this thread: `ctx` and `mm` are the child's copies, `tg` the
+    /// child process. Registers are the parent's; the caller sets the
+    /// child's return value.
+    pub fn forked(parent: &Task, tg: Arc<ThreadGroup>, ctx: Context, mm: MemoryManager) -> Result<Task, LoadError> {
+        let waiter = Waiter::new().map_err(LoadError::Platform)?;
+        tg.exit.lock().live_threads += 1;
+        let fds = tg.initial_fds.lock().take().unwrap_or_default();
+        Ok(Task {
+            kernel: parent.kernel.clone(),
+            tid: tg.tgid,
+            fds,
+            tg,
+            ctx,
+            mm: Arc::new(mm),
+            waiter: Arc::new(waiter),
+            comm: parent.comm,
+            clear_child_tid: 0,
+            robust_list: (0, 0),
+            fs_base: parent.fs_base,
+            gs_base: parent.gs_base,
+            signal_mask: parent.signal_mask,
+            affinity: parent.affinity,
+            pdeathsig: 0,
+            no_new_privs: parent.no_new_privs,
             thread_exit: None,
         })
     }
@@ -178,22 +208,30 @@ impl Task {
         self.tg.begin_exit(status);
     }
 
-    fn finish(self) {
+    fn finish(mut self) {
         let kernel = self.kernel.clone();
         let tid = self.tid;
         let tg = self.tg.clone();
         let space = self.ctx.space().clone();
+        if self.clear_child_tid != 0 {
+            // Waking futex waiters on it comes with futexes.
+            let _ = self.copy_out(self.clear_child_tid, &0u32.to_ne_bytes());
+        }
         let last = {
             let mut e = tg.exit.lock();
             e.live_threads -= 1;
             e.live_threads == 0
         };
         if last {
+            let (user, system) = space.cpu_times().unwrap_or_default();
+            let usage = Usage { user, system, max_rss_kib: space.max_rss_kib().unwrap_or(0) };
             // No host process may outlive the process it served.
             space.kill();
             drop(self);
             space.wait_exit();
-            kernel.tasks.release_pid(tg.tgid);
+            let status = tg.exit_status().unwrap_or(ExitStatus::Exited(0));
+            tg.release_vfork();
+            kernel.tasks.process_exited(&tg, status, usage);
             tg.exited.notify_all();
         }
         kernel.tasks.task_finished(tid);

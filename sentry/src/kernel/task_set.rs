@@ -1,28 +1,74 @@
-//! The task set: every task of the kernel and the root PID namespace.
+//! The task set: every task of the kernel, the root PID namespace, and the
+//! process tree (parents, children, process groups, sessions, zombies).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
+use abi::errno::{ECHILD, EPERM, ESRCH};
+use abi::signal::{sa, sig, SIG_IGN};
+use abi::Errno;
 use parking_lot::{Condvar, Mutex};
 
 use super::exit::ExitStatus;
 use super::task::{Task, TaskHandle};
+use super::thread_group::{ThreadGroup, Usage};
 
 /// Linux's default `kernel.pid_max`.
 pub const PID_MAX: i32 = 4 * 1024 * 1024;
+/// The PID of the sandbox's init.
+pub const INIT_PID: i32 = 1;
+
+/// A process in the tree.
+struct Process {
+    tg: Arc<ThreadGroup>,
+    /// The parent's PID; 0 for init.
+    parent: i32,
+    children: BTreeSet<i32>,
+    pgid: i32,
+    sid: i32,
+    /// Set once every thread has exited, until a parent reaps it.
+    zombie: Option<(ExitStatus, Usage)>,
+}
+
+/// Which children a wait is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitFor {
+    /// Any child.
+    Any,
+    /// The child with this PID.
+    Pid(i32),
+    /// Any child in this process group.
+    Group(i32),
+}
+
+/// A child a wait found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reaped {
+    /// Its PID.
+    pub pid: i32,
+    /// How it ended.
+    pub status: ExitStatus,
+    /// The resources it (and its reaped descendants) used.
+    pub usage: Usage,
+    /// Its real user id.
+    pub uid: u32,
+}
 
 #[derive(Default)]
 struct Inner {
     /// The next PID to try.
     next_pid: i32,
     /// PIDs in use (by live tasks, and by processes not yet reaped).
-    used: std::collections::HashSet<i32>,
+    used: HashSet<i32>,
     /// Tasks created but not started.
     unstarted: Vec<Task>,
     /// Tasks whose sentry thread runs, by thread id.
     running: HashMap<i32, TaskHandle>,
+    /// Every process not yet reaped, by PID.
+    processes: HashMap<i32, Process>,
 }
 
-/// All tasks, and PID allocation in the root namespace.
+/// All tasks, PID allocation in the root namespace, and the process tree.
 pub struct TaskSet {
     inner: Mutex<Inner>,
     /// Signalled whenever a task finishes.
@@ -48,9 +94,20 @@ impl TaskSet {
         }
     }
 
-    /// Returns a PID to the pool.
+    /// Returns a PID that never became a process to the pool.
     pub fn release_pid(&self, pid: i32) {
         self.inner.lock().used.remove(&pid);
+    }
+
+    /// Adds a new process under `parent` (0 for init), in the given
+    /// process group and session.
+    pub fn add_process(&self, tg: Arc<ThreadGroup>, parent: i32, pgid: i32, sid: i32) {
+        let mut g = self.inner.lock();
+        let pid = tg.tgid;
+        if let Some(p) = g.processes.get_mut(&parent) {
+            p.children.insert(pid);
+        }
+        g.processes.insert(pid, Process { tg, parent, children: BTreeSet::new(), pgid, sid, zombie: None });
     }
 
     /// Queues a task to run at [`TaskSet::start_all`].
@@ -60,20 +117,33 @@ impl TaskSet {
 
     /// Starts a sentry thread for every queued task.
     pub fn start_all(&self) {
+        let tasks = std::mem::take(&mut self.inner.lock().unstarted);
+        for task in tasks {
+            self.start(task);
+        }
+    }
+
+    /// Starts the sentry thread of one task.
+    pub fn start(&self, task: Task) {
+        let handle = task.handle();
+        let tid = task.tid;
         let mut g = self.inner.lock();
-        for task in std::mem::take(&mut g.unstarted) {
-            let handle = task.handle();
-            let tid = task.tid;
-            let spawned = std::thread::Builder::new().name(format!("task-{tid}")).spawn(move || task.run());
-            match spawned {
-                Ok(_) => {
-                    g.running.insert(tid, handle);
-                }
-                Err(e) => {
-                    log::error!("cannot start a thread for task {tid}: {e}");
-                    handle.tg.begin_exit(ExitStatus::killed_by(abi::signal::sig::SIGKILL));
-                }
+        match std::thread::Builder::new().name(format!("task-{tid}")).spawn(move || task.run()) {
+            Ok(_) => {
+                g.running.insert(tid, handle);
             }
+            Err(e) => {
+                log::error!("cannot start a thread for task {tid}: {e}");
+                drop(g);
+                handle.kill(ExitStatus::killed_by(sig::SIGKILL));
+            }
+        }
+    }
+
+    /// Replaces a task's handle (its process image changed: `execve`).
+    pub fn update_handle(&self, handle: TaskHandle) {
+        if let Some(h) = self.inner.lock().running.get_mut(&handle.tid) {
+            *h = handle;
         }
     }
 
@@ -94,10 +164,192 @@ impl TaskSet {
 
     /// Makes every process exit with `status` and wakes every task.
     pub fn kill_all(&self, status: ExitStatus) {
-        let g = self.inner.lock();
-        for h in g.running.values() {
+        let handles: Vec<TaskHandle> = self.inner.lock().running.values().cloned().collect();
+        for h in handles {
             h.kill(status);
         }
+    }
+
+    /// The parent's PID of process `pid` (0 for init or an unknown PID).
+    pub fn parent_of(&self, pid: i32) -> i32 {
+        self.inner.lock().processes.get(&pid).map_or(0, |p| p.parent)
+    }
+
+    /// The process group and session of process `pid`.
+    pub fn group_and_session(&self, pid: i32) -> Result<(i32, i32), Errno> {
+        let g = self.inner.lock();
+        let p = g.processes.get(&pid).filter(|p| p.zombie.is_none()).ok_or(ESRCH)?;
+        Ok((p.pgid, p.sid))
+    }
+
+    /// The live process `pid`'s thread group.
+    pub fn thread_group(&self, pid: i32) -> Option<Arc<ThreadGroup>> {
+        self.inner.lock().processes.get(&pid).filter(|p| p.zombie.is_none()).map(|p| p.tg.clone())
+    }
+
+    /// Records that every thread of `tg` has exited: it becomes a zombie
+    /// for its parent to reap (or is reaped at once if the parent ignores
+    /// SIGCHLD), its children go to the nearest subreaper or init, and if
+    /// it is init, every other process is killed.
+    pub fn process_exited(&self, tg: &Arc<ThreadGroup>, status: ExitStatus, usage: Usage) {
+        let pid = tg.tgid;
+        let mut g = self.inner.lock();
+        let Some(p) = g.processes.get_mut(&pid) else { return };
+        p.zombie = Some((status, usage));
+        let parent = p.parent;
+        let children: Vec<i32> = std::mem::take(&mut p.children).into_iter().collect();
+        let new_parent = Self::reaper_for(&g, parent);
+        for child in children {
+            let zombie = match g.processes.get_mut(&child) {
+                Some(c) => {
+                    c.parent = new_parent;
+                    c.zombie.is_some()
+                }
+                None => continue,
+            };
+            if let Some(np) = g.processes.get_mut(&new_parent) {
+                np.children.insert(child);
+                if zombie {
+                    np.tg.child_events.notify(super::wait_queue::events::ALL);
+                }
+            }
+        }
+        match g.processes.get(&parent).map(|p| p.tg.clone()) {
+            Some(ptg) if Self::auto_reaps(&ptg) => {
+                Self::remove(&mut g, pid);
+                ptg.child_events.notify(super::wait_queue::events::ALL);
+            }
+            Some(ptg) => ptg.child_events.notify(super::wait_queue::events::ALL),
+            None => {}
+        }
+        drop(g);
+        if pid == INIT_PID {
+            // As when a PID namespace's init dies: nothing else may live on.
+            self.kill_all(ExitStatus::killed_by(sig::SIGKILL));
+        }
+    }
+
+    /// Where the orphans of a process whose parent is `parent` go: the
+    /// nearest living ancestor that is a child subreaper, else init.
+    fn reaper_for(g: &Inner, mut parent: i32) -> i32 {
+        while let Some(p) = g.processes.get(&parent) {
+            if p.zombie.is_none() && p.tg.child_subreaper.load(std::sync::atomic::Ordering::Relaxed) {
+                return parent;
+            }
+            parent = p.parent;
+        }
+        INIT_PID
+    }
+
+    /// Whether a parent's children are reaped as they die: SIGCHLD ignored
+    /// or `SA_NOCLDWAIT` set.
+    fn auto_reaps(parent: &ThreadGroup) -> bool {
+        let a = parent.signals.lock().actions[sig::SIGCHLD as usize - 1];
+        a.handler == SIG_IGN || a.flags & sa::NOCLDWAIT != 0
+    }
+
+    fn remove(g: &mut Inner, pid: i32) {
+        if let Some(p) = g.processes.remove(&pid) {
+            if let Some(parent) = g.processes.get_mut(&p.parent) {
+                parent.children.remove(&pid);
+            }
+        }
+        g.used.remove(&pid);
+    }
+
+    /// Looks for a child of `parent` that `which` selects and that has
+    /// exited; reaps it unless `keep`. `clones` selects children whose exit
+    /// signal is not SIGCHLD (`__WCLONE`); `all` selects both (`__WALL`).
+    /// `Ok(None)`: matching children exist but none has exited; `ECHILD`:
+    /// none exists.
+    pub fn reap(&self, parent: i32, which: WaitFor, clones: bool, all: bool, keep: bool) -> Result<Option<Reaped>, Errno> {
+        let mut g = self.inner.lock();
+        let p = g.processes.get(&parent).ok_or(ECHILD)?;
+        let mut found = false;
+        let mut ready = None;
+        for &c in &p.children {
+            let Some(child) = g.processes.get(&c) else { continue };
+            let selected = match which {
+                WaitFor::Any => true,
+                WaitFor::Pid(pid) => c == pid,
+                WaitFor::Group(pgid) => child.pgid == pgid,
+            };
+            let is_clone = child.tg.exit_signal != sig::SIGCHLD;
+            if !selected || !(all || is_clone == clones) {
+                continue;
+            }
+            found = true;
+            if let Some((status, usage)) = child.zombie {
+                ready = Some(Reaped { pid: c, status, usage, uid: child.tg.creds.lock().uid });
+                break;
+            }
+        }
+        let Some(r) = ready else { return if found { Ok(None) } else { Err(ECHILD) } };
+        if !keep {
+            let ptg = g.processes.get(&parent).map(|p| p.tg.clone());
+            Self::remove(&mut g, r.pid);
+            if let Some(ptg) = ptg {
+                let mut u = ptg.children_usage.lock();
+                u.user += r.usage.user;
+                u.system += r.usage.system;
+                u.max_rss_kib = u.max_rss_kib.max(r.usage.max_rss_kib);
+            }
+        }
+        Ok(Some(r))
+    }
+
+    /// `setpgid` from process `caller` on `pid` (0: the caller) to `pgid`
+    /// (0: `pid`), with Linux's rules.
+    pub fn set_pgid(&self, caller: i32, pid: i32, pgid: i32) -> Result<(), Errno> {
+        let pid = if pid == 0 { caller } else { pid };
+        let pgid = if pgid == 0 { pid } else { pgid };
+        let mut g = self.inner.lock();
+        let caller_sid = g.processes.get(&caller).map(|p| p.sid).ok_or(ESRCH)?;
+        let target = g.processes.get(&pid).filter(|p| p.zombie.is_none()).ok_or(ESRCH)?;
+        if pid != caller {
+            if target.parent != caller {
+                return Err(ESRCH);
+            }
+            if target.tg.execed.load(std::sync::atomic::Ordering::Relaxed) {
+                return Err(abi::errno::EACCES);
+            }
+        }
+        if target.sid != caller_sid || target.sid == pid {
+            // Another session's process, or a session leader.
+            return Err(EPERM);
+        }
+        if pgid != pid && !g.processes.values().any(|p| p.zombie.is_none() && p.pgid == pgid && p.sid == caller_sid) {
+            return Err(EPERM);
+        }
+        if let Some(t) = g.processes.get_mut(&pid) {
+            t.pgid = pgid;
+        }
+        Ok(())
+    }
+
+    /// `setsid` for process `pid`: a new session and process group, both
+    /// numbered `pid`, unless it already leads a process group.
+    pub fn set_sid(&self, pid: i32) -> Result<i32, Errno> {
+        let mut g = self.inner.lock();
+        if g.processes.values().any(|p| p.pgid == pid) {
+            return Err(EPERM);
+        }
+        let p = g.processes.get_mut(&pid).ok_or(ESRCH)?;
+        p.pgid = pid;
+        p.sid = pid;
+        Ok(pid)
+    }
+
+    /// PIDs of the live processes in process group `pgid`.
+    pub fn group_members(&self, pgid: i32) -> Vec<i32> {
+        let g = self.inner.lock();
+        g.processes.iter().filter(|(_, p)| p.zombie.is_none() && p.pgid == pgid).map(|(&pid, _)| pid).collect()
+    }
+
+    /// How many live processes run as real user `uid` (`RLIMIT_NPROC`).
+    pub fn processes_of(&self, uid: u32) -> usize {
+        let g = self.inner.lock();
+        g.processes.values().filter(|p| p.zombie.is_none() && p.tg.creds.lock().uid == uid).count()
     }
 }
 

@@ -1,13 +1,22 @@
 //! Interruptible waits: the one mechanism every blocking system call uses
 //! to sleep, so that a kill (and, later, a signal) can always wake it.
 //!
-//! A [`Waiter`] belongs to one task. The task sleeps in [`Waiter::sleep`]
-//! (a timeout) or [`Waiter::wait_fd`] (a host descriptor becoming ready);
-//! any other thread may [`Waiter::interrupt`] it. An interruption stays
-//! pending until the task consumes it with [`Waiter::take_interrupt`].
+//! A [`Waiter`] belongs to one task. The task sleeps in
+//! [`Waiter::sleep_until`] (a timeout), [`Waiter::wait_fd`] (a host
+//! descriptor becoming ready) or [`Waiter::wait_wake`] (a wake-up from a
+//! [`WaitQueue`](super::wait_queue::WaitQueue) it registered with); any
+//! other thread may [`Waiter::interrupt`] it or [`Waiter::wake`] it.
+//!
+//! Interruptions and wake-ups share one eventfd. An interruption also sets
+//! a flag, and stays pending until the task consumes it with
+//! [`Waiter::take_interrupt`]; a wake-up is consumed by the wait it ends
+//! (or ignored by a wait that does not expect one: a stale wake-up never
+//! interrupts a sleep). Because wake-ups can be stale or shared, a task
+//! woken re-checks its condition, and whether it is being killed.
 
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// Why a wait ended early.
@@ -16,8 +25,23 @@ pub struct Interrupted;
 
 /// A task's interruptible sleep.
 pub struct Waiter {
-    /// Readable while an interruption is pending.
+    /// Readable while an interruption or a wake-up is pending.
     event: OwnedFd,
+    /// Set while an interruption is pending.
+    interrupted: AtomicBool,
+}
+
+/// How a wait ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Readiness {
+    /// The host descriptor waited for is ready.
+    Ready,
+    /// A wake-up came (only for waits that accept one).
+    Woken,
+    /// The deadline passed.
+    TimedOut,
+    /// An interruption is pending.
+    Interrupted,
 }
 
 impl Waiter {
@@ -29,26 +53,53 @@ impl Waiter {
             return Err(io::Error::last_os_error());
         }
         // SAFETY: the descriptor was just created and is ours alone.
-        Ok(Waiter { event: unsafe { OwnedFd::from_raw_fd(fd) } })
+        let event = unsafe { OwnedFd::from_raw_fd(fd) };
+        Ok(Waiter { event, interrupted: AtomicBool::new(false) })
     }
 
-    /// Interrupts the current or next wait of the task.
-    pub fn interrupt(&self) {
+    /// Makes the eventfd readable.
+    fn signal(&self) {
         let one = 1u64;
         // SAFETY: writes 8 bytes from a valid u64 to our eventfd.
         unsafe { libc::write(self.event.as_raw_fd(), &one as *const u64 as *const libc::c_void, 8) };
     }
 
-    /// Consumes a pending interruption; returns whether there was one.
-    pub fn take_interrupt(&self) -> bool {
+    /// Empties the eventfd; returns whether anything was pending.
+    fn drain(&self) -> bool {
         let mut v = 0u64;
         // SAFETY: reads 8 bytes into a valid u64 from our non-blocking eventfd.
         unsafe { libc::read(self.event.as_raw_fd(), &mut v as *mut u64 as *mut libc::c_void, 8) == 8 }
     }
 
+    /// Interrupts the current or next wait of the task.
+    pub fn interrupt(&self) {
+        // The flag is set before the eventfd is written, so a sleeper that
+        // drains the eventfd and then reads the flag always sees it.
+        self.interrupted.store(true, Ordering::SeqCst);
+        self.signal();
+    }
+
+    /// Wakes the task's current wait on a wait queue, if it is in one; the
+    /// task then re-checks what it waits for. Never interrupts a sleep.
+    pub fn wake(&self) {
+        self.signal();
+    }
+
+    /// Whether an interruption is pending (it stays pending).
+    pub fn is_interrupted(&self) -> bool {
+        self.interrupted.load(Ordering::SeqCst)
+    }
+
+    /// Consumes a pending interruption; returns whether there was one.
+    /// A pending wake-up is consumed with it (wake-ups are hints).
+    pub fn take_interrupt(&self) -> bool {
+        self.drain();
+        self.interrupted.swap(false, Ordering::SeqCst)
+    }
+
     /// Sleeps until `deadline` (`None`: forever) or an interruption.
     pub fn sleep_until(&self, deadline: Option<Instant>) -> Result<(), Interrupted> {
-        match self.poll(None, deadline) {
+        match self.poll(None, false, deadline) {
             Readiness::Interrupted => Err(Interrupted),
             _ => Ok(()),
         }
@@ -58,14 +109,25 @@ impl Waiter {
     /// bits), `deadline` passes, or an interruption. Returns whether `fd`
     /// became ready.
     pub fn wait_fd(&self, fd: BorrowedFd<'_>, events: i16, deadline: Option<Instant>) -> Result<bool, Interrupted> {
-        match self.poll(Some((fd, events)), deadline) {
+        match self.poll(Some((fd, events)), false, deadline) {
             Readiness::Interrupted => Err(Interrupted),
-            Readiness::Ready => Ok(true),
+            Readiness::Ready | Readiness::Woken => Ok(true),
             Readiness::TimedOut => Ok(false),
         }
     }
 
-    fn poll(&self, fd: Option<(BorrowedFd<'_>, i16)>, deadline: Option<Instant>) -> Readiness {
+    /// Sleeps until a wake-up ([`Waiter::wake`]), `deadline`, or an
+    /// interruption. Returns whether a wake-up came (`false`: the deadline
+    /// passed). A wake-up that came before the call ends it at once.
+    pub fn wait_wake(&self, deadline: Option<Instant>) -> Result<bool, Interrupted> {
+        match self.poll(None, true, deadline) {
+            Readiness::Interrupted => Err(Interrupted),
+            Readiness::Ready | Readiness::Woken => Ok(true),
+            Readiness::TimedOut => Ok(false),
+        }
+    }
+
+    fn poll(&self, fd: Option<(BorrowedFd<'_>, i16)>, wakes: bool, deadline: Option<Instant>) -> Readiness {
         let mut fds = [
             libc::pollfd { fd: self.event.as_raw_fd(), events: libc::POLLIN, revents: 0 },
             libc::pollfd { fd: -1, events: 0, revents: 0 },
@@ -74,11 +136,16 @@ impl Waiter {
             fds[1] = libc::pollfd { fd: fd.as_raw_fd(), events, revents: 0 };
         }
         loop {
+            if self.is_interrupted() {
+                return Readiness::Interrupted;
+            }
             let timeout = deadline.map(|d| {
                 let left = d.saturating_duration_since(Instant::now());
                 libc::timespec { tv_sec: left.as_secs() as libc::time_t, tv_nsec: left.subsec_nanos() as libc::c_long }
             });
             let tp = timeout.as_ref().map_or(std::ptr::null(), |t| t as *const libc::timespec);
+            fds[0].revents = 0;
+            fds[1].revents = 0;
             // SAFETY: `fds` is a valid array of two pollfds; `tp` is null or
             // points at a live timespec; no signal mask is passed.
             let n = unsafe { libc::ppoll(fds.as_mut_ptr(), 2, tp, std::ptr::null()) };
@@ -89,7 +156,15 @@ impl Waiter {
                 return Readiness::TimedOut;
             }
             if fds[0].revents != 0 {
-                return Readiness::Interrupted;
+                // Drain first, then read the flag: an interruption whose
+                // write is drained here has already set it.
+                self.drain();
+                if self.is_interrupted() {
+                    return Readiness::Interrupted;
+                }
+                if wakes {
+                    return Readiness::Woken;
+                }
             }
             if fds[1].revents != 0 {
                 return Readiness::Ready;
@@ -99,12 +174,6 @@ impl Waiter {
             }
         }
     }
-}
-
-enum Readiness {
-    Ready,
-    TimedOut,
-    Interrupted,
 }
 
 /// Converts a relative timeout to a deadline, saturating far in the future.
@@ -135,8 +204,37 @@ mod tests {
         assert_eq!(w.sleep_until(None), Err(Interrupted));
         h.join().unwrap();
         assert_eq!(w.sleep_until(Some(Instant::now())), Err(Interrupted));
+        assert_eq!(w.wait_wake(Some(Instant::now())), Err(Interrupted));
         assert!(w.take_interrupt());
         assert!(!w.take_interrupt());
         assert_eq!(w.sleep_until(Some(Instant::now())), Ok(()));
+    }
+
+    #[test]
+    fn a_wake_ends_a_queue_wait_but_not_a_sleep() {
+        let w = std::sync::Arc::new(Waiter::new().unwrap());
+        // A stale wake-up does not cut a sleep short.
+        w.wake();
+        let t = Instant::now();
+        assert_eq!(w.sleep_until(deadline_after(Duration::from_millis(20))), Ok(()));
+        assert!(t.elapsed() >= Duration::from_millis(20));
+        assert!(!w.is_interrupted());
+        // A wake-up from another thread ends a queue wait, and is consumed.
+        let w2 = w.clone();
+        let h = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(10));
+            w2.wake();
+        });
+        assert_eq!(w.wait_wake(None), Ok(true));
+        h.join().unwrap();
+        assert_eq!(w.wait_wake(Some(Instant::now())), Ok(false));
+        // A wake-up that came first ends the next queue wait at once.
+        w.wake();
+        assert_eq!(w.wait_wake(deadline_after(Duration::from_secs(10))), Ok(true));
+        // An interruption wins over a wake-up.
+        w.wake();
+        w.interrupt();
+        assert_eq!(w.wait_wake(None), Err(Interrupted));
+        assert!(w.take_interrupt());
     }
 }

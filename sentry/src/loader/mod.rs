@@ -6,6 +6,7 @@
 //! `ENOEXEC` and a message saying so.
 
 mod elf;
+mod script;
 mod stack;
 
 use std::ffi::OsString;
@@ -13,7 +14,11 @@ use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use std::os::unix::ffi::OsStringExt;
+
 use abi::Errno;
+
+use crate::kernel::creds::Credentials;
 
 use crate::kernel::task::Task;
 
@@ -75,17 +80,73 @@ pub fn read_executable(path: &Path) -> Result<Executable, LoadError> {
     Ok(Executable { path: path.to_path_buf(), bytes })
 }
 
-/// Replaces the task's image with `exe`: maps it, builds the initial
-/// stack, and sets the registers for its first instruction.
-pub fn exec(task: &mut Task, exe: &Executable, argv: &[OsString], envv: &[OsString]) -> Result<(), LoadError> {
+/// How many `#!` interpreters may follow one another (Linux's limit).
+const MAX_INTERPRETERS: usize = 4;
+
+/// Finds the program `execve` runs for `path` with `argv`: checks that it
+/// is a regular file `creds` may execute, and follows `#!` lines to their
+/// interpreters (found with `resolve`), rewriting the arguments as Linux
+/// does: `interpreter [arg] path argv[1..]`.
+pub fn open_program(
+    path: PathBuf,
+    mut argv: Vec<OsString>,
+    creds: &Credentials,
+    resolve: impl Fn(&[u8]) -> Result<PathBuf, Errno>,
+) -> Result<(Executable, Vec<OsString>), Errno> {
+    let mut path = path;
+    for _ in 0..=MAX_INTERPRETERS {
+        check_executable(&path, creds)?;
+        let exe = read_executable(&path).map_err(|e| e.errno())?;
+        let Some((interp, arg)) = script::interpreter(&exe.bytes[..exe.bytes.len().min(script::LINE_MAX)]) else {
+            return Ok((exe, argv));
+        };
+        let mut next = vec![OsString::from_vec(interp.clone())];
+        next.extend(arg.map(OsString::from_vec));
+        next.push(path.clone().into_os_string());
+        next.extend(argv.into_iter().skip(1));
+        argv = next;
+        path = resolve(&interp)?;
+    }
+    Err(abi::errno::ELOOP)
+}
+
+/// `execve`'s permission check: a regular file with an execute bit the
+/// caller's credentials grant (any bit, for root).
+fn check_executable(path: &Path, creds: &Credentials) -> Result<(), Errno> {
+    use std::os::unix::fs::MetadataExt;
+    let md = std::fs::metadata(path).map_err(|e| Errno(e.raw_os_error().unwrap_or(abi::errno::EIO.0)))?;
+    if !md.is_file() {
+        return Err(abi::errno::EACCES);
+    }
+    let mode = md.mode();
+    let allowed = if creds.euid == 0 {
+        mode & 0o111 != 0
+    } else if md.uid() == creds.euid {
+        mode & 0o100 != 0
+    } else if md.gid() == creds.egid {
+        mode & 0o010 != 0
+    } else {
+        mode & 0o001 != 0
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(abi::errno::EACCES)
+    }
+}
+
+/// Replaces the task's image with `exe`, which the app asked for as
+/// `filename` (its `AT_EXECFN`, and the task's new name): maps it, builds
+/// the initial stack, and sets the registers for its first instruction.
+pub fn exec(task: &mut Task, exe: &Executable, filename: &[u8], argv: &[OsString], envv: &[OsString]) -> Result<(), LoadError> {
     let image = ElfImage::parse(&exe.bytes)?;
     let stack_limit = task.tg.limits.lock().get(abi::process::rlimit::STACK).map_or(8 << 20, |l| l.cur);
-    let strings = stack::Strings::new(argv, envv, &exe.path, stack_limit)?;
+    let strings = stack::Strings::new(argv, envv, filename, stack_limit)?;
     let loaded = image.load(task, &exe.path.to_string_lossy())?;
     let sp = stack::build(task, &loaded, &strings, stack_limit)?;
     task.ctx.regs = abi::regs::Regs::for_exec(loaded.entry, sp, &task.ctx.regs);
     task.ctx.reset_fpu_on_resume();
-    let name = exe.path.file_name().map(|n| n.as_encoded_bytes().to_vec()).unwrap_or_default();
-    task.set_comm(&name);
+    let name = filename.rsplit(|&b| b == b'/').next().unwrap_or(filename);
+    task.set_comm(name);
     Ok(())
 }

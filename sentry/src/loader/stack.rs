@@ -3,7 +3,6 @@
 //! `create_elf_tables` does.
 
 use std::ffi::OsString;
-use std::path::Path;
 
 use abi::elf::at;
 use abi::mm::prot;
@@ -41,7 +40,7 @@ fn nul_terminated(s: &[u8]) -> Vec<u8> {
 impl Strings {
     /// Checks sizes as `execve` does: each string at most
     /// `MAX_ARG_STRLEN`, all of them within a quarter of the stack limit.
-    pub fn new(argv: &[OsString], envv: &[OsString], execfn: &Path, stack_limit: u64) -> Result<Strings, LoadError> {
+    pub fn new(argv: &[OsString], envv: &[OsString], execfn: &[u8], stack_limit: u64) -> Result<Strings, LoadError> {
         let conv = |v: &[OsString]| v.iter().map(|s| nul_terminated(s.as_encoded_bytes())).collect::<Vec<_>>();
         let (argv, envv) = (conv(argv), conv(envv));
         let mut limit = (stack_limit / 4).min(6 << 20).max(ARG_MIN_LIMIT);
@@ -60,7 +59,7 @@ impl Strings {
         if total > limit {
             return Err(LoadError::TooBig);
         }
-        Ok(Strings { argv, envv, execfn: nul_terminated(execfn.as_os_str().as_encoded_bytes()) })
+        Ok(Strings { argv, envv, execfn: nul_terminated(execfn) })
     }
 }
 
@@ -176,7 +175,7 @@ mod tests {
 
     #[test]
     fn argument_limits_are_linuxs() {
-        let p = Path::new("/x");
+        let p = b"/x";
         let small = vec![OsString::from("a"); 10];
         assert!(Strings::new(&small, &[], p, 8 << 20).is_ok());
         let huge = vec![OsString::from("x".repeat(MAX_ARG_STRLEN))];

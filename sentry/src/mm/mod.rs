@@ -37,6 +37,7 @@ pub const MMAP_MIN_ADDR: u64 = 0x10000;
 const STACK_GAP: u64 = 128 << 20;
 
 /// The model's state of one address space.
+#[derive(Clone)]
 struct State {
     vmas: VmaSet,
     /// Where the heap starts (just after the image).
@@ -96,6 +97,12 @@ impl MemoryManager {
     pub fn note_syscall_trap(&self, ctx: &mut Context, rip: u64, nr: u64) {
         let mut st = self.state.lock();
         patching::note_trap(&mut st, ctx, rip, nr);
+    }
+
+    /// The map of a child forked from this address space: the same areas,
+    /// heap and trampolines (the host fork copied them all).
+    pub fn fork_copy(&self) -> MemoryManager {
+        MemoryManager { state: Mutex::new(self.state.lock().clone()) }
     }
 
     /// Maps anonymous memory at a fixed place for the loader, replacing

@@ -37,7 +37,7 @@ const UNPATCHABLE: u32 = u32::MAX;
 const NEVER: &[u32] = &[sysno::RT_SIGRETURN, sysno::CLONE, sysno::CLONE3, sysno::FORK, sysno::VFORK, sysno::EXECVE, sysno::EXECVEAT];
 
 /// The patching state of one address space.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(super) struct Patching {
     /// Traps seen per site (the address of its first byte): counting up
     /// to the patch, or [`UNPATCHABLE`].

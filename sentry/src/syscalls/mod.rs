@@ -7,13 +7,18 @@
 //! never panics on app input: every argument and every byte read from the
 //! app is checked.
 
+mod sys_fd;
 mod sys_file;
 mod sys_identity;
 mod sys_mmap;
+mod sys_pipe;
 mod sys_prctl;
+mod sys_process;
 mod sys_random;
 mod sys_read_write;
 mod sys_rlimit;
+mod sys_rusage;
+mod sys_sched;
 mod sys_signal;
 mod sys_stat;
 mod sys_thread;

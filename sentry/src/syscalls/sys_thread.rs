@@ -21,7 +21,7 @@ pub fn gettid(t: &mut Task, _: Args) -> SysResult {
 
 /// `getppid()`.
 pub fn getppid(t: &mut Task, _: Args) -> SysResult {
-    Ok(t.tg.ppid as u64)
+    Ok(t.kernel.tasks.parent_of(t.tg.tgid) as u64)
 }
 
 /// `exit(status)`: ends the calling thread.

@@ -1,7 +1,8 @@
 //! Open file descriptions.
 
+use std::any::Any;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use abi::errno::{EINVAL, ENOTTY, ESPIPE};
 use abi::fs::{o, Stat};
@@ -9,9 +10,22 @@ use abi::Errno;
 
 use crate::kernel::task::Task;
 
+/// Access to a file's concrete type, so that calls meant for one kind of
+/// file (`F_SETPIPE_SZ` for pipes) can find it; see [`OpenFile::downcast`].
+pub trait AsAny: Any {
+    /// `self` as [`Any`].
+    fn as_any(&self) -> &dyn Any;
+}
+
+impl<T: Any> AsAny for T {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
 /// What a kind of file does. Every method gets the calling task so that a
 /// blocking operation can sleep interruptibly on its waiter.
-pub trait FileOps: Send + Sync {
+pub trait FileOps: AsAny + Send + Sync {
     /// Reads into `buf` at `offset`, or at the file position when `None`.
     fn read(&self, task: &mut Task, buf: &mut [u8], offset: Option<u64>) -> Result<usize, Errno> {
         let _ = (task, buf, offset);
@@ -58,6 +72,23 @@ impl OpenFile {
     /// A new description with the given open flags.
     pub fn new(ops: Box<dyn FileOps>, flags: u32) -> Arc<OpenFile> {
         Arc::new(OpenFile { ops, flags: AtomicU32::new(flags & !o::CLOEXEC) })
+    }
+
+    /// A new description whose file keeps a weak reference to it, to read
+    /// the description's status flags (`O_NONBLOCK`) at each call.
+    pub fn new_cyclic(flags: u32, make: impl FnOnce(&Weak<OpenFile>) -> Box<dyn FileOps>) -> Arc<OpenFile> {
+        Arc::new_cyclic(|me| OpenFile { ops: make(me), flags: AtomicU32::new(flags & !o::CLOEXEC) })
+    }
+
+    /// The file as its concrete type `T`, if it is one.
+    pub fn downcast<T: FileOps>(&self) -> Option<&T> {
+        let ops: &dyn FileOps = &*self.ops;
+        <dyn FileOps as AsAny>::as_any(ops).downcast_ref::<T>()
+    }
+
+    /// Replaces the flags in `mask` with those of `value` (`F_SETFL`).
+    pub fn set_flags(&self, mask: u32, value: u32) {
+        let _ = self.flags.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |f| Some((f & !mask) | (value & mask)));
     }
 
     /// The access mode and status flags.

@@ -3,9 +3,11 @@
 //! sees the host descriptor, its inode number or its device.
 
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::sync::Weak;
+use std::time::Instant;
 
-use abi::errno::EINTR;
-use abi::fs::{ioctl, Stat, Termios, Winsize};
+use abi::errno::{EAGAIN, EINTR};
+use abi::fs::{ioctl, o, Stat, Termios, Winsize};
 use abi::{Errno, Pod};
 
 use super::{FileOps, OpenFile};
@@ -19,6 +21,10 @@ pub struct HostFile {
     fd: OwnedFd,
     /// The inode number the sandbox shows for it.
     ino: u64,
+    /// The description this file belongs to, for its `O_NONBLOCK` (which
+    /// the sentry applies itself: the host description may be shared with
+    /// processes outside the sandbox and is never changed).
+    file: Weak<OpenFile>,
 }
 
 fn last_errno() -> Errno {
@@ -35,24 +41,35 @@ impl HostFile {
         if flags < 0 {
             return Err(std::io::Error::last_os_error());
         }
-        Ok(OpenFile::new(Box::new(HostFile { fd, ino }), flags as u32))
+        Ok(OpenFile::new_cyclic(flags as u32, |me| Box::new(HostFile { fd, ino, file: me.clone() })))
+    }
+
+    /// Whether the description is non-blocking now.
+    fn nonblocking(&self) -> bool {
+        self.file.upgrade().is_some_and(|f| f.flags() & o::NONBLOCK != 0)
     }
 
     /// Runs a host I/O call, sleeping interruptibly while the host
-    /// descriptor is not ready for it.
+    /// descriptor is not ready for it (`EAGAIN` instead when the
+    /// description is non-blocking).
     fn io(&self, task: &mut Task, events: i16, mut op: impl FnMut() -> isize) -> Result<usize, Errno> {
         loop {
+            let nonblock = self.nonblocking();
             // Wait first, so that a blocking host call never holds the task
             // beyond the reach of a kill.
-            if task.waiter.wait_fd(self.fd.as_fd(), events, None).is_err() {
-                return Err(EINTR);
+            let deadline = if nonblock { Some(Instant::now()) } else { None };
+            match task.waiter.wait_fd(self.fd.as_fd(), events, deadline) {
+                Err(_) => return Err(EINTR),
+                Ok(false) if nonblock => return Err(EAGAIN),
+                Ok(_) => {}
             }
             let n = op();
             if n >= 0 {
                 return Ok(n as usize);
             }
             match last_errno() {
-                abi::errno::EAGAIN | EINTR => continue,
+                EAGAIN if nonblock => return Err(EAGAIN),
+                EAGAIN | EINTR => continue,
                 e => return Err(e),
             }
         }

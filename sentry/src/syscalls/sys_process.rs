@@ -1,0 +1,539 @@
+//! Processes: fork, vfork, clone and clone3 (for new processes), execve
+//! and execveat, wait4 and waitid, and process groups and sessions.
+//!
+//! A new process is a host fork of the caller's stub process, so its
+//! memory is a copy-on-write copy of the parent's. `vfork` and
+//! `clone(CLONE_VM | CLONE_VFORK)` are served the same way, the parent
+//! waiting until the child execs or exits: correct for programs that only
+//! exec or exit in the child, but the child's writes to memory are not
+//! seen by the parent. `execve` starts a fresh stub process for the new
+//! image. Until the VFS lands, programs are found on the host's root,
+//! read-only, with `/proc`, `/sys` and `/dev` out of reach.
+
+use std::ffi::OsString;
+use std::os::unix::ffi::OsStringExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use abi::errno::{E2BIG, EACCES, EAGAIN, EBADF, EINVAL, ELOOP, ENAMETOOLONG, ENOENT, ENOMEM, ENOTDIR, ESRCH};
+use abi::fs::{at, PATH_MAX};
+use abi::process::rlimit;
+use abi::signal::{sig, SigAction, SIG_DFL, SIG_IGN};
+use abi::{sysno, Errno, Pod};
+use interposer::AddressSpace;
+
+use super::{sys_rusage, Args, SysResult};
+use crate::kernel::exit::ExitStatus;
+use crate::kernel::task::Task;
+use crate::kernel::task_set::{Reaped, WaitFor, INIT_PID};
+use crate::kernel::thread_group::ThreadGroup;
+use crate::kernel::wait_queue::{events, wait_until};
+use crate::loader;
+use crate::mm::MemoryManager;
+
+#[allow(missing_docs)]
+mod clone_flags {
+    pub const CSIGNAL: u64 = 0xff;
+    pub const VM: u64 = 0x100;
+    pub const FS: u64 = 0x200;
+    pub const FILES: u64 = 0x400;
+    pub const SIGHAND: u64 = 0x800;
+    pub const PTRACE: u64 = 0x2000;
+    pub const VFORK: u64 = 0x4000;
+    pub const PARENT: u64 = 0x8000;
+    pub const THREAD: u64 = 0x10000;
+    pub const NEWNS: u64 = 0x20000;
+    pub const SYSVSEM: u64 = 0x40000;
+    pub const SETTLS: u64 = 0x80000;
+    pub const PARENT_SETTID: u64 = 0x100000;
+    pub const CHILD_CLEARTID: u64 = 0x200000;
+    pub const DETACHED: u64 = 0x400000;
+    pub const UNTRACED: u64 = 0x800000;
+    pub const CHILD_SETTID: u64 = 0x1000000;
+    pub const IO: u64 = 0x8000_0000;
+    pub const CLEAR_SIGHAND: u64 = 0x1_0000_0000;
+}
+use clone_flags as cf;
+
+/// Flags a new process may be created with. Sharing the descriptor table
+/// (`CLONE_FILES`) is modelled; `CLONE_FS` and `CLONE_SYSVSEM` share state
+/// the sandbox does not have yet; the others only concern tracing and I/O
+/// scheduling. Threads (`CLONE_THREAD`), namespaces and pidfds are refused
+/// with `EINVAL`.
+const SUPPORTED: u64 = cf::CSIGNAL
+    | cf::VM
+    | cf::FS
+    | cf::FILES
+    | cf::VFORK
+    | cf::PARENT
+    | cf::SYSVSEM
+    | cf::SETTLS
+    | cf::PARENT_SETTID
+    | cf::CHILD_CLEARTID
+    | cf::DETACHED
+    | cf::UNTRACED
+    | cf::CHILD_SETTID
+    | cf::PTRACE
+    | cf::IO
+    | cf::CLEAR_SIGHAND;
+
+/// What a new process is made with (the union of clone and clone3).
+struct CloneArgs {
+    flags: u64,
+    exit_signal: i32,
+    stack: Option<u64>,
+    parent_tid: u64,
+    child_tid: u64,
+    tls: u64,
+}
+
+fn create_process(t: &mut Task, c: CloneArgs) -> SysResult {
+    let f = c.flags;
+    if f & !SUPPORTED != 0 {
+        return Err(EINVAL);
+    }
+    // A process sharing its parent's memory is modelled only while the
+    // parent waits (vfork); anything else would be a silent wrong answer.
+    if f & cf::VM != 0 && f & cf::VFORK == 0 {
+        return Err(EINVAL);
+    }
+    if f & cf::PARENT != 0 && t.tg.tgid == INIT_PID {
+        return Err(EINVAL);
+    }
+    if !(0..=abi::signal::NSIG).contains(&c.exit_signal) {
+        return Err(EINVAL);
+    }
+    let creds = t.tg.creds.lock().clone();
+    let nproc = t.tg.limits.lock().get(rlimit::NPROC)?.cur;
+    if !creds.is_root() && t.kernel.tasks.processes_of(creds.uid) as u64 >= nproc {
+        return Err(EAGAIN);
+    }
+    let (pgid, sid) = t.kernel.tasks.group_and_session(t.tg.tgid)?;
+    let (parent, exit_signal) = if f & cf::PARENT != 0 {
+        (t.kernel.tasks.parent_of(t.tg.tgid), t.tg.exit_signal)
+    } else {
+        (t.tg.tgid, c.exit_signal)
+    };
+
+    let (_space, ctx) = t.ctx.fork().map_err(|e| {
+        log::warn!("fork failed on the host: {e}");
+        EAGAIN
+    })?;
+    let pid = t.kernel.tasks.allocate_pid();
+    let fds = if f & cf::FILES != 0 { None } else { Some(t.fds.fork_copy()) };
+    let tg = ThreadGroup::forked(&t.tg, pid, exit_signal, fds.unwrap_or_default(), f & cf::VFORK != 0);
+    if f & cf::CLEAR_SIGHAND != 0 {
+        for a in tg.signals.lock().actions.iter_mut().filter(|a| a.handler != SIG_IGN) {
+            a.handler = SIG_DFL;
+        }
+    }
+    let mut child = match Task::forked(t, tg.clone(), ctx, t.mm.fork_copy()) {
+        Ok(c) => c,
+        Err(_) => {
+            t.kernel.tasks.release_pid(pid);
+            return Err(ENOMEM);
+        }
+    };
+    if f & cf::FILES != 0 {
+        child.fds = t.fds.clone();
+    }
+    child.ctx.regs.rax = 0;
+    if let Some(sp) = c.stack {
+        child.ctx.regs.rsp = sp;
+    }
+    if f & cf::SETTLS != 0 {
+        let r = child.ctx.host_op(sysno::ARCH_PRCTL as u64, [abi::process::arch_prctl::SET_FS, c.tls, 0, 0, 0, 0]);
+        if r.map(Errno::from_ret).ok().and_then(Result::ok).is_none() {
+            t.kernel.tasks.release_pid(pid);
+            return Err(EINVAL);
+        }
+        child.fs_base = c.tls;
+    }
+    if f & cf::CHILD_SETTID != 0 {
+        let _ = child.copy_out(c.child_tid, &pid.to_ne_bytes());
+    }
+    if f & cf::CHILD_CLEARTID != 0 {
+        child.clear_child_tid = c.child_tid;
+    }
+    if f & cf::PARENT_SETTID != 0 {
+        let _ = t.copy_out(c.parent_tid, &pid.to_ne_bytes());
+    }
+    t.kernel.tasks.add_process(tg.clone(), parent, pgid, sid);
+    t.kernel.tasks.start(child);
+    if f & cf::VFORK != 0 {
+        // Killable, as on Linux; the child runs on either way.
+        let _ = wait_until(t, &tg.vfork_events, events::ALL, None, || tg.vfork_released.load(Ordering::SeqCst));
+    }
+    Ok(pid as u64)
+}
+
+/// `fork()`.
+pub fn fork(t: &mut Task, _: Args) -> SysResult {
+    create_process(t, CloneArgs { flags: 0, exit_signal: sig::SIGCHLD, stack: None, parent_tid: 0, child_tid: 0, tls: 0 })
+}
+
+/// `vfork()`.
+pub fn vfork(t: &mut Task, _: Args) -> SysResult {
+    let flags = cf::VM | cf::VFORK;
+    create_process(t, CloneArgs { flags, exit_signal: sig::SIGCHLD, stack: None, parent_tid: 0, child_tid: 0, tls: 0 })
+}
+
+/// `clone(flags, stack, parent_tid, child_tid, tls)`, for new processes.
+pub fn clone(t: &mut Task, a: Args) -> SysResult {
+    let flags = a.u64(0);
+    let stack = (a.u64(1) != 0).then_some(a.u64(1));
+    let exit_signal = (flags & cf::CSIGNAL) as i32;
+    check_combinations(flags)?;
+    create_process(t, CloneArgs { flags: flags & !cf::CSIGNAL, exit_signal, stack, parent_tid: a.u64(2), child_tid: a.u64(3), tls: a.u64(4) })
+}
+
+/// The flag combinations Linux rejects whatever else is supported.
+fn check_combinations(flags: u64) -> Result<(), Errno> {
+    if flags & cf::THREAD != 0 && flags & cf::SIGHAND == 0 {
+        return Err(EINVAL);
+    }
+    if flags & cf::SIGHAND != 0 && flags & cf::VM == 0 {
+        return Err(EINVAL);
+    }
+    if flags & cf::NEWNS != 0 && flags & cf::FS != 0 {
+        return Err(EINVAL);
+    }
+    Ok(())
+}
+
+/// `struct clone_args` (the first 88 bytes, `CLONE_ARGS_SIZE_VER2`).
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+struct Clone3Args {
+    flags: u64,
+    pidfd: u64,
+    child_tid: u64,
+    parent_tid: u64,
+    exit_signal: u64,
+    stack: u64,
+    stack_size: u64,
+    tls: u64,
+    set_tid: u64,
+    set_tid_size: u64,
+    cgroup: u64,
+}
+abi::impl_pod!(Clone3Args);
+
+/// `clone3(args, size)`, for new processes.
+pub fn clone3(t: &mut Task, a: Args) -> SysResult {
+    const SIZE_VER0: u64 = 64;
+    let (addr, size) = (a.u64(0), a.u64(1));
+    if size < SIZE_VER0 {
+        return Err(EINVAL);
+    }
+    if size > abi::PAGE_SIZE {
+        return Err(E2BIG);
+    }
+    let mut raw = vec![0u8; size as usize];
+    t.copy_in(addr, &mut raw)?;
+    let known = std::mem::size_of::<Clone3Args>();
+    if raw.len() > known && raw[known..].iter().any(|&b| b != 0) {
+        return Err(E2BIG);
+    }
+    raw.resize(known.max(raw.len()), 0);
+    let c = Clone3Args::read_from(&raw).ok_or(EINVAL)?;
+    if c.exit_signal & !cf::CSIGNAL != 0 || c.flags & cf::CSIGNAL != 0 || c.set_tid_size != 0 || c.set_tid != 0 || c.cgroup != 0 {
+        return Err(EINVAL);
+    }
+    if (c.stack == 0) != (c.stack_size == 0) {
+        return Err(EINVAL);
+    }
+    check_combinations(c.flags)?;
+    let stack = (c.stack != 0).then(|| c.stack.wrapping_add(c.stack_size));
+    let args = CloneArgs { flags: c.flags, exit_signal: c.exit_signal as i32, stack, parent_tid: c.parent_tid, child_tid: c.child_tid, tls: c.tls };
+    create_process(t, args)
+}
+
+/// Reads a NULL-terminated array of string pointers, stopping with
+/// `E2BIG` before the strings could exceed what `execve` accepts.
+fn read_strings(t: &mut Task, addr: u64) -> Result<Vec<OsString>, Errno> {
+    const MAX_ARG_STRLEN: usize = 32 * 4096;
+    const MAX_TOTAL: usize = 6 << 20;
+    let mut out = Vec::new();
+    if addr == 0 {
+        return Ok(out);
+    }
+    let mut total = 0usize;
+    for i in 0u64.. {
+        let p: u64 = t.read_obj(addr.checked_add(i * 8).ok_or(abi::errno::EFAULT)?)?;
+        if p == 0 {
+            break;
+        }
+        let s = t.read_cstring(p, MAX_ARG_STRLEN).map_err(|e| if e == ENAMETOOLONG { E2BIG } else { e })?;
+        total += s.len() + 1 + 8;
+        if total > MAX_TOTAL {
+            return Err(E2BIG);
+        }
+        out.push(OsString::from_vec(s));
+    }
+    Ok(out)
+}
+
+/// Where the host file behind an `execve` path is, for the default root
+/// (the host's `/`, read-only): `/proc/self/exe` and its aliases name the
+/// caller's executable; nothing may resolve into the host's `/proc`,
+/// `/sys` or `/dev`.
+fn resolve_program(tg: &ThreadGroup, path: &[u8], relative_ok: bool, nofollow: bool) -> Result<PathBuf, Errno> {
+    if path.is_empty() {
+        return Err(ENOENT);
+    }
+    if path.len() >= PATH_MAX {
+        return Err(ENAMETOOLONG);
+    }
+    let s = String::from_utf8_lossy(path);
+    let pid = tg.tgid.to_string();
+    if let Some(rest) = s.strip_prefix("/proc/") {
+        let mut parts = rest.split('/');
+        let who = parts.next().unwrap_or("");
+        let link = parts.next();
+        if (who == "self" || who == "thread-self" || who == pid) && link == Some("exe") && parts.next().is_none() {
+            return Ok(tg.exe.lock().clone());
+        }
+        return Err(ENOENT);
+    }
+    let p = Path::new(<std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(path));
+    let p = if p.is_absolute() {
+        p.to_path_buf()
+    } else if relative_ok {
+        std::env::current_dir().map_err(|_| ENOENT)?.join(p)
+    } else {
+        return Err(ENOTDIR);
+    };
+    if nofollow && std::fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(ELOOP);
+    }
+    let real = std::fs::canonicalize(&p).map_err(|e| Errno(e.raw_os_error().unwrap_or(ENOENT.0)))?;
+    if ["/proc", "/sys", "/dev"].iter().any(|d| real.starts_with(d)) {
+        return Err(ENOENT);
+    }
+    Ok(real)
+}
+
+fn exec(t: &mut Task, path_addr: u64, argv_addr: u64, envp_addr: u64, dirfd: i32, flags: u32) -> SysResult {
+    if flags & !(at::EMPTY_PATH | at::SYMLINK_NOFOLLOW) != 0 {
+        return Err(EINVAL);
+    }
+    let path = t.read_cstring(path_addr, PATH_MAX)?;
+    let argv = read_strings(t, argv_addr)?;
+    let envv = read_strings(t, envp_addr)?;
+    if path.is_empty() && flags & at::EMPTY_PATH != 0 {
+        // Only host-backed and pipe files exist: none is executable.
+        t.fds.get(dirfd)?;
+        return Err(EACCES);
+    }
+    let relative_ok = dirfd == at::FDCWD;
+    if !relative_ok && !path.starts_with(b"/") {
+        t.fds.get(dirfd).map_err(|_| EBADF)?;
+    }
+    let nofollow = flags & at::SYMLINK_NOFOLLOW != 0;
+    let program = resolve_program(&t.tg, &path, relative_ok, nofollow)?;
+    let creds = t.tg.creds.lock().clone();
+    let tg = t.tg.clone();
+    let (exe, argv) = loader::open_program(program, argv, &creds, |p| resolve_program(&tg, p, true, false))?;
+
+    // Build the new image in a fresh process; the old one survives any
+    // failure up to the switch.
+    let (space, ctx) = AddressSpace::new().map_err(|_| ENOMEM)?;
+    let old_ctx = std::mem::replace(&mut t.ctx, ctx);
+    let old_mm = std::mem::replace(&mut t.mm, Arc::new(MemoryManager::new(space.reserved())));
+    if let Err(e) = loader::exec(t, &exe, &path, &argv, &envv) {
+        t.ctx.space().kill();
+        t.ctx = old_ctx;
+        t.mm = old_mm;
+        return Err(e.errno());
+    }
+    old_ctx.space().kill();
+    drop(old_ctx);
+    t.kernel.tasks.update_handle(t.handle());
+    finish_exec(t, exe.path);
+    Ok(0)
+}
+
+/// What `execve` resets once the new image is in place.
+fn finish_exec(t: &mut Task, exe: PathBuf) {
+    t.fds.close_on_exec();
+    for a in t.tg.signals.lock().actions.iter_mut() {
+        let handler = if a.handler == SIG_IGN { SIG_IGN } else { SIG_DFL };
+        *a = SigAction { handler, ..SigAction::default() };
+    }
+    *t.tg.exe.lock() = exe;
+    t.tg.execed.store(true, Ordering::Relaxed);
+    t.tg.dumpable.store(1, Ordering::Relaxed);
+    t.tg.release_vfork();
+    t.clear_child_tid = 0;
+    t.robust_list = (0, 0);
+    t.fs_base = 0;
+    t.gs_base = 0;
+}
+
+/// `execve(path, argv, envp)`.
+pub fn execve(t: &mut Task, a: Args) -> SysResult {
+    exec(t, a.u64(0), a.u64(1), a.u64(2), at::FDCWD, 0)
+}
+
+/// `execveat(dirfd, path, argv, envp, flags)`.
+pub fn execveat(t: &mut Task, a: Args) -> SysResult {
+    exec(t, a.u64(1), a.u64(2), a.u64(3), a.int(0), a.uint(4))
+}
+
+#[allow(missing_docs)]
+mod wait_flags {
+    pub const WNOHANG: u32 = 1;
+    pub const WUNTRACED: u32 = 2;
+    pub const WSTOPPED: u32 = 2;
+    pub const WEXITED: u32 = 4;
+    pub const WCONTINUED: u32 = 8;
+    pub const WNOWAIT: u32 = 0x0100_0000;
+    pub const NOTHREAD: u32 = 0x2000_0000;
+    pub const ALL: u32 = 0x4000_0000;
+    pub const CLONE: u32 = 0x8000_0000;
+}
+use wait_flags as w;
+
+/// Waits for a child that `which` selects to exit (unless `nohang`).
+/// `Ok(None)`: nothing yet and `nohang`.
+fn wait_child(t: &mut Task, which: WaitFor, options: u32, exited: bool) -> Result<Option<Reaped>, Errno> {
+    let (clones, all, keep) = (options & w::CLONE != 0, options & w::ALL != 0, options & w::WNOWAIT != 0);
+    let tasks = &t.kernel.tasks;
+    let me = t.tg.tgid;
+    let reap = || if exited { tasks.reap(me, which, clones, all, keep) } else { tasks.reap(me, which, clones, all, true).map(|_| None) };
+    if options & w::WNOHANG != 0 {
+        return reap();
+    }
+    let mut found = None;
+    let tg = t.tg.clone();
+    wait_until(t, &tg.child_events, events::ALL, None, || match reap() {
+        Ok(None) => false,
+        r => {
+            found = Some(r);
+            true
+        }
+    })?;
+    found.unwrap_or(Ok(None))
+}
+
+/// `wait4(pid, wstatus, options, rusage)`.
+pub fn wait4(t: &mut Task, a: Args) -> SysResult {
+    let (pid, status_addr, options, usage_addr) = (a.int(0), a.u64(1), a.uint(2), a.u64(3));
+    if options & !(w::WNOHANG | w::WUNTRACED | w::WCONTINUED | w::NOTHREAD | w::ALL | w::CLONE) != 0 {
+        return Err(EINVAL);
+    }
+    let which = match pid {
+        i32::MIN => return Err(ESRCH),
+        -1 => WaitFor::Any,
+        p if p < -1 => WaitFor::Group(-p),
+        0 => WaitFor::Group(t.kernel.tasks.group_and_session(t.tg.tgid)?.0),
+        p => WaitFor::Pid(p),
+    };
+    let Some(r) = wait_child(t, which, options & !w::WNOWAIT, true)? else { return Ok(0) };
+    if status_addr != 0 {
+        t.write_obj(status_addr, &r.status.wait_status())?;
+    }
+    if usage_addr != 0 {
+        t.copy_out(usage_addr, &sys_rusage::encode(&r.usage))?;
+    }
+    Ok(r.pid as u64)
+}
+
+/// The `SIGCHLD` fields of a `siginfo` (`waitid`'s answer).
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+struct ChildInfo {
+    signo: i32,
+    errno: i32,
+    code: i32,
+    pad: i32,
+    pid: i32,
+    uid: u32,
+    status: i32,
+    pad2: i32,
+    utime: i64,
+    stime: i64,
+    rest: [u64; 10],
+}
+abi::impl_pod!(ChildInfo);
+const _: () = assert!(std::mem::size_of::<ChildInfo>() == 128);
+
+/// `waitid(idtype, id, infop, options, rusage)`.
+pub fn waitid(t: &mut Task, a: Args) -> SysResult {
+    const P_ALL: u32 = 0;
+    const P_PID: u32 = 1;
+    const P_PGID: u32 = 2;
+    let (idtype, id, info_addr, options, usage_addr) = (a.uint(0), a.int(1), a.u64(2), a.uint(3), a.u64(4));
+    let valid = w::WNOHANG | w::WEXITED | w::WSTOPPED | w::WCONTINUED | w::WNOWAIT | w::NOTHREAD | w::ALL | w::CLONE;
+    if options & !valid != 0 || options & (w::WEXITED | w::WSTOPPED | w::WCONTINUED) == 0 {
+        return Err(EINVAL);
+    }
+    let which = match idtype {
+        P_ALL => WaitFor::Any,
+        P_PID if id > 0 => WaitFor::Pid(id),
+        P_PGID if id > 0 => WaitFor::Group(id),
+        P_PGID if id == 0 => WaitFor::Group(t.kernel.tasks.group_and_session(t.tg.tgid)?.0),
+        _ => return Err(EINVAL),
+    };
+    let r = wait_child(t, which, options, options & w::WEXITED != 0)?;
+    let info = match r {
+        Some(r) => {
+            let (code, status) = match r.status {
+                ExitStatus::Exited(c) => (1, c),
+                ExitStatus::Signaled { signo, core: false } => (2, signo),
+                ExitStatus::Signaled { signo, core: true } => (3, signo),
+            };
+            let ticks = |d: std::time::Duration| (d.as_millis() / 10) as i64;
+            ChildInfo { signo: sig::SIGCHLD, code, pid: r.pid, uid: r.uid, status, utime: ticks(r.usage.user), stime: ticks(r.usage.system), ..Default::default() }
+        }
+        None => ChildInfo::default(),
+    };
+    if info_addr != 0 {
+        t.write_obj(info_addr, &info)?;
+    }
+    if let (Some(r), true) = (r, usage_addr != 0) {
+        t.copy_out(usage_addr, &sys_rusage::encode(&r.usage))?;
+    }
+    Ok(0)
+}
+
+/// `setpgid(pid, pgid)`.
+pub fn setpgid(t: &mut Task, a: Args) -> SysResult {
+    let (pid, pgid) = (a.int(0), a.int(1));
+    if pgid < 0 || pid < 0 {
+        return Err(if pgid < 0 { EINVAL } else { ESRCH });
+    }
+    t.kernel.tasks.set_pgid(t.tg.tgid, pid, pgid).map(|_| 0)
+}
+
+fn pid_or_self(t: &Task, pid: i32) -> Result<i32, Errno> {
+    match pid {
+        0 => Ok(t.tg.tgid),
+        p if p < 0 => Err(ESRCH),
+        p => Ok(p),
+    }
+}
+
+/// `getpgid(pid)`.
+pub fn getpgid(t: &mut Task, a: Args) -> SysResult {
+    let pid = pid_or_self(t, a.int(0))?;
+    Ok(t.kernel.tasks.group_and_session(pid)?.0 as u64)
+}
+
+/// `getpgrp()`.
+pub fn getpgrp(t: &mut Task, _: Args) -> SysResult {
+    Ok(t.kernel.tasks.group_and_session(t.tg.tgid)?.0 as u64)
+}
+
+/// `getsid(pid)`.
+pub fn getsid(t: &mut Task, a: Args) -> SysResult {
+    let pid = pid_or_self(t, a.int(0))?;
+    Ok(t.kernel.tasks.group_and_session(pid)?.1 as u64)
+}
+
+/// `setsid()`.
+pub fn setsid(t: &mut Task, _: Args) -> SysResult {
+    t.kernel.tasks.set_sid(t.tg.tgid).map(|s| s as u64)
+}

@@ -1,0 +1,254 @@
+//! Scheduling: CPU affinity, getcpu, and scheduling policy queries.
+//!
+//! The sandbox's CPUs are numbered `0..application_cores`; a task's
+//! affinity is a mask over them (`Task::affinity`). Every task runs under
+//! `SCHED_OTHER` with priority 0; the host schedules the sentry and stub
+//! threads as it likes.
+
+use abi::errno::{EINVAL, EPERM, ESRCH};
+
+use super::{Args, SysResult};
+use crate::kernel::task::{all_cpus, Task};
+
+/// Scheduling policies (`SCHED_*`).
+mod policy {
+    pub const OTHER: i32 = 0;
+    pub const FIFO: i32 = 1;
+    pub const RR: i32 = 2;
+    pub const BATCH: i32 = 3;
+    pub const IDLE: i32 = 5;
+    pub const DEADLINE: i32 = 6;
+    /// `SCHED_RESET_ON_FORK`, or'ed into a policy.
+    pub const RESET_ON_FORK: i32 = 0x4000_0000;
+}
+
+/// The highest real-time priority (`MAX_RT_PRIO - 1`).
+const MAX_RT_PRIORITY: u32 = 99;
+
+/// Whether `pid` names the calling thread (0 or its thread id): the only
+/// task whose affinity the caller can reach until tasks can see each other.
+fn is_self_thread(t: &Task, pid: i32) -> bool {
+    pid == 0 || pid == t.tid
+}
+
+/// Whether `pid` names a task the caller can find: itself or its process.
+/// Other tasks are not visible yet (ESRCH).
+fn is_known_task(t: &Task, pid: i32) -> bool {
+    is_self_thread(t, pid) || pid == t.tg.tgid
+}
+
+/// Bytes in a CPU mask of the sandbox (`cpumask_size()`): its CPUs rounded
+/// up to whole longs.
+fn cpumask_size(cores: u32) -> u32 {
+    cores.div_ceil(64) * 8
+}
+
+/// `sched_getaffinity(pid, len, mask)`: returns the number of bytes
+/// written, `min(len, cpumask_size)`.
+pub fn sched_getaffinity(t: &mut Task, a: Args) -> SysResult {
+    let cores = t.kernel.application_cores;
+    let len = a.uint(1);
+    // `len * BITS_PER_BYTE` is an unsigned int product in Linux: it wraps.
+    if len.wrapping_mul(8) < cores || len % 8 != 0 {
+        return Err(EINVAL);
+    }
+    if !is_self_thread(t, a.int(0)) {
+        return Err(ESRCH);
+    }
+    let mut bytes = vec![0u8; cpumask_size(cores) as usize];
+    bytes[..8].copy_from_slice(&(t.affinity & all_cpus(cores)).to_le_bytes());
+    let n = len.min(cpumask_size(cores));
+    t.copy_out(a.u64(2), &bytes[..n as usize])?;
+    Ok(n as u64)
+}
+
+/// `sched_setaffinity(pid, len, mask)`: bytes beyond the sandbox's mask
+/// are ignored, missing ones read as 0; a mask with none of the sandbox's
+/// CPUs is EINVAL.
+pub fn sched_setaffinity(t: &mut Task, a: Args) -> SysResult {
+    let cores = t.kernel.application_cores;
+    let n = a.uint(1).min(cpumask_size(cores)).min(8) as usize;
+    let mut bytes = [0u8; 8];
+    t.copy_in(a.u64(2), &mut bytes[..n])?;
+    if !is_self_thread(t, a.int(0)) {
+        return Err(ESRCH);
+    }
+    let mask = u64::from_le_bytes(bytes) & all_cpus(cores);
+    if mask == 0 {
+        return Err(EINVAL);
+    }
+    t.affinity = mask;
+    Ok(0)
+}
+
+/// The CPU host CPU `host` stands for in a sandbox of `cores` CPUs, for a
+/// task allowed on `affinity`: the host CPU modulo the sandbox's, if the
+/// task may run there, else the lowest CPU it may run on.
+fn sandbox_cpu(host: u32, cores: u32, affinity: u64) -> u32 {
+    let affinity = affinity & all_cpus(cores);
+    let cpu = host % cores.max(1);
+    if cpu < 64 && affinity & (1 << cpu) != 0 {
+        cpu
+    } else if affinity != 0 {
+        affinity.trailing_zeros()
+    } else {
+        0
+    }
+}
+
+/// The host CPU the calling sentry thread runs on.
+fn host_cpu() -> u32 {
+    // SAFETY: sched_getcpu takes no arguments and touches no memory.
+    let cpu = unsafe { libc::sched_getcpu() };
+    u32::try_from(cpu).unwrap_or(0)
+}
+
+/// `getcpu(cpu, node, cache)`: either pointer may be NULL; the node is
+/// always 0 and the cache argument is ignored, as Linux does.
+pub fn getcpu(t: &mut Task, a: Args) -> SysResult {
+    let cpu = sandbox_cpu(host_cpu(), t.kernel.application_cores, t.affinity);
+    let mut ok = true;
+    if a.u64(0) != 0 {
+        ok &= t.write_obj(a.u64(0), &cpu).is_ok();
+    }
+    if a.u64(1) != 0 {
+        ok &= t.write_obj(a.u64(1), &0u32).is_ok();
+    }
+    if ok {
+        Ok(0)
+    } else {
+        Err(abi::errno::EFAULT)
+    }
+}
+
+/// `sched_getscheduler(pid)`: always `SCHED_OTHER`.
+pub fn sched_getscheduler(t: &mut Task, a: Args) -> SysResult {
+    let pid = a.int(0);
+    if pid < 0 {
+        return Err(EINVAL);
+    }
+    if !is_known_task(t, pid) {
+        return Err(ESRCH);
+    }
+    Ok(policy::OTHER as u64)
+}
+
+/// `sched_getparam(pid, param)`: priority 0.
+pub fn sched_getparam(t: &mut Task, a: Args) -> SysResult {
+    let (pid, param) = (a.int(0), a.u64(1));
+    if param == 0 || pid < 0 {
+        return Err(EINVAL);
+    }
+    if !is_known_task(t, pid) {
+        return Err(ESRCH);
+    }
+    t.write_obj(param, &0i32)?;
+    Ok(0)
+}
+
+/// Checks a policy and priority as `__sched_setscheduler` does before it
+/// looks at permissions: EINVAL for an unknown policy, a priority above
+/// 99, a real-time policy without a priority or another with one, or
+/// `SCHED_DEADLINE` (whose parameters the old interface cannot give).
+fn check_policy(policy: i32, priority: i32) -> Result<(), abi::Errno> {
+    let rt = matches!(policy, policy::FIFO | policy::RR);
+    if !matches!(policy, policy::OTHER | policy::FIFO | policy::RR | policy::BATCH | policy::IDLE | policy::DEADLINE) {
+        return Err(EINVAL);
+    }
+    let priority = priority as u32;
+    if priority > MAX_RT_PRIORITY || rt != (priority != 0) || policy == policy::DEADLINE {
+        return Err(EINVAL);
+    }
+    Ok(())
+}
+
+/// Reads `struct sched_param` for the calling task or its process, in
+/// Linux's order: EINVAL for a NULL pointer or negative pid, EFAULT, ESRCH.
+fn read_param(t: &mut Task, pid: i32, param: u64) -> Result<i32, abi::Errno> {
+    if param == 0 || pid < 0 {
+        return Err(EINVAL);
+    }
+    let priority = t.read_obj::<i32>(param)?;
+    if !is_known_task(t, pid) {
+        return Err(ESRCH);
+    }
+    Ok(priority)
+}
+
+/// `sched_setscheduler(pid, policy, param)`: `SCHED_OTHER` with priority 0
+/// succeeds (it is what every task has); invalid arguments are EINVAL as
+/// on Linux; every other valid policy, and `SCHED_RESET_ON_FORK`, is EPERM
+/// (the sandbox does not schedule).
+pub fn sched_setscheduler(t: &mut Task, a: Args) -> SysResult {
+    let (pid, policy) = (a.int(0), a.int(1));
+    if policy < 0 {
+        return Err(EINVAL);
+    }
+    let priority = read_param(t, pid, a.u64(2))?;
+    let reset_on_fork = policy & policy::RESET_ON_FORK != 0;
+    let policy = policy & !policy::RESET_ON_FORK;
+    check_policy(policy, priority)?;
+    if policy != policy::OTHER || reset_on_fork {
+        return Err(EPERM);
+    }
+    Ok(0)
+}
+
+/// `sched_setparam(pid, param)`: the policy stays `SCHED_OTHER`, so only
+/// priority 0 is valid.
+pub fn sched_setparam(t: &mut Task, a: Args) -> SysResult {
+    let priority = read_param(t, a.int(0), a.u64(1))?;
+    check_policy(policy::OTHER, priority)?;
+    Ok(0)
+}
+
+/// `sched_get_priority_max(policy)`.
+pub fn sched_get_priority_max(_: &mut Task, a: Args) -> SysResult {
+    match a.int(0) {
+        policy::FIFO | policy::RR => Ok(MAX_RT_PRIORITY as u64),
+        policy::OTHER | policy::BATCH | policy::IDLE | policy::DEADLINE => Ok(0),
+        _ => Err(EINVAL),
+    }
+}
+
+/// `sched_get_priority_min(policy)`.
+pub fn sched_get_priority_min(_: &mut Task, a: Args) -> SysResult {
+    match a.int(0) {
+        policy::FIFO | policy::RR => Ok(1),
+        policy::OTHER | policy::BATCH | policy::IDLE | policy::DEADLINE => Ok(0),
+        _ => Err(EINVAL),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mask_sizes_round_up_to_longs() {
+        assert_eq!(cpumask_size(1), 8);
+        assert_eq!(cpumask_size(64), 8);
+        assert_eq!(cpumask_size(65), 16);
+    }
+
+    #[test]
+    fn getcpu_stays_within_the_affinity() {
+        assert_eq!(sandbox_cpu(5, 4, 0b1111), 1);
+        assert_eq!(sandbox_cpu(5, 4, 0b1100), 2);
+        assert_eq!(sandbox_cpu(3, 4, 0b1000), 3);
+        assert_eq!(sandbox_cpu(7, 1, 1), 0);
+        assert_eq!(sandbox_cpu(70, 128, u64::MAX), 0, "CPUs beyond 64 are not modelled");
+    }
+
+    #[test]
+    fn policies_are_checked_as_linux_does() {
+        assert_eq!(check_policy(policy::OTHER, 0), Ok(()));
+        assert_eq!(check_policy(policy::OTHER, 1), Err(EINVAL));
+        assert_eq!(check_policy(policy::FIFO, 0), Err(EINVAL));
+        assert_eq!(check_policy(policy::FIFO, 99), Ok(()));
+        assert_eq!(check_policy(policy::RR, 100), Err(EINVAL));
+        assert_eq!(check_policy(policy::BATCH, -1), Err(EINVAL));
+        assert_eq!(check_policy(4, 0), Err(EINVAL));
+        assert_eq!(check_policy(policy::DEADLINE, 0), Err(EINVAL));
+    }
+}

@@ -1,0 +1,717 @@
+//! Pipes: a buffer shared by a read end and a write end.
+//!
+//! The buffer follows Linux's layout, because programs can observe it: a
+//! ring of page-sized buffers (16 by default, `F_SETPIPE_SZ` changes the
+//! count). A write first tops up the last buffer with the part of its
+//! data that does not fill whole pages (when that part fits there), then
+//! fills fresh buffers a page at a time; so a write of at most
+//! [`PIPE_BUF`] bytes is never split, and a full ring accepts nothing more
+//! even if its last buffer has room for less than the whole write. In
+//! packet mode (the writer's `O_DIRECT`) every buffer is a packet: it is
+//! never topped up, and a read takes at most one, dropping what does not
+//! fit.
+//!
+//! The pipe's lock is a leaf; waiters are woken through the pipe's
+//! [`WaitQueue`] after it is released.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
+
+use abi::errno::{EAGAIN, EBADF, EBUSY, EINTR, EINVAL, EPERM, EPIPE};
+use abi::fs::{ioctl, mode, o, Stat};
+use abi::Errno;
+use parking_lot::Mutex;
+
+use super::{FileOps, OpenFile};
+use crate::kernel::task::Task;
+use crate::kernel::wait::Waiter;
+use crate::kernel::wait_queue::{events, wait_on, WaitQueue};
+
+/// Writes of at most this many bytes are atomic.
+pub const PIPE_BUF: usize = 4096;
+/// A page: the size of one buffer of the ring.
+const PAGE: usize = 4096;
+/// A new pipe's capacity in bytes.
+pub const DEFAULT_PIPE_SIZE: usize = 65536;
+/// The largest capacity an unprivileged caller may set (`fs.pipe-max-size`).
+pub const PIPE_MAX_SIZE: u64 = 1_048_576;
+/// The device number pipes report (pipefs, an anonymous device).
+const PIPEFS_DEV: u64 = 0x0c;
+
+/// One buffer of the ring: up to a page of data, of which `data[off..]`
+/// is still unread.
+struct Buf {
+    data: Vec<u8>,
+    off: usize,
+    packet: bool,
+}
+
+impl Buf {
+    fn len(&self) -> usize {
+        self.data.len() - self.off
+    }
+}
+
+/// The ring of buffers and the counts of the ends: the pure data
+/// structure, without waiting.
+pub struct PipeBuffer {
+    bufs: VecDeque<Buf>,
+    /// The most buffers the ring holds.
+    max_slots: usize,
+    /// Open descriptions that read.
+    readers: usize,
+    /// Open descriptions that write.
+    writers: usize,
+}
+
+/// How a write attempt ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum WriteStep {
+    /// Every byte is in.
+    Done,
+    /// The ring is full and bytes are left: wait for room (or fail with
+    /// `EAGAIN` when non-blocking).
+    Full,
+    /// No reader is left.
+    Broken,
+}
+
+impl PipeBuffer {
+    /// An empty ring of the default size, with no end open yet.
+    pub fn new() -> PipeBuffer {
+        PipeBuffer { bufs: VecDeque::new(), max_slots: DEFAULT_PIPE_SIZE / PAGE, readers: 0, writers: 0 }
+    }
+
+    /// Bytes waiting to be read.
+    pub fn len(&self) -> usize {
+        self.bufs.iter().map(Buf::len).sum()
+    }
+
+    /// Whether nothing waits to be read.
+    pub fn is_empty(&self) -> bool {
+        self.bufs.is_empty()
+    }
+
+    /// Whether every buffer of the ring is in use.
+    pub fn is_full(&self) -> bool {
+        self.bufs.len() >= self.max_slots
+    }
+
+    /// The capacity in bytes (`F_GETPIPE_SZ`).
+    pub fn capacity(&self) -> usize {
+        self.max_slots * PAGE
+    }
+
+    /// The events a `poll` of an end that reads (`reads`) or writes would see.
+    pub fn readiness(&self, reads: bool, writes: bool) -> u32 {
+        let mut ev = 0;
+        if reads {
+            if !self.is_empty() {
+                ev |= events::IN;
+            }
+            if self.writers == 0 {
+                ev |= events::HUP;
+            }
+        }
+        if writes {
+            if !self.is_full() {
+                ev |= events::OUT;
+            }
+            if self.readers == 0 {
+                ev |= events::ERR;
+            }
+        }
+        ev
+    }
+
+    /// Moves as much of `data[*done..]` in as fits, advancing `*done`.
+    /// `first` is true for the first attempt of a write call: only then is
+    /// the last buffer topped up. `packet` makes every new buffer a packet.
+    pub fn write_some(&mut self, data: &[u8], done: &mut usize, first: bool, packet: bool) -> WriteStep {
+        if self.readers == 0 {
+            return WriteStep::Broken;
+        }
+        if first && *done == 0 {
+            let chars = data.len() % PAGE;
+            if chars != 0 {
+                if let Some(last) = self.bufs.back_mut() {
+                    if !last.packet && last.data.len() + chars <= PAGE {
+                        last.data.extend_from_slice(&data[..chars]);
+                        *done = chars;
+                    }
+                }
+            }
+        }
+        while *done < data.len() && !self.is_full() {
+            let n = (data.len() - *done).min(PAGE);
+            let mut page = Vec::with_capacity(PAGE);
+            page.extend_from_slice(&data[*done..*done + n]);
+            self.bufs.push_back(Buf { data: page, off: 0, packet });
+            *done += n;
+        }
+        if *done == data.len() {
+            WriteStep::Done
+        } else {
+            WriteStep::Full
+        }
+    }
+
+    /// Moves what is there into `buf` (at most one packet); returns how
+    /// many bytes.
+    pub fn read_some(&mut self, buf: &mut [u8]) -> usize {
+        let mut got = 0;
+        while got < buf.len() {
+            let Some(front) = self.bufs.front_mut() else { break };
+            let n = front.len().min(buf.len() - got);
+            buf[got..got + n].copy_from_slice(&front.data[front.off..front.off + n]);
+            front.off += n;
+            got += n;
+            let packet = front.packet;
+            if packet || front.len() == 0 {
+                self.bufs.pop_front();
+            }
+            if packet {
+                break;
+            }
+        }
+        got
+    }
+
+    /// Resizes the ring to `size` bytes as `F_SETPIPE_SZ` does: rounded up
+    /// to a power-of-two number of pages, at least one; `EPERM` to grow
+    /// past [`PIPE_MAX_SIZE`] unprivileged, `EBUSY` if the buffers in use
+    /// would not fit. Returns the new size.
+    pub fn set_capacity(&mut self, size: u32, privileged: bool) -> Result<usize, Errno> {
+        let size = u64::from(size);
+        if size > 1 << 31 {
+            return Err(EINVAL);
+        }
+        let size = size.max(PAGE as u64).next_power_of_two();
+        let slots = (size / PAGE as u64) as usize;
+        if slots > self.max_slots && size > PIPE_MAX_SIZE && !privileged {
+            return Err(EPERM);
+        }
+        if slots < self.bufs.len() {
+            return Err(EBUSY);
+        }
+        self.max_slots = slots;
+        Ok(self.capacity())
+    }
+}
+
+impl Default for PipeBuffer {
+    fn default() -> PipeBuffer {
+        PipeBuffer::new()
+    }
+}
+
+/// Timestamps of a pipe's inode, in nanoseconds since the epoch.
+#[derive(Clone, Copy)]
+struct Times {
+    atime: i64,
+    mtime: i64,
+    ctime: i64,
+}
+
+/// A pipe: what both ends share.
+pub struct Pipe {
+    buffer: Mutex<PipeBuffer>,
+    times: Mutex<Times>,
+    queue: WaitQueue,
+    ino: u64,
+    uid: u32,
+    gid: u32,
+}
+
+/// Source of pipe inode numbers when no kernel is at hand (unit tests).
+static NEXT_INO: AtomicU64 = AtomicU64::new(1 << 32);
+
+impl Pipe {
+    /// A new pipe owned by `uid`/`gid` (the creator's filesystem ids), created at `now` (ns since the epoch).
+    pub fn new(ino: u64, uid: u32, gid: u32, now: i64) -> Arc<Pipe> {
+        Arc::new(Pipe {
+            buffer: Mutex::new(PipeBuffer::new()),
+            times: Mutex::new(Times { atime: now, mtime: now, ctime: now }),
+            queue: WaitQueue::new(),
+            ino,
+            uid,
+            gid,
+        })
+    }
+
+    /// The two ends of a new pipe, as `pipe2` makes them: the read end
+    /// `O_RDONLY` and the write end `O_WRONLY`, both with `flags`'
+    /// `O_NONBLOCK`, and the write end with its `O_DIRECT`.
+    pub fn new_pair(task: &Task, flags: u32) -> [Arc<OpenFile>; 2] {
+        let (uid, gid) = {
+            let c = task.tg.creds.lock();
+            (c.fsuid, c.fsgid)
+        };
+        let now = task.kernel.timekeeper.realtime_ns();
+        let pipe = Pipe::new(task.kernel.unique_id(), uid, gid, now);
+        Pipe::ends(&pipe, flags)
+    }
+
+    /// The read and write ends of `pipe`; see [`Pipe::new_pair`].
+    pub fn ends(pipe: &Arc<Pipe>, flags: u32) -> [Arc<OpenFile>; 2] {
+        let reader = Pipe::open_end(pipe, o::RDONLY | (flags & o::NONBLOCK));
+        let writer = Pipe::open_end(pipe, o::WRONLY | (flags & (o::NONBLOCK | o::DIRECT)));
+        [reader, writer]
+    }
+
+    /// A new open description of `pipe` with `flags`, reading, writing or
+    /// both as its access mode says; counted until it is dropped.
+    pub fn open_end(pipe: &Arc<Pipe>, flags: u32) -> Arc<OpenFile> {
+        let (reads, writes) = match flags & o::ACCMODE {
+            o::RDONLY => (true, false),
+            o::WRONLY => (false, true),
+            _ => (true, true),
+        };
+        {
+            let mut b = pipe.buffer.lock();
+            b.readers += usize::from(reads);
+            b.writers += usize::from(writes);
+        }
+        OpenFile::new_cyclic(flags, |me| Box::new(PipeEnd { pipe: pipe.clone(), file: me.clone(), reads, writes }))
+    }
+
+    /// A pipe for unit tests, with an inode number of its own.
+    pub fn new_detached() -> Arc<Pipe> {
+        Pipe::new(NEXT_INO.fetch_add(1, Ordering::Relaxed), 0, 0, 0)
+    }
+
+    /// The capacity in bytes (`F_GETPIPE_SZ`).
+    pub fn capacity(&self) -> usize {
+        self.buffer.lock().capacity()
+    }
+
+    /// Resizes the pipe (`F_SETPIPE_SZ`); see [`PipeBuffer::set_capacity`].
+    pub fn set_capacity(&self, size: u32, privileged: bool) -> Result<usize, Errno> {
+        let r = self.buffer.lock().set_capacity(size, privileged);
+        if r.is_ok() {
+            self.queue.notify(events::OUT);
+        }
+        r
+    }
+
+    /// Bytes waiting to be read (`FIONREAD`).
+    pub fn available(&self) -> usize {
+        self.buffer.lock().len()
+    }
+
+    /// The wait queue readers and writers sleep on.
+    pub fn queue(&self) -> &WaitQueue {
+        &self.queue
+    }
+
+    /// One read attempt: `None` when the caller must wait.
+    fn try_read(&self, buf: &mut [u8], nonblock: bool) -> Option<Result<usize, Errno>> {
+        let (n, writers) = {
+            let mut b = self.buffer.lock();
+            (b.read_some(buf), b.writers)
+        };
+        if n > 0 {
+            self.queue.notify(events::OUT);
+            return Some(Ok(n));
+        }
+        if writers == 0 {
+            return Some(Ok(0));
+        }
+        if nonblock {
+            return Some(Err(EAGAIN));
+        }
+        None
+    }
+
+    /// Reads into `buf` as `read(2)` of a pipe does, sleeping on `waiter`
+    /// while the pipe is empty and has writers (unless `nonblock`);
+    /// `killed()` says whether the sleeper must give up (`EINTR`).
+    pub fn read(&self, waiter: &Arc<Waiter>, killed: &dyn Fn() -> bool, buf: &mut [u8], nonblock: bool) -> Result<usize, Errno> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let mut result = None;
+        wait_on(waiter, killed, &self.queue, events::IN | events::HUP, None, || {
+            result = self.try_read(buf, nonblock);
+            result.is_some()
+        })?;
+        result.unwrap_or(Err(EINTR))
+    }
+
+    /// One write attempt, continuing at `*done`: `None` when the caller
+    /// must wait for room.
+    fn try_write(&self, data: &[u8], done: &mut usize, first: &mut bool, packet: bool, nonblock: bool) -> Option<Result<usize, Errno>> {
+        let before = *done;
+        let step = self.buffer.lock().write_some(data, done, *first, packet);
+        *first = false;
+        if *done > before {
+            self.queue.notify(events::IN);
+        }
+        match step {
+            WriteStep::Done => Some(Ok(*done)),
+            // SIGPIPE is raised here once signals are delivered.
+            WriteStep::Broken => Some(if *done > 0 { Ok(*done) } else { Err(EPIPE) }),
+            WriteStep::Full if nonblock => Some(if *done > 0 { Ok(*done) } else { Err(EAGAIN) }),
+            WriteStep::Full => None,
+        }
+    }
+
+    /// Writes `data` as `write(2)` to a pipe does: everything, sleeping on
+    /// `waiter` for room as needed unless `nonblock`; what was written so
+    /// far when `killed()` or interrupted. `packet`: the writer's `O_DIRECT`.
+    pub fn write(
+        &self,
+        waiter: &Arc<Waiter>,
+        killed: &dyn Fn() -> bool,
+        data: &[u8],
+        packet: bool,
+        nonblock: bool,
+    ) -> Result<usize, Errno> {
+        if data.is_empty() {
+            return Ok(0);
+        }
+        let mut done = 0;
+        let mut first = true;
+        let mut result = None;
+        let waited = wait_on(waiter, killed, &self.queue, events::OUT | events::ERR, None, || {
+            result = self.try_write(data, &mut done, &mut first, packet, nonblock);
+            result.is_some()
+        });
+        match waited {
+            Ok(()) => result.unwrap_or(Err(EINTR)),
+            Err(e) if done == 0 => Err(e),
+            Err(_) => Ok(done),
+        }
+    }
+
+    fn stat(&self) -> Stat {
+        let t = *self.times.lock();
+        let split = |ns: i64| (ns.div_euclid(1_000_000_000), ns.rem_euclid(1_000_000_000));
+        let (atime, atime_nsec) = split(t.atime);
+        let (mtime, mtime_nsec) = split(t.mtime);
+        let (ctime, ctime_nsec) = split(t.ctime);
+        Stat {
+            dev: PIPEFS_DEV,
+            ino: self.ino,
+            nlink: 1,
+            mode: mode::S_IFIFO | 0o600,
+            uid: self.uid,
+            gid: self.gid,
+            blksize: PAGE as i64,
+            atime,
+            atime_nsec,
+            mtime,
+            mtime_nsec,
+            ctime,
+            ctime_nsec,
+            ..Stat::default()
+        }
+    }
+}
+
+/// An open end of a pipe: the file of a pipe's open description.
+pub struct PipeEnd {
+    pipe: Arc<Pipe>,
+    /// The description this end belongs to, for its status flags.
+    file: Weak<OpenFile>,
+    reads: bool,
+    writes: bool,
+}
+
+impl PipeEnd {
+    /// The pipe this end belongs to.
+    pub fn pipe(&self) -> &Arc<Pipe> {
+        &self.pipe
+    }
+
+    /// The description's current status flags.
+    fn flags(&self) -> u32 {
+        self.file.upgrade().map_or(0, |f| f.flags())
+    }
+}
+
+impl FileOps for PipeEnd {
+    fn read(&self, task: &mut Task, buf: &mut [u8], _offset: Option<u64>) -> Result<usize, Errno> {
+        if !self.reads {
+            return Err(EBADF);
+        }
+        let tg = task.tg.clone();
+        let n = self.pipe.read(&task.waiter, &|| tg.exit_status().is_some(), buf, self.flags() & o::NONBLOCK != 0)?;
+        if n > 0 {
+            self.pipe.times.lock().atime = task.kernel.timekeeper.realtime_ns();
+        }
+        Ok(n)
+    }
+
+    fn write(&self, task: &mut Task, data: &[u8], _offset: Option<u64>) -> Result<usize, Errno> {
+        if !self.writes {
+            return Err(EBADF);
+        }
+        let flags = self.flags();
+        let tg = task.tg.clone();
+        let killed = || tg.exit_status().is_some();
+        let n = self.pipe.write(&task.waiter, &killed, data, flags & o::DIRECT != 0, flags & o::NONBLOCK != 0)?;
+        if n > 0 {
+            let now = task.kernel.timekeeper.realtime_ns();
+            let mut t = self.pipe.times.lock();
+            t.mtime = now;
+            t.ctime = now;
+        }
+        Ok(n)
+    }
+
+    fn stat(&self) -> Result<Stat, Errno> {
+        Ok(self.pipe.stat())
+    }
+
+    fn ioctl(&self, task: &mut Task, cmd: u32, arg: u64) -> Result<u64, Errno> {
+        match cmd {
+            ioctl::FIONREAD => {
+                let n = i32::try_from(self.pipe.available()).unwrap_or(i32::MAX);
+                task.copy_out_final(arg, &n.to_ne_bytes()).map(|_| 0)
+            }
+            _ => Err(abi::errno::ENOTTY),
+        }
+    }
+}
+
+impl Drop for PipeEnd {
+    fn drop(&mut self) {
+        let mut notify = 0;
+        {
+            let mut b = self.pipe.buffer.lock();
+            if self.reads {
+                b.readers -= 1;
+                if b.readers == 0 {
+                    notify |= events::OUT | events::ERR;
+                }
+            }
+            if self.writes {
+                b.writers -= 1;
+                if b.writers == 0 {
+                    notify |= events::IN | events::HUP;
+                }
+            }
+        }
+        if notify != 0 {
+            self.pipe.queue.notify(notify);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn ring() -> PipeBuffer {
+        PipeBuffer { readers: 1, writers: 1, ..PipeBuffer::new() }
+    }
+
+    fn write(b: &mut PipeBuffer, data: &[u8], packet: bool) -> (usize, WriteStep) {
+        let mut done = 0;
+        let step = b.write_some(data, &mut done, true, packet);
+        (done, step)
+    }
+
+    #[test]
+    fn a_new_pipe_holds_65536_bytes() {
+        let mut b = ring();
+        assert_eq!(b.capacity(), DEFAULT_PIPE_SIZE);
+        assert_eq!(write(&mut b, &vec![7; 100_000], false), (65536, WriteStep::Full));
+        assert_eq!(b.len(), 65536);
+        assert!(b.is_full());
+        assert_eq!(write(&mut b, b"x", false), (0, WriteStep::Full));
+        let mut out = vec![0; 100_000];
+        assert_eq!(b.read_some(&mut out), 65536);
+        assert!(b.is_empty());
+        assert_eq!(b.read_some(&mut out), 0);
+    }
+
+    #[test]
+    fn small_writes_merge_and_never_split() {
+        let mut b = ring();
+        // 15 pages and one byte: the last page has 4095 bytes of room.
+        assert_eq!(write(&mut b, &vec![1; 15 * PAGE + 1], false), (15 * PAGE + 1, WriteStep::Done));
+        assert_eq!(b.bufs.len(), 16);
+        assert_eq!(write(&mut b, &[2; PIPE_BUF], false), (0, WriteStep::Full), "a PIPE_BUF write is atomic");
+        assert_eq!(write(&mut b, &[3; PIPE_BUF - 1], false), (PIPE_BUF - 1, WriteStep::Done));
+        assert_eq!(b.len(), 65536);
+        assert_eq!(write(&mut b, b"x", false), (0, WriteStep::Full));
+        // Reading 4095 bytes frees no page: the ring is still full.
+        let mut out = vec![0; PAGE - 1];
+        assert_eq!(b.read_some(&mut out), PAGE - 1);
+        assert_eq!(write(&mut b, b"x", false), (0, WriteStep::Full));
+        assert_eq!(b.read_some(&mut [0; 1]), 1);
+        assert_eq!(write(&mut b, b"x", false), (1, WriteStep::Done));
+    }
+
+    #[test]
+    fn large_writes_top_up_then_fill_pages() {
+        let mut b = ring();
+        assert_eq!(write(&mut b, &[1; 100], false), (100, WriteStep::Done));
+        // 5000 = 904 + 4096: the 904 go into the first page.
+        assert_eq!(write(&mut b, &[2; 5000], false), (5000, WriteStep::Done));
+        assert_eq!(b.bufs.len(), 2);
+        assert_eq!(b.bufs[0].len(), 1004);
+        // Continuing a write never tops up again.
+        let mut done = 10;
+        assert_eq!(b.write_some(&[3; 20], &mut done, false, false), WriteStep::Done);
+        assert_eq!(b.bufs.len(), 3);
+        let mut out = vec![0; 10_000];
+        assert_eq!(b.read_some(&mut out), 1004 + 4096 + 10);
+        assert_eq!(&out[..100], &[1; 100][..]);
+        assert_eq!(&out[100..5100], &[2; 5000][..]);
+        assert_eq!(&out[5100..5110], &[3; 10][..]);
+    }
+
+    #[test]
+    fn packets_keep_their_boundaries() {
+        let mut b = ring();
+        assert_eq!(write(&mut b, b"hello", true), (5, WriteStep::Done));
+        assert_eq!(write(&mut b, b"world!", true), (6, WriteStep::Done));
+        assert_eq!(write(&mut b, &[9; 5000], true), (5000, WriteStep::Done));
+        assert_eq!(b.bufs.len(), 4, "a long packet write makes page-sized packets");
+        let mut out = [0u8; 100];
+        assert_eq!(b.read_some(&mut out), 5);
+        assert_eq!(&out[..5], b"hello");
+        // The rest of a packet that does not fit is dropped.
+        assert_eq!(b.read_some(&mut out[..3]), 3);
+        assert_eq!(&out[..3], b"wor");
+        assert_eq!(b.read_some(&mut out), 100);
+        assert_eq!(b.bufs.len(), 1);
+        assert_eq!(b.read_some(&mut out), 100);
+        assert!(b.is_empty());
+        // A packet write tops up a plain buffer, as Linux does.
+        assert_eq!(write(&mut b, b"ab", false), (2, WriteStep::Done));
+        assert_eq!(write(&mut b, b"cd", true), (2, WriteStep::Done));
+        assert_eq!(b.bufs.len(), 1);
+    }
+
+    #[test]
+    fn no_reader_means_a_broken_pipe() {
+        let mut b = ring();
+        b.readers = 0;
+        assert_eq!(write(&mut b, b"x", false), (0, WriteStep::Broken));
+        assert_eq!(b.readiness(false, true), events::OUT | events::ERR);
+        b.writers = 0;
+        assert_eq!(b.readiness(true, false), events::HUP);
+    }
+
+    #[test]
+    fn set_capacity_rounds_and_checks() {
+        let mut b = ring();
+        assert_eq!(b.set_capacity(0, false), Ok(4096));
+        assert_eq!(b.set_capacity(4097, false), Ok(8192));
+        assert_eq!(b.set_capacity(65536, false), Ok(65536));
+        assert_eq!(b.set_capacity(100_000, false), Ok(131072));
+        assert_eq!(b.set_capacity(1 << 20, false), Ok(1 << 20));
+        assert_eq!(b.set_capacity((1 << 20) + 1, false), Err(EPERM));
+        assert_eq!(b.set_capacity((1 << 20) + 1, true), Ok(2 << 20));
+        assert_eq!(b.set_capacity((1 << 31) + 1, true), Err(EINVAL));
+        assert_eq!(b.set_capacity(u32::MAX, false), Err(EINVAL));
+        assert_eq!(b.set_capacity(4096, false), Ok(4096), "shrinking never needs privilege");
+        assert_eq!(write(&mut b, &[1; 5000], false), (4096, WriteStep::Full));
+        let mut out = [0u8; 4000];
+        b.read_some(&mut out);
+        assert_eq!(write(&mut b, &[1; 10], false), (0, WriteStep::Full));
+        assert_eq!(b.set_capacity(8192, false), Ok(8192));
+        assert_eq!(write(&mut b, &[1; 10], false), (10, WriteStep::Done));
+        assert_eq!(b.set_capacity(4096, false), Err(EBUSY));
+        assert_eq!(b.capacity(), 8192);
+    }
+
+    fn waiter() -> Arc<Waiter> {
+        Arc::new(Waiter::new().unwrap())
+    }
+
+    #[test]
+    fn ends_count_readers_and_writers() {
+        let pipe = Pipe::new_detached();
+        let [r, w] = Pipe::ends(&pipe, o::NONBLOCK | o::DIRECT | o::CLOEXEC);
+        assert_eq!(r.flags(), o::RDONLY | o::NONBLOCK);
+        assert_eq!(w.flags(), o::WRONLY | o::NONBLOCK | o::DIRECT);
+        assert!(r.downcast::<PipeEnd>().is_some());
+        let st = r.ops.stat().unwrap();
+        assert_eq!(st.mode, mode::S_IFIFO | 0o600);
+        assert_eq!((st.nlink, st.blksize), (1, 4096));
+        let me = waiter();
+        let no = || false;
+        assert_eq!(pipe.read(&me, &no, &mut [0; 4], true), Err(EAGAIN));
+        assert_eq!(pipe.write(&me, &no, b"abc", false, true), Ok(3));
+        drop(w);
+        let mut out = [0u8; 4];
+        assert_eq!(pipe.read(&me, &no, &mut out, false), Ok(3));
+        assert_eq!(pipe.read(&me, &no, &mut out, false), Ok(0), "EOF once the writer is gone");
+        let w2 = Pipe::open_end(&pipe, o::WRONLY);
+        drop(r);
+        assert_eq!(pipe.write(&me, &no, b"abc", false, false), Err(EPIPE));
+        drop(w2);
+        assert_eq!(pipe.queue().len(), 0);
+    }
+
+    #[test]
+    fn a_blocked_reader_wakes_for_data_and_for_eof() {
+        let pipe = Pipe::new_detached();
+        let [r, w] = Pipe::ends(&pipe, 0);
+        let p2 = pipe.clone();
+        let h = std::thread::spawn(move || {
+            let me = waiter();
+            let mut out = [0u8; 8];
+            let first = p2.read(&me, &|| false, &mut out, false);
+            let second = p2.read(&me, &|| false, &mut out, false);
+            (first, second)
+        });
+        std::thread::sleep(Duration::from_millis(20));
+        assert_eq!(pipe.write(&waiter(), &|| false, b"hi", false, false), Ok(2));
+        std::thread::sleep(Duration::from_millis(20));
+        drop(w);
+        assert_eq!(h.join().unwrap(), (Ok(2), Ok(0)));
+        drop(r);
+    }
+
+    #[test]
+    fn a_blocking_write_completes_as_the_reader_drains() {
+        let pipe = Pipe::new_detached();
+        let [r, w] = Pipe::ends(&pipe, 0);
+        let p2 = pipe.clone();
+        let h = std::thread::spawn(move || {
+            let data: Vec<u8> = (0..300_000u32).map(|i| i as u8).collect();
+            p2.write(&waiter(), &|| false, &data, false, false)
+        });
+        let me = waiter();
+        let mut got = Vec::new();
+        let mut out = vec![0u8; 7000];
+        while got.len() < 300_000 {
+            let n = pipe.read(&me, &|| false, &mut out, false).unwrap();
+            got.extend_from_slice(&out[..n]);
+        }
+        assert_eq!(h.join().unwrap(), Ok(300_000));
+        assert!(got.iter().enumerate().all(|(i, &b)| b == i as u8));
+        drop((r, w));
+    }
+
+    #[test]
+    fn an_interrupted_write_returns_what_it_wrote() {
+        let pipe = Pipe::new_detached();
+        let [r, w] = Pipe::ends(&pipe, 0);
+        let me = waiter();
+        let me2 = me.clone();
+        let h = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            me2.interrupt();
+        });
+        assert_eq!(pipe.write(&me, &|| false, &vec![0; 70_000], false, false), Ok(65536));
+        h.join().unwrap();
+        assert_eq!(pipe.write(&me, &|| false, &[0; 10], false, false), Err(EINTR));
+        assert!(me.take_interrupt());
+        // A reader killed while it waits.
+        let mut out = [0u8; 70_000];
+        assert_eq!(pipe.read(&me, &|| false, &mut out, false), Ok(65536));
+        me.interrupt();
+        assert_eq!(pipe.read(&me, &|| true, &mut out, false), Err(EINTR));
+        drop((r, w));
+    }
+}
