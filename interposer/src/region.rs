@@ -31,8 +31,13 @@ macro_rules! put {
     };
 }
 
-/// How long the sentry spins on a slot before it sleeps on the futex.
-const SPIN: Duration = Duration::from_micros(50);
+/// How long the sentry spins on a slot: the app's next system call usually
+/// comes within this.
+const SPIN: Duration = Duration::from_micros(10);
+/// How long it then keeps polling, giving up its core between polls (on a
+/// busy machine the thread it waits for may need that core), before it
+/// sleeps on the futex.
+const YIELD: Duration = Duration::from_micros(50);
 
 /// One mapped region.
 pub(crate) struct Region {
@@ -185,8 +190,16 @@ impl Region {
                 return false;
             }
             spins += 1;
-            if spins % 64 != 0 || start.elapsed() < SPIN {
+            if spins % 64 != 0 {
                 std::hint::spin_loop();
+                continue;
+            }
+            let waited = start.elapsed();
+            if waited < SPIN {
+                continue;
+            }
+            if waited < YIELD {
+                std::thread::yield_now();
                 continue;
             }
             let flag = self.sleeping(i).1;

@@ -1,12 +1,14 @@
-//! The interposer's service thread: it starts every stub process and reaps
-//! every one that dies.
+//! The interposer's service threads: one starts every stub process, one
+//! reaps every one that dies.
 //!
-//! Stubs are started from this one long-lived thread because a stub asks
-//! the kernel to kill it when its parent *thread* dies (`PR_SET_PDEATHSIG`):
-//! with every stub a child of this thread, no stub outlives the sentry,
-//! however the sentry ends. The same thread waits on each stub's pidfd and,
-//! when one dies, marks its address space dead before reaping it, so that no
-//! other thread can ever signal or touch memory of a recycled pid.
+//! Stubs are started from one long-lived thread because a stub asks the
+//! kernel to kill it when its parent *thread* dies (`PR_SET_PDEATHSIG`):
+//! with every stub a child of that thread, no stub outlives the sentry,
+//! however the sentry ends. The reaper thread (any thread of the process
+//! may wait for its children) waits on each stub's pidfd and, when one
+//! dies, marks its address space dead before reaping it, so that no other
+//! thread can ever signal or touch memory of a recycled pid. Keeping the
+//! two apart means a stub being started never delays a reap.
 
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -15,8 +17,9 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, OnceLock};
 
 use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
+use parking_lot::Mutex;
 
-use crate::space::Liveness;
+use crate::space::{Liveness, Started};
 use crate::stub_image::STUB_ELF;
 use crate::sys;
 
@@ -26,46 +29,58 @@ pub(crate) struct Spawned {
     pub pidfd: OwnedFd,
 }
 
-enum Request {
-    Spawn { ctl: OwnedFd, region: OwnedFd, reply: Sender<io::Result<Spawned>> },
-    Watch { pidfd: OwnedFd, liveness: Arc<Liveness> },
-}
+/// The spare stub, started ahead of need.
+static SPARE: Mutex<Option<Started>> = Mutex::new(None);
 
 struct Service {
-    requests: Sender<Request>,
+    /// Requests for the spawner thread.
+    starts: Sender<Option<Sender<io::Result<Started>>>>,
+    /// Requests for the reaper thread, and its wake-up.
+    watches: Sender<(OwnedFd, Arc<Liveness>)>,
     wake: OwnedFd,
 }
 
 fn service() -> &'static Service {
     static SERVICE: OnceLock<Service> = OnceLock::new();
     SERVICE.get_or_init(|| {
-        let (tx, rx) = unbounded();
-        let wake = sys::eventfd().expect("eventfd for the interposer service");
-        let wake2 = wake.try_clone().expect("dup of the service eventfd");
+        let (starts, start_rx) = unbounded();
+        let (watches, watch_rx) = unbounded();
+        let wake = sys::eventfd().expect("eventfd for the interposer reaper");
+        let wake2 = wake.try_clone().expect("dup of the reaper eventfd");
         std::thread::Builder::new()
-            .name("interposer".into())
-            .spawn(move || run(rx, wake2))
-            .expect("starting the interposer service thread");
-        Service { requests: tx, wake }
+            .name("stub-spawner".into())
+            .spawn(move || spawner(start_rx))
+            .expect("starting the stub spawner thread");
+        std::thread::Builder::new()
+            .name("stub-reaper".into())
+            .spawn(move || reaper(watch_rx, wake2))
+            .expect("starting the stub reaper thread");
+        Service { starts, watches, wake }
     })
 }
 
-/// Starts a stub process with `ctl` as its fd 0 and `region` as its fd 1.
-pub(crate) fn spawn(ctl: OwnedFd, region: OwnedFd) -> io::Result<Spawned> {
+/// Starts a stub process (on the spawner thread) and returns it.
+pub(crate) fn prepare() -> io::Result<Started> {
     let (reply, rx) = bounded(1);
-    send(Request::Spawn { ctl, region, reply });
+    // The receivers live as long as the process: sending cannot fail.
+    let _ = service().starts.send(Some(reply));
     rx.recv().map_err(|_| io::Error::other("interposer service is gone"))?
 }
 
-/// Has the service watch `pidfd`, marking `liveness` dead when it exits.
-pub(crate) fn watch(pidfd: OwnedFd, liveness: Arc<Liveness>) {
-    send(Request::Watch { pidfd, liveness });
+/// Asks the spawner thread to start a spare stub, if there is none.
+pub(crate) fn prepare_spare() {
+    let _ = service().starts.send(None);
 }
 
-fn send(r: Request) {
+/// The spare stub, if one is ready.
+pub(crate) fn take_spare() -> Option<Started> {
+    SPARE.lock().take()
+}
+
+/// Has the reaper watch `pidfd`, marking `liveness` dead when it exits.
+pub(crate) fn watch(pidfd: OwnedFd, liveness: Arc<Liveness>) {
     let s = service();
-    // The receiver lives as long as the process: sending cannot fail.
-    let _ = s.requests.send(r);
+    let _ = s.watches.send((pidfd, liveness));
     sys::eventfd_signal(&s.wake);
 }
 
@@ -81,7 +96,9 @@ fn stub_memfd() -> io::Result<&'static OwnedFd> {
     Ok(FD.get_or_init(|| f.into()))
 }
 
-fn start_stub(ctl: OwnedFd, region: OwnedFd) -> io::Result<Spawned> {
+/// Starts a stub process with `ctl` as its fd 0 and `region` as its fd 1.
+/// Only the service thread may call this (see the module doc).
+pub(crate) fn start_stub(ctl: OwnedFd, region: OwnedFd) -> io::Result<Spawned> {
     let image = stub_memfd()?;
     let child = Command::new(format!("/proc/self/fd/{}", image.as_raw_fd()))
         .arg0("sandbox-stub")
@@ -96,10 +113,33 @@ fn start_stub(ctl: OwnedFd, region: OwnedFd) -> io::Result<Spawned> {
     Ok(Spawned { pid, pidfd })
 }
 
-fn run(requests: Receiver<Request>, wake: OwnedFd) {
-    let ep = sys::epoll_create().expect("epoll for the interposer service");
+/// The spawner thread: starts stubs on request, or a spare when asked.
+fn spawner(requests: Receiver<Option<Sender<io::Result<Started>>>>) {
+    for reply in requests {
+        if reply.is_none() && SPARE.lock().is_some() {
+            continue;
+        }
+        let started = Started::start().map(|(started, pidfd)| {
+            watch(pidfd, started.live.clone());
+            started
+        });
+        match (reply, started) {
+            (Some(reply), started) => {
+                let _ = reply.send(started);
+            }
+            (None, Ok(started)) => *SPARE.lock() = Some(started),
+            // No spare this time: the next exec starts its stub itself,
+            // and reports any failure to its caller.
+            (None, Err(_)) => {}
+        }
+    }
+}
+
+/// The reaper thread: reaps every stub that dies.
+fn reaper(watches: Receiver<(OwnedFd, Arc<Liveness>)>, wake: OwnedFd) {
+    let ep = sys::epoll_create().expect("epoll for the interposer reaper");
     const WAKE: u64 = u64::MAX;
-    sys::epoll_add(&ep, wake.as_raw_fd(), WAKE).expect("watching the service eventfd");
+    sys::epoll_add(&ep, wake.as_raw_fd(), WAKE).expect("watching the reaper eventfd");
     let mut watched: std::collections::HashMap<u64, (OwnedFd, Arc<Liveness>)> = Default::default();
     let mut ready = Vec::new();
     loop {
@@ -117,14 +157,7 @@ fn run(requests: Receiver<Request>, wake: OwnedFd) {
                 liveness.mark_dead_then(|| sys::reap(&pidfd).unwrap_or(0));
             }
         }
-        for r in requests.try_iter() {
-            let (pidfd, liveness) = match r {
-                Request::Spawn { ctl, region, reply } => {
-                    let _ = reply.send(start_stub(ctl, region));
-                    continue;
-                }
-                Request::Watch { pidfd, liveness } => (pidfd, liveness),
-            };
+        for (pidfd, liveness) in watches.try_iter() {
             let token = pidfd.as_raw_fd() as u64;
             if sys::epoll_add(&ep, pidfd.as_raw_fd(), token).is_ok() {
                 watched.insert(token, (pidfd, liveness));

@@ -30,6 +30,18 @@ pub(crate) struct Liveness {
 }
 
 impl Liveness {
+    /// A live process whose region is `region`, with `slots` slots used.
+    pub(crate) fn new(region: Region, slots: usize) -> Liveness {
+        Liveness {
+            alive: RwLock::new(true),
+            dead: AtomicBool::new(false),
+            status: AtomicI32::new(0),
+            exited: (Mutex::new(()), Condvar::new()),
+            region,
+            slots_used: AtomicUsize::new(slots),
+        }
+    }
+
     /// Marks the process dead, runs `reap` (which returns its wait status),
     /// and wakes everything that waits on it.
     pub(crate) fn mark_dead_then(&self, reap: impl FnOnce() -> i32) {
@@ -79,27 +91,23 @@ impl AddressSpace {
     /// Starts a new stub process and returns it with its first thread,
     /// stopped at its first event and ready for host operations.
     pub fn new() -> io::Result<(Arc<AddressSpace>, Context)> {
-        let text = stub_image::text_range();
-        let region = Region::new(&filter::build(text.0, text.1), KICK_SIGNAL, text)?;
-        let (ours, theirs) = socketpair()?;
-        let spawned = service::spawn(theirs, region.fd().try_clone()?)?;
-        let live = Arc::new(Liveness {
-            alive: RwLock::new(true),
-            dead: AtomicBool::new(false),
-            status: AtomicI32::new(0),
-            exited: (Mutex::new(()), Condvar::new()),
-            region,
-            slots_used: AtomicUsize::new(1),
-        });
-        service::watch(spawned.pidfd.try_clone()?, live.clone());
-        if !live.region.wait(0, || live.is_dead()) {
+        // A spare stub started in the background makes this cheap (it
+        // spares exec the start-up of a stub process); start the next one.
+        let spare = service::take_spare();
+        service::prepare_spare();
+        let started = match spare {
+            Some(s) if s.ready() => s,
+            _ => service::prepare()?,
+        };
+        if !started.ready() {
             return Err(io::Error::other(format!(
                 "the stub process failed to start (wait status {:#x})",
-                live.status.load(Ordering::Relaxed)
+                started.live.status.load(Ordering::Relaxed)
             )));
         }
-        let reserved = read_maps(spawned.pid)?;
-        let space = Arc::new(AddressSpace { pid: spawned.pid, pidfd: spawned.pidfd, ctl: ours, ctl_lock: Mutex::new(()), live, reserved });
+        let live = started.live;
+        let reserved = read_maps(started.pid)?;
+        let space = Arc::new(AddressSpace { pid: started.pid, pidfd: started.pidfd, ctl: started.ctl, ctl_lock: Mutex::new(()), live, reserved });
         let region = &space.live.region;
         let ctx = Context::new(space.clone(), 0, region.host_tid(0) as i32, region.regs(0));
         Ok((space, ctx))
@@ -124,14 +132,7 @@ impl AddressSpace {
         // not reaped until watched, so the pid is its own.
         let pidfd = sys::pidfd_open(pid)?;
         let slot = ctx.slot();
-        let live = Arc::new(Liveness {
-            alive: RwLock::new(true),
-            dead: AtomicBool::new(false),
-            status: AtomicI32::new(0),
-            exited: (Mutex::new(()), Condvar::new()),
-            region,
-            slots_used: AtomicUsize::new(slot + 1),
-        });
+        let live = Arc::new(Liveness::new(region, slot + 1));
         service::watch(pidfd.try_clone()?, live.clone());
         if !live.region.wait(slot, || live.is_dead()) || live.region.event(slot) != wire::event::OP_DONE {
             return Err(io::Error::other("the forked stub did not start"));
@@ -245,7 +246,34 @@ impl Drop for AddressSpace {
     }
 }
 
-fn socketpair() -> io::Result<(OwnedFd, OwnedFd)> {
+/// A started stub process not yet serving an address space.
+pub(crate) struct Started {
+    pub pid: i32,
+    pub pidfd: OwnedFd,
+    /// The sentry's end of its control socket.
+    pub ctl: OwnedFd,
+    pub live: Arc<Liveness>,
+}
+
+impl Started {
+    /// Waits until the stub reports ready; false if it died instead.
+    fn ready(&self) -> bool {
+        self.live.region.wait(0, || self.live.is_dead())
+    }
+
+    /// Starts a stub process from the calling thread (the service thread:
+    /// see `service`), with a fresh region and control socket.
+    pub(crate) fn start() -> io::Result<(Started, OwnedFd)> {
+        let text = stub_image::text_range();
+        let region = Region::new(&filter::build(text.0, text.1), KICK_SIGNAL, text)?;
+        let (ours, theirs) = socketpair()?;
+        let spawned = service::start_stub(theirs, region.fd().try_clone()?)?;
+        let watch = spawned.pidfd.try_clone()?;
+        Ok((Started { pid: spawned.pid, pidfd: spawned.pidfd, ctl: ours, live: Arc::new(Liveness::new(region, 1)) }, watch))
+    }
+}
+
+pub(crate) fn socketpair() -> io::Result<(OwnedFd, OwnedFd)> {
     let (a, b) = std::os::unix::net::UnixDatagram::pair()?;
     Ok((a.into(), b.into()))
 }

@@ -31,8 +31,10 @@ const REGION_FD: u64 = 1;
 /// own code); the sentry reports it as a platform failure.
 const FATAL: u64 = wire::STUB_FATAL_EXIT as u64;
 
-/// How many timestamp-counter cycles a waiter spins before it sleeps.
-const SPIN_CYCLES: u64 = 200_000;
+/// How many timestamp-counter cycles (a few microseconds) the stub spins
+/// waiting for the sentry before it sleeps: most calls are answered well
+/// within that, and a longer spin only steals a core from the sentry.
+const SPIN_CYCLES: u64 = 20_000;
 
 /// Address of the shared region in this process.
 static REGION: AtomicUsize = AtomicUsize::new(0);

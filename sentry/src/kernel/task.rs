@@ -225,14 +225,15 @@ impl Task {
         if last {
             let (user, system) = space.cpu_times().unwrap_or_default();
             let usage = Usage { user, system, max_rss_kib: space.max_rss_kib().unwrap_or(0) };
-            // No host process may outlive the process it served.
             space.kill();
             drop(self);
-            space.wait_exit();
             let status = tg.exit_status().unwrap_or(ExitStatus::Exited(0));
             tg.release_vfork();
             kernel.tasks.process_exited(&tg, status, usage);
             tg.exited.notify_all();
+            // No host process may outlive the process it served: the task
+            // is not finished until its host process is reaped.
+            space.wait_exit();
         }
         kernel.tasks.task_finished(tid);
     }

@@ -43,6 +43,12 @@ const CANNOT_EXECUTE: u8 = 126;
 const NOT_FOUND: u8 = 127;
 
 fn main() -> ExitCode {
+    // A bug in the sentry must end the sandbox, not leave it hanging with
+    // one dead thread: report it and abort (the stubs die with us).
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("sandbox-exec: internal error in the sentry: {info}");
+        std::process::abort();
+    }));
     let cli = Cli::parse();
     tools::logger::init(cli.log);
     if cli.syscalls {
