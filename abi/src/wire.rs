@@ -97,6 +97,10 @@ pub mod op {
     /// its own region with this slot and its stack carried over, reports
     /// `OP_DONE` with 0 there.
     pub const FORK: u64 = 0x1000_0003;
+    /// Map a file: the sentry first sends one descriptor on the control
+    /// socket; the stub maps it with `mmap(args[0..6])` (the descriptor
+    /// taking the place of `args[4]`), closes it, and returns the result.
+    pub const MMAP_FD: u64 = 0x1000_0004;
 }
 
 /// The start of the region.

@@ -151,6 +151,16 @@ impl Context {
         Ok(region.op_result(self.slot))
     }
 
+    /// Has the stub map host file `fd` (which it receives for the call and
+    /// closes after): `mmap(addr, len, prot, flags, fd, offset)`, returning
+    /// the raw result.
+    pub fn map_file(&mut self, fd: std::os::fd::BorrowedFd<'_>, addr: u64, len: u64, prot: u64, flags: u64, offset: u64) -> Result<i64, Gone> {
+        let space = self.space.clone();
+        let _g = space.ctl_lock.lock();
+        sys::send_fds(&space.ctl, &[std::os::fd::AsRawFd::as_raw_fd(&fd)]).map_err(|_| Gone)?;
+        self.host_op(wire::op::MMAP_FD, [addr, len, prot, flags, 0, offset])
+    }
+
     /// Reads app memory: small buffers through the slot, others with a
     /// cross-process copy.
     pub fn read(&mut self, addr: u64, buf: &mut [u8]) -> Result<(), Fault> {

@@ -79,10 +79,10 @@ pub struct AddressSpace {
     pid: i32,
     pidfd: OwnedFd,
     /// The sentry's end of the control socket (the stub holds the other).
-    ctl: OwnedFd,
+    pub(crate) ctl: OwnedFd,
     /// Held from sending descriptors on `ctl` until the stub has taken
     /// them, so that no two threads' descriptors cross.
-    ctl_lock: Mutex<()>,
+    pub(crate) ctl_lock: Mutex<()>,
     pub(crate) live: Arc<Liveness>,
     reserved: Vec<Range<u64>>,
 }

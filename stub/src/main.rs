@@ -291,12 +291,14 @@ fn run_op(s: &Slot, op: &wire::HostOp) -> i64 {
         // SAFETY: as above.
         wire::op::COPY_OUT => unsafe { stub_copy(op.args[0] as *mut u8, buf, len) },
         wire::op::FORK => fork(s),
+        wire::op::MMAP_FD => mmap_fd(op.args),
         nr => syscall6(nr, op.args),
     }
 }
 
-/// Receives the two descriptors the sentry sent on the control socket.
-fn recv_fds() -> Option<[u32; 2]> {
+/// Receives the `N` (1 or 2) descriptors the sentry sent in one message
+/// on the control socket.
+fn recv_fds<const N: usize>() -> Option<[u32; N]> {
     #[repr(C)]
     struct Iovec {
         base: *mut u8,
@@ -316,21 +318,34 @@ fn recv_fds() -> Option<[u32; 2]> {
     let mut control = [0u64; 4];
     let mut byte = 0u8;
     let mut iov = Iovec { base: &mut byte, len: 1 };
-    let mut msg = Msghdr { name: 0, namelen: 0, iov: &mut iov, iovlen: 1, control: control.as_mut_ptr() as *mut u8, controllen: 24, flags: 0 };
+    // CMSG_SPACE of N ints: a 16-byte header, the ints, padded to 8.
+    let space = (16 + 4 * N).next_multiple_of(8);
+    let mut msg = Msghdr { name: 0, namelen: 0, iov: &mut iov, iovlen: 1, control: control.as_mut_ptr() as *mut u8, controllen: space, flags: 0 };
     const MSG_CMSG_CLOEXEC: u64 = 0x4000_0000;
     let n = syscall(sysno::RECVMSG, CTL.load(Ordering::Relaxed) as u64, addr_of_mut!(msg) as u64, MSG_CMSG_CLOEXEC, 0);
     const SOL_SOCKET: u64 = 1;
     const SCM_RIGHTS: u64 = 1;
-    if n < 0 || control[0] != 24 || control[1] != SOL_SOCKET | (SCM_RIGHTS << 32) {
+    if n < 0 || control[0] != (16 + 4 * N) as u64 || control[1] != SOL_SOCKET | (SCM_RIGHTS << 32) {
         return None;
     }
-    Some([control[2] as u32, (control[2] >> 32) as u32])
+    let words = [control[2] as u32, (control[2] >> 32) as u32];
+    let mut fds = [0u32; N];
+    fds.copy_from_slice(&words[..N]);
+    Some(fds)
+}
+
+/// `op::MMAP_FD`: maps the descriptor the sentry just sent.
+fn mmap_fd(args: [u64; 6]) -> i64 {
+    let Some([fd]) = recv_fds::<1>() else { return -(abi::errno::EIO.0 as i64) };
+    let ret = syscall6(sysno::MMAP as u64, [args[0], args[1], args[2], args[3], fd as u64, args[5]]);
+    syscall(sysno::CLOSE, fd as u64, 0, 0, 0);
+    ret
 }
 
 /// `op::FORK`: a host fork of this process.
 fn fork(s: &Slot) -> i64 {
     const CLONE_PARENT: u64 = 0x8000;
-    let Some([region, ctl]) = recv_fds() else { return -(abi::errno::EIO.0 as i64) };
+    let Some([region, ctl]) = recv_fds::<2>() else { return -(abi::errno::EIO.0 as i64) };
     // CLONE_PARENT: the child's parent is the sentry's service thread, as
     // for every stub, so that it can tie its life to the sentry.
     let pid = syscall(sysno::CLONE, CLONE_PARENT | sig::SIGCHLD as u64, 0, 0, 0);

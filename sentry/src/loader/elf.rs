@@ -4,7 +4,7 @@ use abi::elf::{self, Ehdr, Phdr};
 use abi::mm::prot;
 use abi::{page_down, page_up, Pod, PAGE_SIZE};
 
-use super::LoadError;
+use super::{Executable, LoadError};
 use crate::kernel::task::Task;
 use crate::mm::vma::Backing;
 use crate::mm::{PIE_BASE, TASK_SIZE};
@@ -13,8 +13,7 @@ use crate::mm::{PIE_BASE, TASK_SIZE};
 const MAX_PHNUM: usize = 65536 / std::mem::size_of::<Phdr>();
 
 /// A parsed, validated ELF executable.
-pub struct ElfImage<'a> {
-    bytes: &'a [u8],
+pub struct ElfImage {
     ehdr: Ehdr,
     phdrs: Vec<Phdr>,
 }
@@ -33,9 +32,16 @@ fn bad(why: impl Into<String>) -> LoadError {
     LoadError::NotExecutable(why.into())
 }
 
-impl<'a> ElfImage<'a> {
+impl ElfImage {
     /// Parses and checks the headers of an x86_64 executable.
-    pub fn parse(bytes: &'a [u8]) -> Result<ElfImage<'a>, LoadError> {
+    pub fn parse(exe: &Executable) -> Result<ElfImage, LoadError> {
+        Self::parse_headers(exe.head(), exe.len(), |off, buf| exe.read_at(off, buf).is_ok())
+    }
+
+    /// The parser proper: `head` is the start of the file, `len` its size,
+    /// and `read_at` reads program headers that lie beyond `head`.
+    fn parse_headers(head: &[u8], len: u64, read_at: impl Fn(u64, &mut [u8]) -> bool) -> Result<ElfImage, LoadError> {
+        let bytes = head;
         if !bytes.starts_with(&elf::MAGIC) {
             return Err(bad("not an ELF file"));
         }
@@ -56,20 +62,18 @@ impl<'a> ElfImage<'a> {
         if phnum == 0 || phnum > MAX_PHNUM {
             return Err(bad("bad number of program headers"));
         }
-        let mut phdrs = Vec::with_capacity(phnum);
-        for i in 0..phnum {
-            let off = (ehdr.phoff as usize)
-                .checked_add(i * std::mem::size_of::<Phdr>())
-                .and_then(|o| bytes.get(o..))
-                .and_then(Phdr::read_from)
-                .ok_or_else(|| bad("program headers lie outside the file"))?;
-            phdrs.push(off);
+        let table_len = phnum * std::mem::size_of::<Phdr>();
+        let in_file = ehdr.phoff.checked_add(table_len as u64).is_some_and(|end| end <= len);
+        let mut table = vec![0u8; table_len];
+        if !in_file || !read_at(ehdr.phoff, &mut table) {
+            return Err(bad("program headers lie outside the file"));
         }
+        let phdrs: Vec<Phdr> = table.chunks_exact(std::mem::size_of::<Phdr>()).filter_map(Phdr::read_from).collect();
         if phdrs.iter().any(|p| p.typ == elf::pt::INTERP) {
             return Err(bad("dynamically linked (has PT_INTERP); only static programs are supported so far"));
         }
-        let image = ElfImage { bytes, ehdr, phdrs };
-        image.check_segments()?;
+        let image = ElfImage { ehdr, phdrs };
+        image.check_segments(len)?;
         Ok(image)
     }
 
@@ -77,11 +81,11 @@ impl<'a> ElfImage<'a> {
         self.phdrs.iter().filter(|p| p.typ == elf::pt::LOAD && p.memsz > 0)
     }
 
-    fn check_segments(&self) -> Result<(), LoadError> {
+    fn check_segments(&self, len: u64) -> Result<(), LoadError> {
         let mut any = false;
         for p in self.loads() {
             any = true;
-            let in_file = p.offset.checked_add(p.filesz).is_some_and(|e| e <= self.bytes.len() as u64);
+            let in_file = p.offset.checked_add(p.filesz).is_some_and(|e| e <= len);
             let fits = p.vaddr.checked_add(p.memsz).is_some_and(|e| e < TASK_SIZE);
             if !in_file || p.filesz > p.memsz || !fits {
                 return Err(bad("a loadable segment is malformed"));
@@ -96,35 +100,34 @@ impl<'a> ElfImage<'a> {
         Ok(())
     }
 
-    /// Maps the image into the task's (empty) address space.
-    pub fn load(&self, task: &mut Task, name: &str) -> Result<Loaded, LoadError> {
+    /// Maps the image from `exe` into the task's (empty) address space, as
+    /// Linux's `load_elf_binary` does: each segment's file part mapped
+    /// private from the file, the rest of its last file page zeroed, and
+    /// the remaining bss mapped anonymous.
+    pub fn load(&self, task: &mut Task, exe: &Executable, name: &str) -> Result<Loaded, LoadError> {
         let min = self.loads().map(|p| page_down(p.vaddr)).min().unwrap_or(0);
         let bias = if self.ehdr.typ == elf::et::DYN { PIE_BASE - min } else { 0 };
-        let mut mapped_end = 0u64;
         let mut highest = 0u64;
         for p in self.loads() {
             let start = page_down(p.vaddr + bias);
-            let end = page_up(p.vaddr + bias + p.memsz).ok_or_else(|| bad("segment overflows"))?;
-            // Segments may share a page at their edges: map each page once,
-            // writable until the contents are in.
-            let map_from = start.max(mapped_end);
-            if map_from < end {
-                task.mm
-                    .map_fixed(&mut task.ctx, map_from, end - map_from, prot::READ | prot::WRITE, Backing::Image {
-                        name: name.to_owned(),
-                        offset: page_down(p.offset) + (map_from - start),
-                    })
-                    .map_err(LoadError::Memory)?;
+            let file_end = p.vaddr + bias + p.filesz;
+            let mem_end = p.vaddr + bias + p.memsz;
+            let prot = segment_prot(p.flags);
+            let backing = Backing::Image { name: name.to_owned(), offset: page_down(p.offset) };
+            let mut anon_from = start;
+            if p.filesz > 0 {
+                let file_top = page_up(file_end).ok_or_else(|| bad("segment overflows"))?;
+                task.mm.map_file(&mut task.ctx, exe.fd(), start, file_top - start, prot, page_down(p.offset), backing).map_err(LoadError::Memory)?;
+                if p.memsz > p.filesz && file_end < file_top {
+                    zero_tail(task, file_end, (file_top - file_end) as usize, prot)?;
+                }
+                anon_from = file_top;
             }
-            mapped_end = mapped_end.max(end);
-            highest = highest.max(p.vaddr + bias + p.memsz);
-            let data = &self.bytes[p.offset as usize..(p.offset + p.filesz) as usize];
-            task.mm.write_image(&mut task.ctx, p.vaddr + bias, data).map_err(LoadError::Memory)?;
-        }
-        for p in self.loads() {
-            let start = page_down(p.vaddr + bias);
-            let end = page_up(p.vaddr + bias + p.memsz).unwrap_or(start);
-            task.mm.protect_fixed(&mut task.ctx, start, end - start, segment_prot(p.flags)).map_err(LoadError::Memory)?;
+            let mem_top = page_up(mem_end).ok_or_else(|| bad("segment overflows"))?;
+            if mem_top > anon_from {
+                task.mm.map_fixed(&mut task.ctx, anon_from, mem_top - anon_from, prot, Backing::Anonymous).map_err(LoadError::Memory)?;
+            }
+            highest = highest.max(mem_end);
         }
         task.mm.set_brk_start(page_up(highest).unwrap_or(highest));
         Ok(Loaded { entry: self.ehdr.entry + bias, phdr: self.phdr_address()? + bias, phnum: self.phdrs.len() as u64 })
@@ -142,6 +145,20 @@ impl<'a> ElfImage<'a> {
             .map(|p| p.vaddr + (off - p.offset))
             .ok_or_else(|| bad("the program headers are not in a loadable segment"))
     }
+}
+
+/// Zeroes the bytes of a file-mapped page past the end of a segment's file
+/// part (they belong to its bss), making the page writable for it if need be.
+fn zero_tail(task: &mut Task, addr: u64, len: usize, prot: u64) -> Result<(), LoadError> {
+    let page = page_down(addr);
+    if prot & prot::WRITE == 0 {
+        task.mm.protect_fixed(&mut task.ctx, page, PAGE_SIZE, prot | prot::WRITE).map_err(LoadError::Memory)?;
+    }
+    task.mm.write_image(&mut task.ctx, addr, &vec![0u8; len]).map_err(LoadError::Memory)?;
+    if prot & prot::WRITE == 0 {
+        task.mm.protect_fixed(&mut task.ctx, page, PAGE_SIZE, prot).map_err(LoadError::Memory)?;
+    }
+    Ok(())
 }
 
 fn segment_prot(flags: u32) -> u64 {
@@ -181,8 +198,16 @@ mod tests {
         v
     }
 
+    fn parse(bytes: &[u8]) -> Result<ElfImage, LoadError> {
+        ElfImage::parse_headers(bytes, bytes.len() as u64, |off, buf| {
+            let Some(src) = bytes.get(off as usize..off as usize + buf.len()) else { return false };
+            buf.copy_from_slice(src);
+            true
+        })
+    }
+
     fn err(bytes: &[u8]) -> String {
-        match ElfImage::parse(bytes) {
+        match parse(bytes) {
             Err(LoadError::NotExecutable(why)) => why,
             Err(e) => panic!("unexpected error {e}"),
             Ok(_) => panic!("accepted a bad image"),
@@ -192,7 +217,7 @@ mod tests {
     #[test]
     fn accepts_a_minimal_static_executable() {
         let v = minimal(elf::et::EXEC);
-        let img = ElfImage::parse(&v).unwrap();
+        let img = parse(&v).unwrap();
         assert_eq!(img.phdr_address().unwrap(), 0x400040);
     }
 

@@ -10,6 +10,9 @@ mod script;
 mod stack;
 
 use std::ffi::OsString;
+use std::fs::File;
+use std::os::fd::{AsFd, BorrowedFd};
+use std::os::unix::fs::FileExt;
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -66,18 +69,51 @@ impl fmt::Display for LoadError {
 
 impl std::error::Error for LoadError {}
 
-/// An executable read into memory.
+/// An open executable: its segments are mapped from the file itself, so
+/// only its first page is read.
 pub struct Executable {
-    /// The path it was read from.
+    /// The path it was opened at.
     pub path: PathBuf,
-    /// Its contents.
-    pub bytes: Vec<u8>,
+    file: File,
+    len: u64,
+    head: Vec<u8>,
 }
 
-/// Reads a host executable.
+impl Executable {
+    /// Up to the first page of the file.
+    pub fn head(&self) -> &[u8] {
+        &self.head
+    }
+
+    /// The file's size.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Whether the file is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Reads exactly `buf.len()` bytes at `offset`.
+    pub fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
+        self.file.read_exact_at(buf, offset)
+    }
+
+    /// The open file, to map from.
+    pub fn fd(&self) -> BorrowedFd<'_> {
+        self.file.as_fd()
+    }
+}
+
+/// Opens a host executable and reads its first page.
 pub fn read_executable(path: &Path) -> Result<Executable, LoadError> {
-    let bytes = std::fs::read(path).map_err(|e| LoadError::Io(path.to_path_buf(), e))?;
-    Ok(Executable { path: path.to_path_buf(), bytes })
+    let io = |e| LoadError::Io(path.to_path_buf(), e);
+    let file = File::open(path).map_err(io)?;
+    let len = file.metadata().map_err(io)?.len();
+    let mut head = vec![0u8; len.min(abi::PAGE_SIZE) as usize];
+    file.read_exact_at(&mut head, 0).map_err(io)?;
+    Ok(Executable { path: path.to_path_buf(), file, len, head })
 }
 
 /// How many `#!` interpreters may follow one another (Linux's limit).
@@ -97,7 +133,7 @@ pub fn open_program(
     for _ in 0..=MAX_INTERPRETERS {
         check_executable(&path, creds)?;
         let exe = read_executable(&path).map_err(|e| e.errno())?;
-        let Some((interp, arg)) = script::interpreter(&exe.bytes[..exe.bytes.len().min(script::LINE_MAX)]) else {
+        let Some((interp, arg)) = script::interpreter(&exe.head()[..exe.head().len().min(script::LINE_MAX)]) else {
             return Ok((exe, argv));
         };
         let mut next = vec![OsString::from_vec(interp.clone())];
@@ -139,10 +175,10 @@ fn check_executable(path: &Path, creds: &Credentials) -> Result<(), Errno> {
 /// `filename` (its `AT_EXECFN`, and the task's new name): maps it, builds
 /// the initial stack, and sets the registers for its first instruction.
 pub fn exec(task: &mut Task, exe: &Executable, filename: &[u8], argv: &[OsString], envv: &[OsString]) -> Result<(), LoadError> {
-    let image = ElfImage::parse(&exe.bytes)?;
+    let image = ElfImage::parse(exe)?;
     let stack_limit = task.tg.limits.lock().get(abi::process::rlimit::STACK).map_or(8 << 20, |l| l.cur);
     let strings = stack::Strings::new(argv, envv, filename, stack_limit)?;
-    let loaded = image.load(task, &exe.path.to_string_lossy())?;
+    let loaded = image.load(task, exe, &exe.path.to_string_lossy())?;
     let sp = stack::build(task, &loaded, &strings, stack_limit)?;
     task.ctx.regs = abi::regs::Regs::for_exec(loaded.entry, sp, &task.ctx.regs);
     task.ctx.reset_fpu_on_resume();

@@ -128,6 +128,23 @@ impl MemoryManager {
         Ok(())
     }
 
+    /// Maps `len` bytes of host file `fd` from `offset`, private, at a fixed
+    /// place, for the loader.
+    pub fn map_file(&self, ctx: &mut Context, fd: std::os::fd::BorrowedFd<'_>, start: u64, len: u64, p: u64, offset: u64, backing: Backing) -> Result<(), Errno> {
+        let mut st = self.state.lock();
+        let end = start.checked_add(len).ok_or(ENOMEM)?;
+        if !st.is_user(start, len) {
+            return Err(ENOMEM);
+        }
+        let flags = map::PRIVATE | map::FIXED;
+        let got = host(ctx.map_file(fd, start, len, p, flags, offset))?;
+        if got != start {
+            return Err(ENOMEM);
+        }
+        st.vmas.insert(Vma { start, end, prot: p, shared: false, backing });
+        Ok(())
+    }
+
     /// Writes the loader's bytes into memory it has just mapped.
     pub fn write_image(&self, ctx: &mut Context, addr: u64, data: &[u8]) -> Result<(), Errno> {
         ctx.space().write(addr, data).map_err(|_| EFAULT)
