@@ -3,16 +3,21 @@
 //! Lock order (outermost first; a thread holding one lock may take only
 //! locks listed below it):
 //!
-//! 1. `Kernel::ext` — serialises external controls (start, kill).
-//! 2. `TaskSet::inner` — the PID table and the set of live tasks.
-//! 3. `ThreadGroup::exit` — a process's exit state.
-//! 4. `ThreadGroup::signals`, `ThreadGroup::limits`, `ThreadGroup::creds`,
+//! 1. `Kernel::ext` — serialises external controls (start, kill, pause).
+//! 2. `TaskSet::pauses` — the pause count (held alone while a task waits
+//!    at its stop point; never held while taking any other lock).
+//! 3. `TaskSet::inner` — the PID table, the live tasks and the process
+//!    tree; under it, a process's `signals`, `creds` and `child_events`
+//!    may be taken (never the reverse).
+//! 4. `ThreadGroup::exit` — a process's exit state.
+//! 5. `ThreadGroup::signals`, `ThreadGroup::limits`, `ThreadGroup::creds`,
 //!    `ThreadGroup::exe` — per-process state, never two of them at once.
-//! 5. `MemoryManager::state` — a process's memory map (held across host
+//! 6. `MemoryManager::state` — a process's memory map (held across host
 //!    operations on the calling thread's own slot, never across a wait for
 //!    another thread).
-//! 6. `FdTable::inner` — a process's descriptors (never held across file I/O).
-//! 7. `Kernel::unimplemented`, `UtsNamespace::inner` — leaves.
+//! 7. `FdTable::inner` — a process's descriptors (never held across file I/O).
+//! 8. `Kernel::unimplemented`, `UtsNamespace::inner`, `WaitQueue`
+//!    entries, a pipe's buffer — leaves.
 //!
 //! A task's own fields (`Task`) belong to its sentry thread and need no lock.
 
@@ -148,6 +153,19 @@ impl Kernel {
     pub fn kill(&self, status: ExitStatus) {
         let _ext = self.ext.lock();
         self.tasks.kill_all(status);
+    }
+
+    /// Stops every task at a known point (see `TaskSet::pause`); returns
+    /// once they all are. Pauses nest.
+    pub fn pause(&self) {
+        let _ext = self.ext.lock();
+        self.tasks.pause();
+    }
+
+    /// Lifts one [`Kernel::pause`].
+    pub fn unpause(&self) {
+        let _ext = self.ext.lock();
+        self.tasks.unpause();
     }
 
     /// Records a call to system call `nr`, which the sandbox does not

@@ -5,6 +5,7 @@
 //! exits. Everything in `Task` belongs to that thread; what other threads
 //! may touch is reachable through a [`TaskHandle`].
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use abi::process::TASK_COMM_LEN;
@@ -57,6 +58,8 @@ pub struct Task {
     pub no_new_privs: bool,
     /// Set when this thread alone exits (`exit`), with its status.
     thread_exit: Option<ExitStatus>,
+    /// Set while the task waits at its stop point (see [`TaskHandle`]).
+    stopped: Arc<AtomicBool>,
 }
 
 /// What other threads may do to a task.
@@ -69,9 +72,22 @@ pub struct TaskHandle {
     waiter: Arc<Waiter>,
     kicker: Kicker,
     space: Arc<AddressSpace>,
+    /// Set while the task waits at its stop point (`Kernel::pause`).
+    stopped: Arc<AtomicBool>,
 }
 
 impl TaskHandle {
+    /// Whether the task is at a known point: stopped, or asleep in a
+    /// blocking call.
+    pub fn is_stopped(&self) -> bool {
+        self.stopped.load(Ordering::SeqCst) || self.waiter.is_asleep()
+    }
+
+    /// Interrupts the task if it runs app code (for `Kernel::pause`).
+    pub fn kick(&self) {
+        self.kicker.kick();
+    }
+
     /// Makes the task's whole process exit with `status`, wherever the
     /// task is: in app code, in a host operation, or asleep.
     pub fn kill(&self, status: ExitStatus) {
@@ -118,6 +134,7 @@ impl Task {
             pdeathsig: 0,
             no_new_privs: false,
             thread_exit: None,
+            stopped: Arc::new(AtomicBool::new(false)),
         })
     }
 
@@ -147,6 +164,7 @@ impl Task {
             pdeathsig: 0,
             no_new_privs: parent.no_new_privs,
             thread_exit: None,
+            stopped: Arc::new(AtomicBool::new(false)),
         })
     }
 
@@ -158,6 +176,7 @@ impl Task {
             waiter: self.waiter.clone(),
             kicker: self.ctx.kicker(),
             space: self.ctx.space().clone(),
+            stopped: self.stopped.clone(),
         }
     }
 
@@ -171,6 +190,7 @@ impl Task {
     /// The task loop; returns when the task has exited.
     pub fn run(mut self) {
         while self.thread_exit.is_none() && self.tg.exit_status().is_none() {
+            self.kernel.tasks.stop_point(&self.stopped);
             match self.ctx.switch() {
                 Event::Syscall => syscalls::dispatch(&mut self),
                 Event::Interrupt => {}

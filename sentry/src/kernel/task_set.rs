@@ -73,12 +73,21 @@ pub struct TaskSet {
     inner: Mutex<Inner>,
     /// Signalled whenever a task finishes.
     changed: Condvar,
+    /// How many pauses are in force (they nest).
+    pauses: Mutex<u32>,
+    /// Signalled when the last pause is lifted.
+    unpaused: Condvar,
 }
 
 impl TaskSet {
     /// An empty task set; the first PID handed out is 1.
     pub fn new() -> TaskSet {
-        TaskSet { inner: Mutex::new(Inner { next_pid: 1, ..Inner::default() }), changed: Condvar::new() }
+        TaskSet {
+            inner: Mutex::new(Inner { next_pid: 1, ..Inner::default() }),
+            changed: Condvar::new(),
+            pauses: Mutex::new(0),
+            unpaused: Condvar::new(),
+        }
     }
 
     /// Allocates an unused PID, as Linux does: increasing, wrapping at
@@ -160,6 +169,49 @@ impl TaskSet {
         while !g.running.is_empty() || !g.unstarted.is_empty() {
             self.changed.wait(&mut g);
         }
+    }
+
+    /// Stops every task at a known point and returns once all are there:
+    /// tasks running app code are kicked into the sentry and wait at the
+    /// top of their loop; tasks asleep in a blocking call stay asleep (and
+    /// stop at the top of their loop when they next get there). Pauses
+    /// nest; each needs an [`TaskSet::unpause`].
+    pub fn pause(&self) {
+        *self.pauses.lock() += 1;
+        loop {
+            let handles: Vec<TaskHandle> = self.inner.lock().running.values().cloned().collect();
+            let moving: Vec<&TaskHandle> = handles.iter().filter(|h| !h.is_stopped()).collect();
+            if moving.is_empty() {
+                return;
+            }
+            for h in moving {
+                h.kick();
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    }
+
+    /// Lifts one pause; when none is left, every stopped task goes on.
+    pub fn unpause(&self) {
+        let mut p = self.pauses.lock();
+        *p = p.saturating_sub(1);
+        if *p == 0 {
+            self.unpaused.notify_all();
+        }
+    }
+
+    /// The task loop's stop point: while the kernel is paused, waits here
+    /// with `at_stop` set.
+    pub fn stop_point(&self, at_stop: &std::sync::atomic::AtomicBool) {
+        let mut p = self.pauses.lock();
+        if *p == 0 {
+            return;
+        }
+        at_stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        while *p > 0 {
+            self.unpaused.wait(&mut p);
+        }
+        at_stop.store(false, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// Makes every process exit with `status` and wakes every task.

@@ -29,6 +29,8 @@ pub struct Waiter {
     event: OwnedFd,
     /// Set while an interruption is pending.
     interrupted: AtomicBool,
+    /// Set while the task sleeps here (a known point for `Kernel::pause`).
+    asleep: AtomicBool,
 }
 
 /// How a wait ended.
@@ -54,7 +56,7 @@ impl Waiter {
         }
         // SAFETY: the descriptor was just created and is ours alone.
         let event = unsafe { OwnedFd::from_raw_fd(fd) };
-        Ok(Waiter { event, interrupted: AtomicBool::new(false) })
+        Ok(Waiter { event, interrupted: AtomicBool::new(false), asleep: AtomicBool::new(false) })
     }
 
     /// Makes the eventfd readable.
@@ -127,7 +129,19 @@ impl Waiter {
         }
     }
 
+    /// Whether the task sleeps in this waiter right now.
+    pub fn is_asleep(&self) -> bool {
+        self.asleep.load(Ordering::SeqCst)
+    }
+
     fn poll(&self, fd: Option<(BorrowedFd<'_>, i16)>, wakes: bool, deadline: Option<Instant>) -> Readiness {
+        self.asleep.store(true, Ordering::SeqCst);
+        let r = self.poll_inner(fd, wakes, deadline);
+        self.asleep.store(false, Ordering::SeqCst);
+        r
+    }
+
+    fn poll_inner(&self, fd: Option<(BorrowedFd<'_>, i16)>, wakes: bool, deadline: Option<Instant>) -> Readiness {
         let mut fds = [
             libc::pollfd { fd: self.event.as_raw_fd(), events: libc::POLLIN, revents: 0 },
             libc::pollfd { fd: -1, events: 0, revents: 0 },
