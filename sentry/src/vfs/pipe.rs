@@ -15,6 +15,7 @@
 //! [`WaitQueue`] after it is released.
 
 use std::collections::VecDeque;
+#[cfg(test)]
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 
@@ -225,10 +226,12 @@ pub struct Pipe {
 }
 
 /// Source of pipe inode numbers when no kernel is at hand (unit tests).
+#[cfg(test)]
 static NEXT_INO: AtomicU64 = AtomicU64::new(1 << 32);
 
 impl Pipe {
-    /// A new pipe owned by `uid`/`gid` (the creator's filesystem ids), created at `now` (ns since the epoch).
+    /// A new pipe owned by `uid`/`gid` (the creator's filesystem ids),
+    /// created at `now` (nanoseconds since the epoch).
     pub fn new(ino: u64, uid: u32, gid: u32, now: i64) -> Arc<Pipe> {
         Arc::new(Pipe {
             buffer: Mutex::new(PipeBuffer::new()),
@@ -277,6 +280,7 @@ impl Pipe {
     }
 
     /// A pipe for unit tests, with an inode number of its own.
+    #[cfg(test)]
     pub fn new_detached() -> Arc<Pipe> {
         Pipe::new(NEXT_INO.fetch_add(1, Ordering::Relaxed), 0, 0, 0)
     }
@@ -423,6 +427,12 @@ impl PipeEnd {
     /// The pipe this end belongs to.
     pub fn pipe(&self) -> &Arc<Pipe> {
         &self.pipe
+    }
+
+    /// The events a `poll` of this end would report now (for poll and
+    /// epoll; wait on [`Pipe::queue`] for changes).
+    pub fn readiness(&self) -> u32 {
+        self.pipe.buffer.lock().readiness(self.reads, self.writes)
     }
 
     /// The description's current status flags.
