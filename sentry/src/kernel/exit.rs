@@ -27,6 +27,15 @@ impl ExitStatus {
         ExitStatus::Signaled { signo, core }
     }
 
+    /// The same status with no core dumped: Linux sets the core-dump bit
+    /// only when a core was written, never under `RLIMIT_CORE` 0.
+    pub fn without_core(self) -> ExitStatus {
+        match self {
+            ExitStatus::Signaled { signo, .. } => ExitStatus::Signaled { signo, core: false },
+            s => s,
+        }
+    }
+
     /// The `wait` status word.
     pub fn wait_status(self) -> i32 {
         match self {

@@ -33,7 +33,8 @@ pub mod wait;
 pub mod wait_queue;
 
 use std::collections::HashSet;
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -128,11 +129,15 @@ impl Kernel {
     /// once [`Kernel::start`] is called.
     pub fn create_process(self: &Arc<Kernel>, args: CreateProcessArgs) -> Result<Arc<ThreadGroup>, LoadError> {
         let _ext = self.ext.lock();
-        let image = loader::read_executable(&args.path)?;
-        let tg = ThreadGroup::new_init(self, &args.path, &args.stdio);
+        let creds = creds::Credentials::of_host_user();
+        let (image, argv) = loader::open_program(args.path.clone(), args.argv.clone(), &creds, |p| {
+            Ok(std::path::PathBuf::from(OsStr::from_bytes(p)))
+        })
+        .map_err(|e| LoadError::Io(args.path.clone(), std::io::Error::from_raw_os_error(e.0)))?;
+        let tg = ThreadGroup::new_init(self, &image.path, &args.stdio);
         let task = Task::new_process(self.clone(), tg.clone())?;
         let mut task = task;
-        loader::exec(&mut task, &image, args.path.as_os_str().as_encoded_bytes(), &args.argv, &args.envv)?;
+        loader::exec(&mut task, &image, args.path.as_os_str().as_encoded_bytes(), &argv, &args.envv)?;
         self.tasks.add_unstarted(task);
         Ok(tg)
     }

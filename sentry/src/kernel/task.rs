@@ -196,8 +196,12 @@ impl Task {
                 Event::Interrupt => {}
                 Event::Fault(info) => {
                     // Signal delivery to handlers is not modelled yet: a
-                    // synchronous fault takes its default action.
-                    self.tg.begin_exit(ExitStatus::killed_by(info.signo));
+                    // synchronous fault takes its default action. No core
+                    // file is written, but the status says one was when
+                    // RLIMIT_CORE allows it, as Linux's would.
+                    let status = ExitStatus::killed_by(info.signo);
+                    let core_limit = self.tg.limits.lock().get(abi::process::rlimit::CORE).map_or(0, |l| l.cur);
+                    self.tg.begin_exit(if core_limit == 0 { status.without_core() } else { status });
                 }
                 Event::Exited(host_status) => {
                     if self.tg.exit_status().is_none() {

@@ -227,10 +227,11 @@ impl TaskSet {
         self.inner.lock().processes.get(&pid).map_or(0, |p| p.parent)
     }
 
-    /// The process group and session of process `pid`.
+    /// The process group and session of process `pid` (a zombie's too,
+    /// until it is reaped).
     pub fn group_and_session(&self, pid: i32) -> Result<(i32, i32), Errno> {
         let g = self.inner.lock();
-        let p = g.processes.get(&pid).filter(|p| p.zombie.is_none()).ok_or(ESRCH)?;
+        let p = g.processes.get(&pid).ok_or(ESRCH)?;
         Ok((p.pgid, p.sid))
     }
 

@@ -58,7 +58,8 @@ impl LoadError {
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            LoadError::Io(p, e) => write!(f, "{}: {e}", p.display()),
+            // The caller names the program.
+            LoadError::Io(_, e) => write!(f, "{e}"),
             LoadError::NotExecutable(why) => write!(f, "exec format error: {why}"),
             LoadError::TooBig => write!(f, "argument list too long"),
             LoadError::Memory(e) => write!(f, "cannot map the program: {e}"),

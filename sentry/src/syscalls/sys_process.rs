@@ -292,8 +292,9 @@ fn resolve_program(tg: &ThreadGroup, path: &[u8], relative_ok: bool, nofollow: b
         let mut parts = rest.split('/');
         let who = parts.next().unwrap_or("");
         let link = parts.next();
-        if (who == "self" || who == "thread-self" || who == pid) && link == Some("exe") && parts.next().is_none() {
-            return Ok(tg.exe.lock().clone());
+        if (who == "self" || who == "thread-self" || who == pid) && link == Some("exe") {
+            // A path through the executable (a file) is not a directory.
+            return if parts.next().is_none() { Ok(tg.exe.lock().clone()) } else { Err(ENOTDIR) };
         }
         return Err(ENOENT);
     }
@@ -320,7 +321,11 @@ fn exec(t: &mut Task, path_addr: u64, argv_addr: u64, envp_addr: u64, dirfd: i32
         return Err(EINVAL);
     }
     let path = t.read_cstring(path_addr, PATH_MAX)?;
-    let argv = read_strings(t, argv_addr)?;
+    let mut argv = read_strings(t, argv_addr)?;
+    if argv.is_empty() {
+        // As Linux does since 5.18: no program starts with argc 0.
+        argv.push(OsString::new());
+    }
     let envv = read_strings(t, envp_addr)?;
     if path.is_empty() && flags & at::EMPTY_PATH != 0 {
         // Only host-backed and pipe files exist: none is executable.
@@ -501,9 +506,13 @@ pub fn waitid(t: &mut Task, a: Args) -> SysResult {
 
 /// `setpgid(pid, pgid)`.
 pub fn setpgid(t: &mut Task, a: Args) -> SysResult {
-    let (pid, pgid) = (a.int(0), a.int(1));
-    if pgid < 0 || pid < 0 {
-        return Err(if pgid < 0 { EINVAL } else { ESRCH });
+    let pid = if a.int(0) == 0 { t.tg.tgid } else { a.int(0) };
+    let pgid = if a.int(1) == 0 { pid } else { a.int(1) };
+    if pgid < 0 {
+        return Err(EINVAL);
+    }
+    if pid < 0 {
+        return Err(ESRCH);
     }
     t.kernel.tasks.set_pgid(t.tg.tgid, pid, pgid).map(|_| 0)
 }

@@ -22,7 +22,9 @@
 //! column make the exit status 1, failures of peers do not.
 //!
 //! Adding a case: add its C source to `tools/bench/` and to [`PROGRAMS`], and
-//! an entry to [`cases`].
+//! an entry to [`cases`]. A case may also run a program of the host (such as
+//! `/bin/busybox`, see [`Exe::Host`]) and pass the paths of built programs
+//! as arguments ([`Arg::Program`]).
 
 use std::collections::HashMap;
 use std::ffi::OsString;
@@ -44,7 +46,7 @@ use clap::Parser;
     about = "Measure sandbox-exec against native execution (and proot/runsc if installed)"
 )]
 struct Cli {
-    /// Fewer iterations and runs, for CI smoke runs (the whole run takes < 20 s).
+    /// Fewer iterations and runs, for CI smoke runs (the whole run takes < 25 s).
     #[arg(long)]
     quick: bool,
     /// Run only these cases (repeat the flag or separate with commas).
@@ -84,7 +86,18 @@ const PROGRAMS: &[Program] = &[
         name: "idle",
         source: include_str!("../../bench/idle.c"),
     },
+    Program {
+        name: "spawn",
+        source: include_str!("../../bench/spawn.c"),
+    },
 ];
+
+/// Debian's static busybox, whose shell the `shell-loop` case runs.
+const BUSYBOX: &str = "/bin/busybox";
+
+/// The `shell-loop` script: 100 iterations of two fork+execs each.
+const SHELL_LOOP: &str =
+    "i=0; while [ $i -lt 100 ]; do /bin/busybox true; /bin/busybox true; i=$((i+1)); done";
 
 /// The compiler and flags every program is built with.
 const CC: &str = "gcc";
@@ -99,12 +112,42 @@ struct Case {
     label: &'static str,
     /// What it measures, one line (printed under the table).
     what: &'static str,
-    /// The program run (a [`Program::name`]).
-    program: &'static str,
+    /// The program run.
+    program: Exe,
     /// How it is measured.
     metric: Metric,
     /// The speed target the summary line judges.
     target: Target,
+}
+
+/// The executable a case runs.
+#[derive(Clone, Copy)]
+enum Exe {
+    /// A program of [`PROGRAMS`], built at bench time (a [`Program::name`]).
+    Built(&'static str),
+    /// A program of the host, by absolute path; the case cannot be measured
+    /// (every column is `n/a`) where it is missing.
+    Host(&'static str),
+}
+
+/// An argument passed to a case's program.
+#[derive(Clone, Copy)]
+enum Arg {
+    /// This string.
+    Lit(&'static str),
+    /// The path of a program of [`PROGRAMS`] (a [`Program::name`]), built
+    /// at bench time.
+    Program(&'static str),
+}
+
+/// How many timed runs a [`Metric::Wall`] case makes per column, when not
+/// [`Budget::wall_runs`] (for cases whose runs are long).
+#[derive(Clone, Copy)]
+struct WallRuns {
+    /// In a full run.
+    full: usize,
+    /// With `--quick`.
+    quick: usize,
 }
 
 /// How a case is measured.
@@ -121,12 +164,20 @@ enum Metric {
         native_iters: u64,
         /// Most iterations per run under a sandbox (the sandbox or a peer).
         sandboxed_iters: u64,
+        /// Fewest iterations per run, unless a twentieth of the most is
+        /// more: so that a probe slowed by a noisy neighbour does not
+        /// shrink the runs too far.
+        least_iters: u64,
+        /// Arguments passed after the iteration count.
+        args: &'static [Arg],
     },
     /// Wall time from spawn to exit as seen by the parent, over many runs;
     /// median and mean are reported.
     Wall {
         /// Arguments passed to the program.
-        args: &'static [&'static str],
+        args: &'static [Arg],
+        /// Timed runs per column; `None` for [`Budget::wall_runs`].
+        runs: Option<WallRuns>,
     },
     /// CPU use of a program that waits: it prints `idle ready`, blocks in
     /// `read(0)` on a pipe the bench holds open and silent, and exits 0
@@ -167,10 +218,12 @@ fn cases() -> Vec<Case> {
             name: "getppid",
             label: "getppid",
             what: "syscall(SYS_getppid) round trip, ns per call",
-            program: "getppid",
+            program: Exe::Built("getppid"),
             metric: Metric::PerOp {
                 native_iters: 2_000_000,
                 sandboxed_iters: 200_000,
+                least_iters: 1000,
+                args: &[],
             },
             target: Target::RatioAtMost(15.0),
         },
@@ -178,8 +231,11 @@ fn cases() -> Vec<Case> {
             name: "startup",
             label: "true startup",
             what: "spawn to exit of a static `true`, wall time seen by the parent",
-            program: "true",
-            metric: Metric::Wall { args: &[] },
+            program: Exe::Built("true"),
+            metric: Metric::Wall {
+                args: &[],
+                runs: None,
+            },
             target: Target::SandboxBelowMs {
                 max_ms: 20.0,
                 phrase: "static true starts+exits",
@@ -191,18 +247,47 @@ fn cases() -> Vec<Case> {
             what: "a static program blocked in read(0) on a silent pipe: CPU time of its whole \
                    process tree (sandbox: sandbox-exec, i.e. the sentry, plus its stub child \
                    processes), % of one core",
-            program: "idle",
+            program: Exe::Built("idle"),
             metric: Metric::Idle,
             target: Target::SandboxBelowPercent {
                 max_pct: 1.0,
                 phrase: "idle sentry+stubs",
             },
         },
+        Case {
+            name: "fork-exec",
+            label: "fork+exec+wait",
+            what: "fork, execve of a static `true` in the child, waitpid in the parent; time per \
+                   iteration, in one process",
+            program: Exe::Built("spawn"),
+            metric: Metric::PerOp {
+                native_iters: 4_000,
+                sandboxed_iters: 1_000,
+                least_iters: 20,
+                args: &[Arg::Program("true")],
+            },
+            target: Target::RatioAtMost(5.0),
+        },
+        Case {
+            name: "shell-loop",
+            label: "shell loop",
+            what: "busybox sh -c 'i=0; while [ $i -lt 100 ]; do /bin/busybox true; \
+                   /bin/busybox true; i=$((i+1)); done' (200 fork+execs), wall time of the \
+                   whole command",
+            program: Exe::Host(BUSYBOX),
+            metric: Metric::Wall {
+                args: &[Arg::Lit("sh"), Arg::Lit("-c"), Arg::Lit(SHELL_LOOP)],
+                runs: Some(WallRuns { full: 20, quick: 5 }),
+            },
+            target: Target::RatioAtMost(3.0),
+        },
     ]
 }
 
 /// How much work a run does: full, or `--quick`.
 struct Budget {
+    /// Whether this is the `--quick` budget.
+    quick: bool,
     /// Runs per [`Metric::PerOp`] case and column (the best is kept).
     per_op_runs: usize,
     /// Divisor applied to [`Metric::PerOp`] iteration counts.
@@ -224,6 +309,7 @@ impl Budget {
     fn new(quick: bool) -> Self {
         if quick {
             Budget {
+                quick: true,
                 per_op_runs: 3,
                 iter_divisor: 2,
                 per_op_run_time: Duration::from_millis(300),
@@ -234,6 +320,7 @@ impl Budget {
             }
         } else {
             Budget {
+                quick: false,
                 per_op_runs: 5,
                 iter_divisor: 1,
                 per_op_run_time: Duration::from_secs(1),
@@ -277,8 +364,26 @@ impl Metric {
     fn runs(&self, budget: &Budget) -> usize {
         match self {
             Metric::PerOp { .. } => budget.per_op_runs,
-            Metric::Wall { .. } => budget.wall_runs,
+            Metric::Wall { runs: None, .. } => budget.wall_runs,
+            Metric::Wall {
+                runs: Some(runs), ..
+            } => {
+                if budget.quick {
+                    runs.quick
+                } else {
+                    runs.full
+                }
+            }
             Metric::Idle => 1,
+        }
+    }
+
+    /// The arguments given to the program (after the iteration count of a
+    /// [`Metric::PerOp`] case).
+    fn args(&self) -> &'static [Arg] {
+        match self {
+            Metric::PerOp { args, .. } | Metric::Wall { args, .. } => args,
+            Metric::Idle => &[],
         }
     }
 
@@ -326,7 +431,8 @@ impl Unit {
     fn format(self, ns: f64) -> String {
         match self {
             Unit::Ns if ns < 10.0 => format!("{ns:.1} ns"),
-            Unit::Ns => format!("{ns:.0} ns"),
+            Unit::Ns if ns < 100_000.0 => format!("{ns:.0} ns"),
+            Unit::Ns => format!("{:.1} us", ns / 1e3),
             Unit::Ms => format!("{:.2} ms", ns / 1e6),
             Unit::Percent => format!("{ns:.2}%"),
         }
@@ -644,18 +750,22 @@ fn snippet(bytes: &[u8]) -> String {
 }
 
 /// One sample (nanoseconds) of `case` with `runner`; `iters` is the
-/// iteration count of a [`Metric::PerOp`] case (ignored otherwise).
+/// iteration count of a [`Metric::PerOp`] case (ignored otherwise), `args`
+/// the case's arguments, resolved.
 fn sample(
     case: &Case,
     runner: &Runner,
     program: &Path,
+    args: &[String],
     iters: u64,
     budget: &Budget,
     watchdog: &Watchdog,
 ) -> Result<f64, String> {
     match case.metric {
         Metric::PerOp { .. } => {
-            let run = run_once(runner, program, &[iters.to_string()], budget, watchdog)?;
+            let mut all = vec![iters.to_string()];
+            all.extend_from_slice(args);
+            let run = run_once(runner, program, &all, budget, watchdog)?;
             let value = run
                 .stdout
                 .lines()
@@ -671,9 +781,8 @@ fn sample(
                 )
             })
         }
-        Metric::Wall { args } => {
-            let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
-            let run = run_once(runner, program, &args, budget, watchdog)?;
+        Metric::Wall { .. } => {
+            let run = run_once(runner, program, args, budget, watchdog)?;
             Ok(run.elapsed.as_nanos() as f64)
         }
         Metric::Idle => Err(format!(
@@ -695,15 +804,28 @@ fn round_2_digits(n: u64) -> u64 {
 /// Per-column outcome of a case: one value per row, or why there is none.
 type Outcome = Result<Vec<f64>, String>;
 
-/// Measures `case` in every column, interleaving the runs round-robin.
+/// Measures `case` in every column, interleaving the runs round-robin;
+/// `program` is its executable, or why it has none (then every column is
+/// `n/a` for that reason), and `args` its arguments, resolved.
 /// Returns one outcome per column and a line describing how it was measured.
 fn measure(
     case: &Case,
     runners: &[Runner],
-    program: &Path,
+    program: Result<&Path, &str>,
+    args: &[String],
     budget: &Budget,
     watchdog: &Watchdog,
 ) -> (Vec<Outcome>, String) {
+    let program = match program {
+        Ok(p) => p,
+        Err(why) => {
+            let outcomes = runners
+                .iter()
+                .map(|r| Err(format!("{} run failed: {why}", r.name)))
+                .collect();
+            return (outcomes, "not measured".to_owned());
+        }
+    };
     if let Metric::Idle = case.metric {
         return measure_idle(case, runners, program, budget);
     }
@@ -722,6 +844,8 @@ fn measure(
         Metric::PerOp {
             native_iters,
             sandboxed_iters,
+            least_iters,
+            ..
         } => {
             // Calibrate each column with a short run (also a warm-up), then
             // size its runs to the time budget, within the configured most.
@@ -738,12 +862,13 @@ fn measure(
                 let most = (most / budget.iter_divisor).max(1);
                 // A floor keeps a probe slowed by a noisy neighbour from
                 // shrinking the runs too far.
-                let least = most.min((most / 20).max(1000));
+                let least = most.min((most / 20).max(least_iters));
                 let probe = (most / 100).clamp(least, most);
                 // The best of three probes, so one slowed by noise does not
                 // set the size.
                 let probed = (0..3).try_fold(f64::INFINITY, |best, _| {
-                    sample(case, runner, program, probe, budget, watchdog).map(|v| best.min(v))
+                    sample(case, runner, program, args, probe, budget, watchdog)
+                        .map(|v| best.min(v))
                 });
                 match probed {
                     Ok(ns) => {
@@ -767,7 +892,7 @@ fn measure(
     for round in 0..warmup + runs {
         for (i, (runner, slot)) in runners.iter().zip(samples.iter_mut()).enumerate() {
             let Ok(list) = slot else { continue };
-            match sample(case, runner, program, iters[i], budget, watchdog) {
+            match sample(case, runner, program, args, iters[i], budget, watchdog) {
                 Ok(v) if round >= warmup => list.push(v),
                 Ok(_) => {}
                 Err(e) => *slot = Err(e),
@@ -1268,14 +1393,42 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     let bin_dir = exe_dir.join("bench-bin");
     let mut names: Vec<&str> = vec!["check"];
     for case in &selected {
-        if !names.contains(&case.program) {
-            names.push(case.program);
+        let built = case.metric.args().iter().filter_map(|a| match a {
+            Arg::Program(name) => Some(*name),
+            Arg::Lit(_) => None,
+        });
+        let own = match case.program {
+            Exe::Built(name) => Some(name),
+            Exe::Host(_) => None,
+        };
+        for name in own.into_iter().chain(built) {
+            if !names.contains(&name) {
+                names.push(name);
+            }
         }
     }
     let paths = build_programs(&bin_dir, &names)?;
     let program_path = |name: &str| -> &Path {
         let i = names.iter().position(|n| *n == name).unwrap_or(0);
         &paths[i]
+    };
+    // A case's executable, or why it cannot run here.
+    let executable = |exe: Exe| -> Result<&Path, String> {
+        match exe {
+            Exe::Built(name) => Ok(program_path(name)),
+            Exe::Host(path) if is_executable(Path::new(path)) => Ok(Path::new(path)),
+            Exe::Host(path) => Err(format!(
+                "{path} is not installed (Debian: apt-get install busybox-static)"
+            )),
+        }
+    };
+    let resolve_args = |args: &[Arg]| -> Vec<String> {
+        args.iter()
+            .map(|a| match a {
+                Arg::Lit(s) => (*s).to_owned(),
+                Arg::Program(name) => program_path(name).to_string_lossy().into_owned(),
+            })
+            .collect()
     };
 
     let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
@@ -1314,10 +1467,12 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     let mut hows: Vec<String> = Vec::new();
     for case in &selected {
         eprintln!("running {} ...", case.name);
+        let exe = executable(case.program);
         let (outcomes, how) = measure(
             case,
             &runners,
-            program_path(case.program),
+            exe.as_deref().map_err(String::as_str),
+            &resolve_args(case.metric.args()),
             &budget,
             &watchdog,
         );
