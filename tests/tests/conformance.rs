@@ -32,8 +32,13 @@ conformance! {
     sched,
     prctl2,
     rusage,
+    proc_creds,
     pipe,
     fd,
+    fork_wait,
+    pipe_xfer,
+    exec,
+    pgrp,
 }
 
 /// The harness itself, natively: a program killed by SIGSEGV is reported as

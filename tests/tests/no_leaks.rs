@@ -1,12 +1,55 @@
-//! A program killed by SIGSEGV leaves no host process behind.
+//! Sandboxed programs leave no host process behind: one killed by SIGSEGV,
+//! and one that forks 200 children.
 //!
-//! This file is its own test process (and holds a single test) because it
-//! makes itself a child subreaper: any stub process orphaned by
-//! `sandbox-exec` is reparented to it and shows up as its child.
+//! This file is its own test process because it makes itself a child
+//! subreaper: any stub process orphaned by `sandbox-exec` is reparented to
+//! it and shows up as its child. Its tests take turns (each holds a lock
+//! throughout), so that no other test's `gcc` or `sandbox-exec` runs while
+//! one counts children.
 
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use sandbox_tests::{compile, run_sandboxed, sandbox_exec, Libc, Status};
+
+/// Serialises the tests of this file (see the module comment).
+static TURN: Mutex<()> = Mutex::new(());
+
+/// Waits for this test's turn; hold the guard for the whole test.
+fn turn() -> MutexGuard<'static, ()> {
+    TURN.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Makes this test process a child subreaper.
+fn become_subreaper() {
+    // SAFETY: prctl with integer arguments only.
+    let r = unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
+    assert_eq!(r, 0, "PR_SET_CHILD_SUBREAPER failed");
+}
+
+/// Waits up to 2 s for every child of this process to be gone; kills and
+/// reports any that stay.
+fn assert_no_children_left(what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(2);
+    loop {
+        let left = live_children();
+        if left.is_empty() {
+            return;
+        }
+        if Instant::now() > deadline {
+            for (pid, _, _) in &left {
+                // SAFETY: killing a process that is our own child.
+                unsafe { libc::kill(*pid, libc::SIGKILL) };
+            }
+            live_children();
+            panic!(
+                "{what}: {} host processes left behind after the sandbox exited: {left:?}",
+                left.len()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
 
 /// The live (non-zombie) children of this process, as `(pid, comm, state)`.
 /// Zombies are reaped on the way.
@@ -47,6 +90,7 @@ fn live_children() -> Vec<(i32, String, char)> {
 
 #[test]
 fn null_deref_leaves_no_process() {
+    let _turn = turn();
     // Build and compile first: cargo and gcc are children too.
     sandbox_exec();
     let bin = compile("null_deref", Libc::Glibc);
@@ -72,9 +116,7 @@ fn null_deref_leaves_no_process() {
     sleeper.wait().expect("wait sleep");
     assert!(live_children().is_empty(), "sleep still listed after wait");
 
-    // SAFETY: prctl with integer arguments only.
-    let r = unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
-    assert_eq!(r, 0, "PR_SET_CHILD_SUBREAPER failed");
+    become_subreaper();
 
     let out = run_sandboxed(&bin, &[], b"", &[]);
     assert_eq!(
@@ -84,19 +126,27 @@ fn null_deref_leaves_no_process() {
     );
     assert_eq!(out.stdout, b"before\n", "sandboxed null_deref: {out}");
 
-    let deadline = Instant::now() + Duration::from_secs(2);
-    loop {
-        let left = live_children();
-        if left.is_empty() {
-            break;
-        }
-        if Instant::now() > deadline {
-            for (pid, _, _) in &left {
-                // SAFETY: killing a process that is our own child.
-                unsafe { libc::kill(*pid, libc::SIGKILL) };
-            }
-            panic!("host processes left behind after the sandbox exited: {left:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    assert_no_children_left("null_deref");
+}
+
+/// `tests/c/fork_wait.c` forks 200 children at once (some crash), reaps
+/// them, and leaves an orphan for itself to reap: afterwards no stub of any
+/// of them may be left.
+#[test]
+fn fork_wait_leaves_no_process() {
+    let _turn = turn();
+    sandbox_exec();
+    let bin = compile("fork_wait", Libc::Glibc);
+    live_children();
+    become_subreaper();
+    assert_no_children_left("before fork_wait");
+
+    let out = run_sandboxed(&bin, &[], b"", &[]);
+    let text = out.stdout_text();
+    assert!(
+        text.contains("ok forked 200 children") && text.contains("ok done"),
+        "sandboxed fork_wait did not run to the end: {out}"
+    );
+    assert_eq!(out.status, Status::Exited(0), "sandboxed fork_wait: {out}");
+    assert_no_children_left("fork_wait");
 }
