@@ -51,6 +51,20 @@ fn assert_no_children_left(what: &str) {
     }
 }
 
+/// How many live processes have `parent` as their parent.
+fn children_of(parent: i32) -> usize {
+    let Ok(dir) = std::fs::read_dir("/proc") else { return 0 };
+    dir.filter_map(Result::ok)
+        .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
+        .filter(|stat| {
+            let Some((_, rest)) = stat.rsplit_once(')') else { return false };
+            let mut f = rest.split_whitespace();
+            let state = f.next().unwrap_or("Z");
+            f.next().and_then(|p| p.parse::<i32>().ok()) == Some(parent) && state != "Z"
+        })
+        .count()
+}
+
 /// The live (non-zombie) children of this process, as `(pid, comm, state)`.
 /// Zombies are reaped on the way.
 fn live_children() -> Vec<(i32, String, char)> {
@@ -149,4 +163,34 @@ fn fork_wait_leaves_no_process() {
     );
     assert_eq!(out.status, Status::Exited(0), "sandboxed fork_wait: {out}");
     assert_no_children_left("fork_wait");
+}
+
+/// A sentry killed outright (as by `kill -9`, or by its own abort on a
+/// panic) takes every stub with it, even mid-way through a busy process
+/// tree: each stub dies with the sentry's spawner thread (PDEATHSIG).
+#[test]
+fn killed_sentry_leaves_no_process() {
+    let _turn = turn();
+    let exe = sandbox_exec();
+    live_children();
+    become_subreaper();
+    // A shell that keeps forking and exec'ing, with a pipeline running.
+    let script = "while :; do /bin/busybox true; /bin/busybox seq 1 100 | /bin/busybox wc -l; done";
+    let mut sandbox = std::process::Command::new(&exe)
+        .args(["/bin/busybox", "sh", "-c", script])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("cannot start sandbox-exec");
+    // Wait until the sandbox has several stub processes alive (they are
+    // its children until it dies).
+    let stubs = || children_of(sandbox.id() as i32);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while stubs() < 3 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(stubs() >= 3, "the sandbox never had several processes");
+    sandbox.kill().expect("kill sandbox-exec");
+    sandbox.wait().expect("wait sandbox-exec");
+    assert_no_children_left("killed sentry");
 }
