@@ -6,12 +6,14 @@
 //! musl make Linux's per-thread calls look like.
 
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 use abi::errno::{EFAULT, EINVAL, EPERM, ESRCH};
 
 use super::{Args, SysResult};
 use crate::kernel::creds::Credentials;
 use crate::kernel::task::Task;
+use crate::kernel::thread_group::ThreadGroup;
 
 /// `fs.suid_dumpable`'s default: what a change of identity sets the
 /// dumpable flag to.
@@ -43,6 +45,20 @@ fn change<R>(t: &mut Task, f: impl FnOnce(&mut Credentials) -> R) -> R {
         t.pdeathsig = 0;
     }
     r
+}
+
+/// The process a `pid` argument names, as Linux's `find_task_by_vpid`
+/// would find it for calls that act on a whole process: the caller's own
+/// (0, its thread id or its process id) or another live process by its
+/// process id. Other threads' ids and zombies are not found.
+pub(super) fn find_process(t: &Task, pid: i32) -> Option<Arc<ThreadGroup>> {
+    if pid == 0 || pid == t.tid || pid == t.tg.tgid {
+        Some(t.tg.clone())
+    } else if pid > 0 {
+        t.kernel.tasks.thread_group(pid)
+    } else {
+        None
+    }
 }
 
 /// `getuid()`.
@@ -201,10 +217,10 @@ fn cap_pid(t: &mut Task, header: u64) -> Result<i32, abi::Errno> {
     t.read_obj::<i32>(header.checked_add(4).ok_or(EFAULT)?)
 }
 
-/// `capget(header, data)`: the caller's own sets (pid 0, its thread id or
-/// its process id); another pid is ESRCH until processes can see each
-/// other's credentials. A NULL `data` only probes the version: it returns
-/// 0 even for an unknown version (after writing the preferred one back).
+/// `capget(header, data)`: the sets of the caller (pid 0 or its own
+/// thread id) or of live process `pid`. A NULL `data` only probes the
+/// version: it returns 0 even for an unknown version (after writing the
+/// preferred one back).
 pub fn capget(t: &mut Task, a: Args) -> SysResult {
     let (header, data) = (a.u64(0), a.u64(1));
     let copies = match cap_version(t, header) {
@@ -217,11 +233,9 @@ pub fn capget(t: &mut Task, a: Args) -> SysResult {
     if pid < 0 {
         return Err(EINVAL);
     }
-    if pid != 0 && pid != t.tid && pid != t.tg.tgid {
-        return Err(ESRCH);
-    }
+    let target = find_process(t, pid).ok_or(ESRCH)?;
     let (e, p, i) = {
-        let c = t.tg.creds.lock();
+        let c = target.creds.lock();
         (c.cap_effective, c.cap_permitted, c.cap_inheritable)
     };
     let mut out = Vec::with_capacity(2 * CAP_DATA_SIZE);

@@ -7,7 +7,9 @@
 
 use abi::errno::{EINVAL, EPERM, ESRCH};
 
+use super::sys_identity::find_process;
 use super::{Args, SysResult};
+use crate::kernel::creds::cap;
 use crate::kernel::task::{all_cpus, Task};
 
 /// Scheduling policies (`SCHED_*`).
@@ -26,15 +28,16 @@ mod policy {
 const MAX_RT_PRIORITY: u32 = 99;
 
 /// Whether `pid` names the calling thread (0 or its thread id): the only
-/// task whose affinity the caller can reach until tasks can see each other.
+/// task whose affinity the caller can reach (another thread's belongs to
+/// that thread's own sentry thread).
 fn is_self_thread(t: &Task, pid: i32) -> bool {
     pid == 0 || pid == t.tid
 }
 
-/// Whether `pid` names a task the caller can find: itself or its process.
-/// Other tasks are not visible yet (ESRCH).
+/// Whether `pid` names a task the caller can find: itself, its process, or
+/// another live process (see `find_process`).
 fn is_known_task(t: &Task, pid: i32) -> bool {
-    is_self_thread(t, pid) || pid == t.tg.tgid
+    find_process(t, pid).is_some()
 }
 
 /// Bytes in a CPU mask of the sandbox (`cpumask_size()`): its CPUs rounded
@@ -49,7 +52,7 @@ pub fn sched_getaffinity(t: &mut Task, a: Args) -> SysResult {
     let cores = t.kernel.application_cores;
     let len = a.uint(1);
     // `len * BITS_PER_BYTE` is an unsigned int product in Linux: it wraps.
-    if len.wrapping_mul(8) < cores || len % 8 != 0 {
+    if len.wrapping_mul(8) < cores || len & 7 != 0 {
         return Err(EINVAL);
     }
     if !is_self_thread(t, a.int(0)) {
@@ -162,17 +165,34 @@ fn check_policy(policy: i32, priority: i32) -> Result<(), abi::Errno> {
     Ok(())
 }
 
-/// Reads `struct sched_param` for the calling task or its process, in
-/// Linux's order: EINVAL for a NULL pointer or negative pid, EFAULT, ESRCH.
-fn read_param(t: &mut Task, pid: i32, param: u64) -> Result<i32, abi::Errno> {
+/// Reads `struct sched_param` for a change to task `pid`, in Linux's
+/// order: EINVAL for a NULL pointer or negative pid, EFAULT, ESRCH. Also
+/// says whether the caller may change the task's scheduling without
+/// privilege (`check_same_owner`: its effective uid is the task's real or
+/// effective one).
+fn read_param(t: &mut Task, pid: i32, param: u64) -> Result<(i32, bool), abi::Errno> {
     if param == 0 || pid < 0 {
         return Err(EINVAL);
     }
     let priority = t.read_obj::<i32>(param)?;
-    if !is_known_task(t, pid) {
-        return Err(ESRCH);
+    let target = find_process(t, pid).ok_or(ESRCH)?;
+    let euid = t.tg.creds.lock().euid;
+    let same_owner = {
+        let them = target.creds.lock();
+        euid == them.euid || euid == them.uid
+    };
+    Ok((priority, same_owner))
+}
+
+/// The permission check of a change that keeps `SCHED_OTHER` at priority
+/// 0 (`user_check_sched_setscheduler`): another owner's task needs
+/// `CAP_SYS_NICE`.
+fn check_owner(t: &Task, same_owner: bool) -> Result<(), abi::Errno> {
+    if same_owner || t.tg.creds.lock().has_cap(cap::SYS_NICE) {
+        Ok(())
+    } else {
+        Err(EPERM)
     }
-    Ok(priority)
 }
 
 /// `sched_setscheduler(pid, policy, param)`: `SCHED_OTHER` with priority 0
@@ -184,21 +204,23 @@ pub fn sched_setscheduler(t: &mut Task, a: Args) -> SysResult {
     if policy < 0 {
         return Err(EINVAL);
     }
-    let priority = read_param(t, pid, a.u64(2))?;
+    let (priority, same_owner) = read_param(t, pid, a.u64(2))?;
     let reset_on_fork = policy & policy::RESET_ON_FORK != 0;
     let policy = policy & !policy::RESET_ON_FORK;
     check_policy(policy, priority)?;
     if policy != policy::OTHER || reset_on_fork {
         return Err(EPERM);
     }
+    check_owner(t, same_owner)?;
     Ok(0)
 }
 
 /// `sched_setparam(pid, param)`: the policy stays `SCHED_OTHER`, so only
 /// priority 0 is valid.
 pub fn sched_setparam(t: &mut Task, a: Args) -> SysResult {
-    let priority = read_param(t, a.int(0), a.u64(1))?;
+    let (priority, same_owner) = read_param(t, a.int(0), a.u64(1))?;
     check_policy(policy::OTHER, priority)?;
+    check_owner(t, same_owner)?;
     Ok(0)
 }
 
