@@ -98,7 +98,7 @@ impl Context {
     /// CPU time this thread has used so far (app code and its stub).
     pub fn cpu_time(&self) -> Option<std::time::Duration> {
         let (pid, tid) = (self.space.host_pid(), self.host_tid);
-        self.space.live.while_alive(|| sys::cpu_time(pid, Some(tid))).flatten()
+        self.space.live.while_alive(|| sys::thread_cpu_time(pid, tid)).flatten()
     }
 
     /// Resets the FPU and SSE registers at the next resume (a new image).

@@ -192,7 +192,7 @@ impl AddressSpace {
 
     /// CPU time the whole process has used so far.
     pub fn cpu_time(&self) -> Option<std::time::Duration> {
-        self.live.while_alive(|| sys::cpu_time(self.pid, None)).flatten()
+        self.live.while_alive(|| sys::process_cpu_time(self.pid)).flatten()
     }
 
     /// User and system CPU time the whole process has used so far, as the

@@ -171,21 +171,24 @@ pub fn eventfd_drain(fd: &OwnedFd) {
     unsafe { libc::read(fd.as_raw_fd(), &mut v as *mut u64 as *mut libc::c_void, 8) };
 }
 
-/// CPU time consumed by a host process (`thread == None`) or one of its
-/// threads, read from the kernel's per-process CPU clocks.
-pub fn cpu_time(pid: i32, thread: Option<i32>) -> Option<std::time::Duration> {
+/// CPU time consumed by host process `pid`, read from its CPU clock.
+pub fn process_cpu_time(pid: i32) -> Option<std::time::Duration> {
     const CPUCLOCK_SCHED: i32 = 2;
-    const CPUCLOCK_PERTHREAD: i32 = 4;
-    let clock = match thread {
-        None => (!pid << 3) | CPUCLOCK_SCHED,
-        Some(tid) => (!tid << 3) | CPUCLOCK_SCHED | CPUCLOCK_PERTHREAD,
-    };
+    let clock = (!pid << 3) | CPUCLOCK_SCHED;
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: `ts` is a valid timespec to fill.
     if unsafe { libc::clock_gettime(clock, &mut ts) } < 0 {
         return None;
     }
     Some(std::time::Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32))
+}
+
+/// CPU time consumed by thread `tid` of host process `pid`. Linux lets a
+/// process read only its own threads' CPU clocks, so this reads the
+/// scheduler's account in `/proc` (nanoseconds on the CPU).
+pub fn thread_cpu_time(pid: i32, tid: i32) -> Option<std::time::Duration> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/schedstat")).ok()?;
+    Some(std::time::Duration::from_nanos(s.split_whitespace().next()?.parse().ok()?))
 }
 
 /// Sends `fds` over a Unix socket in one message (SCM_RIGHTS).

@@ -147,8 +147,9 @@ pub fn open_program(
     Err(abi::errno::ELOOP)
 }
 
-/// `execve`'s permission check: a regular file with an execute bit the
-/// caller's credentials grant (any bit, for root).
+/// `execve`'s permission check, as Linux's `generic_permission`: a regular
+/// file with an execute bit for the caller's filesystem ids, or any
+/// execute bit with `CAP_DAC_OVERRIDE`.
 fn check_executable(path: &Path, creds: &Credentials) -> Result<(), Errno> {
     use std::os::unix::fs::MetadataExt;
     let md = std::fs::metadata(path).map_err(|e| Errno(e.raw_os_error().unwrap_or(abi::errno::EIO.0)))?;
@@ -156,11 +157,11 @@ fn check_executable(path: &Path, creds: &Credentials) -> Result<(), Errno> {
         return Err(abi::errno::EACCES);
     }
     let mode = md.mode();
-    let allowed = if creds.euid == 0 {
+    let allowed = if creds.has_cap(crate::kernel::creds::cap::DAC_OVERRIDE) {
         mode & 0o111 != 0
-    } else if md.uid() == creds.euid {
+    } else if md.uid() == creds.fsuid {
         mode & 0o100 != 0
-    } else if md.gid() == creds.egid {
+    } else if md.gid() == creds.fsgid || creds.groups.contains(&md.gid()) {
         mode & 0o010 != 0
     } else {
         mode & 0o001 != 0

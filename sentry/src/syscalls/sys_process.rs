@@ -24,6 +24,7 @@ use abi::{sysno, Errno, Pod};
 use interposer::AddressSpace;
 
 use super::{sys_rusage, Args, SysResult};
+use crate::kernel::creds::cap;
 use crate::kernel::exit::ExitStatus;
 use crate::kernel::task::Task;
 use crate::kernel::task_set::{Reaped, WaitFor, INIT_PID};
@@ -106,7 +107,8 @@ fn create_process(t: &mut Task, c: CloneArgs) -> SysResult {
     }
     let creds = t.tg.creds.lock().clone();
     let nproc = t.tg.limits.lock().get(rlimit::NPROC)?.cur;
-    if !creds.is_root() && t.kernel.tasks.processes_of(creds.uid) as u64 >= nproc {
+    let exempt = creds.has_cap(cap::SYS_RESOURCE) || creds.has_cap(cap::SYS_ADMIN);
+    if !exempt && t.kernel.tasks.processes_of(creds.uid) as u64 >= nproc {
         return Err(EAGAIN);
     }
     let (pgid, sid) = t.kernel.tasks.group_and_session(t.tg.tgid)?;
@@ -371,6 +373,7 @@ fn finish_exec(t: &mut Task, exe: PathBuf) {
     t.tg.execed.store(true, Ordering::Relaxed);
     t.tg.dumpable.store(1, Ordering::Relaxed);
     t.tg.release_vfork();
+    t.tg.creds.lock().exec();
     t.clear_child_tid = 0;
     t.robust_list = (0, 0);
     t.fs_base = 0;
