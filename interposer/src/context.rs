@@ -61,11 +61,14 @@ pub struct Context {
     trapped: Regs,
     flags: u32,
     copy_out: Option<(u64, usize)>,
+    /// Set by [`Context::resume`]: the thread already runs, and the next
+    /// `switch` only waits for its event.
+    running: bool,
 }
 
 impl Context {
     pub(crate) fn new(space: Arc<AddressSpace>, slot: usize, host_tid: i32, regs: Regs) -> Context {
-        Context { space, slot, host_tid, selectors: regs.csgsfs, regs, trapped: regs, flags: 0, copy_out: None }
+        Context { space, slot, host_tid, selectors: regs.csgsfs, regs, trapped: regs, flags: 0, copy_out: None, running: false }
     }
 
     /// The slot this thread uses in its region.
@@ -75,7 +78,7 @@ impl Context {
 
     /// This thread's copy in a child forked from it.
     pub(crate) fn forked(&self, space: Arc<AddressSpace>, host_tid: i32) -> Context {
-        Context { space, host_tid, flags: 0, copy_out: None, ..*self }
+        Context { space, host_tid, flags: 0, copy_out: None, running: false, ..*self }
     }
 
     /// Forks the process this thread runs in (see [`AddressSpace`]): the
@@ -106,14 +109,28 @@ impl Context {
         self.flags |= resume::RESET_FPU;
     }
 
-    /// Runs the thread with `self.regs` until its next event.
-    pub fn switch(&mut self) -> Event {
+    /// Lets the thread run with `self.regs` without waiting for its next
+    /// event (the next [`Context::switch`] waits for it). For a new thread
+    /// that can start while the sentry thread that will serve it is still
+    /// being made.
+    pub fn resume(&mut self) {
+        if self.running {
+            return;
+        }
         let region = &self.space.live.region;
         let regs = Regs { csgsfs: self.selectors, ..self.regs };
         // Most system calls change only rax: then only it travels.
         let full = (Regs { rax: self.trapped.rax, ..regs } != self.trapped).then_some(&regs);
         region.order_resume(self.slot, std::mem::take(&mut self.flags), regs.rax, full, self.copy_out.take());
         region.publish(self.slot);
+        self.running = true;
+    }
+
+    /// Runs the thread with `self.regs` until its next event.
+    pub fn switch(&mut self) -> Event {
+        self.resume();
+        self.running = false;
+        let region = &self.space.live.region;
         if self.wait().is_err() {
             return Event::Exited(self.space.wait_exit());
         }

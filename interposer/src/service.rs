@@ -127,7 +127,10 @@ fn spawner(requests: Receiver<Option<Sender<io::Result<Started>>>>) {
             (Some(reply), started) => {
                 let _ = reply.send(started);
             }
-            (None, Ok(started)) => *SPARE.lock() = Some(started),
+            (None, Ok(mut started)) => {
+                started.settle();
+                *SPARE.lock() = Some(started);
+            }
             // No spare this time: the next exec starts its stub itself,
             // and reports any failure to its caller.
             (None, Err(_)) => {}

@@ -105,8 +105,11 @@ impl AddressSpace {
                 started.live.status.load(Ordering::Relaxed)
             )));
         }
+        let reserved = match started.reserved {
+            Some(r) => r,
+            None => read_maps(started.pid)?,
+        };
         let live = started.live;
-        let reserved = read_maps(started.pid)?;
         let space = Arc::new(AddressSpace { pid: started.pid, pidfd: started.pidfd, ctl: started.ctl, ctl_lock: Mutex::new(()), live, reserved });
         let region = &space.live.region;
         let ctx = Context::new(space.clone(), 0, region.host_tid(0) as i32, region.regs(0));
@@ -253,11 +256,13 @@ pub(crate) struct Started {
     /// The sentry's end of its control socket.
     pub ctl: OwnedFd,
     pub live: Arc<Liveness>,
+    /// Its mapped ranges, when already read (by the spawner, for a spare).
+    pub reserved: Option<Vec<Range<u64>>>,
 }
 
 impl Started {
     /// Waits until the stub reports ready; false if it died instead.
-    fn ready(&self) -> bool {
+    pub(crate) fn ready(&self) -> bool {
         self.live.region.wait(0, || self.live.is_dead())
     }
 
@@ -269,7 +274,15 @@ impl Started {
         let (ours, theirs) = socketpair()?;
         let spawned = service::start_stub(theirs, region.fd().try_clone()?)?;
         let watch = spawned.pidfd.try_clone()?;
-        Ok((Started { pid: spawned.pid, pidfd: spawned.pidfd, ctl: ours, live: Arc::new(Liveness::new(region, 1)) }, watch))
+        Ok((Started { pid: spawned.pid, pidfd: spawned.pidfd, ctl: ours, live: Arc::new(Liveness::new(region, 1)), reserved: None }, watch))
+    }
+
+    /// Waits until the stub is ready and reads its mapped ranges, so that
+    /// taking it later costs neither (for spares, on the spawner thread).
+    pub(crate) fn settle(&mut self) {
+        if self.ready() {
+            self.reserved = read_maps(self.pid).ok();
+        }
     }
 }
 

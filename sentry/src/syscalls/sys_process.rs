@@ -162,6 +162,9 @@ fn create_process(t: &mut Task, c: CloneArgs) -> SysResult {
         let _ = t.copy_out(c.parent_tid, &pid.to_ne_bytes());
     }
     t.kernel.tasks.add_process(tg.clone(), parent, pgid, sid);
+    // The child returns from fork at once; its own sentry thread picks it
+    // up at its next system call.
+    child.ctx.resume();
     t.kernel.tasks.start(child);
     if f & cf::VFORK != 0 {
         // Killable, as on Linux; the child runs on either way.
@@ -262,11 +265,28 @@ fn read_strings(t: &mut Task, addr: u64) -> Result<Vec<OsString>, Errno> {
         return Ok(out);
     }
     let mut total = 0usize;
-    for i in 0u64.. {
-        let p: u64 = t.read_obj(addr.checked_add(i * 8).ok_or(abi::errno::EFAULT)?)?;
-        if p == 0 {
-            break;
+    let mut ptrs = Vec::new();
+    let mut at = addr;
+    'array: loop {
+        // The pointers are read a page-bounded chunk at a time.
+        let mut chunk = vec![0u8; (abi::PAGE_SIZE - at % abi::PAGE_SIZE).min(512) as usize];
+        if !t.mm.is_user_range(at, chunk.len() as u64) {
+            return Err(abi::errno::EFAULT);
         }
+        let n = t.ctx.space().read_partial(at, &mut chunk) / 8 * 8;
+        if n == 0 {
+            return Err(abi::errno::EFAULT);
+        }
+        for w in chunk[..n].chunks_exact(8) {
+            let p = u64::from_ne_bytes(w.try_into().expect("8 bytes"));
+            if p == 0 {
+                break 'array;
+            }
+            ptrs.push(p);
+        }
+        at = at.checked_add(n as u64).ok_or(abi::errno::EFAULT)?;
+    }
+    for p in ptrs {
         let s = t.read_cstring(p, MAX_ARG_STRLEN).map_err(|e| if e == ENAMETOOLONG { E2BIG } else { e })?;
         total += s.len() + 1 + 8;
         if total > MAX_TOTAL {
