@@ -104,7 +104,7 @@ pub mod how {
 
 /// `struct siginfo` as Linux lays it out for the fault fields: 128 bytes.
 #[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SigInfo {
     /// Signal number.
     pub signo: i32,
@@ -118,12 +118,6 @@ pub struct SigInfo {
     pub fields: [u64; 14],
 }
 crate::impl_pod!(SigInfo);
-
-impl Default for SigInfo {
-    fn default() -> SigInfo {
-        SigInfo { signo: 0, errno: 0, code: 0, pad: 0, fields: [0; 14] }
-    }
-}
 
 #[allow(missing_docs)]
 pub mod code {

@@ -217,7 +217,7 @@ pub const fn stack_offset(i: usize) -> usize {
 pub const REGION_SIZE: usize = stack_offset(MAX_THREADS);
 
 const _: () = assert!(core::mem::size_of::<Header>() <= 4096);
-const _: () = assert!(core::mem::size_of::<Slot>() % 4096 == 0);
+const _: () = assert!(core::mem::size_of::<Slot>().is_multiple_of(4096));
 
 /// The slot whose alternate stack contains region offset `off`, if any: a
 /// signal handler finds its own slot from its stack pointer.
@@ -227,6 +227,13 @@ pub const fn slot_of_stack_offset(off: usize) -> Option<usize> {
     }
     Some((off - stack_offset(0)) / SIGNAL_STACK_SIZE)
 }
+
+/// Bytes of one syscall-site trampoline (see the interposer's `patch`).
+pub const TRAMPOLINE_SIZE: usize = 48;
+
+/// Exit status of a stub that could not start or that faulted in its own
+/// code; the interposer reports it as a platform failure, not an app exit.
+pub const STUB_FATAL_EXIT: i32 = 126;
 
 #[cfg(test)]
 mod tests {
@@ -242,10 +249,3 @@ mod tests {
         assert_eq!(REGION_SIZE % 4096, 0);
     }
 }
-
-/// Bytes of one syscall-site trampoline (see the interposer's `patch`).
-pub const TRAMPOLINE_SIZE: usize = 48;
-
-/// Exit status of a stub that could not start or that faulted in its own
-/// code; the interposer reports it as a platform failure, not an app exit.
-pub const STUB_FATAL_EXIT: i32 = 126;

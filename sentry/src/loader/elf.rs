@@ -117,7 +117,7 @@ impl ElfImage {
             let mut anon_from = start;
             if p.filesz > 0 {
                 let file_top = page_up(file_end).ok_or_else(|| bad("segment overflows"))?;
-                task.mm.map_file(&mut task.ctx, exe.fd(), start, file_top - start, prot, page_down(p.offset), backing).map_err(LoadError::Memory)?;
+                task.mm.map_file(&mut task.ctx, exe.fd(), start, file_top - start, prot, backing).map_err(LoadError::Memory)?;
                 if p.memsz > p.filesz && file_end < file_top {
                     zero_tail(task, file_end, (file_top - file_end) as usize, prot)?;
                 }

@@ -43,7 +43,7 @@ impl Strings {
     pub fn new(argv: &[OsString], envv: &[OsString], execfn: &[u8], stack_limit: u64) -> Result<Strings, LoadError> {
         let conv = |v: &[OsString]| v.iter().map(|s| nul_terminated(s.as_encoded_bytes())).collect::<Vec<_>>();
         let (argv, envv) = (conv(argv), conv(envv));
-        let mut limit = (stack_limit / 4).min(6 << 20).max(ARG_MIN_LIMIT);
+        let mut limit = (stack_limit / 4).clamp(ARG_MIN_LIMIT, 6 << 20);
         let ptrs = ((argv.len() + envv.len()) * 8) as u64;
         if limit <= ptrs {
             return Err(LoadError::TooBig);

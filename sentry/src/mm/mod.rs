@@ -57,6 +57,23 @@ impl State {
         let Some(end) = addr.checked_add(len) else { return false };
         end <= TASK_SIZE && !self.blocked.iter().any(|r| r.start < end && addr < r.end)
     }
+
+    /// Maps anonymous memory at a fixed place (host op), recording it.
+    fn map(&mut self, ctx: &mut Context, start: u64, len: u64, p: u64, flags: u64, backing: Backing) -> Result<(), Errno> {
+        let end = start.checked_add(len).ok_or(ENOMEM)?;
+        if end > TASK_SIZE || !self.is_user(start, len) {
+            return Err(ENOMEM);
+        }
+        let host_flags = (flags & (map::TYPE | map::NORESERVE | map::POPULATE)) | map::ANONYMOUS | map::FIXED;
+        let got = host(ctx.host_op(sysno::MMAP as u64, [start, len, p, host_flags, u64::MAX, 0]))?;
+        if got != start {
+            // Only a hostile app could make the stub answer otherwise.
+            return Err(ENOMEM);
+        }
+        let shared = flags & map::TYPE != map::PRIVATE;
+        self.vmas.insert(Vma { start, end, prot: p, shared, backing });
+        Ok(())
+    }
 }
 
 /// The memory map of one address space.
@@ -109,28 +126,14 @@ impl MemoryManager {
     /// anything of the app's there.
     pub fn map_fixed(&self, ctx: &mut Context, start: u64, len: u64, prot: u64, backing: Backing) -> Result<(), Errno> {
         let mut st = self.state.lock();
-        self.map_locked(&mut st, ctx, start, len, prot, map::PRIVATE, backing)
+        st.map(ctx, start, len, prot, map::PRIVATE, backing)
     }
 
-    fn map_locked(&self, st: &mut State, ctx: &mut Context, start: u64, len: u64, p: u64, flags: u64, backing: Backing) -> Result<(), Errno> {
-        let end = start.checked_add(len).ok_or(ENOMEM)?;
-        if end > TASK_SIZE || !st.is_user(start, len) {
-            return Err(ENOMEM);
-        }
-        let host_flags = (flags & (map::TYPE | map::NORESERVE | map::POPULATE)) | map::ANONYMOUS | map::FIXED;
-        let got = host(ctx.host_op(sysno::MMAP as u64, [start, len, p, host_flags, u64::MAX, 0]))?;
-        if got != start {
-            // Only a hostile app could make the stub answer otherwise.
-            return Err(ENOMEM);
-        }
-        let shared = flags & map::TYPE != map::PRIVATE;
-        st.vmas.insert(Vma { start, end, prot: p, shared, backing });
-        Ok(())
-    }
 
-    /// Maps `len` bytes of host file `fd` from `offset`, private, at a fixed
-    /// place, for the loader.
-    pub fn map_file(&self, ctx: &mut Context, fd: std::os::fd::BorrowedFd<'_>, start: u64, len: u64, p: u64, offset: u64, backing: Backing) -> Result<(), Errno> {
+    /// Maps `len` bytes of host file `fd`, private, at a fixed place, for
+    /// the loader; `backing` says which file and from which offset.
+    pub fn map_file(&self, ctx: &mut Context, fd: std::os::fd::BorrowedFd<'_>, start: u64, len: u64, p: u64, backing: Backing) -> Result<(), Errno> {
+        let Backing::Image { offset, .. } = backing else { return Err(EINVAL) };
         let mut st = self.state.lock();
         let end = start.checked_add(len).ok_or(ENOMEM)?;
         if !st.is_user(start, len) {
@@ -179,7 +182,7 @@ impl MemoryManager {
             return Err(ENODEV);
         }
         let fixed = flags & (map::FIXED | map::FIXED_NOREPLACE) != 0;
-        if fixed && addr % PAGE_SIZE != 0 {
+        if fixed && !addr.is_multiple_of(PAGE_SIZE) {
             return Err(EINVAL);
         }
         let backing = if kind == map::PRIVATE { Backing::Anonymous } else { Backing::SharedAnonymous };
@@ -195,7 +198,7 @@ impl MemoryManager {
         } else {
             self.choose_address(&st, abi::page_down(addr), len)?
         };
-        self.map_locked(&mut st, ctx, start, len, p, kind, backing)?;
+        st.map(ctx, start, len, p, kind, backing)?;
         Ok(start)
     }
 
@@ -210,7 +213,7 @@ impl MemoryManager {
 
     /// `munmap`.
     pub fn munmap(&self, ctx: &mut Context, addr: u64, len: u64) -> Result<(), Errno> {
-        if addr % PAGE_SIZE != 0 || len == 0 {
+        if !addr.is_multiple_of(PAGE_SIZE) || len == 0 {
             return Err(EINVAL);
         }
         let len = page_len(len).map_err(|_| EINVAL)?;
@@ -224,7 +227,7 @@ impl MemoryManager {
 
     /// `mprotect`.
     pub fn mprotect(&self, ctx: &mut Context, addr: u64, len: u64, p: u64) -> Result<(), Errno> {
-        if addr % PAGE_SIZE != 0 {
+        if !addr.is_multiple_of(PAGE_SIZE) {
             return Err(EINVAL);
         }
         if p & !(prot::READ | prot::WRITE | prot::EXEC | prot::GROWSDOWN | prot::GROWSUP) != 0 || p & (prot::GROWSDOWN | prot::GROWSUP) == prot::GROWSDOWN | prot::GROWSUP {
@@ -246,7 +249,7 @@ impl MemoryManager {
 
     /// `madvise`.
     pub fn madvise(&self, ctx: &mut Context, addr: u64, len: u64, advice: u64) -> Result<(), Errno> {
-        if addr % PAGE_SIZE != 0 {
+        if !addr.is_multiple_of(PAGE_SIZE) {
             return Err(EINVAL);
         }
         let passed_to_host = matches!(
@@ -292,7 +295,7 @@ impl MemoryManager {
 
     /// `mremap`.
     pub fn mremap(&self, ctx: &mut Context, old: u64, old_len: u64, new_len: u64, flags: u64, new_addr: u64) -> Result<u64, Errno> {
-        if old % PAGE_SIZE != 0 || flags & !(mremap::MAYMOVE | mremap::FIXED | mremap::DONTUNMAP) != 0 {
+        if !old.is_multiple_of(PAGE_SIZE) || flags & !(mremap::MAYMOVE | mremap::FIXED | mremap::DONTUNMAP) != 0 {
             return Err(EINVAL);
         }
         if flags & mremap::FIXED != 0 && flags & mremap::MAYMOVE == 0 {
@@ -320,7 +323,7 @@ impl MemoryManager {
             },
         };
         if flags & mremap::FIXED != 0 {
-            if new_addr % PAGE_SIZE != 0 {
+            if !new_addr.is_multiple_of(PAGE_SIZE) {
                 return Err(EINVAL);
             }
             let new_end = new_addr.checked_add(new_len).filter(|&e| e <= TASK_SIZE).ok_or(EINVAL)?;
@@ -376,7 +379,7 @@ impl MemoryManager {
                 return st.brk;
             }
             let len = new_top - old_top;
-            if self.map_locked(&mut st, ctx, old_top, len, prot::READ | prot::WRITE, map::PRIVATE, Backing::Heap).is_err() {
+            if st.map(ctx, old_top, len, prot::READ | prot::WRITE, map::PRIVATE, Backing::Heap).is_err() {
                 return st.brk;
             }
         } else if new_top < old_top {
