@@ -17,19 +17,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "check.h"
+#include "proc.h"
 #include "soft.h"
 
 extern char **environ;
 
-
-static pid_t fork_checked(void)
-{
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    CHECK(pid >= 0, "fork");
-    return pid;
-}
 
 static int wait_exit(pid_t pid)
 {

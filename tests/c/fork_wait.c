@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "check.h"
+#include "proc.h"
 
 #define N 200
 
@@ -36,15 +37,6 @@ static void sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
-}
-
-static pid_t fork_checked(void)
-{
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    CHECK(pid >= 0, "fork");
-    return pid;
 }
 
 /* Whether status `st` is what child number `i` of the mass fork ends with. */

@@ -19,24 +19,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "check.h"
+#include "proc.h"
 #include "soft.h"
-
-static pid_t fork_checked(void)
-{
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    CHECK(pid >= 0, "fork");
-    return pid;
-}
-
-static void expect_exit(pid_t pid, int code, const char *what)
-{
-    int st = -1;
-    CHECK(waitpid(pid, &st, 0) == pid, "waitpid(%s)", what);
-    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == code, "%s: status %#x, expected exit %d", what,
-          st, code);
-}
 
 static void own_group(void)
 {

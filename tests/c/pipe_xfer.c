@@ -17,25 +17,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "check.h"
+#include "proc.h"
 
 #define XFER (1 << 20)
-
-static pid_t fork_checked(void)
-{
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    CHECK(pid >= 0, "fork");
-    return pid;
-}
-
-static void expect_exit(pid_t pid, int code, const char *what)
-{
-    int st = -1;
-    CHECK(waitpid(pid, &st, 0) == pid, "waitpid(%s)", what);
-    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == code, "%s: status %#x, expected exit %d", what,
-          st, code);
-}
 
 /* Byte `i` of the transfer: not periodic in any power of two. */
 static unsigned char pattern(uint64_t i)

@@ -773,3 +773,83 @@ mod unit {
         assert!(d.contains("<end of output>"), "{d}");
     }
 }
+
+/// Host processes around a test: finding what a sandbox left behind.
+pub mod host {
+    use std::time::{Duration, Instant};
+
+    /// Makes this test process a child subreaper.
+    pub fn become_subreaper() {
+        // SAFETY: prctl with integer arguments only.
+        let r = unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
+        assert_eq!(r, 0, "PR_SET_CHILD_SUBREAPER failed");
+    }
+
+    /// Waits up to 2 s for every child of this process to be gone; kills and
+    /// reports any that stay.
+    pub fn assert_no_children_left(what: &str) {
+        let deadline = Instant::now() + Duration::from_secs(2);
+        loop {
+            let left = live_children();
+            if left.is_empty() {
+                return;
+            }
+            if Instant::now() > deadline {
+                for (pid, _, _) in &left {
+                    // SAFETY: killing a process that is our own child.
+                    unsafe { libc::kill(*pid, libc::SIGKILL) };
+                }
+                live_children();
+                panic!(
+                    "{what}: {} host processes left behind after the sandbox exited: {left:?}",
+                    left.len()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+
+    /// The live (non-zombie) children of this process, as `(pid, comm, state)`.
+    /// Zombies are reaped on the way.
+    pub fn live_children() -> Vec<(i32, String, char)> {
+        loop {
+            // SAFETY: plain waitpid on any child, non-blocking.
+            let r = unsafe { libc::waitpid(-1, std::ptr::null_mut(), libc::WNOHANG) };
+            if r <= 0 {
+                break;
+            }
+        }
+        children_of(std::process::id() as i32)
+    }
+
+    /// The live (non-zombie) children of process `parent`, as
+    /// `(pid, comm, state)`.
+    pub fn children_of(parent: i32) -> Vec<(i32, String, char)> {
+        let mut out = Vec::new();
+        let Ok(dir) = std::fs::read_dir("/proc") else {
+            return out;
+        };
+        for entry in dir.filter_map(Result::ok) {
+            let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+                continue;
+            };
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+                continue;
+            };
+            // "pid (comm) state ppid ...": comm may contain spaces and ')'.
+            let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+                continue;
+            };
+            let comm = stat[open + 1..close].to_owned();
+            let mut fields = stat[close + 1..].split_whitespace();
+            let state = fields.next().and_then(|s| s.chars().next()).unwrap_or('?');
+            let ppid: i32 = fields.next().and_then(|s| s.parse().ok()).unwrap_or(0);
+            if ppid == parent && state != 'Z' {
+                out.push((pid, comm, state));
+            }
+        }
+        out
+    }
+
+}

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use sandbox_tests::host::live_children;
 use sandbox_tests::{compile, run_sandboxed, sandbox_exec, Libc, Outcome, Status};
 
 /// Exit status of a program that cannot be executed (as shells use it).
@@ -67,42 +68,6 @@ fn static_binary() -> Vec<u8> {
     std::fs::read(&bin).unwrap_or_else(|e| panic!("cannot read {}: {e}", bin.display()))
 }
 
-/// The live (non-zombie) children of this process, as `(pid, comm)`.
-/// Zombies are reaped on the way.
-fn live_children() -> Vec<(i32, String)> {
-    loop {
-        // SAFETY: plain waitpid on any child, non-blocking.
-        let r = unsafe { libc::waitpid(-1, std::ptr::null_mut(), libc::WNOHANG) };
-        if r <= 0 {
-            break;
-        }
-    }
-    let me = std::process::id() as i32;
-    let mut out = Vec::new();
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return out;
-    };
-    for entry in dir.filter_map(Result::ok) {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        // "pid (comm) state ppid ...": comm may contain spaces and ')'.
-        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
-            continue;
-        };
-        let comm = stat[open + 1..close].to_owned();
-        let mut fields = stat[close + 1..].split_whitespace();
-        let state = fields.next().and_then(|s| s.chars().next()).unwrap_or('?');
-        let ppid: i32 = fields.next().and_then(|s| s.parse().ok()).unwrap_or(0);
-        if ppid == me && state != 'Z' {
-            out.push((pid, comm));
-        }
-    }
-    out
-}
 
 /// Runs `sandbox-exec PATH` (stdin empty) and checks that it is refused:
 /// exit status `code`, nothing on stdout, a `sandbox-exec: cannot execute
@@ -154,7 +119,7 @@ fn assert_refused(path: &Path, code: i32, reasons: &[&str]) -> Outcome {
             break;
         }
         if Instant::now() > deadline {
-            for (pid, _) in &left {
+            for (pid, _, _) in &left {
                 // SAFETY: killing a process that is our own child.
                 unsafe { libc::kill(*pid, libc::SIGKILL) };
             }
@@ -200,7 +165,7 @@ fn leak_check_sees_children() {
         .spawn()
         .expect("cannot start sleep");
     let found = live_children();
-    let seen = found.iter().any(|(pid, _)| *pid == sleeper.id() as i32);
+    let seen = found.iter().any(|(pid, _, _)| *pid == sleeper.id() as i32);
     sleeper.kill().expect("kill sleep");
     sleeper.wait().expect("wait sleep");
     assert!(

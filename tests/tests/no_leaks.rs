@@ -10,6 +10,7 @@
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use sandbox_tests::host::{assert_no_children_left, become_subreaper, children_of, live_children};
 use sandbox_tests::{compile, run_sandboxed, sandbox_exec, Libc, Status};
 
 /// Serialises the tests of this file (see the module comment).
@@ -20,87 +21,9 @@ fn turn() -> MutexGuard<'static, ()> {
     TURN.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Makes this test process a child subreaper.
-fn become_subreaper() {
-    // SAFETY: prctl with integer arguments only.
-    let r = unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
-    assert_eq!(r, 0, "PR_SET_CHILD_SUBREAPER failed");
-}
 
-/// Waits up to 2 s for every child of this process to be gone; kills and
-/// reports any that stay.
-fn assert_no_children_left(what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(2);
-    loop {
-        let left = live_children();
-        if left.is_empty() {
-            return;
-        }
-        if Instant::now() > deadline {
-            for (pid, _, _) in &left {
-                // SAFETY: killing a process that is our own child.
-                unsafe { libc::kill(*pid, libc::SIGKILL) };
-            }
-            live_children();
-            panic!(
-                "{what}: {} host processes left behind after the sandbox exited: {left:?}",
-                left.len()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
 
-/// How many live processes have `parent` as their parent.
-fn children_of(parent: i32) -> usize {
-    let Ok(dir) = std::fs::read_dir("/proc") else { return 0 };
-    dir.filter_map(Result::ok)
-        .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
-        .filter(|stat| {
-            let Some((_, rest)) = stat.rsplit_once(')') else { return false };
-            let mut f = rest.split_whitespace();
-            let state = f.next().unwrap_or("Z");
-            f.next().and_then(|p| p.parse::<i32>().ok()) == Some(parent) && state != "Z"
-        })
-        .count()
-}
 
-/// The live (non-zombie) children of this process, as `(pid, comm, state)`.
-/// Zombies are reaped on the way.
-fn live_children() -> Vec<(i32, String, char)> {
-    loop {
-        // SAFETY: plain waitpid on any child, non-blocking.
-        let r = unsafe { libc::waitpid(-1, std::ptr::null_mut(), libc::WNOHANG) };
-        if r <= 0 {
-            break;
-        }
-    }
-    let me = std::process::id() as i32;
-    let mut out = Vec::new();
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return out;
-    };
-    for entry in dir.filter_map(Result::ok) {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        // "pid (comm) state ppid ...": comm may contain spaces and ')'.
-        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
-            continue;
-        };
-        let comm = stat[open + 1..close].to_owned();
-        let mut fields = stat[close + 1..].split_whitespace();
-        let state = fields.next().and_then(|s| s.chars().next()).unwrap_or('?');
-        let ppid: i32 = fields.next().and_then(|s| s.parse().ok()).unwrap_or(0);
-        if ppid == me && state != 'Z' {
-            out.push((pid, comm, state));
-        }
-    }
-    out
-}
 
 #[test]
 fn null_deref_leaves_no_process() {
@@ -187,7 +110,7 @@ fn killed_sentry_leaves_no_process() {
     let deadline = Instant::now() + Duration::from_secs(10);
     let mut busy = false;
     while !busy && Instant::now() < deadline {
-        busy = children_of(sandbox.id() as i32) >= 3;
+        busy = children_of(sandbox.id() as i32).len() >= 3;
         std::thread::sleep(Duration::from_millis(2));
     }
     sandbox.kill().expect("kill sandbox-exec");
