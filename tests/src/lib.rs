@@ -778,6 +778,18 @@ mod unit {
 pub mod host {
     use std::time::{Duration, Instant};
 
+    /// Proves the leftover check works: a child this process starts shows
+    /// up in [`live_children`], and is gone once reaped.
+    pub fn assert_detector_works() {
+        let mut sleeper = std::process::Command::new("sleep").arg("30").spawn().expect("cannot start sleep");
+        let found = live_children();
+        let seen = found.iter().any(|(pid, comm, _)| *pid == sleeper.id() as i32 && comm == "sleep");
+        sleeper.kill().expect("kill sleep");
+        sleeper.wait().expect("wait sleep");
+        assert!(seen, "live_children() did not find our `sleep` child: {found:?}");
+        assert!(live_children().is_empty(), "sleep still listed after wait");
+    }
+
     /// Makes this test process a child subreaper.
     pub fn become_subreaper() {
         // SAFETY: prctl with integer arguments only.

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use sandbox_tests::host::live_children;
+use sandbox_tests::host::{assert_detector_works, live_children};
 use sandbox_tests::{compile, run_sandboxed, sandbox_exec, Libc, Outcome, Status};
 
 /// Exit status of a program that cannot be executed (as shells use it).
@@ -160,19 +160,7 @@ fn leak_check_sees_children() {
         "children before: {:?}",
         live_children()
     );
-    let mut sleeper = std::process::Command::new("sleep")
-        .arg("30")
-        .spawn()
-        .expect("cannot start sleep");
-    let found = live_children();
-    let seen = found.iter().any(|(pid, _, _)| *pid == sleeper.id() as i32);
-    sleeper.kill().expect("kill sleep");
-    sleeper.wait().expect("wait sleep");
-    assert!(
-        seen,
-        "live_children() did not list our `sleep` child: {found:?}"
-    );
-    assert!(live_children().is_empty(), "sleep still listed after wait");
+    assert_detector_works();
 }
 
 /// Control for the tests that damage a copy of a static binary: the intact
