@@ -4,8 +4,9 @@
 //! is the whole point of this filter, so it is assembled here:
 //!
 //! * a foreign architecture kills the process;
-//! * a call from the stub's own code may use only the stub's allow-list, and
-//!   anything else from there kills the process;
+//! * a call from the stub's own code may use only the stub's allow-list
+//!   (and `prctl` only for `PR_SET_PDEATHSIG`), and anything else from
+//!   there kills the process;
 //! * every other call traps (`SIGSYS`), to be served by the sentry.
 
 use abi::sysno;
@@ -21,6 +22,10 @@ const OFF_NR: u32 = 0;
 const OFF_ARCH: u32 = 4;
 const OFF_IP_LO: u32 = 8;
 const OFF_IP_HI: u32 = 12;
+const OFF_ARG0_LO: u32 = 16;
+/// The one `prctl` option the stub uses (a forked stub ties its life to
+/// the sentry's).
+const PR_SET_PDEATHSIG: u32 = 1;
 
 const BPF_LD_W_ABS: u16 = 0x20;
 const BPF_JEQ_K: u16 = 0x15;
@@ -32,7 +37,8 @@ const BPF_RET_K: u16 = 0x06;
 /// the slot protocol (futex), memory host ops, returning from its signal
 /// handlers, creating threads and processes for the sentry, receiving
 /// descriptors on its control socket and closing them, kicking and naming
-/// itself, tying a forked child's life to the sentry (prctl, getppid),
+/// itself, tying a forked child's life to the sentry (getppid, and prctl
+/// checked separately in [`build`]),
 /// setting the app's thread pointer, and exiting.
 pub const STUB_ALLOWED: &[u32] = &[
     sysno::FUTEX,
@@ -46,7 +52,6 @@ pub const STUB_ALLOWED: &[u32] = &[
     sysno::CLONE,
     sysno::RECVMSG,
     sysno::CLOSE,
-    sysno::PRCTL,
     sysno::GETPPID,
     sysno::TGKILL,
     sysno::GETPID,
@@ -80,9 +85,11 @@ pub fn build(text_start: u64, text_end: u64) -> Vec<SockFilter> {
     //   3 ld ip_hi; 4 jeq hi ? 5 : TRAP
     //   5 ld ip_lo; 6 jge lo ? 7 : TRAP; 7 jgt last ? TRAP : 8
     //   8 ld nr; 9.. jeq allowed[i] ? ALLOW : next
-    //   9+n ret kill; 10+n ALLOW ret allow; 11+n TRAP ret trap
-    let allow = 10 + n;
-    let trap = 11 + n;
+    //   9+n jeq prctl ? 10+n : KILL; 10+n ld arg0; 11+n jeq PDEATHSIG ? ALLOW : KILL
+    //   12+n KILL ret kill; 13+n ALLOW ret allow; 14+n TRAP ret trap
+    let kill = 12 + n;
+    let allow = 13 + n;
+    let trap = 14 + n;
     let rel = |from: usize, to: usize| -> u8 { u8::try_from(to - from - 1).expect("filter jump in range") };
     let mut p = vec![
         stmt(BPF_LD_W_ABS, OFF_ARCH),
@@ -98,6 +105,9 @@ pub fn build(text_start: u64, text_end: u64) -> Vec<SockFilter> {
     for (i, &nr) in STUB_ALLOWED.iter().enumerate() {
         p.push(jump(BPF_JEQ_K, nr, rel(9 + i, allow), 0));
     }
+    p.push(jump(BPF_JEQ_K, sysno::PRCTL, 0, rel(9 + n, kill)));
+    p.push(stmt(BPF_LD_W_ABS, OFF_ARG0_LO));
+    p.push(jump(BPF_JEQ_K, PR_SET_PDEATHSIG, rel(11 + n, allow), rel(11 + n, kill)));
     p.push(stmt(BPF_RET_K, SECCOMP_RET_KILL_PROCESS));
     p.push(stmt(BPF_RET_K, SECCOMP_RET_ALLOW));
     p.push(stmt(BPF_RET_K, SECCOMP_RET_TRAP));
@@ -111,11 +121,16 @@ mod tests {
 
     /// A classic-BPF interpreter for just the instructions `build` emits.
     fn run(prog: &[SockFilter], nr: u32, arch: u32, ip: u64) -> u32 {
+        run_with_arg(prog, nr, arch, ip, 0)
+    }
+
+    fn run_with_arg(prog: &[SockFilter], nr: u32, arch: u32, ip: u64, arg0: u32) -> u32 {
         let data = |off: u32| match off {
             OFF_NR => nr,
             OFF_ARCH => arch,
             OFF_IP_LO => ip as u32,
             OFF_IP_HI => (ip >> 32) as u32,
+            OFF_ARG0_LO => arg0,
             _ => panic!("bad offset"),
         };
         let (mut pc, mut acc) = (0usize, 0u32);
@@ -155,5 +170,14 @@ mod tests {
         // Same low word, other high word: not the stub.
         assert_eq!(run(&p, sysno::FUTEX, x86, (START & 0xffff_ffff) | (1 << 32)), SECCOMP_RET_TRAP);
         assert_eq!(run(&p, sysno::GETPID, 0x4000_0003, 0x401000), SECCOMP_RET_KILL_PROCESS);
+    }
+
+    #[test]
+    fn the_stub_may_prctl_only_for_its_death_signal() {
+        let p = build(START, END);
+        let x86 = AUDIT_ARCH_X86_64;
+        assert_eq!(run_with_arg(&p, sysno::PRCTL, x86, START + 8, PR_SET_PDEATHSIG), SECCOMP_RET_ALLOW);
+        assert_eq!(run_with_arg(&p, sysno::PRCTL, x86, START + 8, 38), SECCOMP_RET_KILL_PROCESS);
+        assert_eq!(run_with_arg(&p, sysno::PRCTL, x86, 0x401000, 38), SECCOMP_RET_TRAP);
     }
 }
