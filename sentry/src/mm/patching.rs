@@ -1,9 +1,9 @@
 //! When and where syscall sites are patched (the machine code is the
 //! interposer's, see `interposer::patch`).
 //!
-//! A site is patched the second time it traps, so code that runs once
-//! (start-up) costs no patching work; a site found unpatchable is never
-//! looked at again. Trampolines live in 64 KiB chunks the
+//! A site is patched once it has trapped [`PATCH_AFTER`] times, so code
+//! that runs a few times (start-up, a short-lived program) costs no
+//! patching work; a site found unpatchable is never looked at again. Trampolines live in 64 KiB chunks the
 //! sentry maps within a jump's reach of the code (preferably just below
 //! it). The chunks are not part of the app's map: to the app they are
 //! unmapped addresses it cannot touch, map over or unmap.
@@ -31,6 +31,10 @@ use super::{host, State, MMAP_MIN_ADDR, TASK_SIZE};
 const CHUNK: u64 = 64 * 1024;
 /// How far a `jmp rel32` reaches, with room for a chunk.
 const REACH: u64 = (1 << 31) - CHUNK;
+/// Traps a site takes before it is patched: enough that code run a few
+/// times (start-up, a short-lived program) is not worth the patching, few
+/// enough that a hot loop is patched almost at once.
+const PATCH_AFTER: u32 = 8;
 /// The trap count of a site that cannot be patched.
 const UNPATCHABLE: u32 = u32::MAX;
 /// Calls never patched.
@@ -47,7 +51,7 @@ pub(super) struct Patching {
 }
 
 /// Counts a trap of system call `nr` whose `syscall` instruction ended at
-/// `rip`, and patches the site on its second trap.
+/// `rip`, and patches the site once it proves hot.
 pub(super) fn note_trap(st: &mut State, ctx: &mut Context, rip: u64, nr: u64) {
     let Ok(nr) = u32::try_from(nr) else { return };
     let Some(site) = rip.checked_sub(SITE_LEN as u64) else { return };
@@ -59,7 +63,7 @@ pub(super) fn note_trap(st: &mut State, ctx: &mut Context, rip: u64, nr: u64) {
         return;
     }
     *hits += 1;
-    if *hits < 2 {
+    if *hits < PATCH_AFTER {
         return;
     }
     // Patched sites trap no more (unless entered at the `syscall` itself,
