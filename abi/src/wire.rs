@@ -101,6 +101,12 @@ pub mod op {
     /// socket; the stub maps it with `mmap(args[0..6])` (the descriptor
     /// taking the place of `args[4]`), closes it, and returns the result.
     pub const MMAP_FD: u64 = 0x1000_0004;
+    /// Start a new host thread in this process that serves slot `args[0]`
+    /// (on that slot's signal stack, `%gs` pointing at it) and reports
+    /// `INTERRUPT` there when ready. Returns its host tid or `-errno`. The
+    /// kernel zeroes the slot's `host_tid` and wakes it (a shared futex)
+    /// when the thread is gone.
+    pub const THREAD: u64 = 0x1000_0005;
 }
 
 /// The start of the region.

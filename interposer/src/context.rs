@@ -81,6 +81,47 @@ impl Context {
         Context { space, host_tid, flags: 0, copy_out: None, running: false, ..*self }
     }
 
+    /// Starts a new thread in this thread's process, stopped before its
+    /// first instruction with this thread's registers (the caller sets the
+    /// new thread's own).
+    pub fn spawn_thread(&mut self) -> std::io::Result<Context> {
+        let space = self.space.clone();
+        let slot = space.alloc_slot().ok_or_else(|| std::io::Error::from_raw_os_error(libc::EAGAIN))?;
+        space.live.region.reset_slot(slot);
+        let started = self.host_op(wire::op::THREAD, [slot as u64, 0, 0, 0, 0, 0]).map_err(|_| std::io::Error::other("the process died"));
+        let tid = match started.map(abi::Errno::from_ret) {
+            Ok(Ok(tid)) => tid as i32,
+            Ok(Err(e)) => {
+                space.free_slot(slot);
+                return Err(std::io::Error::from_raw_os_error(e.0));
+            }
+            Err(e) => return Err(e),
+        };
+        let live = &space.live;
+        if !live.region.wait(slot, || live.is_dead()) {
+            return Err(std::io::Error::other("the process died"));
+        }
+        // The new thread's frame holds its own (stub) registers; the first
+        // resume loads all of `regs`.
+        let trapped = live.region.regs(slot);
+        Ok(Context { space: space.clone(), slot, host_tid: tid, trapped, flags: 0, copy_out: None, running: false, ..*self })
+    }
+
+    /// Ends this thread on the host (its process goes on), and once it is
+    /// gone, frees its slot for another thread.
+    pub fn exit_thread(self) {
+        let region = &self.space.live.region;
+        region.order_op(self.slot, HostOp { nr: abi::sysno::EXIT as u64, args: [0; 6], ret: 0 });
+        region.publish(self.slot);
+        if self.slot != 0 {
+            // Threads the stub made have the kernel clear their tid word
+            // when they are gone; the first thread's slot is never reused.
+            let live = &self.space.live;
+            region.wait_thread_gone(self.slot, || live.is_dead());
+            self.space.free_slot(self.slot);
+        }
+    }
+
     /// Forks the process this thread runs in (see [`AddressSpace`]): the
     /// child's only thread is a copy of this one, stopped in the same
     /// system call with the same registers.

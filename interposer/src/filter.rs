@@ -35,7 +35,8 @@ const BPF_RET_K: u16 = 0x06;
 
 /// What the stub itself may ask of the host once its filter is in place:
 /// the slot protocol (futex), memory host ops, returning from its signal
-/// handlers, creating threads and processes for the sentry, receiving
+/// handlers (and unblocking signals in a new thread), creating threads and
+/// processes for the sentry, receiving
 /// descriptors on its control socket and closing them, kicking and naming
 /// itself, tying a forked child's life to the sentry (getppid, and prctl
 /// checked separately in [`build`]),
@@ -48,6 +49,7 @@ pub const STUB_ALLOWED: &[u32] = &[
     sysno::MADVISE,
     sysno::MREMAP,
     sysno::RT_SIGRETURN,
+    sysno::RT_SIGPROCMASK,
     sysno::SIGALTSTACK,
     sysno::CLONE,
     sysno::RECVMSG,

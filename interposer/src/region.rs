@@ -122,6 +122,27 @@ impl Region {
         get!(self.slot(i), op).ret
     }
 
+    /// Waits until the kernel has cleared slot `i`'s host tid (the thread
+    /// that served it is gone), or `gone()` turns true.
+    pub fn wait_thread_gone(&self, i: usize, gone: impl Fn() -> bool) {
+        let word = unsafe_tid_word(self.slot(i));
+        loop {
+            let tid = word.load(Ordering::SeqCst);
+            if tid == 0 || gone() {
+                return;
+            }
+            sys::futex_wait_timeout(word, tid, std::time::Duration::from_millis(10));
+        }
+    }
+
+    /// Makes slot `i` as a fresh region has it, for its next thread.
+    pub fn reset_slot(&self, i: usize) {
+        let s = self.slot(i);
+        put!(s, event, 0);
+        put!(s, command, 0);
+        self.state(i).store(wire::OWNER_STUB, Ordering::SeqCst);
+    }
+
     /// Orders slot `i` to resume: with every register from `regs` when
     /// given, else with just `rax = ret`; `copy` is a `COPY_OUT` of the
     /// slot buffer; `flags` are further [`wire::resume`] flags.
@@ -218,6 +239,13 @@ impl Region {
             sys::futex_wake(self.state(i));
         }
     }
+}
+
+/// Slot `s`'s host tid word, as an atomic (the kernel clears it).
+fn unsafe_tid_word<'a>(s: *mut Slot) -> &'a AtomicU32 {
+    // SAFETY: `host_tid` is an aligned u32 inside the mapped slot, which
+    // lives as long as the region; AtomicU32 has the layout of u32.
+    unsafe { &*(addr_of!((*s).host_tid) as *const AtomicU32) }
 }
 
 impl Drop for Region {

@@ -84,6 +84,8 @@ pub struct AddressSpace {
     /// them, so that no two threads' descriptors cross.
     pub(crate) ctl_lock: Mutex<()>,
     pub(crate) live: Arc<Liveness>,
+    /// Which slots serve a thread (slot 0: the first thread).
+    slots: Mutex<Vec<bool>>,
     reserved: Vec<Range<u64>>,
 }
 
@@ -110,7 +112,7 @@ impl AddressSpace {
             None => read_maps(started.pid)?,
         };
         let live = started.live;
-        let space = Arc::new(AddressSpace { pid: started.pid, pidfd: started.pidfd, ctl: started.ctl, ctl_lock: Mutex::new(()), live, reserved });
+        let space = Arc::new(AddressSpace { pid: started.pid, pidfd: started.pidfd, ctl: started.ctl, ctl_lock: Mutex::new(()), live, reserved, slots: Mutex::new(vec![true]) });
         let region = &space.live.region;
         let ctx = Context::new(space.clone(), 0, region.host_tid(0) as i32, region.regs(0));
         Ok((space, ctx))
@@ -148,9 +150,33 @@ impl AddressSpace {
             ctl_lock: Mutex::new(()),
             live,
             reserved: parent.reserved.clone(),
+            slots: Mutex::new(slots_for(slot)),
         });
         let ctx = ctx.forked(child.clone(), host_tid);
         Ok((child, ctx))
+    }
+
+    /// Takes the lowest free slot for a new thread.
+    pub(crate) fn alloc_slot(&self) -> Option<usize> {
+        let mut slots = self.slots.lock();
+        let i = slots.iter().position(|used| !used).unwrap_or(slots.len());
+        if i >= wire::MAX_THREADS {
+            return None;
+        }
+        if i == slots.len() {
+            slots.push(true);
+        } else {
+            slots[i] = true;
+        }
+        self.live.slots_used.fetch_max(i + 1, Ordering::SeqCst);
+        Some(i)
+    }
+
+    /// Gives back a slot whose thread is gone.
+    pub(crate) fn free_slot(&self, i: usize) {
+        if let Some(used) = self.slots.lock().get_mut(i) {
+            *used = false;
+        }
     }
 
     /// The host pid of the stub process (for diagnostics only).
@@ -284,6 +310,14 @@ impl Started {
             self.reserved = read_maps(self.pid).ok();
         }
     }
+}
+
+/// The slot table of a forked child: only the forking thread's slot is in
+/// use (the child has that one thread).
+fn slots_for(slot: usize) -> Vec<bool> {
+    let mut v = vec![false; slot + 1];
+    v[slot] = true;
+    v
 }
 
 pub(crate) fn socketpair() -> io::Result<(OwnedFd, OwnedFd)> {

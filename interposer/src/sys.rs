@@ -22,6 +22,16 @@ pub fn futex_wait(word: &AtomicU32, val: u32) {
     }
 }
 
+/// As [`futex_wait`], giving up after `timeout`.
+pub fn futex_wait_timeout(word: &AtomicU32, val: u32, timeout: std::time::Duration) {
+    let ts = libc::timespec { tv_sec: timeout.as_secs() as libc::time_t, tv_nsec: timeout.subsec_nanos() as libc::c_long };
+    // SAFETY: `word` is a valid, aligned u32 and `ts` a valid timespec for
+    // the duration of the call.
+    unsafe {
+        libc::syscall(libc::SYS_futex, word.as_ptr(), libc::FUTEX_WAIT, val, &ts as *const libc::timespec);
+    }
+}
+
 /// Wakes every waiter on `word`.
 pub fn futex_wake(word: &AtomicU32) {
     // SAFETY: as for futex_wait; FUTEX_WAKE reads nothing else.

@@ -127,3 +127,37 @@ fn fork_gives_a_child_with_its_own_memory_and_the_same_registers() {
     child_space.kill();
     assert!(matches!(child.switch(), Event::Exited(9)));
 }
+
+#[test]
+fn threads_run_in_their_own_slots_and_exit_alone() {
+    let (space, mut main) = AddressSpace::new().unwrap();
+    // loop: mov $39,%eax; syscall; jmp loop
+    load(&mut main, &[0xb8, 39, 0, 0, 0, 0x0f, 0x05, 0xeb, 0xf7]);
+    assert_eq!(main.switch(), Event::Syscall);
+    let mut threads: Vec<_> = (0..3).map(|_| main.spawn_thread().unwrap()).collect();
+    for (i, t) in threads.iter_mut().enumerate() {
+        t.regs.rax = 100 + i as u64;
+        t.regs.rbx = i as u64;
+    }
+    for (i, t) in threads.iter_mut().enumerate() {
+        // Each new thread resumes where the first one trapped, with its own
+        // registers, and traps again on its own slot.
+        assert_eq!(t.switch(), Event::Syscall);
+        assert_eq!((t.regs.rax, t.regs.rbx), (39, i as u64));
+    }
+    main.regs.rax = 1;
+    assert_eq!(main.switch(), Event::Syscall);
+    // A thread that exits frees its slot; the next thread reuses it.
+    let first = threads.remove(0);
+    first.exit_thread();
+    let mut again = main.spawn_thread().unwrap();
+    again.regs.rbx = 42;
+    assert_eq!(again.switch(), Event::Syscall);
+    assert_eq!(again.regs.rbx, 42);
+    // The others were not disturbed.
+    for t in &mut threads {
+        assert_eq!(t.switch(), Event::Syscall);
+    }
+    space.kill();
+    assert!(matches!(main.switch(), Event::Exited(9)));
+}

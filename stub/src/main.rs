@@ -132,6 +132,25 @@ stub_fast_entry:
     mov %gs:{rsp}, %rsp
     jmp *%gs:{rip}
 
+    .globl stub_clone_thread
+stub_clone_thread:
+    push %r12
+    mov %rdx, %r12
+    mov %rcx, %r10
+    xor %edx, %edx
+    xor %r8d, %r8d
+    mov ${clone}, %eax
+    syscall
+    test %rax, %rax
+    jz 1f
+    pop %r12
+    ret
+1:
+    mov %r12, %rdi
+    xor %ebp, %ebp
+    call {thread_start}
+    ud2
+
     .globl memcpy
 memcpy:
     mov %rdi, %rax
@@ -151,6 +170,8 @@ memset:
     main = sym stub_main,
     sigreturn = const sysno::RT_SIGRETURN,
     fast_syscall = sym fast_syscall,
+    thread_start = sym thread_start,
+    clone = const sysno::CLONE,
     stack_top = const offset_of!(Slot, stack_top),
     rax = const reg!(rax), rcx = const reg!(rcx), rdx = const reg!(rdx), rbx = const reg!(rbx),
     rsp = const reg!(rsp), rbp = const reg!(rbp), rsi = const reg!(rsi), rdi = const reg!(rdi),
@@ -161,6 +182,9 @@ memset:
 );
 
 extern "C" {
+    /// `clone(flags, stack, 0, ctid, 0)`; the child calls
+    /// `thread_start(slot)` on `stack`; the parent gets the tid or -errno.
+    fn stub_clone_thread(flags: u64, stack: u64, slot: u64, ctid: u64) -> i64;
     fn stub_restorer();
     fn stub_copy(dst: *mut u8, src: *const u8, len: usize) -> i64;
     fn stub_copy_insn();
@@ -292,6 +316,7 @@ fn run_op(s: &Slot, op: &wire::HostOp) -> i64 {
         wire::op::COPY_OUT => unsafe { stub_copy(op.args[0] as *mut u8, buf, len) },
         wire::op::FORK => fork(s),
         wire::op::MMAP_FD => mmap_fd(op.args),
+        wire::op::THREAD => new_thread(op.args[0]),
         nr => syscall6(nr, op.args),
     }
 }
@@ -431,6 +456,42 @@ fn tie_to_sentry() {
     if syscall(sysno::GETPPID, 0, 0, 0, 0) != header.sentry_pid as i64 {
         exit_group(FATAL);
     }
+}
+
+/// `op::THREAD`: starts a host thread serving slot `i`.
+fn new_thread(i: u64) -> i64 {
+    const FLAGS: u64 = 0x100 | 0x200 | 0x400 | 0x800 | 0x10000 | 0x40000; // VM FS FILES SIGHAND THREAD SYSVSEM
+    const CHILD_SETTID: u64 = 0x0100_0000;
+    const CHILD_CLEARTID: u64 = 0x0020_0000;
+    if i as usize >= wire::MAX_THREADS {
+        return -(abi::errno::EINVAL.0 as i64);
+    }
+    let base = REGION.load(Ordering::Relaxed);
+    let s = slot(i as usize);
+    let stack = (base + wire::stack_offset(i as usize) + wire::SIGNAL_STACK_SIZE) as u64;
+    let ctid = addr_of!(s.host_tid) as u64;
+    // SAFETY: the child starts on slot i's own signal stack, unused until
+    // now, and never returns into this frame.
+    unsafe { stub_clone_thread(FLAGS | CHILD_SETTID | CHILD_CLEARTID, stack, i, ctid) }
+}
+
+/// The first code of a new host thread: sets up its slot, then reports
+/// ready as the first thread does.
+extern "C" fn thread_start(i: u64) -> ! {
+    let i = i as usize;
+    let s = slot(i);
+    let base = REGION.load(Ordering::Relaxed);
+    put!(s, stack_top, (base + wire::stack_offset(i) + wire::SIGNAL_STACK_SIZE) as u64);
+    set_signal_stack(i);
+    check(syscall(sysno::ARCH_PRCTL, ARCH_SET_GS, s as *const Slot as u64, 0, 0));
+    // The thread was made inside a signal handler, with the handled signal
+    // blocked; the app runs with nothing blocked on the host.
+    let none = SigSet(0);
+    check(syscall(sysno::RT_SIGPROCMASK, 2, addr_of!(none) as u64, 0, 8));
+    let pid = syscall(sysno::GETPID, 0, 0, 0, 0) as u64;
+    let tid = syscall(sysno::GETTID, 0, 0, 0, 0) as u64;
+    syscall(sysno::TGKILL, pid, tid, sig::SIGSYS as u64, 0);
+    exit_group(FATAL)
 }
 
 /// Resets the FPU and SSE state saved in a signal frame to power-on values.
