@@ -16,13 +16,16 @@
 //!    operations on the calling thread's own slot, never across a wait for
 //!    another thread).
 //! 7. `FdTable::inner` — a process's descriptors (never held across file I/O).
-//! 8. `Kernel::unimplemented`, `UtsNamespace::inner`, `WaitQueue`
+//! 8. `FutexManager::queues` — held while the futex word is read (through
+//!    the calling task's own slot) and while waking; takes no other lock.
+//! 9. `Kernel::unimplemented`, `UtsNamespace::inner`, `WaitQueue`
 //!    entries, a pipe's buffer — leaves.
 //!
 //! A task's own fields (`Task`) belong to its sentry thread and need no lock.
 
 pub mod creds;
 pub mod exit;
+pub mod futex;
 pub mod limits;
 pub mod task;
 pub mod task_set;
@@ -93,6 +96,8 @@ pub struct Kernel {
     pub tasks: TaskSet,
     /// Realtime and monotonic clocks.
     pub timekeeper: Timekeeper,
+    /// Tasks waiting on futexes.
+    pub futexes: futex::FutexManager,
     /// The root UTS namespace.
     pub uts: UtsNamespace,
     /// Number of CPUs the sandbox reports.
@@ -112,6 +117,7 @@ impl Kernel {
             ext: Mutex::new(()),
             tasks: TaskSet::new(),
             timekeeper: Timekeeper::new(),
+            futexes: futex::FutexManager::new(),
             uts: UtsNamespace::new(&config.hostname),
             application_cores: config.application_cores.max(1),
             patch_syscalls: config.patch_syscalls,

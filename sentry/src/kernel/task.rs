@@ -168,6 +168,33 @@ impl Task {
         })
     }
 
+    /// A new thread of `parent`'s process, running in `ctx` (a new host
+    /// thread of the same stub process) with thread id `tid`.
+    pub fn new_thread(parent: &Task, ctx: Context, tid: i32) -> Result<Task, LoadError> {
+        let waiter = Waiter::new().map_err(LoadError::Platform)?;
+        parent.tg.exit.lock().live_threads += 1;
+        Ok(Task {
+            kernel: parent.kernel.clone(),
+            tg: parent.tg.clone(),
+            tid,
+            ctx,
+            mm: parent.mm.clone(),
+            fds: parent.fds.clone(),
+            waiter: Arc::new(waiter),
+            comm: parent.comm,
+            clear_child_tid: 0,
+            robust_list: (0, 0),
+            fs_base: parent.fs_base,
+            gs_base: parent.gs_base,
+            signal_mask: parent.signal_mask,
+            affinity: parent.affinity,
+            pdeathsig: 0,
+            no_new_privs: parent.no_new_privs,
+            thread_exit: None,
+            stopped: Arc::new(AtomicBool::new(false)),
+        })
+    }
+
     /// A handle for other threads.
     pub fn handle(&self) -> TaskHandle {
         TaskHandle {
@@ -201,7 +228,7 @@ impl Task {
                     // RLIMIT_CORE allows it, as Linux's would.
                     let status = ExitStatus::killed_by(info.signo);
                     let core_limit = self.tg.limits.lock().get(abi::process::rlimit::CORE).map_or(0, |l| l.cur);
-                    self.tg.begin_exit(if core_limit == 0 { status.without_core() } else { status });
+                    self.exit_group(if core_limit == 0 { status.without_core() } else { status });
                 }
                 Event::Exited(host_status) => {
                     if self.tg.exit_status().is_none() {
@@ -227,9 +254,13 @@ impl Task {
         self.thread_exit = Some(status);
     }
 
-    /// Starts the exit of the whole process.
+    /// Starts the exit of the whole process: every other thread is
+    /// stopped wherever it is.
     pub fn exit_group(&mut self, status: ExitStatus) {
         self.tg.begin_exit(status);
+        if self.tg.exit.lock().live_threads > 1 {
+            self.kernel.tasks.kill_process(self.tg.tgid, status);
+        }
     }
 
     fn finish(mut self) {
@@ -237,28 +268,45 @@ impl Task {
         let tid = self.tid;
         let tg = self.tg.clone();
         let space = self.ctx.space().clone();
-        if self.clear_child_tid != 0 {
-            // Waking futex waiters on it comes with futexes.
-            let _ = self.copy_out(self.clear_child_tid, &0u32.to_ne_bytes());
+        let group_exit = tg.exit_status().is_some();
+        if self.clear_child_tid != 0 && !group_exit {
+            // What pthread_join waits for: the tid word cleared, and woken.
+            let addr = self.clear_child_tid;
+            if self.copy_out(addr, &0u32.to_ne_bytes()).is_ok() {
+                kernel.futexes.wake((Arc::as_ptr(&self.mm) as usize, addr), 1, u32::MAX);
+            }
         }
         let last = {
             let mut e = tg.exit.lock();
             e.live_threads -= 1;
             e.live_threads == 0
         };
-        if last {
-            let (user, system) = space.cpu_times().unwrap_or_default();
-            let usage = Usage { user, system, max_rss_kib: space.max_rss_kib().unwrap_or(0) };
-            space.kill();
-            drop(self);
-            let status = tg.exit_status().unwrap_or(ExitStatus::Exited(0));
-            tg.release_vfork();
-            kernel.tasks.process_exited(&tg, status, usage);
-            tg.exited.notify_all();
-            // No host process may outlive the process it served: the task
-            // is not finished until its host process is reaped.
-            space.wait_exit();
+        if !last {
+            if !group_exit {
+                // This thread alone ends; its process goes on.
+                self.ctx.exit_thread();
+            }
+            if tid != tg.tgid {
+                kernel.tasks.release_pid(tid);
+            }
+            kernel.tasks.task_finished(tid);
+            return;
         }
+        if let Some(status) = self.thread_exit.filter(|_| !group_exit) {
+            // The last thread's exit ends the process with its status.
+            tg.begin_exit(status);
+        }
+        let (user, system) = space.cpu_times().unwrap_or_default();
+        let usage = Usage { user, system, max_rss_kib: space.max_rss_kib().unwrap_or(0) };
+        space.kill();
+        drop(self);
+        let status = tg.exit_status().unwrap_or(ExitStatus::Exited(0));
+        tg.release_vfork();
+        kernel.tasks.process_exited(&tg, status, usage);
+        tg.exited.notify_all();
+        // No host process may outlive the process it served: the task is
+        // not finished until its host process is reaped.
+        space.wait_exit();
         kernel.tasks.task_finished(tid);
     }
 

@@ -214,6 +214,15 @@ impl TaskSet {
         at_stop.store(false, std::sync::atomic::Ordering::SeqCst);
     }
 
+    /// Makes every thread of process `tgid` stop at once (its process is
+    /// exiting with `status`).
+    pub fn kill_process(&self, tgid: i32, status: ExitStatus) {
+        let handles: Vec<TaskHandle> = self.inner.lock().running.values().filter(|h| h.tg.tgid == tgid).cloned().collect();
+        for h in handles {
+            h.kill(status);
+        }
+    }
+
     /// Makes every process exit with `status` and wakes every task.
     pub fn kill_all(&self, status: ExitStatus) {
         let handles: Vec<TaskHandle> = self.inner.lock().running.values().cloned().collect();

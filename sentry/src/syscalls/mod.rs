@@ -8,6 +8,7 @@
 //! app is checked.
 
 mod sys_fd;
+mod sys_futex;
 mod sys_file;
 mod sys_identity;
 mod sys_mmap;

@@ -57,12 +57,14 @@ mod clone_flags {
 }
 use clone_flags as cf;
 
-/// Flags a new process may be created with. Sharing the descriptor table
-/// (`CLONE_FILES`) is modelled; `CLONE_FS` and `CLONE_SYSVSEM` share state
-/// the sandbox does not have yet; the others only concern tracing and I/O
-/// scheduling. Threads (`CLONE_THREAD`), namespaces and pidfds are refused
-/// with `EINVAL`.
+/// Flags a new process or thread may be created with. Sharing the
+/// descriptor table (`CLONE_FILES`) is modelled; `CLONE_FS` and
+/// `CLONE_SYSVSEM` share state the sandbox does not have yet; the others
+/// only concern tracing and I/O scheduling. Namespaces and pidfds are
+/// refused with `EINVAL`.
 const SUPPORTED: u64 = cf::CSIGNAL
+    | cf::THREAD
+    | cf::SIGHAND
     | cf::VM
     | cf::FS
     | cf::FILES
@@ -94,9 +96,13 @@ fn create_process(t: &mut Task, c: CloneArgs) -> SysResult {
     if f & !SUPPORTED != 0 {
         return Err(EINVAL);
     }
-    // A process sharing its parent's memory is modelled only while the
-    // parent waits (vfork); anything else would be a silent wrong answer.
-    if f & cf::VM != 0 && f & cf::VFORK == 0 {
+    if f & cf::THREAD != 0 {
+        return create_thread(t, c);
+    }
+    // A process sharing its parent's memory (or handlers) is modelled only
+    // while the parent waits (vfork); anything else would be a silent
+    // wrong answer.
+    if (f & cf::VM != 0 || f & cf::SIGHAND != 0) && f & cf::VFORK == 0 {
         return Err(EINVAL);
     }
     if f & cf::PARENT != 0 && t.tg.tgid == INIT_PID {
@@ -171,6 +177,52 @@ fn create_process(t: &mut Task, c: CloneArgs) -> SysResult {
         let _ = wait_until(t, &tg.vfork_events, events::ALL, None, || tg.vfork_released.load(Ordering::SeqCst));
     }
     Ok(pid as u64)
+}
+
+/// A new thread in the caller's process (`CLONE_THREAD`): its own host
+/// thread and slot, the process's memory, handlers and (with
+/// `CLONE_FILES`) descriptors.
+fn create_thread(t: &mut Task, c: CloneArgs) -> SysResult {
+    let f = c.flags;
+    let mut ctx = t.ctx.spawn_thread().map_err(|e| {
+        log::warn!("cannot start a host thread: {e}");
+        EAGAIN
+    })?;
+    let tid = t.kernel.tasks.allocate_pid();
+    ctx.regs = t.ctx.regs;
+    ctx.regs.rax = 0;
+    if let Some(sp) = c.stack {
+        ctx.regs.rsp = sp;
+    }
+    let mut child = match Task::new_thread(t, ctx, tid) {
+        Ok(c) => c,
+        Err(_) => {
+            t.kernel.tasks.release_pid(tid);
+            return Err(ENOMEM);
+        }
+    };
+    if f & cf::FILES == 0 {
+        child.fds = Arc::new(t.fds.fork_copy());
+    }
+    if f & cf::SETTLS != 0 {
+        let r = child.ctx.host_op(sysno::ARCH_PRCTL as u64, [abi::process::arch_prctl::SET_FS, c.tls, 0, 0, 0, 0]);
+        if r.map(Errno::from_ret).ok().and_then(Result::ok).is_none() {
+            return Err(EINVAL);
+        }
+        child.fs_base = c.tls;
+    }
+    if f & cf::CHILD_SETTID != 0 {
+        let _ = child.copy_out(c.child_tid, &tid.to_ne_bytes());
+    }
+    if f & cf::CHILD_CLEARTID != 0 {
+        child.clear_child_tid = c.child_tid;
+    }
+    if f & cf::PARENT_SETTID != 0 {
+        let _ = t.copy_out(c.parent_tid, &tid.to_ne_bytes());
+    }
+    child.ctx.resume();
+    t.kernel.tasks.start(child);
+    Ok(tid as u64)
 }
 
 /// `fork()`.
