@@ -60,6 +60,8 @@ pub struct Task {
     thread_exit: Option<ExitStatus>,
     /// Set while the task waits at its stop point (see [`TaskHandle`]).
     stopped: Arc<AtomicBool>,
+    /// See [`TaskHandle::zap`].
+    zapped: Arc<AtomicBool>,
 }
 
 /// What other threads may do to a task.
@@ -74,9 +76,19 @@ pub struct TaskHandle {
     space: Arc<AddressSpace>,
     /// Set while the task waits at its stop point (`Kernel::pause`).
     stopped: Arc<AtomicBool>,
+    /// Set when another thread of the process execs: this thread ends.
+    zapped: Arc<AtomicBool>,
 }
 
 impl TaskHandle {
+    /// Ends this thread because another thread of its process is exec'ing
+    /// (its host process is about to be replaced).
+    pub fn zap(&self) {
+        self.zapped.store(true, Ordering::SeqCst);
+        self.waiter.interrupt();
+        self.kicker.kick();
+    }
+
     /// Whether the task is at a known point: stopped, or asleep in a
     /// blocking call.
     pub fn is_stopped(&self) -> bool {
@@ -135,6 +147,7 @@ impl Task {
             no_new_privs: false,
             thread_exit: None,
             stopped: Arc::new(AtomicBool::new(false)),
+            zapped: Arc::new(AtomicBool::new(false)),
         })
     }
 
@@ -165,6 +178,7 @@ impl Task {
             no_new_privs: parent.no_new_privs,
             thread_exit: None,
             stopped: Arc::new(AtomicBool::new(false)),
+            zapped: Arc::new(AtomicBool::new(false)),
         })
     }
 
@@ -192,6 +206,7 @@ impl Task {
             no_new_privs: parent.no_new_privs,
             thread_exit: None,
             stopped: Arc::new(AtomicBool::new(false)),
+            zapped: Arc::new(AtomicBool::new(false)),
         })
     }
 
@@ -204,6 +219,7 @@ impl Task {
             kicker: self.ctx.kicker(),
             space: self.ctx.space().clone(),
             stopped: self.stopped.clone(),
+            zapped: self.zapped.clone(),
         }
     }
 
@@ -218,6 +234,10 @@ impl Task {
     pub fn run(mut self) {
         while self.thread_exit.is_none() && self.tg.exit_status().is_none() {
             self.kernel.tasks.stop_point(&self.stopped);
+            if self.zapped.load(Ordering::SeqCst) {
+                self.thread_exit = Some(ExitStatus::killed_by(sig::SIGKILL));
+                break;
+            }
             match self.ctx.switch() {
                 Event::Syscall => syscalls::dispatch(&mut self),
                 Event::Interrupt => {}
@@ -231,7 +251,7 @@ impl Task {
                     self.exit_group(if core_limit == 0 { status.without_core() } else { status });
                 }
                 Event::Exited(host_status) => {
-                    if self.tg.exit_status().is_none() {
+                    if self.tg.exit_status().is_none() && !self.zapped.load(Ordering::SeqCst) {
                         if host_status == abi::wire::STUB_FATAL_EXIT << 8 {
                             log::error!("task {}: the stub failed (a fault in its own code); killing the process", self.tid);
                         } else {
@@ -269,6 +289,9 @@ impl Task {
         let tg = self.tg.clone();
         let space = self.ctx.space().clone();
         let group_exit = tg.exit_status().is_some();
+        if !group_exit {
+            self.release_robust_futexes();
+        }
         if self.clear_child_tid != 0 && !group_exit {
             // What pthread_join waits for: the tid word cleared, and woken.
             let addr = self.clear_child_tid;
@@ -308,6 +331,47 @@ impl Task {
         // not finished until its host process is reaped.
         space.wait_exit();
         kernel.tasks.task_finished(tid);
+    }
+
+    /// Walks the thread's robust futex list at its death, as Linux's
+    /// `exit_robust_list`: each futex it still owns gets `FUTEX_OWNER_DIED`
+    /// (keeping `FUTEX_WAITERS`), and one waiter is woken so that it can
+    /// recover the lock (`EOWNERDEAD`). The word is rewritten from the
+    /// sentry, not with an atomic instruction in the app: a thread racing
+    /// on the same word at that instant could lose its update.
+    fn release_robust_futexes(&mut self) {
+        const LIMIT: usize = 2048;
+        const WAITERS: u32 = 0x8000_0000;
+        const OWNER_DIED: u32 = 0x4000_0000;
+        const TID_MASK: u32 = 0x3fff_ffff;
+        let (head, _) = self.robust_list;
+        if head == 0 {
+            return;
+        }
+        let Ok([first, offset, pending]) = self.read_obj::<[u64; 3]>(head) else { return };
+        let offset = offset as i64;
+        let mut entries = Vec::new();
+        let mut entry = first & !1;
+        while entry != head && entry != 0 && entries.len() < LIMIT {
+            entries.push(entry);
+            let Ok(next) = self.read_obj::<u64>(entry) else { break };
+            entry = next & !1;
+        }
+        if pending != 0 {
+            entries.push(pending & !1);
+        }
+        let key_space = Arc::as_ptr(&self.mm) as usize;
+        for e in entries {
+            let addr = e.wrapping_add(offset as u64);
+            let Ok(word) = self.read_obj::<u32>(addr) else { continue };
+            if word & TID_MASK != self.tid as u32 {
+                continue;
+            }
+            let new = (word & WAITERS) | OWNER_DIED;
+            if self.write_obj(addr, &new).is_ok() && word & WAITERS != 0 {
+                self.kernel.futexes.wake((key_space, addr), 1, u32::MAX);
+            }
+        }
     }
 
     /// Checks that `[addr, addr + len)` is app memory the model allows to

@@ -223,6 +223,27 @@ impl TaskSet {
         }
     }
 
+    /// Ends every thread of process `tgid` but `keep` (for `execve`), and
+    /// waits until they are gone; `keep` then takes over thread id `tgid`
+    /// if it had another one. Returns the thread id `keep` now has.
+    pub fn de_thread(&self, tgid: i32, keep: i32, tg: &ThreadGroup) -> i32 {
+        let others: Vec<TaskHandle> = self.inner.lock().running.values().filter(|h| h.tg.tgid == tgid && h.tid != keep).cloned().collect();
+        for h in &others {
+            h.zap();
+        }
+        let mut g = self.inner.lock();
+        while others.iter().any(|h| g.running.contains_key(&h.tid)) || tg.exit.lock().live_threads > 1 {
+            self.changed.wait(&mut g);
+        }
+        if keep != tgid {
+            if let Some(h) = g.running.remove(&keep) {
+                g.running.insert(tgid, h);
+            }
+            g.used.remove(&keep);
+        }
+        tgid
+    }
+
     /// Makes every process exit with `status` and wakes every task.
     pub fn kill_all(&self, status: ExitStatus) {
         let handles: Vec<TaskHandle> = self.inner.lock().running.values().cloned().collect();

@@ -427,6 +427,11 @@ fn exec(t: &mut Task, path_addr: u64, argv_addr: u64, envp_addr: u64, dirfd: i32
         t.mm = old_mm;
         return Err(e.errno());
     }
+    if t.tg.exit.lock().live_threads > 1 {
+        // Every other thread ends; this one becomes the leader.
+        let tg = t.tg.clone();
+        t.tid = t.kernel.tasks.de_thread(tg.tgid, t.tid, &tg);
+    }
     old_ctx.space().kill();
     drop(old_ctx);
     t.kernel.tasks.update_handle(t.handle());
