@@ -90,6 +90,14 @@ const PROGRAMS: &[Program] = &[
         name: "spawn",
         source: include_str!("../../bench/spawn.c"),
     },
+    Program {
+        name: "futex_pingpong",
+        source: include_str!("../../bench/futex_pingpong.c"),
+    },
+    Program {
+        name: "pthread_create",
+        source: include_str!("../../bench/pthread_create.c"),
+    },
 ];
 
 /// Debian's static busybox, whose shell the `shell-loop` case runs.
@@ -202,6 +210,8 @@ enum Target {
         /// Start of the summary fragment, e.g. "static true starts+exits".
         phrase: &'static str,
     },
+    /// No target: the ratio is reported for information.
+    Report,
     /// The sandboxed headline value (a percentage of one core) is below this.
     SandboxBelowPercent {
         /// The limit.
@@ -267,6 +277,34 @@ fn cases() -> Vec<Case> {
                 args: &[Arg::Program("true")],
             },
             target: Target::RatioAtMost(5.0),
+        },
+        Case {
+            name: "futex-pingpong",
+            label: "futex ping-pong",
+            what: "two threads handing a turn back and forth through FUTEX_WAIT/FUTEX_WAKE; \
+                   time per round (two hand-offs)",
+            program: Exe::Built("futex_pingpong"),
+            metric: Metric::PerOp {
+                native_iters: 200_000,
+                sandboxed_iters: 50_000,
+                least_iters: 200,
+                args: &[],
+            },
+            target: Target::RatioAtMost(10.0),
+        },
+        Case {
+            name: "pthread-create",
+            label: "pthread create+join",
+            what: "pthread_create of a thread that returns at once, then pthread_join; time per \
+                   pair",
+            program: Exe::Built("pthread_create"),
+            metric: Metric::PerOp {
+                native_iters: 20_000,
+                sandboxed_iters: 2_000,
+                least_iters: 20,
+                args: &[],
+            },
+            target: Target::Report,
         },
         Case {
             name: "shell-loop",
@@ -1342,6 +1380,10 @@ fn summary_fragment(
                 ),
             }
         }
+        Target::Report => match (native, sandbox) {
+            (Ok(n), Ok(s)) => format!("{} {} native (no target)", case.name, format_ratio(s[h] / n[h])),
+            _ => format!("{} n/a (no target)", case.name),
+        },
         Target::SandboxBelowPercent { max_pct, phrase } => match sandbox {
             Ok(s) => format!(
                 "{phrase} {} of a core (target < {max_pct}%: {})",
