@@ -107,6 +107,10 @@ pub mod op {
     /// kernel zeroes the slot's `host_tid` and wakes it (a shared futex)
     /// when the thread is gone.
     pub const THREAD: u64 = 0x1000_0005;
+    /// `lock cmpxchg` on the app's 32-bit word at `args[0]`: if it holds
+    /// `args[1]`, store `args[2]`. Returns the value found (zero-extended),
+    /// or `-EFAULT` when the word is not writable.
+    pub const CMPXCHG32: u64 = 0x1000_0006;
 }
 
 /// The start of the region.

@@ -219,6 +219,15 @@ impl Context {
         self.host_op(wire::op::MMAP_FD, [addr, len, prot, flags, 0, offset])
     }
 
+    /// Atomically replaces the app's 32-bit word at `addr` with `new` if it
+    /// holds `old`; returns the value found there.
+    pub fn cmpxchg32(&mut self, addr: u64, old: u32, new: u32) -> Result<u32, Fault> {
+        match self.host_op(wire::op::CMPXCHG32, [addr, old as u64, new as u64, 0, 0, 0]) {
+            Ok(v) if v >= 0 => Ok(v as u32),
+            _ => Err(Fault),
+        }
+    }
+
     /// Reads app memory: small buffers through the slot, others with a
     /// cross-process copy.
     pub fn read(&mut self, addr: u64, buf: &mut [u8]) -> Result<(), Fault> {

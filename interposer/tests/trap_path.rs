@@ -161,3 +161,18 @@ fn threads_run_in_their_own_slots_and_exit_alone() {
     space.kill();
     assert!(matches!(main.switch(), Event::Exited(9)));
 }
+
+#[test]
+fn compare_exchange_on_app_memory() {
+    let (_space, mut ctx) = AddressSpace::new().unwrap();
+    load(&mut ctx, &[0x90]);
+    ctx.write(CODE + 0x100, &7u32.to_ne_bytes()).unwrap();
+    assert_eq!(ctx.cmpxchg32(CODE + 0x100, 6, 9), Ok(7), "no store when the word differs");
+    assert_eq!(ctx.cmpxchg32(CODE + 0x100, 7, 9), Ok(7));
+    let mut w = [0u8; 4];
+    ctx.read(CODE + 0x100, &mut w).unwrap();
+    assert_eq!(u32::from_ne_bytes(w), 9);
+    assert!(ctx.cmpxchg32(0x20, 0, 1).is_err(), "an unmapped word faults, recovered");
+    // The stub survived the fault.
+    assert_eq!(ctx.cmpxchg32(CODE + 0x100, 9, 10), Ok(9));
+}

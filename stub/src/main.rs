@@ -85,6 +85,13 @@ stub_copy_insn:
     rep movsb
     xor %eax, %eax
     ret
+    .globl stub_cmpxchg
+stub_cmpxchg:
+    mov %esi, %eax
+    .globl stub_cmpxchg_insn
+stub_cmpxchg_insn:
+    lock cmpxchg %edx, (%rdi)
+    ret
     .globl stub_copy_fault
 stub_copy_fault:
     mov $-14, %rax
@@ -189,6 +196,8 @@ extern "C" {
     fn stub_copy(dst: *mut u8, src: *const u8, len: usize) -> i64;
     fn stub_copy_insn();
     fn stub_copy_fault();
+    fn stub_cmpxchg(addr: *mut u32, old: u32, new: u32) -> i64;
+    fn stub_cmpxchg_insn();
 }
 
 /// A raw host system call.
@@ -317,6 +326,8 @@ fn run_op(s: &Slot, op: &wire::HostOp) -> i64 {
         wire::op::FORK => fork(s),
         wire::op::MMAP_FD => mmap_fd(op.args),
         wire::op::THREAD => new_thread(op.args[0]),
+        // SAFETY: a fault on the app's word is recovered (see `handler`).
+        wire::op::CMPXCHG32 => unsafe { stub_cmpxchg(op.args[0] as *mut u32, op.args[1] as u32, op.args[2] as u32) },
         nr => syscall6(nr, op.args),
     }
 }
@@ -594,8 +605,9 @@ extern "C" fn handler(signo: i32, info: *mut SigInfo, ucp: *mut UContext) {
             return;
         }
         event::INTERRUPT
-    } else if uc.regs.rip == stub_copy_insn as *const () as u64 {
-        // A bad app address given to a copy: make stub_copy return -EFAULT.
+    } else if uc.regs.rip == stub_copy_insn as *const () as u64 || uc.regs.rip == stub_cmpxchg_insn as *const () as u64 {
+        // A bad app address given to a copy or a compare-exchange: make it
+        // return -EFAULT.
         uc.regs.rip = stub_copy_fault as *const () as u64;
         return;
     } else if in_stub_text(uc.regs.rip) {

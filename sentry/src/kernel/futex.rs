@@ -90,6 +90,11 @@ impl FutexManager {
         Err(err)
     }
 
+    /// Whether any task waits on `key`.
+    pub fn has_waiters(&self, key: Key) -> bool {
+        self.queues.lock().get(&key).is_some_and(|v| !v.is_empty())
+    }
+
     /// `FUTEX_WAKE`: wakes up to `n` waiters whose bitset meets `bitset`;
     /// returns how many.
     pub fn wake(&self, key: Key, n: u32, bitset: u32) -> u32 {

@@ -335,10 +335,9 @@ impl Task {
 
     /// Walks the thread's robust futex list at its death, as Linux's
     /// `exit_robust_list`: each futex it still owns gets `FUTEX_OWNER_DIED`
-    /// (keeping `FUTEX_WAITERS`), and one waiter is woken so that it can
-    /// recover the lock (`EOWNERDEAD`). The word is rewritten from the
-    /// sentry, not with an atomic instruction in the app: a thread racing
-    /// on the same word at that instant could lose its update.
+    /// (keeping `FUTEX_WAITERS`, with a compare-exchange in the app so that
+    /// no racing thread's update is lost), and one waiter is woken so that
+    /// it can recover the lock (`EOWNERDEAD`).
     fn release_robust_futexes(&mut self) {
         const LIMIT: usize = 2048;
         const WAITERS: u32 = 0x8000_0000;
@@ -363,13 +362,23 @@ impl Task {
         let key_space = Arc::as_ptr(&self.mm) as usize;
         for e in entries {
             let addr = e.wrapping_add(offset as u64);
-            let Ok(word) = self.read_obj::<u32>(addr) else { continue };
-            if word & TID_MASK != self.tid as u32 {
-                continue;
-            }
-            let new = (word & WAITERS) | OWNER_DIED;
-            if self.write_obj(addr, &new).is_ok() && word & WAITERS != 0 {
-                self.kernel.futexes.wake((key_space, addr), 1, u32::MAX);
+            let Ok(mut word) = self.read_obj::<u32>(addr) else { continue };
+            // Other threads may be changing the word (setting WAITERS).
+            for _ in 0..LIMIT {
+                if word & TID_MASK != self.tid as u32 {
+                    break;
+                }
+                let new = (word & WAITERS) | OWNER_DIED;
+                match self.ctx.cmpxchg32(addr, word, new) {
+                    Ok(seen) if seen == word => {
+                        if word & WAITERS != 0 {
+                            self.kernel.futexes.wake((key_space, addr), 1, u32::MAX);
+                        }
+                        break;
+                    }
+                    Ok(seen) => word = seen,
+                    Err(_) => break,
+                }
             }
         }
     }

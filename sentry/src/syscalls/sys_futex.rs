@@ -16,6 +16,10 @@ mod op {
     pub const WAKE: u32 = 1;
     pub const REQUEUE: u32 = 3;
     pub const CMP_REQUEUE: u32 = 4;
+    pub const WAKE_OP: u32 = 5;
+    pub const LOCK_PI: u32 = 6;
+    pub const UNLOCK_PI: u32 = 7;
+    pub const TRYLOCK_PI: u32 = 8;
     pub const WAIT_BITSET: u32 = 9;
     pub const WAKE_BITSET: u32 = 10;
     pub const PRIVATE_FLAG: u32 = 128;
@@ -101,6 +105,140 @@ pub fn futex(t: &mut Task, a: Args) -> SysResult {
             })?;
             Ok(n as u64)
         }
+        op::WAKE_OP => {
+            let (addr2, wake2, encoded) = (a.u64(4), a.uint(3), a.uint(5));
+            check_addr(addr)?;
+            check_addr(addr2)?;
+            let (from, to) = (key(t, addr), key(t, addr2));
+            let kernel = t.kernel.clone();
+            let old = wake_op_update(t, addr2, encoded)?;
+            let mut n = kernel.futexes.wake(from, val, u32::MAX);
+            if wake_op_compare(old, encoded)? {
+                n += kernel.futexes.wake(to, wake2, u32::MAX);
+            }
+            Ok(n as u64)
+        }
+        op::LOCK_PI | op::TRYLOCK_PI => {
+            check_addr(addr)?;
+            lock_pi(t, addr, cmd == op::TRYLOCK_PI)
+        }
+        op::UNLOCK_PI => {
+            check_addr(addr)?;
+            unlock_pi(t, addr)
+        }
         _ => Err(ENOSYS),
     }
+}
+
+const WAITERS: u32 = 0x8000_0000;
+const OWNER_DIED: u32 = 0x4000_0000;
+const TID_MASK: u32 = 0x3fff_ffff;
+
+/// Compare-exchanges the app's word, failing with EFAULT as Linux would.
+fn cmpxchg(t: &mut Task, addr: u64, old: u32, new: u32) -> Result<u32, abi::Errno> {
+    if !t.mm.is_user_range(addr, 4) {
+        return Err(abi::errno::EFAULT);
+    }
+    t.ctx.cmpxchg32(addr, old, new).map_err(|_| abi::errno::EFAULT)
+}
+
+/// Applies `FUTEX_WAKE_OP`'s operation to the word at `addr` atomically;
+/// returns its old value.
+fn wake_op_update(t: &mut Task, addr: u64, encoded: u32) -> Result<u32, abi::Errno> {
+    let op = (encoded >> 28) & 0xf;
+    let mut arg = ((encoded as i32) << 8 >> 20) as u32;
+    if op & 8 != 0 {
+        if arg > 31 {
+            return Err(EINVAL);
+        }
+        arg = 1 << arg;
+    }
+    let mut old = word(t, addr)?;
+    loop {
+        let new = match op & 7 {
+            0 => arg,
+            1 => old.wrapping_add(arg),
+            2 => old | arg,
+            3 => old & !arg,
+            4 => old ^ arg,
+            _ => return Err(ENOSYS),
+        };
+        let seen = cmpxchg(t, addr, old, new)?;
+        if seen == old {
+            return Ok(old);
+        }
+        old = seen;
+    }
+}
+
+/// `FUTEX_WAKE_OP`'s comparison of the old value with its argument.
+fn wake_op_compare(old: u32, encoded: u32) -> Result<bool, abi::Errno> {
+    let cmp = (encoded >> 24) & 0xf;
+    let arg = ((encoded as i32) << 20) >> 20;
+    let old = old as i32;
+    Ok(match cmp {
+        0 => old == arg,
+        1 => old != arg,
+        2 => old < arg,
+        3 => old <= arg,
+        4 => old > arg,
+        5 => old >= arg,
+        _ => return Err(ENOSYS),
+    })
+}
+
+/// `FUTEX_LOCK_PI` / `FUTEX_TRYLOCK_PI`: takes the lock word for the
+/// caller (its thread id), or marks it contended and sleeps until the
+/// owner unlocks. Ownership passes through the word as on Linux; there is
+/// no priority inheritance (the sandbox has no priorities to inherit).
+fn lock_pi(t: &mut Task, addr: u64, try_only: bool) -> SysResult {
+    let me = t.tid as u32;
+    let k = key(t, addr);
+    loop {
+        let w = word(t, addr)?;
+        if w & TID_MASK == me {
+            return Err(abi::errno::EDEADLK);
+        }
+        if w & TID_MASK == 0 {
+            // Free (perhaps after its owner died): take it, keeping the
+            // owner-died mark, and saying so if others still wait (then the
+            // next unlock comes to the kernel to wake them).
+            let waiters = if t.kernel.futexes.has_waiters(k) { WAITERS } else { 0 };
+            if cmpxchg(t, addr, w, me | waiters | (w & OWNER_DIED))? == w {
+                return Ok(0);
+            }
+            continue;
+        }
+        if try_only {
+            return Err(abi::errno::EAGAIN);
+        }
+        if w & WAITERS == 0 && cmpxchg(t, addr, w, w | WAITERS)? != w {
+            continue;
+        }
+        let (kernel, waiter, tg) = (t.kernel.clone(), t.waiter.clone(), t.tg.clone());
+        let contended = w | WAITERS;
+        match kernel.futexes.wait(k, u32::MAX, &waiter, None, || Ok(word(t, addr)? == contended), || tg.exit_status().is_some()) {
+            Ok(()) | Err(abi::errno::EAGAIN) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// `FUTEX_UNLOCK_PI`: releases the caller's lock word and wakes a waiter,
+/// which then takes the lock in its `FUTEX_LOCK_PI`.
+fn unlock_pi(t: &mut Task, addr: u64) -> SysResult {
+    let me = t.tid as u32;
+    let mut w = word(t, addr)?;
+    loop {
+        if w & TID_MASK != me {
+            return Err(abi::errno::EPERM);
+        }
+        let seen = cmpxchg(t, addr, w, 0)?;
+        if seen == w {
+            break;
+        }
+        w = seen;
+    }
+    t.kernel.futexes.wake(key(t, addr), 1, u32::MAX);
+    Ok(0)
 }

@@ -120,7 +120,7 @@ pub static TABLE: &[Syscall] = &[
     full(sysno::SETDOMAINNAME, "setdomainname", sys_utsname::setdomainname),
     full(sysno::GETTID, "gettid", sys_thread::gettid),
     full(sysno::TIME, "time", sys_time::time),
-    partial(sysno::FUTEX, "futex", sys_futex::futex, "WAIT, WAKE, WAIT_BITSET, WAKE_BITSET, REQUEUE, CMP_REQUEUE; shared futexes work within one address space only; WAKE_OP and the PI operations return ENOSYS"),
+    partial(sysno::FUTEX, "futex", sys_futex::futex, "WAIT, WAKE, WAIT_BITSET, WAKE_BITSET, REQUEUE, CMP_REQUEUE, WAKE_OP, LOCK_PI, TRYLOCK_PI, UNLOCK_PI (ownership without priority inheritance); shared futexes work within one address space only; WAIT_REQUEUE_PI and CMP_REQUEUE_PI return ENOSYS"),
     partial(sysno::SCHED_SETAFFINITY, "sched_setaffinity", sys_sched::sched_setaffinity, "the calling thread only (other tasks ESRCH); recorded, the host schedules as it likes; CPUs beyond 64 not modelled"),
     partial(sysno::SCHED_GETAFFINITY, "sched_getaffinity", sys_sched::sched_getaffinity, "the calling thread only; other tasks ESRCH"),
     full(sysno::SET_TID_ADDRESS, "set_tid_address", sys_thread::set_tid_address),
