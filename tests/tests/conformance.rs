@@ -39,6 +39,16 @@ conformance! {
     pipe_xfer,
     exec,
     pgrp,
+    threads,
+    thread_exit_group => Case::new().expect(Status::Exited(3)),
+    thread_exit_group_leader = thread_exit_group => Case::new()
+        .args(["leader"])
+        .expect(Status::Exited(3)),
+    thread_exit_group_all = thread_exit_group => Case::new().args(["all"]),
+    futex,
+    futex_shared,
+    mutex_kinds,
+    thread_exec,
 }
 
 /// The harness itself, natively: a program killed by SIGSEGV is reported as

@@ -16,8 +16,21 @@ use parking_lot::Mutex;
 
 use super::wait::Waiter;
 
-/// A futex's name: an address space (by identity) and an address in it.
+/// A futex's name: an address space (by identity) and an address in it,
+/// or a shared memory object and an offset in it.
 pub type Key = (usize, u64);
+
+/// The futex at app address `addr` of address space `mm`: in shared
+/// memory (unless `private`, `FUTEX_PRIVATE_FLAG`), named by the memory
+/// object and offset, so that every process mapping the object meets the
+/// same futex; otherwise by the address space and address.
+pub fn key(mm: &std::sync::Arc<crate::mm::MemoryManager>, addr: u64, private: bool) -> Key {
+    match mm.shared_object_at(addr).filter(|_| !private) {
+        // The top bit keeps object ids apart from address-space pointers.
+        Some((id, offset)) => ((id as usize) | (1 << 63), offset),
+        None => (std::sync::Arc::as_ptr(mm) as usize, addr),
+    }
+}
 
 /// A task queued on a futex.
 struct Queued {

@@ -296,7 +296,7 @@ impl Task {
             // What pthread_join waits for: the tid word cleared, and woken.
             let addr = self.clear_child_tid;
             if self.copy_out(addr, &0u32.to_ne_bytes()).is_ok() {
-                kernel.futexes.wake((Arc::as_ptr(&self.mm) as usize, addr), 1, u32::MAX);
+                kernel.futexes.wake(super::futex::key(&self.mm, addr, false), 1, u32::MAX);
             }
         }
         let last = {
@@ -359,7 +359,6 @@ impl Task {
         if pending != 0 {
             entries.push(pending & !1);
         }
-        let key_space = Arc::as_ptr(&self.mm) as usize;
         for e in entries {
             let addr = e.wrapping_add(offset as u64);
             let Ok(mut word) = self.read_obj::<u32>(addr) else { continue };
@@ -372,7 +371,7 @@ impl Task {
                 match self.ctx.cmpxchg32(addr, word, new) {
                     Ok(seen) if seen == word => {
                         if word & WAITERS != 0 {
-                            self.kernel.futexes.wake((key_space, addr), 1, u32::MAX);
+                            self.kernel.futexes.wake(super::futex::key(&self.mm, addr, false), 1, u32::MAX);
                         }
                         break;
                     }

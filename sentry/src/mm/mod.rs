@@ -36,6 +36,12 @@ pub const MMAP_MIN_ADDR: u64 = 0x10000;
 /// Room kept between the stack top and the highest `mmap` area.
 const STACK_GAP: u64 = 128 << 20;
 
+/// A new identity for a shared memory object.
+fn next_object_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
 /// The model's state of one address space.
 #[derive(Clone)]
 struct State {
@@ -107,6 +113,18 @@ impl MemoryManager {
     /// host's to say).
     pub fn is_user_range(&self, addr: u64, len: u64) -> bool {
         self.state.lock().is_user(addr, len)
+    }
+
+    /// What names the shared futex at `addr`: its memory object and offset
+    /// when `addr` lies in shared memory (so that every process mapping
+    /// the object sees one futex), else `None` (a private futex).
+    pub fn shared_object_at(&self, addr: u64) -> Option<(u64, u64)> {
+        let st = self.state.lock();
+        let v = st.vmas.find(addr)?;
+        match v.backing {
+            Backing::SharedAnonymous { id, offset } => Some((id, offset + (addr - v.start))),
+            _ => None,
+        }
     }
 
     /// Counts a trapped system call at its site, and patches the site to
@@ -185,7 +203,7 @@ impl MemoryManager {
         if fixed && !addr.is_multiple_of(PAGE_SIZE) {
             return Err(EINVAL);
         }
-        let backing = if kind == map::PRIVATE { Backing::Anonymous } else { Backing::SharedAnonymous };
+        let backing = if kind == map::PRIVATE { Backing::Anonymous } else { Backing::SharedAnonymous { id: next_object_id(), offset: 0 } };
         let mut st = self.state.lock();
         let start = if fixed {
             if addr.checked_add(len).is_none_or(|e| e > TASK_SIZE) {

@@ -26,8 +26,14 @@ pub type Prot = u64;
 pub enum Backing {
     /// Private anonymous memory.
     Anonymous,
-    /// Shared anonymous memory (`MAP_SHARED | MAP_ANONYMOUS`).
-    SharedAnonymous,
+    /// Shared anonymous memory (`MAP_SHARED | MAP_ANONYMOUS`): one memory
+    /// object, shared with forked children.
+    SharedAnonymous {
+        /// The object's identity (unique in the kernel).
+        id: u64,
+        /// Offset in the object corresponding to the area's start address.
+        offset: u64,
+    },
     /// The program break area managed by brk.
     Heap,
     /// The main thread's stack.
@@ -39,6 +45,16 @@ pub enum Backing {
         /// File offset corresponding to the area's start address.
         offset: u64,
     },
+}
+
+impl Backing {
+    /// The offset into the backing object, for objects that have one.
+    pub fn offset_mut(&mut self) -> Option<&mut u64> {
+        match self {
+            Backing::Image { offset, .. } | Backing::SharedAnonymous { offset, .. } => Some(offset),
+            _ => None,
+        }
+    }
 }
 
 /// One virtual memory area: a contiguous, uniformly mapped range.
@@ -73,12 +89,12 @@ impl Vma {
     }
 
     /// Splits the area at `at` (which must lie strictly inside it), keeping
-    /// `[start, at)` in `self` and returning `[at, end)` with its file offset
-    /// adjusted.
+    /// `[start, at)` in `self` and returning `[at, end)` with its offset in
+    /// the backing object adjusted.
     fn split_off(&mut self, at: u64) -> Vma {
         let mut right = self.clone();
         right.start = at;
-        if let Backing::Image { offset, .. } = &mut right.backing {
+        if let Some(offset) = right.backing.offset_mut() {
             *offset = offset.wrapping_add(at - self.start);
         }
         self.end = at;
@@ -101,6 +117,9 @@ impl Vma {
                     offset: ob,
                 },
             ) => a == b && oa.checked_add(self.len()) == Some(*ob),
+            (Backing::SharedAnonymous { id: a, offset: oa }, Backing::SharedAnonymous { id: b, offset: ob }) => {
+                a == b && oa.checked_add(self.len()) == Some(*ob)
+            }
             (a, b) => a == b,
         }
     }
@@ -889,13 +908,10 @@ mod tests {
     type PageState = Option<(Prot, bool, Backing)>;
 
     fn page_state(v: &Vma, addr: u64) -> (Prot, bool, Backing) {
-        let backing = match &v.backing {
-            Backing::Image { name, offset } => Backing::Image {
-                name: name.clone(),
-                offset: offset + (addr - v.start),
-            },
-            other => other.clone(),
-        };
+        let mut backing = v.backing.clone();
+        if let Some(offset) = backing.offset_mut() {
+            *offset += addr - v.start;
+        }
         (v.prot, v.shared, backing)
     }
 
@@ -906,7 +922,7 @@ mod tests {
         let backing = match rng.below(5) {
             0 => Backing::Anonymous,
             1 => Backing::Heap,
-            2 => Backing::SharedAnonymous,
+            2 => Backing::SharedAnonymous { id: 7, offset: p(start) },
             3 => Backing::Image {
                 name: "a".into(),
                 offset: p(rng.below(4)),

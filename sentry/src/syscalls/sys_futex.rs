@@ -6,7 +6,7 @@ use abi::errno::{EINVAL, ENOSYS};
 use abi::time::{clock, Timespec};
 
 use super::{Args, SysResult};
-use crate::kernel::futex::Key;
+use crate::kernel::futex::{self, Key};
 use crate::kernel::task::Task;
 use crate::kernel::wait::deadline_after;
 
@@ -26,13 +26,13 @@ mod op {
     pub const CLOCK_REALTIME: u32 = 256;
 }
 
-/// The futex at app address `addr` of the task's address space.
-fn key(t: &Task, addr: u64) -> Key {
-    (std::sync::Arc::as_ptr(&t.mm) as usize, addr)
+/// The futex at app address `addr` (see [`futex::key`]).
+fn key(t: &Task, addr: u64, private: bool) -> Key {
+    futex::key(&t.mm, addr, private)
 }
 
 fn check_addr(addr: u64) -> Result<(), abi::Errno> {
-    if addr % 4 != 0 {
+    if !addr.is_multiple_of(4) {
         return Err(EINVAL);
     }
     Ok(())
@@ -47,6 +47,8 @@ fn word(t: &mut Task, addr: u64) -> Result<u32, abi::Errno> {
 pub fn futex(t: &mut Task, a: Args) -> SysResult {
     let (addr, op, val) = (a.u64(0), a.uint(1), a.uint(2));
     let cmd = op & !(op::PRIVATE_FLAG | op::CLOCK_REALTIME);
+    let private = op & op::PRIVATE_FLAG != 0;
+    let key = |t: &Task, addr: u64| key(t, addr, private);
     let realtime = op & op::CLOCK_REALTIME != 0;
     if realtime && !matches!(cmd, op::WAIT | op::WAIT_BITSET) {
         return Err(ENOSYS);
@@ -120,11 +122,11 @@ pub fn futex(t: &mut Task, a: Args) -> SysResult {
         }
         op::LOCK_PI | op::TRYLOCK_PI => {
             check_addr(addr)?;
-            lock_pi(t, addr, cmd == op::TRYLOCK_PI)
+            lock_pi(t, addr, cmd == op::TRYLOCK_PI, private)
         }
         op::UNLOCK_PI => {
             check_addr(addr)?;
-            unlock_pi(t, addr)
+            unlock_pi(t, addr, private)
         }
         _ => Err(ENOSYS),
     }
@@ -191,9 +193,9 @@ fn wake_op_compare(old: u32, encoded: u32) -> Result<bool, abi::Errno> {
 /// caller (its thread id), or marks it contended and sleeps until the
 /// owner unlocks. Ownership passes through the word as on Linux; there is
 /// no priority inheritance (the sandbox has no priorities to inherit).
-fn lock_pi(t: &mut Task, addr: u64, try_only: bool) -> SysResult {
+fn lock_pi(t: &mut Task, addr: u64, try_only: bool, private: bool) -> SysResult {
     let me = t.tid as u32;
-    let k = key(t, addr);
+    let k = key(t, addr, private);
     loop {
         let w = word(t, addr)?;
         if w & TID_MASK == me {
@@ -226,7 +228,7 @@ fn lock_pi(t: &mut Task, addr: u64, try_only: bool) -> SysResult {
 
 /// `FUTEX_UNLOCK_PI`: releases the caller's lock word and wakes a waiter,
 /// which then takes the lock in its `FUTEX_LOCK_PI`.
-fn unlock_pi(t: &mut Task, addr: u64) -> SysResult {
+fn unlock_pi(t: &mut Task, addr: u64, private: bool) -> SysResult {
     let me = t.tid as u32;
     let mut w = word(t, addr)?;
     loop {
@@ -239,6 +241,6 @@ fn unlock_pi(t: &mut Task, addr: u64) -> SysResult {
         }
         w = seen;
     }
-    t.kernel.futexes.wake(key(t, addr), 1, u32::MAX);
+    t.kernel.futexes.wake(key(t, addr, private), 1, u32::MAX);
     Ok(0)
 }
