@@ -160,54 +160,55 @@ pub fn compile(name: &str, libc: Libc) -> PathBuf {
     let src_time = mtime(&src).unwrap_or_else(|| panic!("no test source {}", src.display()));
     let newest = headers_mtime().map_or(src_time, |h| h.max(src_time));
     let out_dir = target_dir().join("c-tests").join(libc.name());
+    build_cached(&src, newest, &out_dir, name, (libc.compiler(), libc.package_hint()), |tmp| {
+        let mut cmd = Command::new(libc.compiler());
+        cmd.args(["-static", "-O1", "-Wall", "-o"]).arg(tmp).arg(&src);
+        cmd
+    })
+}
+
+/// Compiles `tests/rust/NAME.rs` with `rustc` into a static executable
+/// (static glibc: `-C target-feature=+crt-static`), cached like [`compile`].
+pub fn compile_rust(name: &str) -> PathBuf {
+    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("rust").join(format!("{name}.rs"));
+    let newest = mtime(&src).unwrap_or_else(|| panic!("no test source {}", src.display()));
+    let out_dir = target_dir().join("rust-tests");
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_owned());
+    build_cached(&src, newest, &out_dir, name, ("rustc", "the Rust toolchain"), |tmp| {
+        let mut cmd = Command::new(&rustc);
+        cmd.args(["-O", "-C", "target-feature=+crt-static", "-o"]).arg(tmp).arg(&src);
+        cmd
+    })
+}
+
+/// Builds `out_dir/name` with the command `make(tmp)` (which writes `tmp`)
+/// unless it is newer than `newest`; safe when tests build in parallel
+/// (each builds to its own temporary name, then renames). `tool` names the
+/// compiler and where it comes from, for the message if it is missing.
+fn build_cached(src: &Path, newest: SystemTime, out_dir: &Path, name: &str, tool: (&str, &str), make: impl Fn(&Path) -> Command) -> PathBuf {
     let out = out_dir.join(name);
     if mtime(&out).is_some_and(|t| t >= newest) {
         return out;
     }
-    std::fs::create_dir_all(&out_dir)
-        .unwrap_or_else(|e| panic!("cannot create {}: {e}", out_dir.display()));
+    std::fs::create_dir_all(out_dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", out_dir.display()));
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let tmp = out_dir.join(format!(
-        ".{name}.tmp.{}.{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    let result = Command::new(libc.compiler())
-        .args(["-static", "-O1", "-Wall", "-o"])
-        .arg(&tmp)
-        .arg(&src)
-        .stdin(Stdio::null())
-        .output();
-    let output = match result {
+    let tmp = out_dir.join(format!(".{name}.tmp.{}.{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed)));
+    let (compiler, hint) = tool;
+    let output = match make(&tmp).stdin(Stdio::null()).output() {
         Ok(o) => o,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!(
-            "C compiler `{}` not found (needed for {} tests): {}",
-            libc.compiler(),
-            libc,
-            libc.package_hint()
-        ),
-        Err(e) => panic!("cannot run `{}`: {e}", libc.compiler()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            panic!("compiler `{compiler}` not found (needed for {}): {hint}", src.display())
+        }
+        Err(e) => panic!("cannot run `{compiler}`: {e}"),
     };
     if !output.status.success() {
         let _ = std::fs::remove_file(&tmp);
-        panic!(
-            "compiling {} with {} failed ({}):\n{}",
-            src.display(),
-            libc.compiler(),
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
-        );
+        panic!("compiling {} with {compiler} failed ({}):\n{}", src.display(), output.status, String::from_utf8_lossy(&output.stderr));
     }
     if !output.stderr.is_empty() {
-        eprintln!(
-            "warnings compiling {} with {}:\n{}",
-            src.display(),
-            libc.compiler(),
-            String::from_utf8_lossy(&output.stderr)
-        );
+        eprintln!("warnings compiling {} with {compiler}:\n{}", src.display(), String::from_utf8_lossy(&output.stderr));
     }
-    std::fs::rename(&tmp, &out)
-        .unwrap_or_else(|e| panic!("cannot rename {} to {}: {e}", tmp.display(), out.display()));
+    std::fs::rename(&tmp, &out).unwrap_or_else(|e| panic!("cannot rename {} to {}: {e}", tmp.display(), out.display()));
     out
 }
 

@@ -39,6 +39,9 @@ conformance! {
     pipe_xfer,
     exec,
     pgrp,
+    eventfd,
+    poll,
+    epoll,
     threads,
     thread_exit_group => Case::new().expect(Status::Exited(3)),
     thread_exit_group_leader = thread_exit_group => Case::new()

@@ -18,8 +18,13 @@
 //! 7. `FdTable::inner` — a process's descriptors (never held across file I/O).
 //! 8. `FutexManager::queues` — held while the futex word is read (through
 //!    the calling task's own slot) and while waking; takes no other lock.
-//! 9. `Kernel::unimplemented`, `UtsNamespace::inner`, `WaitQueue`
-//!    entries, a pipe's buffer — leaves.
+//! 9. An epoll's `ctl`, then its `scan` (an epoll's scan may take the
+//!    scans of the epolls it watches, never the reverse: loops are
+//!    refused), then its `state` (see `vfs::epoll`).
+//! 10. `Kernel::unimplemented`, `UtsNamespace::inner`, `WaitQueue`
+//!     entries, a pipe's buffer, an eventfd's counter — leaves. A
+//!     `WaitQueue` runs its callbacks (epoll's, which take an epoll's
+//!     `state`) after releasing its lock.
 //!
 //! A task's own fields (`Task`) belong to its sentry thread and need no lock.
 

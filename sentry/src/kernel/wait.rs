@@ -3,9 +3,11 @@
 //!
 //! A [`Waiter`] belongs to one task. The task sleeps in
 //! [`Waiter::sleep_until`] (a timeout), [`Waiter::wait_fd`] (a host
-//! descriptor becoming ready) or [`Waiter::wait_wake`] (a wake-up from a
-//! [`WaitQueue`](super::wait_queue::WaitQueue) it registered with); any
-//! other thread may [`Waiter::interrupt`] it or [`Waiter::wake`] it.
+//! descriptor becoming ready), [`Waiter::wait_wake`] (a wake-up from a
+//! [`WaitQueue`](super::wait_queue::WaitQueue) it registered with) or
+//! [`Waiter::wait_wake_or_fds`] (either: `poll` over pipes and host
+//! files); any other thread may [`Waiter::interrupt`] it or
+//! [`Waiter::wake`] it.
 //!
 //! Interruptions and wake-ups share one eventfd. An interruption also sets
 //! a flag, and stays pending until the task consumes it with
@@ -15,7 +17,7 @@
 //! woken re-checks its condition, and whether it is being killed.
 
 use std::io;
-use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -101,7 +103,7 @@ impl Waiter {
 
     /// Sleeps until `deadline` (`None`: forever) or an interruption.
     pub fn sleep_until(&self, deadline: Option<Instant>) -> Result<(), Interrupted> {
-        match self.poll(None, false, deadline) {
+        match self.poll(&[], false, deadline) {
             Readiness::Interrupted => Err(Interrupted),
             _ => Ok(()),
         }
@@ -111,7 +113,7 @@ impl Waiter {
     /// bits), `deadline` passes, or an interruption. Returns whether `fd`
     /// became ready.
     pub fn wait_fd(&self, fd: BorrowedFd<'_>, events: i16, deadline: Option<Instant>) -> Result<bool, Interrupted> {
-        match self.poll(Some((fd, events)), false, deadline) {
+        match self.poll(&[(fd, events)], false, deadline) {
             Readiness::Interrupted => Err(Interrupted),
             Readiness::Ready | Readiness::Woken => Ok(true),
             Readiness::TimedOut => Ok(false),
@@ -122,7 +124,20 @@ impl Waiter {
     /// interruption. Returns whether a wake-up came (`false`: the deadline
     /// passed). A wake-up that came before the call ends it at once.
     pub fn wait_wake(&self, deadline: Option<Instant>) -> Result<bool, Interrupted> {
-        match self.poll(None, true, deadline) {
+        match self.poll(&[], true, deadline) {
+            Readiness::Interrupted => Err(Interrupted),
+            Readiness::Ready | Readiness::Woken => Ok(true),
+            Readiness::TimedOut => Ok(false),
+        }
+    }
+
+    /// Sleeps until a wake-up, any of the host descriptors in `fds`
+    /// reporting its events (poll bits), `deadline`, or an interruption:
+    /// what `poll` and `epoll_wait` do when some of the files they watch
+    /// are host-backed. Returns whether a wake-up came or a descriptor is
+    /// ready (`false`: the deadline passed).
+    pub fn wait_wake_or_fds(&self, fds: &[(BorrowedFd<'_>, i16)], deadline: Option<Instant>) -> Result<bool, Interrupted> {
+        match self.poll(fds, true, deadline) {
             Readiness::Interrupted => Err(Interrupted),
             Readiness::Ready | Readiness::Woken => Ok(true),
             Readiness::TimedOut => Ok(false),
@@ -134,21 +149,29 @@ impl Waiter {
         self.asleep.load(Ordering::SeqCst)
     }
 
-    fn poll(&self, fd: Option<(BorrowedFd<'_>, i16)>, wakes: bool, deadline: Option<Instant>) -> Readiness {
+    fn poll(&self, fds: &[(BorrowedFd<'_>, i16)], wakes: bool, deadline: Option<Instant>) -> Readiness {
         self.asleep.store(true, Ordering::SeqCst);
-        let r = self.poll_inner(fd, wakes, deadline);
+        let r = self.poll_inner(fds, wakes, deadline);
         self.asleep.store(false, Ordering::SeqCst);
         r
     }
 
-    fn poll_inner(&self, fd: Option<(BorrowedFd<'_>, i16)>, wakes: bool, deadline: Option<Instant>) -> Readiness {
-        let mut fds = [
-            libc::pollfd { fd: self.event.as_raw_fd(), events: libc::POLLIN, revents: 0 },
-            libc::pollfd { fd: -1, events: 0, revents: 0 },
-        ];
-        if let Some((fd, events)) = fd {
-            fds[1] = libc::pollfd { fd: fd.as_raw_fd(), events, revents: 0 };
-        }
+    fn poll_inner(&self, host: &[(BorrowedFd<'_>, i16)], wakes: bool, deadline: Option<Instant>) -> Readiness {
+        let pollfd = |fd: &BorrowedFd<'_>, events: i16| libc::pollfd { fd: fd.as_raw_fd(), events, revents: 0 };
+        let own = pollfd(&self.event.as_fd(), libc::POLLIN);
+        // The common waits (one host descriptor at most) need no allocation.
+        let mut small = [own, libc::pollfd { fd: -1, events: 0, revents: 0 }];
+        let mut large = Vec::new();
+        let fds: &mut [libc::pollfd] = if host.len() <= 1 {
+            if let Some((fd, events)) = host.first() {
+                small[1] = pollfd(fd, *events);
+            }
+            &mut small[..1 + host.len()]
+        } else {
+            large.push(own);
+            large.extend(host.iter().map(|(fd, events)| pollfd(fd, *events)));
+            &mut large
+        };
         loop {
             if self.is_interrupted() {
                 return Readiness::Interrupted;
@@ -158,11 +181,12 @@ impl Waiter {
                 libc::timespec { tv_sec: left.as_secs() as libc::time_t, tv_nsec: left.subsec_nanos() as libc::c_long }
             });
             let tp = timeout.as_ref().map_or(std::ptr::null(), |t| t as *const libc::timespec);
-            fds[0].revents = 0;
-            fds[1].revents = 0;
-            // SAFETY: `fds` is a valid array of two pollfds; `tp` is null or
-            // points at a live timespec; no signal mask is passed.
-            let n = unsafe { libc::ppoll(fds.as_mut_ptr(), 2, tp, std::ptr::null()) };
+            for p in fds.iter_mut() {
+                p.revents = 0;
+            }
+            // SAFETY: `fds` is a valid array of `fds.len()` pollfds; `tp` is
+            // null or points at a live timespec; no signal mask is passed.
+            let n = unsafe { libc::ppoll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, tp, std::ptr::null()) };
             if n < 0 {
                 if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
                     continue;
@@ -180,7 +204,7 @@ impl Waiter {
                     return Readiness::Woken;
                 }
             }
-            if fds[1].revents != 0 {
+            if fds[1..].iter().any(|p| p.revents != 0) {
                 return Readiness::Ready;
             }
             if deadline.is_some_and(|d| Instant::now() >= d) {
@@ -222,6 +246,26 @@ mod tests {
         assert!(w.take_interrupt());
         assert!(!w.take_interrupt());
         assert_eq!(w.sleep_until(Some(Instant::now())), Ok(()));
+    }
+
+    #[test]
+    fn wait_wake_or_fds_ends_on_a_descriptor_or_a_wake() {
+        let w = std::sync::Arc::new(Waiter::new().unwrap());
+        let a = Waiter::new().unwrap();
+        let b = Waiter::new().unwrap();
+        let fds = [(a.event.as_fd(), libc::POLLIN), (b.event.as_fd(), libc::POLLIN)];
+        assert_eq!(w.wait_wake_or_fds(&fds, Some(Instant::now())), Ok(false));
+        b.wake();
+        assert_eq!(w.wait_wake_or_fds(&fds, deadline_after(Duration::from_secs(10))), Ok(true));
+        assert!(b.drain());
+        w.wake();
+        assert_eq!(w.wait_wake_or_fds(&fds, deadline_after(Duration::from_secs(10))), Ok(true));
+        let t = Instant::now();
+        assert_eq!(w.wait_wake_or_fds(&fds[..1], deadline_after(Duration::from_millis(20))), Ok(false));
+        assert!(t.elapsed() >= Duration::from_millis(20));
+        w.interrupt();
+        assert_eq!(w.wait_wake_or_fds(&fds, None), Err(Interrupted));
+        assert!(w.take_interrupt());
     }
 
     #[test]

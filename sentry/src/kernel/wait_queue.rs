@@ -9,10 +9,19 @@
 //! Registering before the re-check means no wake-up is lost.
 //! [`wait_until`] packages the whole protocol.
 //!
+//! Besides task waiters, a queue can hold callbacks
+//! ([`WaitQueue::register_callback`]): epoll uses them to learn, with the
+//! events, that a file it watches changed. Registrations that outlive a
+//! borrow of the queue (a poll over many files, an epoll interest) are
+//! [`OwnedRegistration`]s; they keep the queue's entries alive, not the
+//! object that owns the queue.
+//!
 //! The queue's lock is a leaf: nothing is locked while it is held, and
-//! notifying only writes to the waiters' eventfds. Objects should notify
-//! after releasing their own locks.
+//! notifying only writes to the waiters' eventfds; callbacks run after the
+//! lock is released (so one may lock its epoll and notify that epoll's
+//! queue). Objects should notify after releasing their own locks.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
@@ -36,6 +45,20 @@ pub mod events {
     pub const ERR: u32 = 0x008;
     /// Hang-up (for a pipe: no writer is left).
     pub const HUP: u32 = 0x010;
+    /// Not an open descriptor (reported by `poll` only).
+    pub const NVAL: u32 = 0x020;
+    /// Normal data to read.
+    pub const RDNORM: u32 = 0x040;
+    /// Priority band data to read.
+    pub const RDBAND: u32 = 0x080;
+    /// Room to write normal data.
+    pub const WRNORM: u32 = 0x100;
+    /// Room to write priority band data.
+    pub const WRBAND: u32 = 0x200;
+    /// A message (unused by Linux files).
+    pub const MSG: u32 = 0x400;
+    /// The peer shut down its writing half (stream sockets).
+    pub const RDHUP: u32 = 0x2000;
     /// Every event.
     pub const ALL: u32 = u32::MAX;
 }
@@ -43,16 +66,28 @@ pub mod events {
 /// Source of registration ids.
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
+/// A callback run by [`WaitQueue::notify`] with the events notified.
+pub type Callback = Arc<dyn Fn(u32) + Send + Sync>;
+
+/// Who an entry wakes.
+enum Target {
+    Waiter(Arc<Waiter>),
+    Callback(Callback),
+}
+
 struct Entry {
-    id: u64,
-    waiter: Arc<Waiter>,
+    target: Target,
     mask: u32,
 }
+
+/// The entries by registration id: in registration order, and each
+/// removed in logarithmic time however many there are.
+type Entries = Mutex<BTreeMap<u64, Entry>>;
 
 /// The tasks waiting for a kernel object.
 #[derive(Default)]
 pub struct WaitQueue {
-    entries: Mutex<Vec<Entry>>,
+    entries: Arc<Entries>,
 }
 
 /// A waiter's place in a queue; dropping it leaves the queue.
@@ -64,8 +99,31 @@ pub struct Registration<'a> {
 
 impl Drop for Registration<'_> {
     fn drop(&mut self) {
-        self.queue.entries.lock().retain(|e| e.id != self.id);
+        remove(&self.queue.entries, self.id);
     }
+}
+
+/// A place in a queue that does not borrow it; dropping it leaves the
+/// queue (if the queue still exists).
+#[must_use = "the entry leaves the queue when this is dropped"]
+pub struct OwnedRegistration {
+    entries: std::sync::Weak<Entries>,
+    id: u64,
+}
+
+impl Drop for OwnedRegistration {
+    fn drop(&mut self) {
+        if let Some(entries) = self.entries.upgrade() {
+            remove(&entries, self.id);
+        }
+    }
+}
+
+/// Removes entry `id`, dropping it after the lock is released (a
+/// callback's captures may hold anything).
+fn remove(entries: &Entries, id: u64) {
+    let removed = entries.lock().remove(&id);
+    drop(removed);
 }
 
 impl WaitQueue {
@@ -77,17 +135,46 @@ impl WaitQueue {
     /// Registers `waiter` for the events in `mask` until the returned
     /// registration is dropped.
     pub fn register<'a>(&'a self, waiter: &Arc<Waiter>, mask: u32) -> Registration<'a> {
-        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-        self.entries.lock().push(Entry { id, waiter: waiter.clone(), mask });
+        let id = self.add(Target::Waiter(waiter.clone()), mask);
         Registration { queue: self, id }
     }
 
-    /// Wakes every registered waiter interested in any of `events`.
+    /// [`WaitQueue::register`], for a registration that does not borrow
+    /// the queue.
+    pub fn register_owned(&self, waiter: &Arc<Waiter>, mask: u32) -> OwnedRegistration {
+        let id = self.add(Target::Waiter(waiter.clone()), mask);
+        OwnedRegistration { entries: Arc::downgrade(&self.entries), id }
+    }
+
+    /// Registers `callback` to run, with the events, at every notification
+    /// of any event in `mask`, until the returned registration is dropped.
+    /// It runs on the notifier's thread with no queue lock held; it may
+    /// still run once just after the registration is dropped.
+    pub fn register_callback(&self, mask: u32, callback: Callback) -> OwnedRegistration {
+        let id = self.add(Target::Callback(callback), mask);
+        OwnedRegistration { entries: Arc::downgrade(&self.entries), id }
+    }
+
+    fn add(&self, target: Target, mask: u32) -> u64 {
+        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        self.entries.lock().insert(id, Entry { target, mask });
+        id
+    }
+
+    /// Wakes every registered waiter interested in any of `events`, then
+    /// runs the interested callbacks.
     pub fn notify(&self, events: u32) {
-        for e in self.entries.lock().iter() {
+        let mut callbacks = Vec::new();
+        for e in self.entries.lock().values() {
             if e.mask & events != 0 {
-                e.waiter.wake();
+                match &e.target {
+                    Target::Waiter(w) => w.wake(),
+                    Target::Callback(f) => callbacks.push(f.clone()),
+                }
             }
+        }
+        for f in callbacks {
+            f(events);
         }
     }
 
@@ -171,6 +258,46 @@ mod tests {
         assert_eq!(b.wait_wake(Some(Instant::now())), Ok(true));
         drop(rb);
         assert!(q.is_empty());
+    }
+
+    #[test]
+    fn callbacks_and_owned_registrations() {
+        let q = WaitQueue::new();
+        let seen = Arc::new(AtomicUsize::new(0));
+        let s2 = seen.clone();
+        let cb = q.register_callback(events::IN, Arc::new(move |ev| {
+            s2.fetch_add(ev as usize, Ordering::SeqCst);
+        }));
+        let w = Arc::new(Waiter::new().unwrap());
+        let owned = q.register_owned(&w, events::OUT);
+        assert_eq!(q.len(), 2);
+        q.notify(events::IN | events::ERR);
+        assert_eq!(seen.load(Ordering::SeqCst), (events::IN | events::ERR) as usize);
+        assert_eq!(w.wait_wake(Some(Instant::now())), Ok(false));
+        q.notify(events::OUT);
+        assert_eq!(seen.load(Ordering::SeqCst), (events::IN | events::ERR) as usize);
+        assert_eq!(w.wait_wake(Some(Instant::now())), Ok(true));
+        drop(cb);
+        drop(owned);
+        assert!(q.is_empty());
+        // An owned registration may outlive its queue.
+        let q = WaitQueue::new();
+        let late = q.register_owned(&w, events::ALL);
+        drop(q);
+        drop(late);
+    }
+
+    #[test]
+    fn a_callback_may_notify_another_queue() {
+        // What a nested epoll does: the callback runs unlocked.
+        let inner = Arc::new(WaitQueue::new());
+        let outer = WaitQueue::new();
+        let i2 = inner.clone();
+        let _r = outer.register_callback(events::ALL, Arc::new(move |_| i2.notify(events::IN)));
+        let w = Arc::new(Waiter::new().unwrap());
+        let _ri = inner.register(&w, events::IN);
+        outer.notify(events::OUT);
+        assert_eq!(w.wait_wake(Some(Instant::now())), Ok(true));
     }
 
     #[test]

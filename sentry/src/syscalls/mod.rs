@@ -7,12 +7,15 @@
 //! never panics on app input: every argument and every byte read from the
 //! app is checked.
 
+mod sys_epoll;
+mod sys_eventfd;
 mod sys_fd;
 mod sys_futex;
 mod sys_file;
 mod sys_identity;
 mod sys_mmap;
 mod sys_pipe;
+mod sys_poll;
 mod sys_prctl;
 mod sys_process;
 mod sys_random;

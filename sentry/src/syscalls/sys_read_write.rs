@@ -65,6 +65,10 @@ fn read_into(task: &mut Task, file: &OpenFile, addr: u64, count: u64, offset: Op
 /// stopping at the first short write.
 fn write_from(task: &mut Task, file: &OpenFile, addr: u64, count: u64, offset: Option<u64>) -> SysResult {
     let count = count.min(MAX_RW_COUNT);
+    if count == 0 {
+        // The file decides what writing nothing means (an eventfd: EINVAL).
+        return file.ops.write(task, &[], offset).map(|n| n as u64);
+    }
     let mut done = 0u64;
     let mut buf = Vec::new();
     while done < count {

@@ -45,12 +45,25 @@ const fn missing(nr: u32, name: &'static str, note: &'static str) -> Syscall {
 /// The note of the calls that change credentials.
 const PER_PROCESS_CREDS: &str = "changes every thread of the process, as glibc and musl make it (a raw call on Linux changes only the calling thread)";
 
+/// The note of the waits that take a signal mask.
+const SIGMASK_NOTE: &str = "the signal mask is installed for the wait and restored after it (no signal is delivered yet, so only a kill interrupts the wait)";
+
+/// The note of `epoll_wait`.
+const EPOLL_WAIT_NOTE: &str = "events it fails to write back (a fault) are lost, where Linux puts them back on the ready list";
+
+/// The note of `epoll_pwait` and `epoll_pwait2`.
+const EPOLL_PWAIT_NOTE: &str = "the signal mask is installed for the wait and restored after it (no signal is delivered yet, so only a kill interrupts the wait); events it fails to write back (a fault) are lost, where Linux puts them back on the ready list";
+
+/// The note of `epoll_ctl`.
+const EPOLL_CTL_NOTE: &str = "EPOLLEXCLUSIVE wakes every epoll watching the file (Linux: one or more); host-backed files (stdio) are polled in the host, and edge-triggered they make an edge only when a readiness bit turns on";
+
 /// Every system call the sandbox knows, in number order.
 pub static TABLE: &[Syscall] = &[
     full(sysno::READ, "read", sys_read_write::read),
     full(sysno::WRITE, "write", sys_read_write::write),
     full(sysno::CLOSE, "close", sys_file::close),
     full(sysno::FSTAT, "fstat", sys_stat::fstat),
+    full(sysno::POLL, "poll", sys_poll::poll),
     full(sysno::LSEEK, "lseek", sys_file::lseek),
     partial(sysno::MMAP, "mmap", sys_mmap::mmap, "anonymous mappings only; file mappings return ENODEV"),
     full(sysno::MPROTECT, "mprotect", sys_mmap::mprotect),
@@ -64,6 +77,7 @@ pub static TABLE: &[Syscall] = &[
     full(sysno::READV, "readv", sys_read_write::readv),
     full(sysno::WRITEV, "writev", sys_read_write::writev),
     full(sysno::PIPE, "pipe", sys_pipe::pipe),
+    full(sysno::SELECT, "select", sys_poll::select),
     full(sysno::SCHED_YIELD, "sched_yield", sys_thread::sched_yield),
     partial(sysno::MREMAP, "mremap", sys_mmap::mremap, "MREMAP_DONTUNMAP returns EINVAL"),
     full(sysno::MADVISE, "madvise", sys_mmap::madvise),
@@ -123,16 +137,25 @@ pub static TABLE: &[Syscall] = &[
     partial(sysno::FUTEX, "futex", sys_futex::futex, "WAIT, WAKE, WAIT_BITSET, WAKE_BITSET, REQUEUE, CMP_REQUEUE, WAKE_OP, LOCK_PI, TRYLOCK_PI, UNLOCK_PI (ownership without priority inheritance); shared futexes work within one address space only; WAIT_REQUEUE_PI and CMP_REQUEUE_PI return ENOSYS"),
     partial(sysno::SCHED_SETAFFINITY, "sched_setaffinity", sys_sched::sched_setaffinity, "the calling thread only (other tasks ESRCH); recorded, the host schedules as it likes; CPUs beyond 64 not modelled"),
     partial(sysno::SCHED_GETAFFINITY, "sched_getaffinity", sys_sched::sched_getaffinity, "the calling thread only; other tasks ESRCH"),
+    full(sysno::EPOLL_CREATE, "epoll_create", sys_epoll::epoll_create),
     full(sysno::SET_TID_ADDRESS, "set_tid_address", sys_thread::set_tid_address),
     full(sysno::CLOCK_GETTIME, "clock_gettime", sys_time::clock_gettime),
     full(sysno::CLOCK_GETRES, "clock_getres", sys_time::clock_getres),
     partial(sysno::CLOCK_NANOSLEEP, "clock_nanosleep", sys_time::clock_nanosleep, "CPU-time clocks return EINVAL; an interrupted sleep returns EINTR"),
     full(sysno::EXIT_GROUP, "exit_group", sys_thread::exit_group),
+    partial(sysno::EPOLL_WAIT, "epoll_wait", sys_epoll::epoll_wait, EPOLL_WAIT_NOTE),
+    partial(sysno::EPOLL_CTL, "epoll_ctl", sys_epoll::epoll_ctl, EPOLL_CTL_NOTE),
     partial(sysno::WAITID, "waitid", sys_process::waitid, "P_PIDFD returns EINVAL; no stop or continue events until signals land"),
     partial(sysno::NEWFSTATAT, "newfstatat", sys_stat::newfstatat, "AT_EMPTY_PATH on a descriptor; paths ENOENT until the VFS lands"),
     partial(sysno::READLINKAT, "readlinkat", sys_file::readlinkat, "only /proc/self/exe until the VFS lands; other paths ENOENT"),
+    partial(sysno::PSELECT6, "pselect6", sys_poll::pselect6, SIGMASK_NOTE),
+    partial(sysno::PPOLL, "ppoll", sys_poll::ppoll, SIGMASK_NOTE),
     full(sysno::SET_ROBUST_LIST, "set_robust_list", sys_thread::set_robust_list),
     full(sysno::GET_ROBUST_LIST, "get_robust_list", sys_thread::get_robust_list),
+    partial(sysno::EPOLL_PWAIT, "epoll_pwait", sys_epoll::epoll_pwait, EPOLL_PWAIT_NOTE),
+    full(sysno::EVENTFD, "eventfd", sys_eventfd::eventfd),
+    full(sysno::EVENTFD2, "eventfd2", sys_eventfd::eventfd2),
+    full(sysno::EPOLL_CREATE1, "epoll_create1", sys_epoll::epoll_create1),
     full(sysno::DUP3, "dup3", sys_fd::dup3),
     partial(sysno::PIPE2, "pipe2", sys_pipe::pipe2, "O_NOTIFICATION_PIPE returns EINVAL (no watch queues)"),
     partial(sysno::PRLIMIT64, "prlimit64", sys_rlimit::prlimit64, "other threads' ids and zombies ESRCH"),
@@ -142,6 +165,7 @@ pub static TABLE: &[Syscall] = &[
     missing(sysno::RSEQ, "rseq", "ENOSYS: restartable sequences are not supported; libc falls back"),
     partial(sysno::CLONE3, "clone3", sys_process::clone3, "as clone; set_tid and cgroup return EINVAL"),
     full(sysno::CLOSE_RANGE, "close_range", sys_fd::close_range),
+    partial(sysno::EPOLL_PWAIT2, "epoll_pwait2", sys_epoll::epoll_pwait2, EPOLL_PWAIT_NOTE),
 ];
 
 /// The entry for system call `nr`.

@@ -5,6 +5,7 @@
 //! drop may take other locks. Every operation that removes entries
 //! collects them and drops them after unlocking.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use abi::errno::{EBADF, EMFILE};
@@ -22,6 +23,23 @@ struct Entry {
 /// A process's descriptors: small integers naming open file descriptions.
 pub struct FdTable {
     inner: Mutex<Vec<Option<Entry>>>,
+    /// The size Linux's table would have (`max_fds`), which `select`
+    /// clamps its descriptor count to: 64 slots at first, growing to the
+    /// smallest power of two above the highest descriptor installed, and
+    /// never shrinking.
+    max_fds: AtomicUsize,
+}
+
+/// Slots in a new table (`NR_OPEN_DEFAULT`).
+const NR_OPEN_DEFAULT: usize = 64;
+
+/// The size Linux gives a table that must hold `slots` slots.
+fn linux_table_size(slots: usize) -> usize {
+    if slots <= NR_OPEN_DEFAULT {
+        NR_OPEN_DEFAULT
+    } else {
+        slots.checked_next_power_of_two().unwrap_or(usize::MAX)
+    }
 }
 
 /// The slot index of `fd`, if it can name a descriptor at all.
@@ -34,10 +52,14 @@ fn lowest_free(slots: &[Option<Entry>], min: usize) -> usize {
     slots.iter().skip(min).position(Option::is_none).map_or(slots.len().max(min), |i| i + min)
 }
 
-/// Puts `entry` at slot `i`, growing the table; returns what was there.
-fn put(slots: &mut Vec<Option<Entry>>, i: usize, entry: Entry) -> Option<Entry> {
+/// Puts `entry` at slot `i`, growing the table (and `max_fds`); returns
+/// what was there.
+fn put(slots: &mut Vec<Option<Entry>>, max_fds: &AtomicUsize, i: usize, entry: Entry) -> Option<Entry> {
     if slots.len() <= i {
         slots.resize(i + 1, None);
+    }
+    if i >= max_fds.load(Ordering::Relaxed) {
+        max_fds.store(linux_table_size(i.saturating_add(1)), Ordering::Relaxed);
     }
     slots[i].replace(entry)
 }
@@ -52,7 +74,13 @@ fn trim(slots: &mut Vec<Option<Entry>>) {
 impl FdTable {
     /// An empty table.
     pub fn new() -> FdTable {
-        FdTable { inner: Mutex::new(Vec::new()) }
+        FdTable { inner: Mutex::new(Vec::new()), max_fds: AtomicUsize::new(NR_OPEN_DEFAULT) }
+    }
+
+    /// The number of slots Linux's table would have now (`max_fds`):
+    /// `select` looks at no descriptor at or above it.
+    pub fn max_fds(&self) -> usize {
+        self.max_fds.load(Ordering::Relaxed)
     }
 
     /// The description behind `fd`, or `EBADF`.
@@ -71,7 +99,7 @@ impl FdTable {
     /// there. Negative `fd`s are ignored.
     pub fn install_at(&self, fd: i32, file: Arc<OpenFile>, cloexec: bool) {
         let Some(i) = index(fd) else { return };
-        let old = put(&mut self.inner.lock(), i, Entry { file, cloexec });
+        let old = put(&mut self.inner.lock(), &self.max_fds, i, Entry { file, cloexec });
         drop(old);
     }
 
@@ -91,7 +119,7 @@ impl FdTable {
             drop(file);
             return Err(EMFILE);
         }
-        put(&mut g, i, Entry { file, cloexec });
+        put(&mut g, &self.max_fds, i, Entry { file, cloexec });
         Ok(i as i32)
     }
 
@@ -107,8 +135,8 @@ impl FdTable {
             return Err(EMFILE);
         }
         let [fa, fb] = files;
-        put(&mut g, a, Entry { file: fa, cloexec });
-        put(&mut g, b, Entry { file: fb, cloexec });
+        put(&mut g, &self.max_fds, a, Entry { file: fa, cloexec });
+        put(&mut g, &self.max_fds, b, Entry { file: fb, cloexec });
         Ok([a as i32, b as i32])
     }
 
@@ -122,7 +150,7 @@ impl FdTable {
         if i as u64 >= limit || i > i32::MAX as usize {
             return Err(EMFILE);
         }
-        put(&mut g, i, Entry { file, cloexec });
+        put(&mut g, &self.max_fds, i, Entry { file, cloexec });
         Ok(i as i32)
     }
 
@@ -134,7 +162,7 @@ impl FdTable {
         let old = {
             let mut g = self.inner.lock();
             let file = index(oldfd).and_then(|i| g.get(i)?.as_ref()).map(|e| e.file.clone()).ok_or(EBADF)?;
-            put(&mut g, ni, Entry { file, cloexec })
+            put(&mut g, &self.max_fds, ni, Entry { file, cloexec })
         };
         drop(old);
         Ok(newfd)
@@ -185,7 +213,10 @@ impl FdTable {
     /// A copy for a child process (`fork`): the same descriptions under
     /// the same numbers, with the same close-on-exec flags.
     pub fn fork_copy(&self) -> FdTable {
-        FdTable { inner: Mutex::new(self.inner.lock().clone()) }
+        let slots = self.inner.lock().clone();
+        // As `dup_fd`: sized for the open descriptors, in whole words.
+        let open = slots.len().div_ceil(NR_OPEN_DEFAULT) * NR_OPEN_DEFAULT;
+        FdTable { inner: Mutex::new(slots), max_fds: AtomicUsize::new(linux_table_size(open)) }
     }
 
     /// Closes every close-on-exec descriptor (`execve`).
@@ -278,6 +309,24 @@ mod tests {
         assert_eq!(t.get(-1).err(), Some(EBADF));
         assert_eq!(t.get(100).err(), Some(EBADF));
         assert_eq!(t.count(), 7);
+    }
+
+    #[test]
+    fn max_fds_grows_as_linux_and_never_shrinks() {
+        let t = FdTable::new();
+        let (f, _) = probe(None);
+        assert_eq!(t.max_fds(), 64);
+        t.install_at(63, f.clone(), false);
+        assert_eq!(t.max_fds(), 64);
+        t.install_at(64, f.clone(), false);
+        assert_eq!(t.max_fds(), 128);
+        t.install_at(300, f.clone(), false);
+        assert_eq!(t.max_fds(), 512);
+        t.remove(300).unwrap();
+        assert_eq!(t.max_fds(), 512);
+        assert_eq!(t.fork_copy().max_fds(), 128);
+        t.remove_range(0, u32::MAX);
+        assert_eq!(t.fork_copy().max_fds(), 64);
     }
 
     #[test]

@@ -8,6 +8,7 @@ use abi::errno::{EINVAL, ENOTTY, ESPIPE};
 use abi::fs::{o, Stat};
 use abi::Errno;
 
+use super::poll::{PollTable, DEFAULT_POLLMASK};
 use crate::kernel::task::Task;
 
 /// Access to a file's concrete type, so that calls meant for one kind of
@@ -56,6 +57,29 @@ pub trait FileOps: AsAny + Send + Sync {
     fn ioctl(&self, task: &mut Task, cmd: u32, arg: u64) -> Result<u64, Errno> {
         let _ = (task, cmd, arg);
         Err(ENOTTY)
+    }
+
+    /// Whether `poll`, `select` and `epoll` can watch the file (on Linux:
+    /// whether it has a `poll` method). Those that cannot are always ready
+    /// to read and write ([`DEFAULT_POLLMASK`]), and `epoll_ctl` refuses
+    /// them with `EPERM`.
+    fn pollable(&self) -> bool {
+        false
+    }
+
+    /// The poll events (`kernel::wait_queue::events`) that hold for the
+    /// file now, whatever the caller asks for; the caller masks them.
+    fn readiness(&self) -> u32 {
+        DEFAULT_POLLMASK
+    }
+
+    /// Registers `table`'s sleeper to hear of changes to the events in
+    /// `mask` (errors and hang-ups are always of interest): on the file's
+    /// wait queue, or by naming a host descriptor to wait for. A file
+    /// registers before its readiness is checked, so no change is missed.
+    /// Files that cannot be polled register nothing.
+    fn poll_register(&self, table: &mut PollTable, mask: u32) {
+        let _ = (table, mask);
     }
 }
 

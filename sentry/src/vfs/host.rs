@@ -1,15 +1,23 @@
 //! Host-backed files: a host descriptor the sentry holds on the app's
 //! behalf (the sandbox's standard input, output and error). The app never
 //! sees the host descriptor, its inode number or its device.
+//!
+//! Readiness for `poll`, `select` and `epoll` comes from the host: the
+//! file is pollable exactly when the host's epoll accepts its descriptor
+//! (pipes, ttys, sockets; not regular files or `/dev/null`), its events
+//! are those of a zero-timeout host `poll`, and a sleeper waits for
+//! changes by polling the host descriptor together with its waiter (no
+//! wait queue is notified: the changes happen outside the sandbox).
 
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
-use std::sync::Weak;
+use std::sync::{Arc, Weak};
 use std::time::Instant;
 
 use abi::errno::{EAGAIN, EINTR};
 use abi::fs::{ioctl, o, Stat, Termios, Winsize};
 use abi::{Errno, Pod};
 
+use super::poll::{host_readiness, PollTable, DEFAULT_POLLMASK};
 use super::{FileOps, OpenFile};
 use crate::kernel::task::Task;
 
@@ -18,13 +26,33 @@ const HOST_FILE_DEV: u64 = 0x0e;
 
 /// A file backed by a host descriptor.
 pub struct HostFile {
-    fd: OwnedFd,
+    fd: Arc<OwnedFd>,
+    /// Whether the host can poll the descriptor.
+    pollable: bool,
     /// The inode number the sandbox shows for it.
     ino: u64,
     /// The description this file belongs to, for its `O_NONBLOCK` (which
     /// the sentry applies itself: the host description may be shared with
     /// processes outside the sandbox and is never changed).
     file: Weak<OpenFile>,
+}
+
+/// Whether the host's epoll accepts `fd`: Linux's test of whether a file
+/// can be polled at all (`EPERM` for regular files and devices such as
+/// `/dev/null`, which `poll` reports always ready).
+fn host_can_poll(fd: &OwnedFd) -> bool {
+    // SAFETY: plain syscall; returns a new descriptor on success.
+    let ep = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+    if ep < 0 {
+        return true;
+    }
+    let mut ev = libc::epoll_event { events: 0, u64: 0 };
+    // SAFETY: `ev` is a valid event; both descriptors are open.
+    let r = unsafe { libc::epoll_ctl(ep, libc::EPOLL_CTL_ADD, fd.as_raw_fd(), &mut ev) };
+    let refused = r < 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
+    // SAFETY: `ep` is ours and closed once.
+    unsafe { libc::close(ep) };
+    !refused
 }
 
 fn last_errno() -> Errno {
@@ -41,7 +69,8 @@ impl HostFile {
         if flags < 0 {
             return Err(std::io::Error::last_os_error());
         }
-        Ok(OpenFile::new_cyclic(flags as u32, |me| Box::new(HostFile { fd, ino, file: me.clone() })))
+        let pollable = host_can_poll(&fd);
+        Ok(OpenFile::new_cyclic(flags as u32, |me| Box::new(HostFile { fd: Arc::new(fd), pollable, ino, file: me.clone() })))
     }
 
     /// Whether the description is non-blocking now.
@@ -52,7 +81,12 @@ impl HostFile {
     /// Runs a host I/O call, sleeping interruptibly while the host
     /// descriptor is not ready for it (`EAGAIN` instead when the
     /// description is non-blocking).
-    fn io(&self, task: &mut Task, events: i16, mut op: impl FnMut() -> isize) -> Result<usize, Errno> {
+    fn io(&self, task: &mut Task, events: i16, empty: bool, mut op: impl FnMut() -> isize) -> Result<usize, Errno> {
+        if empty {
+            // A transfer of nothing never waits (a pipe or tty returns 0).
+            let n = op();
+            return if n >= 0 { Ok(n as usize) } else { Err(last_errno()) };
+        }
         loop {
             let nonblock = self.nonblocking();
             // Wait first, so that a blocking host call never holds the task
@@ -88,7 +122,7 @@ impl HostFile {
 impl FileOps for HostFile {
     fn read(&self, task: &mut Task, buf: &mut [u8], offset: Option<u64>) -> Result<usize, Errno> {
         let fd = self.fd.as_raw_fd();
-        self.io(task, libc::POLLIN, || match offset {
+        self.io(task, libc::POLLIN, buf.is_empty(), || match offset {
             // SAFETY: `buf` is writable for its length.
             None => unsafe { libc::read(fd, buf.as_mut_ptr() as *mut libc::c_void, buf.len()) },
             // SAFETY: as above.
@@ -98,7 +132,7 @@ impl FileOps for HostFile {
 
     fn write(&self, task: &mut Task, data: &[u8], offset: Option<u64>) -> Result<usize, Errno> {
         let fd = self.fd.as_raw_fd();
-        self.io(task, libc::POLLOUT, || match offset {
+        self.io(task, libc::POLLOUT, data.is_empty(), || match offset {
             // SAFETY: `data` is readable for its length.
             None => unsafe { libc::write(fd, data.as_ptr() as *const libc::c_void, data.len()) },
             // SAFETY: as above.
@@ -155,5 +189,54 @@ impl FileOps for HostFile {
             ioctl::FIONREAD => self.ioctl_out::<i32>(task, cmd, arg),
             _ => Err(abi::errno::ENOTTY),
         }
+    }
+
+    fn pollable(&self) -> bool {
+        self.pollable
+    }
+
+    fn readiness(&self) -> u32 {
+        if self.pollable {
+            host_readiness(self.fd.as_fd())
+        } else {
+            DEFAULT_POLLMASK
+        }
+    }
+
+    fn poll_register(&self, table: &mut PollTable, mask: u32) {
+        if self.pollable {
+            table.add_host(&self.fd, mask);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::fd::AsFd;
+
+    use super::*;
+    use crate::kernel::wait_queue::events;
+
+    #[test]
+    fn regular_files_cannot_be_polled_and_pipes_can() {
+        let f = std::fs::File::open("/proc/self/exe").unwrap();
+        let file = HostFile::open_dup(f.as_fd(), 1).unwrap();
+        assert!(!file.ops.pollable());
+        assert_eq!(file.ops.readiness(), DEFAULT_POLLMASK);
+        let mut fds = [0; 2];
+        // SAFETY: `fds` has room for the two descriptors.
+        assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
+        // SAFETY: the descriptors were just created and are ours alone.
+        let (r, w) = unsafe {
+            use std::os::fd::FromRawFd;
+            (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1]))
+        };
+        let reader = HostFile::open_dup(r.as_fd(), 2).unwrap();
+        let writer = HostFile::open_dup(w.as_fd(), 3).unwrap();
+        assert!(reader.ops.pollable());
+        assert_eq!(reader.ops.readiness(), 0);
+        assert_eq!(writer.ops.readiness(), events::OUT | events::WRNORM);
+        drop((w, writer));
+        assert_eq!(reader.ops.readiness(), events::HUP);
     }
 }

@@ -24,6 +24,7 @@ use abi::fs::{ioctl, mode, o, Stat};
 use abi::Errno;
 use parking_lot::Mutex;
 
+use super::poll::PollTable;
 use super::{FileOps, OpenFile};
 use crate::kernel::task::Task;
 use crate::kernel::wait::Waiter;
@@ -109,7 +110,7 @@ impl PipeBuffer {
         let mut ev = 0;
         if reads {
             if !self.is_empty() {
-                ev |= events::IN;
+                ev |= events::IN | events::RDNORM;
             }
             if self.writers == 0 {
                 ev |= events::HUP;
@@ -117,7 +118,7 @@ impl PipeBuffer {
         }
         if writes {
             if !self.is_full() {
-                ev |= events::OUT;
+                ev |= events::OUT | events::WRNORM;
             }
             if self.readers == 0 {
                 ev |= events::ERR;
@@ -294,7 +295,7 @@ impl Pipe {
     pub fn set_capacity(&self, size: u32, privileged: bool) -> Result<usize, Errno> {
         let r = self.buffer.lock().set_capacity(size, privileged);
         if r.is_ok() {
-            self.queue.notify(events::OUT);
+            self.queue.notify(events::OUT | events::WRNORM);
         }
         r
     }
@@ -311,12 +312,19 @@ impl Pipe {
 
     /// One read attempt: `None` when the caller must wait.
     fn try_read(&self, buf: &mut [u8], nonblock: bool) -> Option<Result<usize, Errno>> {
-        let (n, writers) = {
+        let (n, writers, made_room) = {
             let mut b = self.buffer.lock();
-            (b.read_some(buf), b.writers)
+            let was_full = b.is_full();
+            let n = b.read_some(buf);
+            (n, b.writers, was_full && !b.is_full())
         };
+        if made_room {
+            // As Linux, writers hear of reads only when a full pipe gets
+            // room (which is all a blocked writer waits for); so an
+            // edge-triggered epoll of the write end sees one edge then.
+            self.queue.notify(events::OUT | events::WRNORM);
+        }
         if n > 0 {
-            self.queue.notify(events::OUT);
             return Some(Ok(n));
         }
         if writers == 0 {
@@ -350,7 +358,9 @@ impl Pipe {
         let step = self.buffer.lock().write_some(data, done, *first, packet);
         *first = false;
         if *done > before {
-            self.queue.notify(events::IN);
+            // Every write that adds data notifies (Linux does once the
+            // pipe has been polled), so each is an edge for epoll.
+            self.queue.notify(events::IN | events::RDNORM);
         }
         match step {
             WriteStep::Done => Some(Ok(*done)),
@@ -429,11 +439,6 @@ impl PipeEnd {
         &self.pipe
     }
 
-    /// The events a `poll` of this end would report now (for poll and
-    /// epoll; wait on [`Pipe::queue`] for changes).
-    pub fn readiness(&self) -> u32 {
-        self.pipe.buffer.lock().readiness(self.reads, self.writes)
-    }
 
     /// The description's current status flags.
     fn flags(&self) -> u32 {
@@ -475,6 +480,20 @@ impl FileOps for PipeEnd {
         Ok(self.pipe.stat())
     }
 
+    fn pollable(&self) -> bool {
+        true
+    }
+
+    /// What `pipe_poll` reports: readable with data or with no writer left
+    /// (`POLLHUP`), writable with a free buffer, `POLLERR` with no reader.
+    fn readiness(&self) -> u32 {
+        self.pipe.buffer.lock().readiness(self.reads, self.writes)
+    }
+
+    fn poll_register(&self, table: &mut PollTable, _mask: u32) {
+        table.add_queue(&self.pipe.queue, events::ALL);
+    }
+
     fn ioctl(&self, task: &mut Task, cmd: u32, arg: u64) -> Result<u64, Errno> {
         match cmd {
             ioctl::FIONREAD => {
@@ -488,24 +507,22 @@ impl FileOps for PipeEnd {
 
 impl Drop for PipeEnd {
     fn drop(&mut self) {
-        let mut notify = 0;
-        {
+        let last = {
             let mut b = self.pipe.buffer.lock();
+            let mut last = false;
             if self.reads {
                 b.readers -= 1;
-                if b.readers == 0 {
-                    notify |= events::OUT | events::ERR;
-                }
+                last |= b.readers == 0;
             }
             if self.writes {
                 b.writers -= 1;
-                if b.writers == 0 {
-                    notify |= events::IN | events::HUP;
-                }
+                last |= b.writers == 0;
             }
-        }
-        if notify != 0 {
-            self.pipe.queue.notify(notify);
+            last
+        };
+        if last {
+            // Linux wakes every waiter of both sides, with no event key.
+            self.pipe.queue.notify(events::ALL);
         }
     }
 }
@@ -605,7 +622,7 @@ mod tests {
         let mut b = ring();
         b.readers = 0;
         assert_eq!(write(&mut b, b"x", false), (0, WriteStep::Broken));
-        assert_eq!(b.readiness(false, true), events::OUT | events::ERR);
+        assert_eq!(b.readiness(false, true), events::OUT | events::WRNORM | events::ERR);
         b.writers = 0;
         assert_eq!(b.readiness(true, false), events::HUP);
     }
