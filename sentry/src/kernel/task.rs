@@ -124,17 +124,43 @@ impl Task {
     /// nothing mapped yet.
     pub fn new_process(kernel: Arc<Kernel>, tg: Arc<ThreadGroup>) -> Result<Task, LoadError> {
         let (space, ctx) = AddressSpace::new().map_err(LoadError::Platform)?;
+        let fds = tg.initial_fds.lock().take().unwrap_or_default();
+        let mm = Arc::new(MemoryManager::new(space.reserved()));
+        let mut task = Task::build(kernel.clone(), tg.clone(), tg.tgid, ctx, mm, fds)?;
+        task.affinity = all_cpus(kernel.application_cores);
+        Ok(task)
+    }
+
+    /// The only thread of a child process forked from `parent`'s process
+    /// by this thread: `ctx` and `mm` are the child's copies, `tg` the
+    /// child process. Registers are the parent's; the caller sets the
+    /// child's return value.
+    pub fn forked(parent: &Task, tg: Arc<ThreadGroup>, ctx: Context, mm: MemoryManager) -> Result<Task, LoadError> {
+        let fds = tg.initial_fds.lock().take().unwrap_or_default();
+        let mut task = Task::build(parent.kernel.clone(), tg.clone(), tg.tgid, ctx, Arc::new(mm), fds)?;
+        task.inherit(parent);
+        Ok(task)
+    }
+
+    /// A new thread of `parent`'s process, running in `ctx` (a new host
+    /// thread of the same stub process) with thread id `tid`.
+    pub fn new_thread(parent: &Task, ctx: Context, tid: i32) -> Result<Task, LoadError> {
+        let mut task = Task::build(parent.kernel.clone(), parent.tg.clone(), tid, ctx, parent.mm.clone(), parent.fds.clone())?;
+        task.inherit(parent);
+        Ok(task)
+    }
+
+    /// A new live thread of `tg` with Linux's initial per-thread state.
+    fn build(kernel: Arc<Kernel>, tg: Arc<ThreadGroup>, tid: i32, ctx: Context, mm: Arc<MemoryManager>, fds: Arc<FdTable>) -> Result<Task, LoadError> {
         let waiter = Waiter::new().map_err(LoadError::Platform)?;
         tg.exit.lock().live_threads += 1;
-        let kernel_cores = kernel.application_cores;
-        let fds = tg.initial_fds.lock().take().unwrap_or_default();
         Ok(Task {
-            tid: tg.tgid,
-            mm: Arc::new(MemoryManager::new(space.reserved())),
-            fds,
             kernel,
             tg,
+            tid,
             ctx,
+            mm,
+            fds,
             waiter: Arc::new(waiter),
             comm: [0; TASK_COMM_LEN],
             clear_child_tid: 0,
@@ -142,7 +168,7 @@ impl Task {
             fs_base: 0,
             gs_base: 0,
             signal_mask: SigSet(0),
-            affinity: all_cpus(kernel_cores),
+            affinity: 0,
             pdeathsig: 0,
             no_new_privs: false,
             thread_exit: None,
@@ -151,63 +177,15 @@ impl Task {
         })
     }
 
-    /// The only thread of a child process forked from `parent`'s process
-    /// by this thread: `ctx` and `mm` are the child's copies, `tg` the
-    /// child process. Registers are the parent's; the caller sets the
-    /// child's return value.
-    pub fn forked(parent: &Task, tg: Arc<ThreadGroup>, ctx: Context, mm: MemoryManager) -> Result<Task, LoadError> {
-        let waiter = Waiter::new().map_err(LoadError::Platform)?;
-        tg.exit.lock().live_threads += 1;
-        let fds = tg.initial_fds.lock().take().unwrap_or_default();
-        Ok(Task {
-            kernel: parent.kernel.clone(),
-            tid: tg.tgid,
-            fds,
-            tg,
-            ctx,
-            mm: Arc::new(mm),
-            waiter: Arc::new(waiter),
-            comm: parent.comm,
-            clear_child_tid: 0,
-            robust_list: (0, 0),
-            fs_base: parent.fs_base,
-            gs_base: parent.gs_base,
-            signal_mask: parent.signal_mask,
-            affinity: parent.affinity,
-            pdeathsig: 0,
-            no_new_privs: parent.no_new_privs,
-            thread_exit: None,
-            stopped: Arc::new(AtomicBool::new(false)),
-            zapped: Arc::new(AtomicBool::new(false)),
-        })
-    }
-
-    /// A new thread of `parent`'s process, running in `ctx` (a new host
-    /// thread of the same stub process) with thread id `tid`.
-    pub fn new_thread(parent: &Task, ctx: Context, tid: i32) -> Result<Task, LoadError> {
-        let waiter = Waiter::new().map_err(LoadError::Platform)?;
-        parent.tg.exit.lock().live_threads += 1;
-        Ok(Task {
-            kernel: parent.kernel.clone(),
-            tg: parent.tg.clone(),
-            tid,
-            ctx,
-            mm: parent.mm.clone(),
-            fds: parent.fds.clone(),
-            waiter: Arc::new(waiter),
-            comm: parent.comm,
-            clear_child_tid: 0,
-            robust_list: (0, 0),
-            fs_base: parent.fs_base,
-            gs_base: parent.gs_base,
-            signal_mask: parent.signal_mask,
-            affinity: parent.affinity,
-            pdeathsig: 0,
-            no_new_privs: parent.no_new_privs,
-            thread_exit: None,
-            stopped: Arc::new(AtomicBool::new(false)),
-            zapped: Arc::new(AtomicBool::new(false)),
-        })
+    /// What a new thread or forked child takes from the thread that made
+    /// it (the death signal and the robust list are not inherited).
+    fn inherit(&mut self, parent: &Task) {
+        self.comm = parent.comm;
+        self.fs_base = parent.fs_base;
+        self.gs_base = parent.gs_base;
+        self.signal_mask = parent.signal_mask;
+        self.affinity = parent.affinity;
+        self.no_new_privs = parent.no_new_privs;
     }
 
     /// A handle for other threads.
