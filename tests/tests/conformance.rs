@@ -52,6 +52,7 @@ conformance! {
     futex_shared,
     mutex_kinds,
     thread_exec,
+    thread_affinity,
 }
 
 /// The harness itself, natively: a program killed by SIGSEGV is reported as

@@ -5,7 +5,7 @@
 //! exits. Everything in `Task` belongs to that thread; what other threads
 //! may touch is reachable through a [`TaskHandle`].
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use abi::process::TASK_COMM_LEN;
@@ -50,8 +50,9 @@ pub struct Task {
     pub gs_base: u64,
     /// Blocked signals.
     pub signal_mask: SigSet,
-    /// CPUs the thread may run on (`sched_setaffinity`), one bit each.
-    pub affinity: u64,
+    /// CPUs the thread may run on (`sched_setaffinity`), one bit each;
+    /// shared with its [`TaskHandle`] so other threads can set it too.
+    pub affinity: Arc<AtomicU64>,
     /// Signal sent to this thread when its parent dies (`PR_SET_PDEATHSIG`).
     pub pdeathsig: i32,
     /// `PR_SET_NO_NEW_PRIVS`: set once, never cleared, inherited.
@@ -78,6 +79,8 @@ pub struct TaskHandle {
     stopped: Arc<AtomicBool>,
     /// Set when another thread of the process execs: this thread ends.
     zapped: Arc<AtomicBool>,
+    /// The task's CPU affinity (see [`Task::affinity`]).
+    pub affinity: Arc<AtomicU64>,
 }
 
 impl TaskHandle {
@@ -126,8 +129,8 @@ impl Task {
         let (space, ctx) = AddressSpace::new().map_err(LoadError::Platform)?;
         let fds = tg.initial_fds.lock().take().unwrap_or_default();
         let mm = Arc::new(MemoryManager::new(space.reserved()));
-        let mut task = Task::build(kernel.clone(), tg.clone(), tg.tgid, ctx, mm, fds)?;
-        task.affinity = all_cpus(kernel.application_cores);
+        let task = Task::build(kernel.clone(), tg.clone(), tg.tgid, ctx, mm, fds)?;
+        task.affinity.store(all_cpus(kernel.application_cores), Ordering::Relaxed);
         Ok(task)
     }
 
@@ -168,7 +171,7 @@ impl Task {
             fs_base: 0,
             gs_base: 0,
             signal_mask: SigSet(0),
-            affinity: 0,
+            affinity: Arc::new(AtomicU64::new(0)),
             pdeathsig: 0,
             no_new_privs: false,
             thread_exit: None,
@@ -184,7 +187,7 @@ impl Task {
         self.fs_base = parent.fs_base;
         self.gs_base = parent.gs_base;
         self.signal_mask = parent.signal_mask;
-        self.affinity = parent.affinity;
+        self.affinity.store(parent.affinity.load(Ordering::Relaxed), Ordering::Relaxed);
         self.no_new_privs = parent.no_new_privs;
     }
 
@@ -198,6 +201,7 @@ impl Task {
             space: self.ctx.space().clone(),
             stopped: self.stopped.clone(),
             zapped: self.zapped.clone(),
+            affinity: self.affinity.clone(),
         }
     }
 

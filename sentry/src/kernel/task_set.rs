@@ -149,6 +149,11 @@ impl TaskSet {
         }
     }
 
+    /// The handle of live task `tid` (a thread of any process).
+    pub fn handle(&self, tid: i32) -> Option<TaskHandle> {
+        self.inner.lock().running.get(&tid).cloned()
+    }
+
     /// Replaces a task's handle (its process image changed: `execve`).
     pub fn update_handle(&self, handle: TaskHandle) {
         if let Some(h) = self.inner.lock().running.get_mut(&handle.tid) {

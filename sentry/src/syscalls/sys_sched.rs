@@ -1,7 +1,7 @@
 //! Scheduling: CPU affinity, getcpu, and scheduling policy queries.
 //!
 //! The sandbox's CPUs are numbered `0..application_cores`; a task's
-//! affinity is a mask over them (`Task::affinity`). Every task runs under
+//! affinity is a mask over them (`Task::affinity`, reachable by tid). Every task runs under
 //! `SCHED_OTHER` with priority 0; the host schedules the sentry and stub
 //! threads as it likes.
 
@@ -27,11 +27,33 @@ mod policy {
 /// The highest real-time priority (`MAX_RT_PRIO - 1`).
 const MAX_RT_PRIORITY: u32 = 99;
 
-/// Whether `pid` names the calling thread (0 or its thread id): the only
-/// task whose affinity the caller can reach (another thread's belongs to
-/// that thread's own sentry thread).
-fn is_self_thread(t: &Task, pid: i32) -> bool {
-    pid == 0 || pid == t.tid
+/// The affinity mask of thread `pid` (0: the caller), any thread in the
+/// sandbox, or ESRCH.
+fn affinity_of(t: &Task, pid: i32) -> Result<std::sync::Arc<std::sync::atomic::AtomicU64>, abi::Errno> {
+    if pid == 0 || pid == t.tid {
+        return Ok(t.affinity.clone());
+    }
+    if pid < 0 {
+        return Err(ESRCH);
+    }
+    t.kernel.tasks.handle(pid).map(|h| h.affinity).ok_or(ESRCH)
+}
+
+/// Whether the caller may change thread `pid`'s scheduling: its own, one
+/// whose process's real or effective uid is the caller's effective uid,
+/// or any with CAP_SYS_NICE (Linux's `check_same_owner`).
+fn may_change(t: &Task, pid: i32) -> bool {
+    if pid == 0 || pid == t.tid {
+        return true;
+    }
+    let me = t.tg.creds.lock().clone();
+    if me.has_cap(crate::kernel::creds::cap::SYS_NICE) {
+        return true;
+    }
+    t.kernel.tasks.handle(pid).is_some_and(|h| {
+        let them = h.tg.creds.lock();
+        them.uid == me.euid || them.euid == me.euid
+    })
 }
 
 /// Whether `pid` names a task the caller can find: itself, its process, or
@@ -55,11 +77,9 @@ pub fn sched_getaffinity(t: &mut Task, a: Args) -> SysResult {
     if len.wrapping_mul(8) < cores || len & 7 != 0 {
         return Err(EINVAL);
     }
-    if !is_self_thread(t, a.int(0)) {
-        return Err(ESRCH);
-    }
+    let affinity = affinity_of(t, a.int(0))?.load(std::sync::atomic::Ordering::Relaxed);
     let mut bytes = vec![0u8; cpumask_size(cores) as usize];
-    bytes[..8].copy_from_slice(&(t.affinity & all_cpus(cores)).to_le_bytes());
+    bytes[..8].copy_from_slice(&(affinity & all_cpus(cores)).to_le_bytes());
     let n = len.min(cpumask_size(cores));
     t.copy_out(a.u64(2), &bytes[..n as usize])?;
     Ok(n as u64)
@@ -73,14 +93,15 @@ pub fn sched_setaffinity(t: &mut Task, a: Args) -> SysResult {
     let n = a.uint(1).min(cpumask_size(cores)).min(8) as usize;
     let mut bytes = [0u8; 8];
     t.copy_in(a.u64(2), &mut bytes[..n])?;
-    if !is_self_thread(t, a.int(0)) {
-        return Err(ESRCH);
+    let target = affinity_of(t, a.int(0))?;
+    if !may_change(t, a.int(0)) {
+        return Err(EPERM);
     }
     let mask = u64::from_le_bytes(bytes) & all_cpus(cores);
     if mask == 0 {
         return Err(EINVAL);
     }
-    t.affinity = mask;
+    target.store(mask, std::sync::atomic::Ordering::Relaxed);
     Ok(0)
 }
 
@@ -109,7 +130,7 @@ fn host_cpu() -> u32 {
 /// `getcpu(cpu, node, cache)`: either pointer may be NULL; the node is
 /// always 0 and the cache argument is ignored, as Linux does.
 pub fn getcpu(t: &mut Task, a: Args) -> SysResult {
-    let cpu = sandbox_cpu(host_cpu(), t.kernel.application_cores, t.affinity);
+    let cpu = sandbox_cpu(host_cpu(), t.kernel.application_cores, t.affinity.load(std::sync::atomic::Ordering::Relaxed));
     let mut ok = true;
     if a.u64(0) != 0 {
         ok &= t.write_obj(a.u64(0), &cpu).is_ok();
