@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static inline const char *errname(int e)
 {
@@ -118,5 +119,29 @@ static inline const char *errname(int e)
         printf(__VA_ARGS__);                                             \
         printf("\n");                                                    \
     } while (0)
+
+/* pthread_* calls return an error number instead of setting errno. */
+#define PT(call)                                                         \
+    do {                                                                 \
+        int pt_err_ = (call);                                            \
+        if (pt_err_ != 0)                                                \
+            FAIL("%s: %s", #call, errname(pt_err_));                     \
+    } while (0)
+
+/* Sleeps `ms` milliseconds, through interruptions. */
+static inline void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+/* CLOCK_MONOTONIC in milliseconds. */
+static inline long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
 
 #endif

@@ -26,33 +26,12 @@
 #define EPOLLEXCLUSIVE (1u << 28)
 #endif
 
-#define PT(call)                                                         \
-    do {                                                                 \
-        int pt_err_ = (call);                                            \
-        if (pt_err_ != 0)                                                \
-            FAIL("%s: %s", #call, errname(pt_err_));                     \
-    } while (0)
-
 #define NPIPES 32
 #define NEVENTS 8
 #define NSRC (NPIPES + NEVENTS)
 
 static int rd[NSRC];   /* what epoll watches: pipe read ends, then eventfds */
 static int wr[NPIPES]; /* pipe write ends */
-
-static long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
-}
 
 static void open_sources(void)
 {

@@ -33,12 +33,6 @@ static void crash(void)
     _exit(99); /* not reached */
 }
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 /* Whether status `st` is what child number `i` of the mass fork ends with. */
 static int status_ok(int i, int st)
 {

@@ -36,13 +36,6 @@
 #define FUTEX_WAKE_BITSET_PRIVATE (FUTEX_WAKE_BITSET | FUTEX_PRIVATE_FLAG)
 #define FUTEX_BITSET_MATCH_ANY 0xffffffffu
 
-#define PT(call)                                                         \
-    do {                                                                 \
-        int pt_err_ = (call);                                            \
-        if (pt_err_ != 0)                                                \
-            FAIL("%s: %s", #call, errname(pt_err_));                     \
-    } while (0)
-
 static long futex(void *uaddr, int op, unsigned val, const void *timeout_or_val2,
                   void *uaddr2, unsigned val3)
 {
@@ -51,13 +44,6 @@ static long futex(void *uaddr, int op, unsigned val, const void *timeout_or_val2
 
 /* FUTEX_CMP_REQUEUE and FUTEX_REQUEUE take nr_requeue in the timeout slot. */
 #define VAL2(n) ((const void *)(uintptr_t)(unsigned)(n))
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
-}
 
 static long long now_ns(clockid_t clk)
 {

@@ -18,27 +18,6 @@
 #include <unistd.h>
 #include "check.h"
 
-#define PT(call)                                                         \
-    do {                                                                 \
-        int pt_err_ = (call);                                            \
-        if (pt_err_ != 0)                                                \
-            FAIL("%s: %s", #call, errname(pt_err_));                     \
-    } while (0)
-
-static long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
-}
-
 static short poll1(int fd, short events)
 {
     struct pollfd p = {fd, events, 0x7777};

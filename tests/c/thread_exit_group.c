@@ -18,20 +18,6 @@
 #include <unistd.h>
 #include "check.h"
 
-#define PT(call)                                                         \
-    do {                                                                 \
-        int pt_err_ = (call);                                            \
-        if (pt_err_ != 0)                                                \
-            FAIL("%s: %s", #call, errname(pt_err_));                     \
-    } while (0)
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
-}
-
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t never = PTHREAD_COND_INITIALIZER;
 static pthread_cond_t started_cond = PTHREAD_COND_INITIALIZER;

@@ -26,21 +26,6 @@ static pid_t my_tid(void)
     return (pid_t)syscall(SYS_gettid);
 }
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
-}
-
-/* pthread_* calls return an error number instead of setting errno. */
-#define PT(call)                                                         \
-    do {                                                                 \
-        int pt_err_ = (call);                                            \
-        if (pt_err_ != 0)                                                \
-            FAIL("%s: %s", #call, errname(pt_err_));                     \
-    } while (0)
-
 /* ---- many threads, a shared counter, return values, ids, TLS ---------- */
 
 #define NCOUNT 64
