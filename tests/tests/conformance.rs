@@ -50,6 +50,7 @@ conformance! {
     thread_exit_group_all = thread_exit_group => Case::new().args(["all"]),
     futex,
     futex_shared,
+    futex_requeue_pi,
     mutex_kinds,
     thread_exec,
     thread_affinity,

@@ -22,6 +22,8 @@ mod op {
     pub const TRYLOCK_PI: u32 = 8;
     pub const WAIT_BITSET: u32 = 9;
     pub const WAKE_BITSET: u32 = 10;
+    pub const WAIT_REQUEUE_PI: u32 = 11;
+    pub const CMP_REQUEUE_PI: u32 = 12;
     pub const PRIVATE_FLAG: u32 = 128;
     pub const CLOCK_REALTIME: u32 = 256;
 }
@@ -50,7 +52,7 @@ pub fn futex(t: &mut Task, a: Args) -> SysResult {
     let private = op & op::PRIVATE_FLAG != 0;
     let key = |t: &Task, addr: u64| key(t, addr, private);
     let realtime = op & op::CLOCK_REALTIME != 0;
-    if realtime && !matches!(cmd, op::WAIT | op::WAIT_BITSET) {
+    if realtime && !matches!(cmd, op::WAIT | op::WAIT_BITSET | op::WAIT_REQUEUE_PI) {
         return Err(ENOSYS);
     }
     match cmd {
@@ -127,6 +129,50 @@ pub fn futex(t: &mut Task, a: Args) -> SysResult {
         op::UNLOCK_PI => {
             check_addr(addr)?;
             unlock_pi(t, addr, private)
+        }
+        op::WAIT_REQUEUE_PI => {
+            let addr2 = a.u64(4);
+            check_addr(addr)?;
+            check_addr(addr2)?;
+            if addr == addr2 {
+                return Err(EINVAL);
+            }
+            let deadline = match a.u64(3) {
+                0 => None,
+                tp => {
+                    let ts: Timespec = t.read_obj(tp)?;
+                    if !ts.is_valid() {
+                        return Err(EINVAL);
+                    }
+                    let id = if realtime { clock::REALTIME } else { clock::MONOTONIC };
+                    Some(t.kernel.timekeeper.deadline(id, ts)?)
+                }
+            };
+            let (kernel, waiter, tg) = (t.kernel.clone(), t.waiter.clone(), t.tg.clone());
+            let k = key(t, addr);
+            kernel.futexes.wait(k, u32::MAX, &waiter, deadline, || Ok(word(t, addr)? == val), || tg.exit_status().is_some())?;
+            // Woken or requeued onto the PI lock: return owning it.
+            lock_pi(t, addr2, false, private)
+        }
+        op::CMP_REQUEUE_PI => {
+            let (addr2, requeue, expected) = (a.u64(4), a.uint(3), a.uint(5));
+            check_addr(addr)?;
+            check_addr(addr2)?;
+            if val != 1 || addr == addr2 || (requeue as i32) < 0 {
+                return Err(EINVAL);
+            }
+            let (from, to) = (key(t, addr), key(t, addr2));
+            let kernel = t.kernel.clone();
+            let n = kernel.futexes.requeue(from, to, 1, requeue, || {
+                if word(t, addr)? != expected {
+                    return Err(abi::errno::EAGAIN);
+                }
+                Ok(())
+            })?;
+            if n > 0 {
+                mark_contended(t, addr2)?;
+            }
+            Ok(n as u64)
         }
         _ => Err(ENOSYS),
     }
@@ -224,6 +270,20 @@ fn lock_pi(t: &mut Task, addr: u64, try_only: bool, private: bool) -> SysResult 
             Err(e) => return Err(e),
         }
     }
+}
+
+/// Sets `FUTEX_WAITERS` on an owned PI lock word, so that its owner's
+/// unlock comes to the kernel to hand it on (waiters were requeued onto it).
+fn mark_contended(t: &mut Task, addr: u64) -> Result<(), abi::Errno> {
+    let mut w = word(t, addr)?;
+    while w & TID_MASK != 0 && w & WAITERS == 0 {
+        let seen = cmpxchg(t, addr, w, w | WAITERS)?;
+        if seen == w {
+            break;
+        }
+        w = seen;
+    }
+    Ok(())
 }
 
 /// `FUTEX_UNLOCK_PI`: releases the caller's lock word and wakes a waiter,

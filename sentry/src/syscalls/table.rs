@@ -134,7 +134,7 @@ pub static TABLE: &[Syscall] = &[
     full(sysno::SETDOMAINNAME, "setdomainname", sys_utsname::setdomainname),
     full(sysno::GETTID, "gettid", sys_thread::gettid),
     full(sysno::TIME, "time", sys_time::time),
-    partial(sysno::FUTEX, "futex", sys_futex::futex, "WAIT, WAKE, WAIT_BITSET, WAKE_BITSET, REQUEUE, CMP_REQUEUE, WAKE_OP, LOCK_PI, TRYLOCK_PI, UNLOCK_PI (ownership without priority inheritance); shared futexes work within one address space only; WAIT_REQUEUE_PI and CMP_REQUEUE_PI return ENOSYS"),
+    partial(sysno::FUTEX, "futex", sys_futex::futex, "every operation; the PI ones hand ownership through the word without priority inheritance (the sandbox has no priorities), and a requeued PI waiter takes the lock itself once woken rather than being given it"),
     partial(sysno::SCHED_SETAFFINITY, "sched_setaffinity", sys_sched::sched_setaffinity, "any thread in the sandbox, by tid, with Linux's owner or CAP_SYS_NICE check; recorded, the host schedules as it likes; CPUs beyond 64 not modelled"),
     partial(sysno::SCHED_GETAFFINITY, "sched_getaffinity", sys_sched::sched_getaffinity, "any thread in the sandbox, by tid; CPUs beyond 64 not modelled"),
     full(sysno::EPOLL_CREATE, "epoll_create", sys_epoll::epoll_create),
