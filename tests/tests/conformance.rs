@@ -22,6 +22,7 @@ conformance! {
     memory,
     prctl,
     proc_self_exe,
+    getcwd,
     stdio_stat => Case::new().stdin("input line\n"),
     signals_model,
     rlimit,

@@ -1,4 +1,4 @@
-//! Descriptor operations: close, lseek, ioctl, and readlink.
+//! Descriptor operations: close, lseek, ioctl; readlink and getcwd.
 
 use abi::errno::{EINVAL, ENOENT};
 use abi::fs::{ioctl as io, PATH_MAX};
@@ -68,4 +68,18 @@ pub fn readlink(t: &mut Task, a: Args) -> SysResult {
 /// VFS lands.
 pub fn readlinkat(t: &mut Task, a: Args) -> SysResult {
     do_readlink(t, a.u64(1), a.u64(2), a.int(3))
+}
+
+/// `getcwd(buf, size)`: the sandbox's working directory, which until the
+/// VFS lands (with chdir) is where the sandbox was started; relative
+/// `execve` paths resolve against the same directory.
+pub fn getcwd(t: &mut Task, a: Args) -> SysResult {
+    let cwd = std::env::current_dir().map_err(|_| ENOENT)?;
+    let mut bytes = cwd.into_os_string().into_encoded_bytes();
+    bytes.push(0);
+    if (a.u64(1) as usize) < bytes.len() {
+        return Err(abi::errno::ERANGE);
+    }
+    t.copy_out_final(a.u64(0), &bytes)?;
+    Ok(bytes.len() as u64)
 }

@@ -93,6 +93,7 @@ pub static TABLE: &[Syscall] = &[
     full(sysno::WAIT4, "wait4", sys_process::wait4),
     full(sysno::UNAME, "uname", sys_utsname::uname),
     partial(sysno::FCNTL, "fcntl", sys_fd::fcntl, "F_DUPFD(_CLOEXEC), F_GETFD/SETFD, F_GETFL/SETFL, F_GET/SETPIPE_SZ; locks, owners, signals, leases, notify and seals return EINVAL"),
+    partial(sysno::GETCWD, "getcwd", sys_file::getcwd, "the directory the sandbox started in (chdir comes with the VFS)"),
     partial(sysno::READLINK, "readlink", sys_file::readlink, "only /proc/self/exe until the VFS lands; other paths ENOENT"),
     full(sysno::GETTIMEOFDAY, "gettimeofday", sys_time::gettimeofday),
     full(sysno::GETRLIMIT, "getrlimit", sys_rlimit::getrlimit),
