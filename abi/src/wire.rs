@@ -58,6 +58,9 @@ pub mod event {
     pub const INTERRUPT: u32 = 3;
     /// A host operation finished; its result is in [`super::HostOp::ret`].
     pub const OP_DONE: u32 = 4;
+    /// As [`SYSCALL`], entered through a patched site (no signal): the
+    /// site needs no more patching work.
+    pub const FAST_SYSCALL: u32 = 5;
 }
 
 /// Commands, written by the sentry in [`Slot::command`].

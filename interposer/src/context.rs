@@ -64,11 +64,13 @@ pub struct Context {
     /// Set by [`Context::resume`]: the thread already runs, and the next
     /// `switch` only waits for its event.
     running: bool,
+    /// Whether the last system call came through a patched site.
+    fast: bool,
 }
 
 impl Context {
     pub(crate) fn new(space: Arc<AddressSpace>, slot: usize, host_tid: i32, regs: Regs) -> Context {
-        Context { space, slot, host_tid, selectors: regs.csgsfs, regs, trapped: regs, flags: 0, copy_out: None, running: false }
+        Context { space, slot, host_tid, selectors: regs.csgsfs, regs, trapped: regs, flags: 0, copy_out: None, running: false, fast: false }
     }
 
     /// The slot this thread uses in its region.
@@ -150,6 +152,12 @@ impl Context {
         self.flags |= resume::RESET_FPU;
     }
 
+    /// Whether the last [`Event::Syscall`] came through a patched site (no
+    /// signal), rather than a trap.
+    pub fn entered_fast(&self) -> bool {
+        self.fast
+    }
+
     /// Lets the thread run with `self.regs` without waiting for its next
     /// event (the next [`Context::switch`] waits for it). For a new thread
     /// that can start while the sentry thread that will serve it is still
@@ -177,8 +185,10 @@ impl Context {
         }
         self.regs = region.regs(self.slot);
         self.trapped = self.regs;
-        match region.event(self.slot) {
-            event::SYSCALL => Event::Syscall,
+        let ev = region.event(self.slot);
+        self.fast = ev == event::FAST_SYSCALL;
+        match ev {
+            event::SYSCALL | event::FAST_SYSCALL => Event::Syscall,
             event::FAULT => Event::Fault(region.info(self.slot)),
             // INTERRUPT, or anything a confused or hostile app wrote there:
             // the thread stopped in app code; carry on from there.

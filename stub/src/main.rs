@@ -573,7 +573,7 @@ extern "C" fn fast_syscall() {
     regs.rcx = regs.rip;
     regs.r11 = regs.eflags;
     put!(s, regs, regs);
-    put!(s, event, event::SYSCALL);
+    put!(s, event, event::FAST_SYSCALL);
     publish(s);
     // A fresh image (RESET_FPU) always starts through a signal frame, so
     // the flag cannot reach this path.

@@ -2,6 +2,7 @@
 //! process tree (parents, children, process groups, sessions, zombies).
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use abi::errno::{ECHILD, EPERM, ESRCH};
@@ -75,6 +76,9 @@ pub struct TaskSet {
     changed: Condvar,
     /// How many pauses are in force (they nest).
     pauses: Mutex<u32>,
+    /// Whether any pause is in force: read lock-free at every stop point;
+    /// written only under `pauses`.
+    paused: AtomicBool,
     /// Signalled when the last pause is lifted.
     unpaused: Condvar,
 }
@@ -86,6 +90,7 @@ impl TaskSet {
             inner: Mutex::new(Inner { next_pid: 1, ..Inner::default() }),
             changed: Condvar::new(),
             pauses: Mutex::new(0),
+            paused: AtomicBool::new(false),
             unpaused: Condvar::new(),
         }
     }
@@ -182,7 +187,11 @@ impl TaskSet {
     /// stop at the top of their loop when they next get there). Pauses
     /// nest; each needs an [`TaskSet::unpause`].
     pub fn pause(&self) {
-        *self.pauses.lock() += 1;
+        {
+            let mut p = self.pauses.lock();
+            *p += 1;
+            self.paused.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
         loop {
             let handles: Vec<TaskHandle> = self.inner.lock().running.values().cloned().collect();
             let moving: Vec<&TaskHandle> = handles.iter().filter(|h| !h.is_stopped()).collect();
@@ -201,6 +210,7 @@ impl TaskSet {
         let mut p = self.pauses.lock();
         *p = p.saturating_sub(1);
         if *p == 0 {
+            self.paused.store(false, std::sync::atomic::Ordering::SeqCst);
             self.unpaused.notify_all();
         }
     }
@@ -208,6 +218,9 @@ impl TaskSet {
     /// The task loop's stop point: while the kernel is paused, waits here
     /// with `at_stop` set.
     pub fn stop_point(&self, at_stop: &std::sync::atomic::AtomicBool) {
+        if !self.paused.load(std::sync::atomic::Ordering::SeqCst) {
+            return;
+        }
         let mut p = self.pauses.lock();
         if *p == 0 {
             return;

@@ -71,7 +71,8 @@ impl Args {
 pub fn dispatch(task: &mut Task) {
     let nr = task.ctx.regs.syscall_nr();
     let args = Args(task.ctx.regs.syscall_args());
-    if task.kernel.patch_syscalls && task.tg.exit.lock().live_threads == 1 {
+    // Only a trapped call can make its site worth patching.
+    if task.kernel.patch_syscalls && !task.ctx.entered_fast() && task.tg.exit.lock().live_threads == 1 {
         let rip = task.ctx.regs.rip;
         task.mm.note_syscall_trap(&mut task.ctx, rip, nr);
     }
