@@ -31,7 +31,9 @@ static void own_group(void)
     CHECK(setpgid(0, getpgrp()) == 0, "setpgid(0, own group)");
     OK("setpgid(0, 0) makes us a group leader; doing it again is allowed");
     SOFT_ERRNO("setsid by a group leader", EPERM, setsid());
-    CHECK(getsid(0) == getsid(getpid()) && getsid(0) > 0, "getsid");
+    /* Natively the harness's session may be led from outside our PID
+     * namespace, where getsid reports 0; it never fails for ourselves. */
+    CHECK(getsid(0) == getsid(getpid()) && getsid(0) >= 0, "getsid");
     OK("getsid(0) == getsid(getpid())");
 }
 
