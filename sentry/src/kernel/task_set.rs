@@ -6,7 +6,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use abi::errno::{ECHILD, EPERM, ESRCH};
-use abi::signal::{sa, sig, SIG_IGN};
+use abi::signal::{sa, sig, SigInfo, SIG_IGN};
 use abi::Errno;
 use parking_lot::{Condvar, Mutex};
 
@@ -315,19 +315,42 @@ impl TaskSet {
                 }
             }
         }
-        match g.processes.get(&parent).map(|p| p.tg.clone()) {
-            Some(ptg) if Self::auto_reaps(&ptg) => {
+        let ptg = g.processes.get(&parent).map(|p| p.tg.clone());
+        if let Some(ptg) = &ptg {
+            if Self::auto_reaps(ptg) {
                 Self::remove(&mut g, pid);
-                ptg.child_events.notify(super::wait_queue::events::ALL);
             }
-            Some(ptg) => ptg.child_events.notify(super::wait_queue::events::ALL),
-            None => {}
         }
         drop(g);
+        if let Some(ptg) = ptg {
+            // Linux's do_notify_parent: the exit signal, unless it is
+            // SIGCHLD and the parent ignores it.
+            let ignored = ptg.signals.lock().action(sig::SIGCHLD).handler == SIG_IGN;
+            if tg.exit_signal != 0 && !(tg.exit_signal == sig::SIGCHLD && ignored) {
+                let info = child_info(tg, status.child_code(), status.child_status(), usage);
+                let _ = ptg.queue_signal(SigInfo { signo: tg.exit_signal, ..info }, None);
+            }
+            ptg.child_events.notify(super::wait_queue::events::ALL);
+        }
         if pid == INIT_PID {
             // As when a PID namespace's init dies: nothing else may live on.
             self.kill_all(ExitStatus::killed_by(sig::SIGKILL));
         }
+    }
+
+    /// Tells the parent of `child` that it stopped or continued (`code`
+    /// `CLD_STOPPED` or `CLD_CONTINUED`, with the signal that did it):
+    /// `SIGCHLD` unless the parent set `SA_NOCLDSTOP`, and its waits wake.
+    pub fn notify_parent(&self, child: &ThreadGroup, code: i32, signo: i32) {
+        let ptg = {
+            let g = self.inner.lock();
+            g.processes.get(&child.tgid).and_then(|p| g.processes.get(&p.parent)).map(|p| p.tg.clone())
+        };
+        let Some(ptg) = ptg else { return };
+        if !ptg.signals.lock().no_child_stop_signal() {
+            let _ = ptg.queue_signal(child_info(child, code, signo, Usage::default()), None);
+        }
+        ptg.child_events.notify(super::wait_queue::events::ALL);
     }
 
     /// Where the orphans of a process whose parent is `parent` go: the
@@ -447,11 +470,25 @@ impl TaskSet {
         g.processes.iter().filter(|(_, p)| p.zombie.is_none() && p.pgid == pgid).map(|(&pid, _)| pid).collect()
     }
 
+    /// PIDs of every live process.
+    pub fn all_processes(&self) -> Vec<i32> {
+        let g = self.inner.lock();
+        g.processes.iter().filter(|(_, p)| p.zombie.is_none()).map(|(&pid, _)| pid).collect()
+    }
+
     /// How many live processes run as real user `uid` (`RLIMIT_NPROC`).
     pub fn processes_of(&self, uid: u32) -> usize {
         let g = self.inner.lock();
         g.processes.values().filter(|p| p.zombie.is_none() && p.tg.creds.lock().uid == uid).count()
     }
+}
+
+/// The `SIGCHLD` siginfo about `child`: `si_status` is `status`, the
+/// times are in clock ticks.
+fn child_info(child: &ThreadGroup, code: i32, status: i32, usage: Usage) -> SigInfo {
+    let ticks = |d: std::time::Duration| (d.as_millis() / 10) as u64;
+    let uid = child.creds.lock().uid;
+    SigInfo::child(code, child.tgid, uid, status, ticks(usage.user), ticks(usage.system))
 }
 
 impl Default for TaskSet {
