@@ -55,6 +55,7 @@ conformance! {
     mutex_kinds,
     thread_exec,
     thread_affinity,
+    sig_handler,
 }
 
 /// The harness itself, natively: a program killed by SIGSEGV is reported as
