@@ -56,6 +56,7 @@ conformance! {
     thread_exec,
     thread_affinity,
     sig_handler,
+    sig_ucontext,
 }
 
 /// The harness itself, natively: a program killed by SIGSEGV is reported as
