@@ -57,6 +57,7 @@ conformance! {
     thread_affinity,
     sig_handler,
     sig_ucontext,
+    sig_altstack,
 }
 
 /// The harness itself, natively: a program killed by SIGSEGV is reported as
