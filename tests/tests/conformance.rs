@@ -58,6 +58,7 @@ conformance! {
     sig_handler,
     sig_ucontext,
     sig_altstack,
+    sig_mask,
 }
 
 /// The harness itself, natively: a program killed by SIGSEGV is reported as
