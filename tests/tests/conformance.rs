@@ -59,6 +59,7 @@ conformance! {
     sig_ucontext,
     sig_altstack,
     sig_mask,
+    sig_wait,
 }
 
 /// The harness itself, natively: a program killed by SIGSEGV is reported as
