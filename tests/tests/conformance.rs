@@ -60,6 +60,7 @@ conformance! {
     sig_altstack,
     sig_mask,
     sig_wait,
+    sig_restart,
 }
 
 /// The harness itself, natively: a program killed by SIGSEGV is reported as
