@@ -61,6 +61,7 @@ conformance! {
     sig_mask,
     sig_wait,
     sig_restart,
+    sig_default,
 }
 
 /// The harness itself, natively: a program killed by SIGSEGV is reported as
