@@ -62,6 +62,7 @@ conformance! {
     sig_wait,
     sig_restart,
     sig_default,
+    sig_stop,
 }
 
 /// The harness itself, natively: a program killed by SIGSEGV is reported as
