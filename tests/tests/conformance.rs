@@ -63,6 +63,7 @@ conformance! {
     sig_restart,
     sig_default,
     sig_stop,
+    sig_chld,
 }
 
 /// The harness itself, natively: a program killed by SIGSEGV is reported as
