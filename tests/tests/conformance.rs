@@ -64,6 +64,7 @@ conformance! {
     sig_default,
     sig_stop,
     sig_chld,
+    sig_fault,
 }
 
 /// The harness itself, natively: a program killed by SIGSEGV is reported as
