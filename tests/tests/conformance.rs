@@ -65,6 +65,7 @@ conformance! {
     sig_stop,
     sig_chld,
     sig_fault,
+    sig_pipe,
 }
 
 /// The harness itself, natively: a program killed by SIGSEGV is reported as
