@@ -66,6 +66,7 @@ conformance! {
     sig_chld,
     sig_fault,
     sig_pipe,
+    sig_kill,
 }
 
 /// The harness itself, natively: a program killed by SIGSEGV is reported as
