@@ -55,6 +55,18 @@ conformance! {
     mutex_kinds,
     thread_exec,
     thread_affinity,
+    sig_handler,
+    sig_ucontext,
+    sig_altstack,
+    sig_mask,
+    sig_wait,
+    sig_restart,
+    sig_default,
+    sig_stop,
+    sig_chld,
+    sig_fault,
+    sig_pipe,
+    sig_kill,
 }
 
 /// The harness itself, natively: a program killed by SIGSEGV is reported as
