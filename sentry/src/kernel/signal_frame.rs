@@ -62,32 +62,41 @@ pub struct AltStack {
     pub sp: u64,
     /// Its size; 0 when disabled.
     pub size: u64,
-    /// `SS_AUTODISARM` when asked for.
+    /// The flags it was set with, as given (`SS_DISABLE`, `SS_ONSTACK`,
+    /// `SS_AUTODISARM`): what a signal frame's `uc_stack` shows.
     pub flags: i32,
 }
 
 impl AltStack {
+    /// No alternate stack, as a new thread or a disarmed stack has it.
+    pub const DISABLED: AltStack = AltStack { sp: 0, size: 0, flags: abi::signal::SS_DISABLE };
+
     /// Whether `sp` lies on the stack (Linux's `on_sig_stack`; a stack
     /// with `SS_AUTODISARM` is never considered in use).
     pub fn contains(&self, sp: u64) -> bool {
         self.flags & abi::signal::SS_AUTODISARM == 0 && sp > self.sp && sp - self.sp <= self.size
     }
 
-    /// The `ss_flags` `sigaltstack` reports with `sp` the stack pointer.
-    pub fn flags_at(&self, sp: u64) -> i32 {
-        let mode = if self.size == 0 {
+    /// Linux's `sas_ss_flags`: `SS_DISABLE`, `SS_ONSTACK` when `sp` is on
+    /// the stack, else 0 (a handler may then switch to it).
+    pub fn mode_at(&self, sp: u64) -> i32 {
+        if self.size == 0 {
             abi::signal::SS_DISABLE
         } else if self.contains(sp) {
             abi::signal::SS_ONSTACK
         } else {
             0
-        };
-        mode | self.flags
+        }
     }
 
-    /// The `stack_t` a frame saves with `sp` the stack pointer.
-    pub fn as_stack_t(&self, sp: u64) -> StackT {
-        StackT { sp: self.sp, flags: self.flags_at(sp), pad: 0, size: self.size }
+    /// The `stack_t` `sigaltstack` reports with `sp` the stack pointer.
+    pub fn report(&self, sp: u64) -> StackT {
+        StackT { sp: self.sp, flags: self.mode_at(sp) | (self.flags & abi::signal::SS_AUTODISARM), pad: 0, size: self.size }
+    }
+
+    /// The `stack_t` a signal frame saves.
+    pub fn saved(&self) -> StackT {
+        StackT { sp: self.sp, flags: self.flags, pad: 0, size: self.size }
     }
 }
 
@@ -212,12 +221,14 @@ mod tests {
     #[test]
     fn altstack_flags() {
         let mut s = AltStack { sp: 0x1000, size: 0x1000, flags: 0 };
-        assert_eq!(s.flags_at(0x1800), abi::signal::SS_ONSTACK);
-        assert_eq!(s.flags_at(0x1000), 0);
-        assert_eq!(s.flags_at(0x2000), abi::signal::SS_ONSTACK);
+        assert_eq!(s.mode_at(0x1800), abi::signal::SS_ONSTACK);
+        assert_eq!(s.mode_at(0x1000), 0);
+        assert_eq!(s.mode_at(0x2000), abi::signal::SS_ONSTACK);
         s.flags = abi::signal::SS_AUTODISARM;
         assert!(!s.contains(0x1800));
-        assert_eq!(AltStack::default().flags_at(5), abi::signal::SS_DISABLE);
+        assert_eq!(s.report(0x1800).flags, abi::signal::SS_AUTODISARM);
+        assert_eq!(AltStack::DISABLED.report(5).flags, abi::signal::SS_DISABLE);
+        assert_eq!(AltStack::default().saved().flags, 0);
     }
 
     #[test]

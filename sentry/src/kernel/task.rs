@@ -63,8 +63,6 @@ pub struct Task {
     /// CPUs the thread may run on (`sched_setaffinity`), one bit each;
     /// shared with its [`TaskHandle`] so other threads can set it too.
     pub affinity: Arc<AtomicU64>,
-    /// Signal sent to this thread when its parent dies (`PR_SET_PDEATHSIG`).
-    pub pdeathsig: i32,
     /// `PR_SET_NO_NEW_PRIVS`: set once, never cleared, inherited.
     pub no_new_privs: bool,
     /// Set when this thread alone exits (`exit`), with its status.
@@ -165,7 +163,7 @@ impl Task {
         let mut task = Task::build(parent.kernel.clone(), parent.tg.clone(), tid, ctx, parent.mm.clone(), parent.fds.clone())?;
         task.inherit(parent);
         // A thread shares its memory, but not its creator's signal stack.
-        task.altstack = AltStack::default();
+        task.altstack = AltStack::DISABLED;
         Ok(task)
     }
 
@@ -191,7 +189,6 @@ impl Task {
             restart_block: None,
             retrap: None,
             affinity: Arc::new(AtomicU64::new(0)),
-            pdeathsig: 0,
             no_new_privs: false,
             thread_exit: None,
             stopped: Arc::new(AtomicBool::new(false)),

@@ -288,6 +288,11 @@ impl TaskSet {
         self.inner.lock().processes.get(&pid).filter(|p| p.zombie.is_none()).map(|p| p.tg.clone())
     }
 
+    /// Process `pid`'s thread group, a zombie's too (until it is reaped).
+    pub fn process(&self, pid: i32) -> Option<Arc<ThreadGroup>> {
+        self.inner.lock().processes.get(&pid).map(|p| p.tg.clone())
+    }
+
     /// Records that every thread of `tg` has exited: it becomes a zombie
     /// for its parent to reap (or is reaped at once if the parent ignores
     /// SIGCHLD), its children go to the nearest subreaper or init, and if
@@ -300,6 +305,7 @@ impl TaskSet {
         let parent = p.parent;
         let children: Vec<i32> = std::mem::take(&mut p.children).into_iter().collect();
         let new_parent = Self::reaper_for(&g, parent);
+        let orphans = children.clone();
         for child in children {
             let zombie = match g.processes.get_mut(&child) {
                 Some(c) => {
@@ -315,6 +321,7 @@ impl TaskSet {
                 }
             }
         }
+        let orphans: Vec<Arc<ThreadGroup>> = orphans.iter().filter_map(|c| g.processes.get(c)).filter(|c| c.zombie.is_none()).map(|c| c.tg.clone()).collect();
         let ptg = g.processes.get(&parent).map(|p| p.tg.clone());
         if let Some(ptg) = &ptg {
             if Self::auto_reaps(ptg) {
@@ -322,6 +329,14 @@ impl TaskSet {
             }
         }
         drop(g);
+        let uid = tg.creds.lock().uid;
+        for child in orphans {
+            // PR_SET_PDEATHSIG: the children whose parent this was learn it.
+            let deathsigs: Vec<i32> = child.signals.lock().threads.values().map(|t| t.pdeathsig).filter(|&s| s != 0).collect();
+            for signo in deathsigs {
+                let _ = child.queue_signal(SigInfo::from_process(signo, abi::signal::code::SI_USER, pid, uid), None);
+            }
+        }
         if let Some(ptg) = ptg {
             // Linux's do_notify_parent: the exit signal, unless it is
             // SIGCHLD and the parent ignores it.

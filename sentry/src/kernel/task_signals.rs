@@ -66,6 +66,18 @@ impl Task {
         }
     }
 
+    /// The thread's parent-death signal (`PR_GET_PDEATHSIG`).
+    pub fn pdeathsig(&self) -> i32 {
+        self.tg.signals.lock().threads.get(&self.tid).map_or(0, |t| t.pdeathsig)
+    }
+
+    /// Sets the thread's parent-death signal (0: none).
+    pub fn set_pdeathsig(&self, signo: i32) {
+        if let Some(t) = self.tg.signals.lock().threads.get_mut(&self.tid) {
+            t.pdeathsig = signo;
+        }
+    }
+
     /// Whether a signal is pending for this thread (or it must stop or
     /// exit): what makes blocking calls end with `EINTR`.
     pub fn signal_pending(&self) -> bool {
@@ -220,7 +232,7 @@ impl Task {
         }
         let regs = self.ctx.regs;
         let fp = self.ctx.fpstate().unwrap_or_default();
-        let switch = action.flags & sa::ONSTACK != 0 && self.altstack.flags_at(regs.rsp) == 0;
+        let switch = action.flags & sa::ONSTACK != 0 && self.altstack.mode_at(regs.rsp) == 0;
         let top = if switch { self.altstack.sp.wrapping_add(self.altstack.size) } else { regs.rsp };
         let layout = signal_frame::layout(top, switch, fp.len().max(1)).ok_or(EFAULT)?;
         let on_altstack = switch || self.altstack.contains(regs.rsp);
@@ -242,7 +254,7 @@ impl Task {
             uc: abi::signal::UContext {
                 flags: uc_flags,
                 link: 0,
-                stack: self.altstack.as_stack_t(regs.rsp),
+                stack: self.altstack.saved(),
                 regs: Regs { oldmask: old_mask.0, ..regs },
                 fpstate: if fp.is_empty() { 0 } else { layout.fpstate },
                 reserved: [0; 8],
@@ -261,7 +273,7 @@ impl Task {
         }
         self.copy_out(layout.frame, &bytes)?;
         if self.altstack.flags & abi::signal::SS_AUTODISARM != 0 {
-            self.altstack = AltStack::default();
+            self.altstack = AltStack::DISABLED;
         }
         self.ctx.regs = signal_frame::handler_regs(&regs, handler, layout.frame, info.signo);
         self.ctx.reset_fpu_on_resume();
@@ -338,12 +350,12 @@ impl Task {
             return Err(abi::errno::EINVAL);
         }
         self.altstack = if mode == SS_DISABLE {
-            AltStack::default()
+            AltStack { sp: 0, size: 0, flags: ss.flags }
         } else {
             if ss.size < MINSIGSTKSZ {
                 return Err(abi::errno::ENOMEM);
             }
-            AltStack { sp: ss.sp, size: ss.size, flags: ss.flags & SS_AUTODISARM }
+            AltStack { sp: ss.sp, size: ss.size, flags: ss.flags }
         };
         Ok(())
     }

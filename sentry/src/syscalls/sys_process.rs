@@ -457,7 +457,8 @@ fn finish_exec(t: &mut Task, exe: PathBuf) {
     t.robust_list = (0, 0);
     t.fs_base = 0;
     t.gs_base = 0;
-    t.altstack = Default::default();
+    // Linux forgets the stack but keeps the flags it was set with.
+    t.altstack = crate::kernel::signal_frame::AltStack { sp: 0, size: 0, ..t.altstack };
 }
 
 /// `execve(path, argv, envp)`.

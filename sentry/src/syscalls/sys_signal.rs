@@ -196,9 +196,13 @@ fn user_info(t: &Task, signo: i32, code: i32) -> SigInfo {
     SigInfo::from_process(signo, code, t.tg.tgid, t.tg.creds.lock().uid)
 }
 
-/// The process of live thread `tid`.
+/// The process of thread `tid` (a zombie too: a signal to it is
+/// accepted and has no effect, as on Linux).
 fn process_of(t: &Task, tid: i32) -> Result<std::sync::Arc<ThreadGroup>, Errno> {
-    t.kernel.tasks.handle(tid).map(|h| h.tg).or_else(|| t.kernel.tasks.thread_group(tid)).ok_or(ESRCH)
+    let tasks = &t.kernel.tasks;
+    // A thread id names its process; a reaped process is gone even while
+    // its last thread is still finishing.
+    tasks.process(tid).or_else(|| tasks.handle(tid).and_then(|h| tasks.process(h.tg.tgid))).ok_or(ESRCH)
 }
 
 /// Sends to every process in `pids`: success if any send did; else the
@@ -312,7 +316,7 @@ pub fn rt_tgsigqueueinfo(t: &mut Task, a: Args) -> SysResult {
 /// `sigaltstack(ss, old_ss)`.
 pub fn sigaltstack(t: &mut Task, a: Args) -> SysResult {
     let sp = t.ctx.regs.rsp;
-    let old = t.altstack.as_stack_t(sp);
+    let old = t.altstack.report(sp);
     if a.u64(0) != 0 {
         let ss: StackT = t.read_obj(a.u64(0))?;
         t.change_altstack(&ss, sp)?;
