@@ -67,6 +67,7 @@ conformance! {
     sig_fault,
     sig_pipe,
     sig_kill,
+    sig_threads,
 }
 
 /// The harness itself, natively: a program killed by SIGSEGV is reported as
