@@ -68,6 +68,7 @@ conformance! {
     sig_pipe,
     sig_kill,
     sig_threads,
+    sig_fd,
 }
 
 /// The harness itself, natively: a program killed by SIGSEGV is reported as
