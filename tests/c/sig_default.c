@@ -96,7 +96,8 @@ static void ignore(void)
     for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
         int st = run_child(sigs[i], PLAIN);
         CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "signal %d: status %#x", sigs[i], st);
-        printf("ok %s is ignored by default: the child exits 0\n", strsignal(sigs[i]));
+        printf("ok %s does not kill by default (ignore; continue for SIGCONT): the child exits 0\n",
+               strsignal(sigs[i]));
     }
     int st = run_child(SIGTERM, IGNORED);
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "ignored SIGTERM: status %#x", st);

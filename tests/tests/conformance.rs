@@ -67,6 +67,8 @@ conformance! {
     sig_fault,
     sig_pipe,
     sig_kill,
+    sig_threads,
+    sig_fd,
 }
 
 /// The harness itself, natively: a program killed by SIGSEGV is reported as
