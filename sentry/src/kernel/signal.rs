@@ -137,6 +137,9 @@ pub struct ThreadSignals {
     pub saved_mask: Option<SigSet>,
     /// Signals pending for this thread alone.
     pub pending: Pending,
+    /// The signals `rt_sigtimedwait` unblocked for its wait: still blocked
+    /// as far as a fatal default action goes (Linux's `real_blocked`).
+    pub awaited: SigSet,
     /// The signal its process gets when its parent dies (`PR_SET_PDEATHSIG`).
     pub pdeathsig: i32,
     waiter: Arc<Waiter>,
@@ -146,7 +149,7 @@ pub struct ThreadSignals {
 impl ThreadSignals {
     /// A thread's entry: `mask` blocked, nothing pending.
     pub fn new(mask: SigSet, waiter: Arc<Waiter>, kicker: Kicker) -> ThreadSignals {
-        ThreadSignals { mask, saved_mask: None, pending: Pending::default(), pdeathsig: 0, waiter, kicker }
+        ThreadSignals { mask, saved_mask: None, pending: Pending::default(), awaited: SigSet(0), pdeathsig: 0, waiter, kicker }
     }
 
     /// Makes the thread notice its signals: ends its wait, or stops it in

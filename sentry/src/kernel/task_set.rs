@@ -42,13 +42,55 @@ pub enum WaitFor {
     Group(i32),
 }
 
+/// What a wait reports about a child.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChildState {
+    /// It ended.
+    Exited(ExitStatus),
+    /// A group stop by this signal is in force.
+    Stopped(i32),
+    /// It was continued (`SIGCONT`) after a stop.
+    Continued,
+}
+
+impl ChildState {
+    /// The `wait` status word.
+    pub fn wait_status(self) -> i32 {
+        match self {
+            ChildState::Exited(s) => s.wait_status(),
+            ChildState::Stopped(signo) => (signo << 8) | 0x7f,
+            ChildState::Continued => 0xffff,
+        }
+    }
+
+    /// The `si_code` and `si_status` of the `siginfo` `waitid` reports.
+    pub fn child_code_and_status(self) -> (i32, i32) {
+        match self {
+            ChildState::Exited(s) => (s.child_code(), s.child_status()),
+            ChildState::Stopped(signo) => (abi::signal::code::CLD_STOPPED, signo),
+            ChildState::Continued => (abi::signal::code::CLD_CONTINUED, sig::SIGCONT),
+        }
+    }
+}
+
+/// Which changes of state a wait is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WaitWant {
+    /// Exits (`WEXITED`).
+    pub exited: bool,
+    /// Stops (`WUNTRACED`, `WSTOPPED`).
+    pub stopped: bool,
+    /// Continues (`WCONTINUED`).
+    pub continued: bool,
+}
+
 /// A child a wait found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Reaped {
     /// Its PID.
     pub pid: i32,
-    /// How it ended.
-    pub status: ExitStatus,
+    /// What happened to it.
+    pub state: ChildState,
     /// The resources it (and its reaped descendants) used.
     pub usage: Usage,
     /// Its real user id.
@@ -396,12 +438,13 @@ impl TaskSet {
         g.used.remove(&pid);
     }
 
-    /// Looks for a child of `parent` that `which` selects and that has
-    /// exited; reaps it unless `keep`. `clones` selects children whose exit
+    /// Looks for a child of `parent` that `which` selects and whose state
+    /// changed as `want` asks; reaps an exited one and consumes a stop or
+    /// continue report unless `keep`. `clones` selects children whose exit
     /// signal is not SIGCHLD (`__WCLONE`); `all` selects both (`__WALL`).
-    /// `Ok(None)`: matching children exist but none has exited; `ECHILD`:
+    /// `Ok(None)`: matching children exist but none is ready; `ECHILD`:
     /// none exists.
-    pub fn reap(&self, parent: i32, which: WaitFor, clones: bool, all: bool, keep: bool) -> Result<Option<Reaped>, Errno> {
+    pub fn reap(&self, parent: i32, which: WaitFor, want: WaitWant, clones: bool, all: bool, keep: bool) -> Result<Option<Reaped>, Errno> {
         let mut g = self.inner.lock();
         let p = g.processes.get(&parent).ok_or(ECHILD)?;
         let mut found = false;
@@ -418,13 +461,38 @@ impl TaskSet {
                 continue;
             }
             found = true;
+            let uid = child.tg.creds.lock().uid;
             if let Some((status, usage)) = child.zombie {
-                ready = Some(Reaped { pid: c, status, usage, uid: child.tg.creds.lock().uid });
+                if want.exited {
+                    ready = Some(Reaped { pid: c, state: ChildState::Exited(status), usage, uid });
+                    break;
+                }
+                continue;
+            }
+            let mut sigs = child.tg.signals.lock();
+            let state = match sigs.stop {
+                ref st if want.stopped && st.report_stop.is_some() => {
+                    let signo = st.report_stop.unwrap_or(sig::SIGSTOP);
+                    if !keep {
+                        sigs.stop.report_stop = None;
+                    }
+                    Some(ChildState::Stopped(signo))
+                }
+                ref st if want.continued && st.report_continue => {
+                    if !keep {
+                        sigs.stop.report_continue = false;
+                    }
+                    Some(ChildState::Continued)
+                }
+                _ => None,
+            };
+            if let Some(state) = state {
+                ready = Some(Reaped { pid: c, state, usage: Usage::default(), uid });
                 break;
             }
         }
         let Some(r) = ready else { return if found { Ok(None) } else { Err(ECHILD) } };
-        if !keep {
+        if let (false, ChildState::Exited(_)) = (keep, r.state) {
             let ptg = g.processes.get(&parent).map(|p| p.tg.clone());
             Self::remove(&mut g, r.pid);
             if let Some(ptg) = ptg {

@@ -66,6 +66,15 @@ impl Task {
         }
     }
 
+    /// Marks the signals `rt_sigtimedwait` is about to unblock for its
+    /// wait as awaited: their arrival then ends the wait rather than the
+    /// process (empty: the wait is over).
+    pub fn set_awaited(&self, set: SigSet) {
+        if let Some(t) = self.tg.signals.lock().threads.get_mut(&self.tid) {
+            t.awaited = set;
+        }
+    }
+
     /// The thread's parent-death signal (`PR_GET_PDEATHSIG`).
     pub fn pdeathsig(&self) -> i32 {
         self.tg.signals.lock().threads.get(&self.tid).map_or(0, |t| t.pdeathsig)
@@ -236,7 +245,7 @@ impl Task {
         let top = if switch { self.altstack.sp.wrapping_add(self.altstack.size) } else { regs.rsp };
         let layout = signal_frame::layout(top, switch, fp.len().max(1)).ok_or(EFAULT)?;
         let on_altstack = switch || self.altstack.contains(regs.rsp);
-        if on_altstack && !self.altstack.contains(layout.frame) {
+        if on_altstack && !self.altstack.spans(layout.frame) {
             return Err(EFAULT);
         }
         let (mask, saved) = {

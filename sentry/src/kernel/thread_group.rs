@@ -47,6 +47,9 @@ pub struct ThreadGroup {
     pub exited: Condvar,
     /// Signal actions, pending signals, masks and the group stop.
     pub signals: Mutex<SignalState>,
+    /// Notified (`IN`) whenever a signal is queued for the process or one
+    /// of its threads: what signalfd readers and pollers wait on.
+    pub signal_events: WaitQueue,
     /// Notified (with `signals`) when a group stop ends or the process
     /// begins to exit: stopped threads wait on it.
     pub stop_ended: Condvar,
@@ -98,6 +101,7 @@ impl ThreadGroup {
             exit: Mutex::new(GroupExit::default()),
             exited: Condvar::new(),
             signals: Mutex::new(SignalState::new()),
+            signal_events: WaitQueue::new(),
             stop_ended: Condvar::new(),
             limits: Mutex::new(Limits::of_host()),
             creds: Mutex::new(Credentials::of_host_user()),
@@ -125,6 +129,7 @@ impl ThreadGroup {
             exit: Mutex::new(GroupExit::default()),
             exited: Condvar::new(),
             signals: Mutex::new(SignalState::with_actions(parent.signals.lock().actions)),
+            signal_events: WaitQueue::new(),
             stop_ended: Condvar::new(),
             limits: Mutex::new(parent.limits.lock().clone()),
             creds: Mutex::new(parent.creds.lock().clone()),
@@ -200,18 +205,22 @@ impl ThreadGroup {
                 }
             }
             let change = s.send(info, target, limit)?;
+            let unblocked = |t: &super::signal::ThreadSignals| !t.mask.has(signo) && !t.awaited.has(signo);
             let unblocked_somewhere = match thread {
-                Some(tid) => s.threads.get(&tid).is_some_and(|t| !t.mask.has(signo)),
-                None => s.threads.values().any(|t| !t.mask.has(signo)),
+                Some(tid) => s.threads.get(&tid).is_some_and(unblocked),
+                None => s.threads.values().any(unblocked),
             };
             if change == StopChange::Continued {
                 self.stop_ended.notify_all();
             }
-            (change, s.is_fatal(signo) && (signo == sig::SIGKILL || unblocked_somewhere))
+            // A stopped process takes no signal but SIGKILL until it is continued.
+            let takes = signo == sig::SIGKILL || (unblocked_somewhere && s.stop.signo.is_none());
+            (change, s.is_fatal(signo) && takes)
         };
         if fatal {
             self.begin_exit(self.killed_status(signo));
         }
+        self.signal_events.notify(super::wait_queue::events::IN);
         Ok(change)
     }
 

@@ -46,6 +46,9 @@ const fn missing(nr: u32, name: &'static str, note: &'static str) -> Syscall {
 const PER_PROCESS_CREDS: &str = "changes every thread of the process, as glibc and musl make it (a raw call on Linux changes only the calling thread)";
 
 
+/// The note of `signalfd` and `signalfd4`.
+const SIGNALFD_NOTE: &str = "readiness for poll and epoll is judged against the process that made it (Linux: the polling thread), and counts signals pending for any of its threads";
+
 /// The note of `epoll_wait`.
 const EPOLL_WAIT_NOTE: &str = "events it fails to write back (a fault) are lost, where Linux puts them back on the ready list";
 
@@ -163,8 +166,10 @@ pub static TABLE: &[Syscall] = &[
     full(sysno::SET_ROBUST_LIST, "set_robust_list", sys_thread::set_robust_list),
     full(sysno::GET_ROBUST_LIST, "get_robust_list", sys_thread::get_robust_list),
     partial(sysno::EPOLL_PWAIT, "epoll_pwait", sys_epoll::epoll_pwait, EPOLL_PWAIT_NOTE),
+    partial(sysno::SIGNALFD, "signalfd", sys_signal::signalfd, SIGNALFD_NOTE),
     full(sysno::EVENTFD, "eventfd", sys_eventfd::eventfd),
     full(sysno::EVENTFD2, "eventfd2", sys_eventfd::eventfd2),
+    partial(sysno::SIGNALFD4, "signalfd4", sys_signal::signalfd4, SIGNALFD_NOTE),
     full(sysno::EPOLL_CREATE1, "epoll_create1", sys_epoll::epoll_create1),
     full(sysno::DUP3, "dup3", sys_fd::dup3),
     partial(sysno::PIPE2, "pipe2", sys_pipe::pipe2, "O_NOTIFICATION_PIPE returns EINVAL (no watch queues)"),

@@ -14,6 +14,7 @@ mod file;
 mod host;
 pub mod pipe;
 pub mod poll;
+pub mod signalfd;
 
 pub use epoll::Epoll;
 pub use eventfd::EventFd;
@@ -22,3 +23,4 @@ pub use file::{AsAny, FileOps, OpenFile};
 pub use host::HostFile;
 pub use pipe::{Pipe, PipeEnd};
 pub use poll::PollTable;
+pub use signalfd::SignalFd;
