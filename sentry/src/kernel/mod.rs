@@ -187,6 +187,22 @@ impl Kernel {
         self.tasks.unpause();
     }
 
+    /// Sends `signo` from outside the sandbox to init, or with `group` to
+    /// every process in init's process group, as Linux sends a signal from
+    /// a parent PID namespace (`si_pid` 0); init takes even its default
+    /// action. `ESRCH` once init is gone.
+    pub fn send_external_signal(&self, signo: i32, group: bool) -> Result<(), abi::Errno> {
+        let _ext = self.ext.lock();
+        let init = task_set::INIT_PID;
+        let pids = if group { self.tasks.group_members(self.tasks.group_and_session(init)?.0) } else { vec![init] };
+        let info = abi::signal::SigInfo::from_process(signo, abi::signal::code::SI_USER, 0, 0);
+        let mut sent = Err(abi::errno::ESRCH);
+        for tg in pids.into_iter().filter_map(|pid| self.tasks.thread_group(pid)) {
+            sent = tg.send_external_signal(self, info);
+        }
+        sent
+    }
+
     /// Records a call to system call `nr`, which the sandbox does not
     /// implement; each number is logged once.
     pub fn emit_unimplemented(&self, nr: u64, pid: i32) {

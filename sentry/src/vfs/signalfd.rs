@@ -195,7 +195,7 @@ mod tests {
         let mut q = SigInfo::from_process(sig::SIGRTMIN, code::SI_QUEUE, 7, 1000);
         q.set_value(42);
         let r = SignalfdSiginfo::of(&q);
-        assert_eq!((r.signo, r.pid, r.uid, r.int, r.ptr), (34, 7, 1000, 42, 42));
+        assert_eq!((r.signo, r.pid, r.uid, r.int, r.ptr), (32, 7, 1000, 42, 42));
         let c = SignalfdSiginfo::of(&SigInfo::child(code::CLD_EXITED, 9, 0, 3, 1, 2));
         assert_eq!((r.code, c.pid, c.status, c.utime, c.stime), (code::SI_QUEUE, 9, 3, 1, 2));
         let f = SignalfdSiginfo::of(&SigInfo::fault(sig::SIGSEGV, code::SEGV_MAPERR, 0x1000));
