@@ -69,6 +69,7 @@ conformance! {
     sig_kill,
     sig_threads,
     sig_fd,
+    sig_orphan,
 }
 
 /// The harness itself, natively: a program killed by SIGSEGV is reported as

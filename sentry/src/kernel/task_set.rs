@@ -347,7 +347,7 @@ impl TaskSet {
         let parent = p.parent;
         let children: Vec<i32> = std::mem::take(&mut p.children).into_iter().collect();
         let new_parent = Self::reaper_for(&g, parent);
-        let orphans = children.clone();
+        let hangups_for = children.clone();
         for child in children {
             let zombie = match g.processes.get_mut(&child) {
                 Some(c) => {
@@ -363,7 +363,8 @@ impl TaskSet {
                 }
             }
         }
-        let orphans: Vec<Arc<ThreadGroup>> = orphans.iter().filter_map(|c| g.processes.get(c)).filter(|c| c.zombie.is_none()).map(|c| c.tg.clone()).collect();
+        let hangups = Self::newly_orphaned_stopped_groups(&g, pid, &hangups_for);
+        let orphans: Vec<Arc<ThreadGroup>> = hangups_for.iter().filter_map(|c| g.processes.get(c)).filter(|c| c.zombie.is_none()).map(|c| c.tg.clone()).collect();
         let ptg = g.processes.get(&parent).map(|p| p.tg.clone());
         if let Some(ptg) = &ptg {
             if Self::auto_reaps(ptg) {
@@ -371,6 +372,20 @@ impl TaskSet {
             }
         }
         drop(g);
+        for (pgid, members) in hangups {
+            // POSIX: a process group orphaned with stopped members gets
+            // SIGHUP, then SIGCONT, so that it does not stay stopped forever.
+            log::debug!("process group {pgid} is orphaned with stopped members");
+            for signo in [sig::SIGHUP, sig::SIGCONT] {
+                for member in &members {
+                    if let Ok(sent) = member.queue_signal(SigInfo::new(signo, abi::signal::code::SI_KERNEL), None) {
+                        if sent.continued {
+                            self.notify_parent(member, abi::signal::code::CLD_CONTINUED, sig::SIGCONT);
+                        }
+                    }
+                }
+            }
+        }
         let uid = tg.creds.lock().uid;
         for child in orphans {
             // PR_SET_PDEATHSIG: the children whose parent this was learn it.
@@ -408,6 +423,57 @@ impl TaskSet {
             let _ = ptg.queue_signal(child_info(child, code, signo, Usage::default()), None);
         }
         ptg.child_events.notify(super::wait_queue::events::ALL);
+    }
+
+    /// Whether process group `pgid` is orphaned, not counting process
+    /// `ignoring` (Linux's `will_become_orphaned_pgrp`): no live member
+    /// has a parent in another group of the same session (the parent that
+    /// lets a job-control shell continue the group).
+    fn orphaned(g: &Inner, pgid: i32, ignoring: i32) -> bool {
+        !g.processes.iter().any(|(&pid, p)| {
+            pid != ignoring
+                && p.zombie.is_none()
+                && p.pgid == pgid
+                && g.processes.get(&p.parent).is_some_and(|q| q.pgid != pgid && q.sid == p.sid)
+        })
+    }
+
+    /// Whether a live member of group `pgid` is stopped.
+    fn has_stopped(g: &Inner, pgid: i32) -> bool {
+        g.processes.values().any(|p| p.zombie.is_none() && p.pgid == pgid && p.tg.signals.lock().stop.signo.is_some())
+    }
+
+    /// The groups the end of `exiting` orphans while they have a stopped
+    /// member, with their live members, as Linux's `kill_orphaned_pgrp`
+    /// finds them: its own group, if its parent was the group's link to
+    /// the session; and the groups of its `children` (already handed to
+    /// their new parent) that it was the link of.
+    fn newly_orphaned_stopped_groups(g: &Inner, exiting: i32, children: &[i32]) -> Vec<(i32, Vec<Arc<ThreadGroup>>)> {
+        let Some(me) = g.processes.get(&exiting) else { return Vec::new() };
+        let mut groups = BTreeSet::new();
+        if let Some(parent) = g.processes.get(&me.parent) {
+            if parent.pgid != me.pgid && parent.sid == me.sid && Self::orphaned(g, me.pgid, exiting) {
+                groups.insert(me.pgid);
+            }
+        }
+        for child in children.iter().filter_map(|c| g.processes.get(c)) {
+            if child.pgid != me.pgid && child.sid == me.sid && Self::orphaned(g, child.pgid, 0) {
+                groups.insert(child.pgid);
+            }
+        }
+        groups
+            .into_iter()
+            .filter(|&pgid| Self::has_stopped(g, pgid))
+            .map(|pgid| (pgid, g.processes.values().filter(|p| p.zombie.is_none() && p.pgid == pgid).map(|p| p.tg.clone()).collect()))
+            .collect()
+    }
+
+    /// Whether the process group of process `pid` is orphaned: a stop
+    /// signal sent to it by the terminal (`SIGTSTP`, `SIGTTIN`, `SIGTTOU`)
+    /// then does nothing.
+    pub fn group_is_orphaned(&self, pid: i32) -> bool {
+        let g = self.inner.lock();
+        g.processes.get(&pid).is_some_and(|p| Self::orphaned(&g, p.pgid, 0))
     }
 
     /// Where the orphans of a process whose parent is `parent` go: the

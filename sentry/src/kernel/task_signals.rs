@@ -174,6 +174,8 @@ impl Task {
                 SIG_IGN => {}
                 SIG_DFL => match default_action(signo) {
                     DefaultAction::Ignore | DefaultAction::Continue => {}
+                    // The terminal's stops do nothing to an orphaned group.
+                    DefaultAction::Stop if signo != sig::SIGSTOP && self.kernel.tasks.group_is_orphaned(self.tg.tgid) => {}
                     DefaultAction::Stop => self.begin_group_stop(signo),
                     DefaultAction::Terminate | DefaultAction::Core => {
                         self.exit_group(self.tg.killed_status(signo));
