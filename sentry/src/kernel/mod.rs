@@ -8,10 +8,15 @@
 //!    at its stop point; never held while taking any other lock).
 //! 3. `TaskSet::inner` — the PID table, the live tasks and the process
 //!    tree; under it, a process's `signals`, `creds` and `child_events`
-//!    may be taken (never the reverse).
-//! 4. `ThreadGroup::exit` — a process's exit state.
-//! 5. `ThreadGroup::signals`, `ThreadGroup::limits`, `ThreadGroup::creds`,
+//!    may be taken (never the reverse: signals to other processes, such as
+//!    SIGCHLD, are sent after it is released).
+//! 4. `ThreadGroup::exit` — a process's exit state (released before a
+//!    process's `signals` is taken to wake its threads).
+//! 5. `ThreadGroup::signals` (with its `stop_ended` condition, on which
+//!    stopped threads wait), `ThreadGroup::limits`, `ThreadGroup::creds`,
 //!    `ThreadGroup::exe` — per-process state, never two of them at once.
+//!    Under `signals`, a thread is interrupted: its waiter's eventfd is
+//!    written and the platform's kick (a leaf) sent.
 //! 6. `MemoryManager::state` — a process's memory map (held across host
 //!    operations on the calling thread's own slot, never across a wait for
 //!    another thread).
@@ -22,9 +27,10 @@
 //!    scans of the epolls it watches, never the reverse: loops are
 //!    refused), then its `state` (see `vfs::epoll`).
 //! 10. `Kernel::unimplemented`, `UtsNamespace::inner`, `WaitQueue`
-//!     entries, a pipe's buffer, an eventfd's counter — leaves. A
-//!     `WaitQueue` runs its callbacks (epoll's, which take an epoll's
-//!     `state`) after releasing its lock.
+//!     entries (a process's `signal_events` among them), a pipe's buffer,
+//!     an eventfd's counter, a signalfd's mask — leaves. A `WaitQueue`
+//!     runs its callbacks (epoll's, which take an epoll's `state`) after
+//!     releasing its lock.
 //!
 //! A task's own fields (`Task`) belong to its sentry thread and need no lock.
 

@@ -137,7 +137,7 @@ pub static TABLE: &[Syscall] = &[
     partial(sysno::SCHED_GETSCHEDULER, "sched_getscheduler", sys_sched::sched_getscheduler, "always SCHED_OTHER; other threads' ids and zombies ESRCH"),
     full(sysno::SCHED_GET_PRIORITY_MAX, "sched_get_priority_max", sys_sched::sched_get_priority_max),
     full(sysno::SCHED_GET_PRIORITY_MIN, "sched_get_priority_min", sys_sched::sched_get_priority_min),
-    partial(sysno::PRCTL, "prctl", sys_prctl::prctl, "NAME, PDEATHSIG (recorded; delivered once signals are), DUMPABLE, KEEPCAPS, CAPBSET_READ/DROP, SECUREBITS, CHILD_SUBREAPER, NO_NEW_PRIVS, CAP_AMBIENT (capability options change the whole process, Linux only the thread); other options EINVAL"),
+    partial(sysno::PRCTL, "prctl", sys_prctl::prctl, "NAME, PDEATHSIG (sent when the parent process ends; Linux: when the parent thread does), DUMPABLE, KEEPCAPS, CAPBSET_READ/DROP, SECUREBITS, CHILD_SUBREAPER, NO_NEW_PRIVS, CAP_AMBIENT (capability options change the whole process, Linux only the thread); other options EINVAL"),
     partial(sysno::ARCH_PRCTL, "arch_prctl", sys_prctl::arch_prctl, "SET/GET_FS, GET_CPUID; SET_GS is recorded but not loaded (%gs belongs to the stub); SET_CPUID ENODEV"),
     full(sysno::SETRLIMIT, "setrlimit", sys_rlimit::setrlimit),
     full(sysno::SETHOSTNAME, "sethostname", sys_utsname::sethostname),
