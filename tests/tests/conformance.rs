@@ -70,6 +70,7 @@ conformance! {
     sig_threads,
     sig_fd,
     sig_orphan,
+    sig_forged,
 }
 
 /// The harness itself, natively: a program killed by SIGSEGV is reported as
