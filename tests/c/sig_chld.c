@@ -30,14 +30,6 @@ static void chld_handler(int sig, siginfo_t *si, void *uc)
     chld_pid = si->si_pid;
 }
 
-static void set_chld(void (*h)(int), int flags)
-{
-    if (h)
-        set_handler(SIGCHLD, h, flags);
-    else
-        set_sigaction(SIGCHLD, chld_handler, flags);
-}
-
 static sigset_t chld_only, nothing;
 
 static const char *code_name(int c)
@@ -74,7 +66,7 @@ static void await_handler(void)
 
 static void handler_info(void)
 {
-    set_chld(NULL, 0);
+    set_sigaction(SIGCHLD, chld_handler, 0);
     const struct {
         int code, sig, want_code, want_status;
     } cases[] = {
@@ -110,7 +102,7 @@ static void handler_info(void)
 
 static void zombies(void)
 {
-    set_chld(SIG_DFL, 0);
+    set_handler(SIGCHLD, SIG_DFL, 0);
     drain_signal(SIGCHLD);
     pid_t pid = spawn(3, 0);
     siginfo_t si;
@@ -131,9 +123,9 @@ static void autoreap(int ign)
 {
     const char *how = ign ? "SIG_IGN" : "SA_NOCLDWAIT";
     if (ign)
-        set_chld(SIG_IGN, 0);
+        set_handler(SIGCHLD, SIG_IGN, 0);
     else
-        set_chld(NULL, SA_NOCLDWAIT);
+        set_sigaction(SIGCHLD, chld_handler, SA_NOCLDWAIT);
     drain_signal(SIGCHLD);
     int hold[2];
     CHECK(pipe(hold) == 0, "pipe");
@@ -163,7 +155,7 @@ static void autoreap(int ign)
         CHECK(chld_calls == 1 && chld_code == CLD_EXITED, "SA_NOCLDWAIT handler");
         OK("SA_NOCLDWAIT: the handler gets CLD_EXITED");
     }
-    set_chld(SIG_DFL, 0);
+    set_handler(SIGCHLD, SIG_DFL, 0);
     drain_signal(SIGCHLD);
 }
 
