@@ -172,8 +172,14 @@ fn create_process(t: &mut Task, c: CloneArgs) -> SysResult {
     child.ctx.resume();
     t.kernel.tasks.start(child);
     if f & cf::VFORK != 0 {
-        // Killable, as on Linux; the child runs on either way.
-        let _ = wait_until(t, &tg.vfork_events, events::ALL, None, || tg.vfork_released.load(Ordering::SeqCst));
+        // Killable only, as on Linux: a signal waits until the child has
+        // exec'd or exited (polling then, since the pending signal keeps
+        // ending the interruptible sleep).
+        while wait_until(t, &tg.vfork_events, events::ALL, None, || tg.vfork_released.load(Ordering::SeqCst)).is_err()
+            && t.tg.exit_status().is_none()
+        {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
     }
     Ok(pid as u64)
 }
