@@ -60,8 +60,9 @@ impl Task {
             return;
         }
         let mut s = self.tg.signals.lock();
-        if let Some(old) = s.threads.get_mut(&self.tid).and_then(|t| t.saved_mask.take()) {
-            s.threads.get_mut(&self.tid).expect("present").mask = old;
+        let Some(t) = s.threads.get_mut(&self.tid) else { return };
+        if let Some(old) = t.saved_mask.take() {
+            t.mask = old;
             s.recalc(self.tid);
         }
     }
