@@ -71,6 +71,7 @@ conformance! {
     sig_fd,
     sig_orphan,
     sig_forged,
+    sig_spin,
 }
 
 /// The harness itself, natively: a program killed by SIGSEGV is reported as

@@ -98,6 +98,10 @@ const PROGRAMS: &[Program] = &[
         name: "pthread_create",
         source: include_str!("../../bench/pthread_create.c"),
     },
+    Program {
+        name: "signal_latency",
+        source: include_str!("../../bench/signal_latency.c"),
+    },
 ];
 
 /// Debian's static busybox, whose shell the `shell-loop` case runs.
@@ -305,6 +309,23 @@ fn cases() -> Vec<Case> {
                 args: &[],
             },
             target: Target::Report,
+        },
+        Case {
+            name: "signal-latency",
+            label: "signal to a spinning process",
+            what: "kill() from a parent to the first instruction of the handler of a child \
+                   spinning in app code with no system calls; the worst of a run's signals",
+            program: Exe::Built("signal_latency"),
+            metric: Metric::PerOp {
+                native_iters: 2_000,
+                sandboxed_iters: 500,
+                least_iters: 50,
+                args: &[],
+            },
+            target: Target::SandboxBelowMs {
+                max_ms: 10.0,
+                phrase: "a spinning process takes a signal",
+            },
         },
         Case {
             name: "shell-loop",
