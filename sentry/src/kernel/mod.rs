@@ -31,6 +31,7 @@
 pub mod creds;
 pub mod exit;
 pub mod futex;
+pub mod ktime;
 pub mod limits;
 pub mod task;
 pub mod task_set;
