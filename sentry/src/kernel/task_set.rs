@@ -154,6 +154,11 @@ impl TaskSet {
         }
     }
 
+    /// How many tasks are live (started and not finished).
+    pub fn live_tasks(&self) -> usize {
+        self.inner.lock().running.len()
+    }
+
     /// The handle of live task `tid` (a thread of any process).
     pub fn handle(&self, tid: i32) -> Option<TaskHandle> {
         self.inner.lock().running.get(&tid).cloned()

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use abi::signal::{SigAction, NSIG};
 use parking_lot::{Condvar, Mutex};
 
+use super::cpu_clock::ProcessClock;
 use super::creds::Credentials;
 use super::exit::ExitStatus;
 use super::limits::Limits;
@@ -68,6 +69,8 @@ pub struct ThreadGroup {
     /// Resources used by reaped children and their descendants
     /// (`RUSAGE_CHILDREN`).
     pub children_usage: Mutex<Usage>,
+    /// CPU time of the process's threads, live and exited.
+    pub cpu: ProcessClock,
 }
 
 /// Resource usage as `getrusage` reports it.
@@ -106,6 +109,7 @@ impl ThreadGroup {
             child_subreaper: AtomicBool::new(false),
             dumpable: AtomicU32::new(1),
             children_usage: Mutex::new(Usage::default()),
+            cpu: ProcessClock::default(),
         });
         kernel.tasks.add_process(tg.clone(), 0, tgid, tgid);
         tg
@@ -132,6 +136,7 @@ impl ThreadGroup {
             child_subreaper: AtomicBool::new(false),
             dumpable: AtomicU32::new(parent.dumpable.load(Ordering::Relaxed)),
             children_usage: Mutex::new(Usage::default()),
+            cpu: ProcessClock::default(),
         })
     }
 
