@@ -57,6 +57,8 @@ conformance! {
     thread_affinity,
     time_clocks,
     time_cputime,
+    time_sleep,
+    time_timerfd,
 }
 
 /// The harness itself, natively: a program killed by SIGSEGV is reported as

@@ -27,6 +27,7 @@ mod sys_signal;
 mod sys_stat;
 mod sys_thread;
 mod sys_time;
+mod sys_timerfd;
 mod sys_utsname;
 mod table;
 

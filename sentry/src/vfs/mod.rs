@@ -2,7 +2,7 @@
 //! sandbox has so far.
 //!
 //! Host-backed files (the sandbox's stdin, stdout and stderr), pipes,
-//! eventfds and epoll instances exist so far; mounts, path resolution and
+//! eventfds, timerfds and epoll instances exist so far; mounts, path resolution and
 //! filesystems come with the VFS. Every file kind reports its readiness
 //! for `poll`, `select` and `epoll` through [`FileOps`]; see [`poll`].
 
@@ -14,6 +14,7 @@ mod file;
 mod host;
 pub mod pipe;
 pub mod poll;
+pub mod timerfd;
 
 pub use epoll::Epoll;
 pub use eventfd::EventFd;
@@ -22,3 +23,4 @@ pub use file::{AsAny, FileOps, OpenFile};
 pub use host::HostFile;
 pub use pipe::{Pipe, PipeEnd};
 pub use poll::PollTable;
+pub use timerfd::TimerFd;
