@@ -331,11 +331,11 @@ mod tests {
 
     use super::*;
     use crate::kernel::ktime::tests::wait_for;
-    use crate::kernel::time::{Timekeeper, TimekeeperClock};
+    use crate::kernel::time::Timekeeper;
 
     fn clock() -> (TimerService, Arc<CpuClock>) {
         let svc = TimerService::new().unwrap();
-        let mono = TimekeeperClock::new(Arc::new(Timekeeper::new()), abi::time::clock::MONOTONIC);
+        let mono = Arc::new(Timekeeper::new()).clock(abi::time::clock::MONOTONIC);
         let cpu = Arc::new(CpuClock::new(&svc, mono));
         cpu.start();
         (svc, cpu)

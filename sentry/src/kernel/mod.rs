@@ -66,7 +66,7 @@ use task_set::TaskSet;
 use thread_group::ThreadGroup;
 use cpu_clock::CpuClock;
 use ktime::{Clock, TimerService};
-use time::{Timekeeper, TimekeeperClock};
+use time::Timekeeper;
 use uts::UtsNamespace;
 
 use crate::loader::{self, LoadError};
@@ -146,14 +146,14 @@ impl Kernel {
         let timekeeper = Arc::new(Timekeeper::new());
         // Without its timer thread the kernel cannot keep time at all.
         let timers = TimerService::new().expect("cannot start the kernel's timer thread");
-        let monotonic = TimekeeperClock::new(timekeeper.clone(), abi::time::clock::MONOTONIC);
+        let monotonic = timekeeper.clock(abi::time::clock::MONOTONIC);
         let cpu = Arc::new(CpuClock::new(&timers, monotonic.clone()));
         Arc::new(Kernel {
             ext: Mutex::new(()),
             tasks: TaskSet::new(),
-            realtime: TimekeeperClock::new(timekeeper.clone(), abi::time::clock::REALTIME),
-            boottime: TimekeeperClock::new(timekeeper.clone(), abi::time::clock::BOOTTIME),
-            tai: TimekeeperClock::new(timekeeper.clone(), abi::time::clock::TAI),
+            realtime: timekeeper.clock(abi::time::clock::REALTIME),
+            boottime: timekeeper.clock(abi::time::clock::BOOTTIME),
+            tai: timekeeper.clock(abi::time::clock::TAI),
             monotonic,
             timekeeper,
             timers,

@@ -167,15 +167,16 @@ impl Default for Timekeeper {
 }
 
 /// One of the timekeeper's clocks, for timers to run on.
-pub struct TimekeeperClock {
+struct TimekeeperClock {
     tk: Arc<Timekeeper>,
     id: i32,
 }
 
-impl TimekeeperClock {
-    /// Clock `id` of `tk` (a clock [`Timekeeper::now_ns`] knows).
-    pub fn new(tk: Arc<Timekeeper>, id: i32) -> Arc<dyn Clock> {
-        Arc::new(TimekeeperClock { tk, id })
+impl Timekeeper {
+    /// Clock `id` of this timekeeper (a clock [`Timekeeper::now_ns`]
+    /// knows), for timers to run on.
+    pub fn clock(self: &Arc<Timekeeper>, id: i32) -> Arc<dyn Clock> {
+        Arc::new(TimekeeperClock { tk: self.clone(), id })
     }
 }
 
