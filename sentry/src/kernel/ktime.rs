@@ -364,7 +364,8 @@ impl Drop for TimerService {
     fn drop(&mut self) {
         self.shared.queue.lock().stop = true;
         self.poke();
-        if let Some(t) = self.thread.take() {
+        // The last reference may go from a listener, on the thread itself.
+        if let Some(t) = self.thread.take().filter(|t| t.thread().id() != std::thread::current().id()) {
             let _ = t.join();
         }
     }
