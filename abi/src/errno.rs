@@ -4,6 +4,17 @@ use core::fmt;
 
 pub use crate::generated::errno::*;
 
+/// Restart the interrupted system call, unless a handler without
+/// `SA_RESTART` runs (Linux's internal `ERESTARTSYS`; never seen by apps).
+pub const ERESTARTSYS: Errno = Errno(512);
+/// Restart the system call whatever happens (`ERESTARTNOINTR`).
+pub const ERESTARTNOINTR: Errno = Errno(513);
+/// Restart the system call unless a handler runs (`ERESTARTNOHAND`).
+pub const ERESTARTNOHAND: Errno = Errno(514);
+/// Restart through `restart_syscall` unless a handler runs
+/// (`ERESTART_RESTARTBLOCK`).
+pub const ERESTART_RESTARTBLOCK: Errno = Errno(516);
+
 /// A Linux error number (positive, as in `errno`).
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Errno(pub i32);

@@ -134,6 +134,82 @@ pub mod code {
     pub const ILL_ILLOPN: i32 = 2;
     pub const TRAP_BRKPT: i32 = 1;
     pub const SYS_SECCOMP: i32 = 1;
+    pub const CLD_EXITED: i32 = 1;
+    pub const CLD_KILLED: i32 = 2;
+    pub const CLD_DUMPED: i32 = 3;
+    pub const CLD_TRAPPED: i32 = 4;
+    pub const CLD_STOPPED: i32 = 5;
+    pub const CLD_CONTINUED: i32 = 6;
+}
+
+impl SigInfo {
+    /// A signal with no details beyond its origin `code`.
+    pub const fn new(signo: i32, code: i32) -> SigInfo {
+        SigInfo { signo, errno: 0, code, pad: 0, fields: [0; 14] }
+    }
+
+    /// A signal sent by a process (`kill`, `tgkill`, `sigqueue`):
+    /// `si_pid` and `si_uid` are the sender's, as the receiver sees them.
+    pub const fn from_process(signo: i32, code: i32, pid: i32, uid: u32) -> SigInfo {
+        let mut info = SigInfo::new(signo, code);
+        info.fields[0] = pid as u32 as u64 | (uid as u64) << 32;
+        info
+    }
+
+    /// `si_pid` (for signals sent by a process, and `SIGCHLD`).
+    pub const fn pid(&self) -> i32 {
+        self.fields[0] as u32 as i32
+    }
+
+    /// `si_uid`.
+    pub const fn uid(&self) -> u32 {
+        (self.fields[0] >> 32) as u32
+    }
+
+    /// Sets `si_value` (for `sigqueue` and timers): the union's second word.
+    pub fn set_value(&mut self, value: u64) {
+        self.fields[1] = value;
+    }
+
+    /// `SIGCHLD` for a child that exited, was killed, stopped or
+    /// continued: `si_status` is the exit code or the signal.
+    pub const fn child(code: i32, pid: i32, uid: u32, status: i32, utime: u64, stime: u64) -> SigInfo {
+        let mut info = SigInfo::from_process(sig::SIGCHLD, code, pid, uid);
+        info.fields[1] = status as u32 as u64;
+        info.fields[2] = utime;
+        info.fields[3] = stime;
+        info
+    }
+
+    /// A fault at `addr` (`si_addr`).
+    pub const fn fault(signo: i32, code: i32, addr: u64) -> SigInfo {
+        let mut info = SigInfo::new(signo, code);
+        info.fields[0] = addr;
+        info
+    }
+
+    /// A timer expiry (`SI_TIMER`): `si_timerid`, `si_overrun`, `si_value`.
+    pub const fn timer(signo: i32, timer_id: i32, overrun: i32, value: u64) -> SigInfo {
+        let mut info = SigInfo::new(signo, code::SI_TIMER);
+        info.fields[0] = timer_id as u32 as u64 | (overrun as u32 as u64) << 32;
+        info.fields[1] = value;
+        info
+    }
+}
+
+/// `sigaltstack` flag: the thread runs on its alternate stack.
+pub const SS_ONSTACK: i32 = 1;
+/// `sigaltstack` flag: disarm the stack while a handler runs on it.
+pub const SS_AUTODISARM: i32 = 1 << 31;
+/// The smallest alternate stack `sigaltstack` accepts (`MINSIGSTKSZ`).
+pub const MINSIGSTKSZ: u64 = 2048;
+
+/// `ucontext` flags Linux sets in a signal frame.
+#[allow(missing_docs)]
+pub mod uc {
+    pub const FP_XSTATE: u64 = 1;
+    pub const SIGCONTEXT_SS: u64 = 2;
+    pub const STRICT_RESTORE_SS: u64 = 4;
 }
 
 /// `stack_t`, as `sigaltstack` takes it.
@@ -192,4 +268,19 @@ pub mod fpstate {
     pub const XSTATE_BV: usize = 512;
     pub const FCW_INIT: u16 = 0x37f;
     pub const MXCSR_INIT: u32 = 0x1f80;
+    /// `mxcsr_mask`: the MXCSR bits the CPU implements.
+    pub const MXCSR_MASK: usize = 28;
+    /// `fx_sw_reserved`: `magic1`, `extended_size`, `xfeatures`, `xstate_size`.
+    pub const SW_EXTENDED_SIZE: usize = 468;
+    pub const SW_XFEATURES: usize = 472;
+    pub const SW_XSTATE_SIZE: usize = 480;
+    /// The legacy `fxsave` area's size, where the xsave header starts.
+    pub const FXSAVE_SIZE: usize = 512;
+    /// The xsave header: `xstate_bv`, `xcomp_bv`, then reserved words.
+    pub const XSAVE_HEADER_SIZE: usize = 64;
+    pub const XCOMP_BV: usize = 520;
+    /// Written after the xsave area (at `xstate_size`) of a signal frame.
+    pub const FP_XSTATE_MAGIC2: u32 = 0x4650_5845;
+    /// The x87 and SSE features of `xstate_bv`.
+    pub const XFEATURES_FP_SSE: u64 = 0x3;
 }

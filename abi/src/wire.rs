@@ -203,8 +203,11 @@ pub struct Slot {
     /// The app thread's registers: at an event as trapped, at a resume
     /// with [`resume::REGS`] as they are to be restored.
     pub regs: Regs,
-    /// Keeps `regs` to whole lines.
-    pub pad2: u64,
+    /// At an event that came with a signal frame, the region offset of
+    /// that frame's FPU/xsave area (the app's FP state, which the kernel
+    /// restores from there when the stub returns); 0 on the fast path.
+    /// Written by the stub; it also ends `regs`'s last line.
+    pub fpstate: u64,
     /// For [`command::OP`], the operation and then its result.
     pub op: HostOp,
     /// For [`event::FAULT`], the host's siginfo.

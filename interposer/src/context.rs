@@ -152,6 +152,20 @@ impl Context {
         self.flags |= resume::RESET_FPU;
     }
 
+    /// The app's FP/xsave state as the thread stopped at its last event
+    /// (in the kernel's signal-frame format), or `None` when the event came
+    /// without a signal frame ([`Context::entered_fast`]) or the frame is
+    /// damaged.
+    pub fn fpstate(&self) -> Option<Vec<u8>> {
+        self.space.live.region.fpstate(self.slot)
+    }
+
+    /// Replaces the FP state the thread resumes with (same format and
+    /// length as [`Context::fpstate`] returned); false if it cannot be.
+    pub fn set_fpstate(&mut self, data: &[u8]) -> bool {
+        self.space.live.region.set_fpstate(self.slot, data)
+    }
+
     /// Whether the last [`Event::Syscall`] came through a patched site (no
     /// signal), rather than a trap.
     pub fn entered_fast(&self) -> bool {

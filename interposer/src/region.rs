@@ -112,6 +112,61 @@ impl Region {
         get!(self.slot(i), info)
     }
 
+    /// Where in the region slot `i`'s current signal frame keeps the
+    /// app's FP state, and how long that area is: the fxsave area, and
+    /// when its software-reserved words say so the xsave area after it up
+    /// to and including the closing magic word. `None` when the stub
+    /// reported none (the fast path) or the app scribbled over the frame
+    /// so that it no longer lies inside the slot's own signal stack.
+    fn fpstate_range(&self, i: usize) -> Option<std::ops::Range<usize>> {
+        use abi::signal::fpstate as fp;
+        let start = usize::try_from(get!(self.slot(i), fpstate)).ok()?;
+        let stack = wire::stack_offset(i)..wire::stack_offset(i) + wire::SIGNAL_STACK_SIZE;
+        if !stack.contains(&start) || stack.end - start < fp::FXSAVE_SIZE {
+            return None;
+        }
+        let word = |off: usize| {
+            let mut b = [0u8; 4];
+            self.read_bytes(start + off, &mut b);
+            u32::from_ne_bytes(b)
+        };
+        let len = if word(fp::SW_MAGIC1) == fp::FP_XSTATE_MAGIC1 { word(fp::SW_EXTENDED_SIZE) as usize } else { fp::FXSAVE_SIZE };
+        let min = if len == fp::FXSAVE_SIZE { fp::FXSAVE_SIZE } else { fp::FXSAVE_SIZE + fp::XSAVE_HEADER_SIZE + 4 };
+        (len >= min && len <= stack.end - start).then_some(start..start + len)
+    }
+
+    /// A copy of the app's FP state in slot `i`'s current signal frame
+    /// (see [`Region::fpstate_range`]).
+    pub fn fpstate(&self, i: usize) -> Option<Vec<u8>> {
+        let range = self.fpstate_range(i)?;
+        let mut out = vec![0u8; range.len()];
+        self.read_bytes(range.start, &mut out);
+        Some(out)
+    }
+
+    /// Replaces the app's FP state in slot `i`'s current signal frame, to
+    /// be restored when the thread resumes; false (nothing written) unless
+    /// `data` is exactly as long as the area there.
+    pub fn set_fpstate(&self, i: usize, data: &[u8]) -> bool {
+        match self.fpstate_range(i) {
+            Some(range) if range.len() == data.len() => {
+                // SAFETY: the range lies inside the mapping (checked by
+                // fpstate_range); the bytes are opaque data.
+                unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), self.base.add(range.start), data.len()) };
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Copies region bytes at `off` (inside the mapping) into `out`.
+    fn read_bytes(&self, off: usize, out: &mut [u8]) {
+        assert!(off + out.len() <= wire::REGION_SIZE);
+        // SAFETY: in bounds (checked above); opaque bytes, which the app
+        // may change concurrently only to its own harm.
+        unsafe { std::ptr::copy_nonoverlapping(self.base.add(off), out.as_mut_ptr(), out.len()) }
+    }
+
     /// The host thread id the stub wrote into slot `i`.
     pub fn host_tid(&self, i: usize) -> u32 {
         get!(self.slot(i), host_tid)

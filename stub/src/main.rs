@@ -573,6 +573,7 @@ extern "C" fn fast_syscall() {
     regs.rcx = regs.rip;
     regs.r11 = regs.eflags;
     put!(s, regs, regs);
+    put!(s, fpstate, 0);
     put!(s, event, event::FAST_SYSCALL);
     publish(s);
     // A fresh image (RESET_FPU) always starts through a signal frame, so
@@ -617,6 +618,8 @@ extern "C" fn handler(signo: i32, info: *mut SigInfo, ucp: *mut UContext) {
     };
     let s = current_slot();
     put!(s, regs, uc.regs);
+    // The frame, and so its FP area, lies on this slot's stack in the region.
+    put!(s, fpstate, uc.fpstate.wrapping_sub(REGION.load(Ordering::Relaxed) as u64));
     put!(s, event, ev);
     if ev == event::FAULT {
         put!(s, info, *info);

@@ -336,3 +336,46 @@ fn background_jobs() {
         "started\nwaited 0\njob 3\n",
     );
 }
+
+/// A `trap` handler runs when the shell signals itself, before the next
+/// command.
+#[test]
+fn trap_self_signal() {
+    sh_prints(
+        "trap \"echo got\" USR1; kill -USR1 $$; echo after; \
+         trap - USR1; trap \"echo term\" TERM; kill $$; echo \"after $?\"",
+        "got\nafter\nterm\nafter 0\n",
+    );
+}
+
+/// `timeout` kills the command with SIGTERM after 1 s, well before its
+/// 10 s sleep ends; the status is 143 from a shell, and the killed process
+/// itself ends by signal 15.
+#[test]
+fn timeout_kills() {
+    let start = std::time::Instant::now();
+    sh_prints(
+        "/bin/busybox timeout 1 /bin/busybox sleep 10; echo \"status $?\"",
+        "status 143\n",
+    );
+    // The script becomes the timed-out command itself (busybox sh execs
+    // a lone command; busybox timeout execs the command in its own process).
+    sh("/bin/busybox timeout 1 /bin/busybox sleep 10", Status::Signaled(15));
+    let took = start.elapsed();
+    // Each run (native and sandboxed, twice) takes about 1 s, not 10.
+    assert!(took < std::time::Duration::from_secs(20), "timeout took {took:?}");
+}
+
+/// `yes` ends with SIGPIPE once `head` has what it wants and exits.
+#[test]
+fn sigpipe_ends_yes() {
+    let start = std::time::Instant::now();
+    sh_prints("yes | head -n 3", "y\ny\ny\n");
+    sh_prints(
+        "/bin/busybox yes | /bin/busybox head -n 3; echo \"status $?\"; \
+         set -o pipefail; /bin/busybox yes | /bin/busybox head -n 1; echo \"pipefail $?\"",
+        "y\ny\ny\nstatus 0\ny\npipefail 141\n",
+    );
+    let took = start.elapsed();
+    assert!(took < std::time::Duration::from_secs(20), "yes | head took {took:?}");
+}

@@ -25,6 +25,8 @@ pub mod cap {
     pub const FOWNER: u32 = 3;
     /// `CAP_FSETID`.
     pub const FSETID: u32 = 4;
+    /// `CAP_KILL`: signal any process.
+    pub const KILL: u32 = 5;
     /// `CAP_SETGID`: set*gid and setgroups beyond one's own ids.
     pub const SETGID: u32 = 6;
     /// `CAP_SETUID`: set*uid beyond one's own ids.

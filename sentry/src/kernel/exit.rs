@@ -1,7 +1,7 @@
 //! How a process ended.
 
 use abi::process::{wait_status_exited, wait_status_signaled};
-use abi::signal::sig;
+use abi::signal::{code, sig};
 
 /// The end of a task or process, as `wait` reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +41,24 @@ impl ExitStatus {
         match self {
             ExitStatus::Exited(code) => wait_status_exited(code),
             ExitStatus::Signaled { signo, core } => wait_status_signaled(signo, core),
+        }
+    }
+
+    /// The `si_code` of the `SIGCHLD` (and `waitid` answer) for this end:
+    /// `CLD_EXITED`, `CLD_KILLED` or `CLD_DUMPED`.
+    pub fn child_code(self) -> i32 {
+        match self {
+            ExitStatus::Exited(_) => code::CLD_EXITED,
+            ExitStatus::Signaled { core: false, .. } => code::CLD_KILLED,
+            ExitStatus::Signaled { core: true, .. } => code::CLD_DUMPED,
+        }
+    }
+
+    /// The `si_status` for this end: the exit code or the signal.
+    pub fn child_status(self) -> i32 {
+        match self {
+            ExitStatus::Exited(c) => c,
+            ExitStatus::Signaled { signo, .. } => signo,
         }
     }
 

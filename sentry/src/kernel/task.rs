@@ -15,6 +15,7 @@ use interposer::{AddressSpace, Context, Event, Kicker};
 
 use super::cpu_clock::TaskClock;
 use super::exit::ExitStatus;
+use super::signal_frame::AltStack;
 use super::thread_group::{ThreadGroup, Usage};
 use super::wait::Waiter;
 use super::Kernel;
@@ -51,22 +52,33 @@ pub struct Task {
     pub fs_base: u64,
     /// The `gs` base (`arch_prctl(ARCH_SET_GS)`).
     pub gs_base: u64,
-    /// Blocked signals.
-    pub signal_mask: SigSet,
+    /// The alternate signal stack (`sigaltstack`).
+    pub altstack: AltStack,
+    /// How the system call just served restarts if a signal interrupts
+    /// it: Linux's `ERESTART*` code and the call's number.
+    pub(super) restart: Option<(Errno, u64)>,
+    /// What `restart_syscall` runs: the rest of an interrupted call that
+    /// restarts with changed arguments (a sleep's remaining time).
+    pub restart_block: Option<RestartBlock>,
+    /// The registers a system call returned with, kept while the thread
+    /// traps once more to stop in a signal frame (see `RETRAP_NR`).
+    pub(super) retrap: Option<abi::regs::Regs>,
     /// CPUs the thread may run on (`sched_setaffinity`), one bit each;
     /// shared with its [`TaskHandle`] so other threads can set it too.
     pub affinity: Arc<AtomicU64>,
-    /// Signal sent to this thread when its parent dies (`PR_SET_PDEATHSIG`).
-    pub pdeathsig: i32,
     /// `PR_SET_NO_NEW_PRIVS`: set once, never cleared, inherited.
     pub no_new_privs: bool,
     /// Set when this thread alone exits (`exit`), with its status.
-    thread_exit: Option<ExitStatus>,
-    /// Set while the task waits at its stop point (see [`TaskHandle`]).
-    stopped: Arc<AtomicBool>,
+    pub(super) thread_exit: Option<ExitStatus>,
+    /// Set while the task waits at its stop point or in a group stop (see
+    /// [`TaskHandle`]).
+    pub(super) stopped: Arc<AtomicBool>,
     /// See [`TaskHandle::zap`].
     zapped: Arc<AtomicBool>,
 }
+
+/// The continuation of an interrupted call, run by `restart_syscall`.
+pub type RestartBlock = Box<dyn FnOnce(&mut Task) -> syscalls::SysResult + Send>;
 
 /// What other threads may do to a task.
 #[derive(Clone)]
@@ -153,6 +165,8 @@ impl Task {
     pub fn new_thread(parent: &Task, ctx: Context, tid: i32) -> Result<Task, LoadError> {
         let mut task = Task::build(parent.kernel.clone(), parent.tg.clone(), tid, ctx, parent.mm.clone(), parent.fds.clone())?;
         task.inherit(parent);
+        // A thread shares its memory, but not its creator's signal stack.
+        task.altstack = AltStack::DISABLED;
         Ok(task)
     }
 
@@ -162,7 +176,7 @@ impl Task {
         let waiter = Waiter::for_task(cpu.clone()).map_err(LoadError::Platform)?;
         tg.cpu.add_thread(&cpu);
         tg.exit.lock().live_threads += 1;
-        Ok(Task {
+        let task = Task {
             kernel,
             tg,
             tid,
@@ -176,14 +190,18 @@ impl Task {
             robust_list: (0, 0),
             fs_base: 0,
             gs_base: 0,
-            signal_mask: SigSet(0),
+            altstack: AltStack::default(),
+            restart: None,
+            restart_block: None,
+            retrap: None,
             affinity: Arc::new(AtomicU64::new(0)),
-            pdeathsig: 0,
             no_new_privs: false,
             thread_exit: None,
             stopped: Arc::new(AtomicBool::new(false)),
             zapped: Arc::new(AtomicBool::new(false)),
-        })
+        };
+        task.register_signals(SigSet(0));
+        Ok(task)
     }
 
     /// What a new thread or forked child takes from the thread that made
@@ -192,7 +210,8 @@ impl Task {
         self.comm = parent.comm;
         self.fs_base = parent.fs_base;
         self.gs_base = parent.gs_base;
-        self.signal_mask = parent.signal_mask;
+        self.set_sigmask(parent.sigmask(), false);
+        self.altstack = parent.altstack;
         self.affinity.store(parent.affinity.load(Ordering::Relaxed), Ordering::Relaxed);
         self.no_new_privs = parent.no_new_privs;
     }
@@ -227,21 +246,20 @@ impl Task {
                 self.thread_exit = Some(ExitStatus::killed_by(sig::SIGKILL));
                 break;
             }
+            self.handle_signals();
+            if self.thread_exit.is_some() || self.tg.exit_status().is_some() {
+                break;
+            }
             self.cpu.enter_app();
             let event = self.ctx.switch();
             self.cpu.leave_app();
+            if self.took_retrap(event) {
+                continue;
+            }
             match event {
                 Event::Syscall => syscalls::dispatch(&mut self),
                 Event::Interrupt => {}
-                Event::Fault(info) => {
-                    // Signal delivery to handlers is not modelled yet: a
-                    // synchronous fault takes its default action. No core
-                    // file is written, but the status says one was when
-                    // RLIMIT_CORE allows it, as Linux's would.
-                    let status = ExitStatus::killed_by(info.signo);
-                    let core_limit = self.tg.limits.lock().get(abi::process::rlimit::CORE).map_or(0, |l| l.cur);
-                    self.exit_group(if core_limit == 0 { status.without_core() } else { status });
-                }
+                Event::Fault(info) => self.force_signal(info),
                 Event::Exited(host_status) => {
                     if self.tg.exit_status().is_none() && !self.zapped.load(Ordering::SeqCst) {
                         if host_status == abi::wire::STUB_FATAL_EXIT << 8 {
@@ -255,6 +273,21 @@ impl Task {
             }
         }
         self.finish();
+    }
+
+    /// After a re-trap (see `RETRAP_NR`): whether `event` is it, stopped
+    /// at or after the `syscall` instruction it was sent back to; the
+    /// registers are then put back as the call returned them, and the
+    /// thread is ready to take its signals from a signal frame.
+    fn took_retrap(&mut self, event: Event) -> bool {
+        let Some(saved) = self.retrap.take() else { return false };
+        let r = &self.ctx.regs;
+        let at_site = r.rax == super::task_signals::RETRAP_NR && (r.rip == saved.rip || r.rip == saved.rip.wrapping_sub(2));
+        if matches!(event, Event::Syscall | Event::Interrupt) && at_site {
+            self.ctx.regs = abi::regs::Regs { csgsfs: r.csgsfs, ..saved };
+            return true;
+        }
+        false
     }
 
     /// Ends this thread alone; the last thread to exit ends the process.
@@ -283,6 +316,7 @@ impl Task {
         let tg = self.tg.clone();
         let space = self.ctx.space().clone();
         let group_exit = tg.exit_status().is_some();
+        self.unregister_signals();
         if !group_exit {
             self.release_robust_futexes();
         }

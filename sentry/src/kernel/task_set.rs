@@ -6,7 +6,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use abi::errno::{ECHILD, EPERM, ESRCH};
-use abi::signal::{sa, sig, SIG_IGN};
+use abi::signal::{sa, sig, SigInfo, SIG_IGN};
 use abi::Errno;
 use parking_lot::{Condvar, Mutex};
 
@@ -293,6 +293,11 @@ impl TaskSet {
         self.inner.lock().processes.get(&pid).filter(|p| p.zombie.is_none()).map(|p| p.tg.clone())
     }
 
+    /// Process `pid`'s thread group, a zombie's too (until it is reaped).
+    pub fn process(&self, pid: i32) -> Option<Arc<ThreadGroup>> {
+        self.inner.lock().processes.get(&pid).map(|p| p.tg.clone())
+    }
+
     /// Records that every thread of `tg` has exited: it becomes a zombie
     /// for its parent to reap (or is reaped at once if the parent ignores
     /// SIGCHLD), its children go to the nearest subreaper or init, and if
@@ -305,6 +310,7 @@ impl TaskSet {
         let parent = p.parent;
         let children: Vec<i32> = std::mem::take(&mut p.children).into_iter().collect();
         let new_parent = Self::reaper_for(&g, parent);
+        let orphans = children.clone();
         for child in children {
             let zombie = match g.processes.get_mut(&child) {
                 Some(c) => {
@@ -320,19 +326,51 @@ impl TaskSet {
                 }
             }
         }
-        match g.processes.get(&parent).map(|p| p.tg.clone()) {
-            Some(ptg) if Self::auto_reaps(&ptg) => {
+        let orphans: Vec<Arc<ThreadGroup>> = orphans.iter().filter_map(|c| g.processes.get(c)).filter(|c| c.zombie.is_none()).map(|c| c.tg.clone()).collect();
+        let ptg = g.processes.get(&parent).map(|p| p.tg.clone());
+        if let Some(ptg) = &ptg {
+            if Self::auto_reaps(ptg) {
                 Self::remove(&mut g, pid);
-                ptg.child_events.notify(super::wait_queue::events::ALL);
             }
-            Some(ptg) => ptg.child_events.notify(super::wait_queue::events::ALL),
-            None => {}
         }
         drop(g);
+        let uid = tg.creds.lock().uid;
+        for child in orphans {
+            // PR_SET_PDEATHSIG: the children whose parent this was learn it.
+            let deathsigs: Vec<i32> = child.signals.lock().threads.values().map(|t| t.pdeathsig).filter(|&s| s != 0).collect();
+            for signo in deathsigs {
+                let _ = child.queue_signal(SigInfo::from_process(signo, abi::signal::code::SI_USER, pid, uid), None);
+            }
+        }
+        if let Some(ptg) = ptg {
+            // Linux's do_notify_parent: the exit signal, unless it is
+            // SIGCHLD and the parent ignores it.
+            let ignored = ptg.signals.lock().action(sig::SIGCHLD).handler == SIG_IGN;
+            if tg.exit_signal != 0 && !(tg.exit_signal == sig::SIGCHLD && ignored) {
+                let info = child_info(tg, status.child_code(), status.child_status(), usage);
+                let _ = ptg.queue_signal(SigInfo { signo: tg.exit_signal, ..info }, None);
+            }
+            ptg.child_events.notify(super::wait_queue::events::ALL);
+        }
         if pid == INIT_PID {
             // As when a PID namespace's init dies: nothing else may live on.
             self.kill_all(ExitStatus::killed_by(sig::SIGKILL));
         }
+    }
+
+    /// Tells the parent of `child` that it stopped or continued (`code`
+    /// `CLD_STOPPED` or `CLD_CONTINUED`, with the signal that did it):
+    /// `SIGCHLD` unless the parent set `SA_NOCLDSTOP`, and its waits wake.
+    pub fn notify_parent(&self, child: &ThreadGroup, code: i32, signo: i32) {
+        let ptg = {
+            let g = self.inner.lock();
+            g.processes.get(&child.tgid).and_then(|p| g.processes.get(&p.parent)).map(|p| p.tg.clone())
+        };
+        let Some(ptg) = ptg else { return };
+        if !ptg.signals.lock().no_child_stop_signal() {
+            let _ = ptg.queue_signal(child_info(child, code, signo, Usage::default()), None);
+        }
+        ptg.child_events.notify(super::wait_queue::events::ALL);
     }
 
     /// Where the orphans of a process whose parent is `parent` go: the
@@ -452,11 +490,25 @@ impl TaskSet {
         g.processes.iter().filter(|(_, p)| p.zombie.is_none() && p.pgid == pgid).map(|(&pid, _)| pid).collect()
     }
 
+    /// PIDs of every live process.
+    pub fn all_processes(&self) -> Vec<i32> {
+        let g = self.inner.lock();
+        g.processes.iter().filter(|(_, p)| p.zombie.is_none()).map(|(&pid, _)| pid).collect()
+    }
+
     /// How many live processes run as real user `uid` (`RLIMIT_NPROC`).
     pub fn processes_of(&self, uid: u32) -> usize {
         let g = self.inner.lock();
         g.processes.values().filter(|p| p.zombie.is_none() && p.tg.creds.lock().uid == uid).count()
     }
+}
+
+/// The `SIGCHLD` siginfo about `child`: `si_status` is `status`, the
+/// times are in clock ticks.
+fn child_info(child: &ThreadGroup, code: i32, status: i32, usage: Usage) -> SigInfo {
+    let ticks = |d: std::time::Duration| (d.as_millis() / 10) as u64;
+    let uid = child.creds.lock().uid;
+    SigInfo::child(code, child.tgid, uid, status, ticks(usage.user), ticks(usage.system))
 }
 
 impl Default for TaskSet {

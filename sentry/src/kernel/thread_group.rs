@@ -4,22 +4,18 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
 
-use abi::signal::{SigAction, NSIG};
+use abi::signal::{code, sig, SigInfo};
+use abi::Errno;
 use parking_lot::{Condvar, Mutex};
 
 use super::cpu_clock::ProcessClock;
 use super::creds::Credentials;
 use super::exit::ExitStatus;
 use super::limits::Limits;
+use super::signal::{SignalState, StopChange, Target};
 use super::wait_queue::WaitQueue;
 use super::Kernel;
 use crate::vfs::{FdTable, OpenFile};
-
-/// Signal state shared by the threads of a process.
-pub struct SignalState {
-    /// The action of each signal, indexed by `signo - 1`.
-    pub actions: [SigAction; NSIG as usize],
-}
 
 /// The exit state of a process.
 #[derive(Default)]
@@ -50,8 +46,11 @@ pub struct ThreadGroup {
     pub exit: Mutex<GroupExit>,
     /// Signalled when the last thread has finished exiting.
     pub exited: Condvar,
-    /// Signal dispositions.
+    /// Signal actions, pending signals, masks and the group stop.
     pub signals: Mutex<SignalState>,
+    /// Notified (with `signals`) when a group stop ends or the process
+    /// begins to exit: stopped threads wait on it.
+    pub stop_ended: Condvar,
     /// Resource limits.
     pub limits: Mutex<Limits>,
     /// Who the process acts as (changed for all its threads at once, as
@@ -101,7 +100,8 @@ impl ThreadGroup {
             vfork_events: WaitQueue::new(),
             exit: Mutex::new(GroupExit::default()),
             exited: Condvar::new(),
-            signals: Mutex::new(SignalState { actions: [SigAction::default(); NSIG as usize] }),
+            signals: Mutex::new(SignalState::new()),
+            stop_ended: Condvar::new(),
             limits: Mutex::new(Limits::of_host()),
             creds: Mutex::new(Credentials::of_host_user()),
             exe: Mutex::new(std::fs::canonicalize(exe).unwrap_or_else(|_| exe.to_path_buf())),
@@ -128,7 +128,8 @@ impl ThreadGroup {
             vfork_events: WaitQueue::new(),
             exit: Mutex::new(GroupExit::default()),
             exited: Condvar::new(),
-            signals: Mutex::new(SignalState { actions: parent.signals.lock().actions }),
+            signals: Mutex::new(SignalState::with_actions(parent.signals.lock().actions)),
+            stop_ended: Condvar::new(),
             limits: Mutex::new(parent.limits.lock().clone()),
             creds: Mutex::new(parent.creds.lock().clone()),
             exe: Mutex::new(parent.exe.lock().clone()),
@@ -148,14 +149,75 @@ impl ThreadGroup {
     }
 
     /// Starts the exit of the whole process with `status`, unless it is
-    /// already exiting; returns whether this call started it.
+    /// already exiting; returns whether this call started it. Threads in
+    /// a group stop are released to exit.
     pub fn begin_exit(&self, status: ExitStatus) -> bool {
-        let mut e = self.exit.lock();
-        if e.status.is_some() {
-            return false;
+        {
+            let mut e = self.exit.lock();
+            if e.status.is_some() {
+                return false;
+            }
+            e.status = Some(status);
         }
-        e.status = Some(status);
+        let mut s = self.signals.lock();
+        s.exiting = true;
+        s.interrupt_all();
+        self.stop_ended.notify_all();
         true
+    }
+
+    /// How the process ends when `signo` kills it: the status says a core
+    /// was dumped when `RLIMIT_CORE` allows one (none is written).
+    pub fn killed_status(&self, signo: i32) -> ExitStatus {
+        let status = ExitStatus::killed_by(signo);
+        let core_limit = self.limits.lock().get(abi::process::rlimit::CORE).map_or(0, |l| l.cur);
+        if core_limit == 0 {
+            status.without_core()
+        } else {
+            status
+        }
+    }
+
+    /// Sends `info` to the process (`kill`), or to its thread `tid`
+    /// (`tgkill`; `ESRCH` if there is none), as [`ThreadGroup::queue_signal`];
+    /// a `SIGCONT` that resumes a stopped process tells its parent.
+    pub fn send_signal(self: &Arc<ThreadGroup>, kernel: &Kernel, info: SigInfo, thread: Option<i32>) -> Result<(), Errno> {
+        if self.queue_signal(info, thread)? == StopChange::Continued {
+            kernel.tasks.notify_parent(self, code::CLD_CONTINUED, sig::SIGCONT);
+        }
+        Ok(())
+    }
+
+    /// Linux's `send_signal` and `complete_signal`: queues `info` for the
+    /// process or its thread `thread` and interrupts a thread that can
+    /// take it. A signal that kills (no handler, a fatal default action,
+    /// not blocked everywhere) ends the whole process at once. Returns
+    /// whether it resumed a stopped process, for the parent to be told.
+    pub fn queue_signal(&self, info: SigInfo, thread: Option<i32>) -> Result<StopChange, Errno> {
+        let limit = self.limits.lock().get(abi::process::rlimit::SIGPENDING).map_or(0, |l| l.cur);
+        let target = thread.map_or(Target::Process, Target::Thread);
+        let signo = info.signo;
+        let (change, fatal) = {
+            let mut s = self.signals.lock();
+            if let Some(tid) = thread {
+                if !s.threads.contains_key(&tid) {
+                    return Err(abi::errno::ESRCH);
+                }
+            }
+            let change = s.send(info, target, limit)?;
+            let unblocked_somewhere = match thread {
+                Some(tid) => s.threads.get(&tid).is_some_and(|t| !t.mask.has(signo)),
+                None => s.threads.values().any(|t| !t.mask.has(signo)),
+            };
+            if change == StopChange::Continued {
+                self.stop_ended.notify_all();
+            }
+            (change, s.is_fatal(signo) && (signo == sig::SIGKILL || unblocked_somewhere))
+        };
+        if fatal {
+            self.begin_exit(self.killed_status(signo));
+        }
+        Ok(change)
     }
 
     /// The status the process is exiting with, if it is.

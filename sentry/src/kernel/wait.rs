@@ -110,6 +110,12 @@ impl Waiter {
         self.interrupted.load(Ordering::SeqCst)
     }
 
+    /// Withdraws a pending interruption, leaving any wake-up pending (a
+    /// sleeper woken by the eventfd re-checks the flag and sleeps on).
+    pub fn clear_interrupt(&self) {
+        self.interrupted.store(false, Ordering::SeqCst);
+    }
+
     /// Consumes a pending interruption; returns whether there was one.
     /// A pending wake-up is consumed with it (wake-ups are hints).
     pub fn take_interrupt(&self) -> bool {

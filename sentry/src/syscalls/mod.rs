@@ -31,7 +31,8 @@ mod sys_timerfd;
 mod sys_utsname;
 mod table;
 
-use abi::Errno;
+use abi::errno::{EINTR, ERESTARTNOHAND, ERESTARTNOINTR, ERESTARTSYS, ERESTART_RESTARTBLOCK};
+use abi::{sysno, Errno};
 
 use crate::kernel::task::Task;
 
@@ -84,10 +85,29 @@ pub fn dispatch(task: &mut Task) {
             Err(abi::errno::ENOSYS)
         }
     };
+    let result = match result {
+        // A wait a signal ended: restart it as Linux would this call.
+        Err(EINTR) if task.signal_pending() => Err(restart_code(nr)),
+        r => r,
+    };
+    if let Err(e @ (ERESTARTSYS | ERESTARTNOINTR | ERESTARTNOHAND | ERESTART_RESTARTBLOCK)) = result {
+        task.set_restart(e, nr);
+    }
     task.ctx.regs.set_return(match result {
         Ok(v) => v,
         Err(e) => e.to_ret() as u64,
     });
+}
+
+/// How call `nr` restarts when a signal interrupts its wait: most restart
+/// unless a handler without `SA_RESTART` runs (`ERESTARTSYS`); the waits
+/// for readiness restart only when no handler runs; a few never do.
+fn restart_code(nr: u64) -> Errno {
+    match u32::try_from(nr).unwrap_or(u32::MAX) {
+        sysno::POLL | sysno::PPOLL | sysno::SELECT | sysno::PSELECT6 => ERESTARTNOHAND,
+        sysno::EPOLL_WAIT | sysno::EPOLL_PWAIT | sysno::EPOLL_PWAIT2 | sysno::RT_SIGTIMEDWAIT | sysno::NANOSLEEP | sysno::CLOCK_NANOSLEEP => EINTR,
+        _ => ERESTARTSYS,
+    }
 }
 
 /// The handler of a system call the sandbox knows but does not implement:

@@ -107,7 +107,7 @@ pub fn epoll_wait(t: &mut Task, a: Args) -> SysResult {
 fn pwait(t: &mut Task, a: Args, timeout: Timeout) -> SysResult {
     let saved = set_user_sigmask(t, a.u64(4), a.u64(5))?;
     let r = do_epoll_wait(t, a.int(0), a.u64(1), a.int(2), timeout);
-    restore_sigmask(t, saved);
+    restore_sigmask(t, saved, &r);
     r
 }
 

@@ -42,7 +42,7 @@ fn change<R>(t: &mut Task, f: impl FnOnce(&mut Credentials) -> R) -> R {
     };
     if reset {
         t.tg.dumpable.store(SUID_DUMPABLE, Ordering::Relaxed);
-        t.pdeathsig = 0;
+        t.set_pdeathsig(0);
     }
     r
 }

@@ -81,25 +81,26 @@ impl Timeout {
 }
 
 /// Linux's `set_user_sigmask`: installs the signal mask at `addr` (none
-/// when 0) for the wait; `EINVAL` unless `size` is 8, `EFAULT`. Returns the
-/// mask to restore with [`restore_sigmask`].
-pub(super) fn set_user_sigmask(t: &mut Task, addr: u64, size: u64) -> Result<Option<SigSet>, Errno> {
+/// when 0) for the wait, keeping the old one; `EINVAL` unless `size` is 8,
+/// `EFAULT`. Returns whether a mask was installed, for [`restore_sigmask`].
+pub(super) fn set_user_sigmask(t: &mut Task, addr: u64, size: u64) -> Result<bool, Errno> {
     if addr == 0 {
-        return Ok(None);
+        return Ok(false);
     }
     if size != SIGSET_SIZE {
         return Err(EINVAL);
     }
     let set: SigSet = t.read_obj(addr)?;
-    let old = t.signal_mask;
-    t.signal_mask = set.blockable();
-    Ok(Some(old))
+    t.set_sigmask(set, true);
+    Ok(true)
 }
 
-/// Restores the mask [`set_user_sigmask`] replaced.
-pub(super) fn restore_sigmask(t: &mut Task, saved: Option<SigSet>) {
-    if let Some(mask) = saved {
-        t.signal_mask = mask;
+/// Puts back the mask [`set_user_sigmask`] replaced, unless the wait was
+/// interrupted by a signal: its handler then runs with the wait's mask,
+/// and its frame restores the old one (Linux's `restore_saved_sigmask_unless`).
+pub(super) fn restore_sigmask<T>(t: &mut Task, installed: bool, result: &Result<T, Errno>) {
+    if installed {
+        t.restore_saved_sigmask(matches!(result, Err(e) if *e == abi::errno::EINTR));
     }
 }
 
@@ -188,7 +189,7 @@ pub fn ppoll(t: &mut Task, a: Args) -> SysResult {
     let timeout = if tsp != 0 { Timeout::read_timespec(t, tsp)? } else { Timeout::infinite() };
     let saved = set_user_sigmask(t, a.u64(3), a.u64(4))?;
     let r = do_poll(t, a.u64(0), a.uint(1), timeout);
-    restore_sigmask(t, saved);
+    restore_sigmask(t, saved, &r);
     write_back_timespec(t, tsp, &timeout);
     r
 }
@@ -317,7 +318,7 @@ pub fn pselect6(t: &mut Task, a: Args) -> SysResult {
     let timeout = if tsp != 0 { Timeout::read_timespec(t, tsp)? } else { Timeout::infinite() };
     let saved = set_user_sigmask(t, mask_addr, mask_size)?;
     let r = core_sys_select(t, a.int(0), [a.u64(1), a.u64(2), a.u64(3)], timeout);
-    restore_sigmask(t, saved);
+    restore_sigmask(t, saved, &r);
     write_back_timespec(t, tsp, &timeout);
     r
 }

@@ -54,11 +54,11 @@ pub fn prctl(t: &mut Task, a: Args) -> SysResult {
             if arg2 > NSIG {
                 return Err(EINVAL);
             }
-            t.pdeathsig = arg2 as i32;
+            t.set_pdeathsig(arg2 as i32);
             Ok(0)
         }
         pr::GET_PDEATHSIG => {
-            let sig = t.pdeathsig;
+            let sig = t.pdeathsig();
             t.write_obj(arg2, &sig)?;
             Ok(0)
         }

@@ -427,6 +427,7 @@ fn exec(t: &mut Task, path_addr: u64, argv_addr: u64, envp_addr: u64, dirfd: i32
         t.mm = old_mm;
         return Err(e.errno());
     }
+    let old_tid = t.tid;
     if t.tg.exit.lock().live_threads > 1 {
         // Every other thread ends; this one becomes the leader.
         let tg = t.tg.clone();
@@ -434,6 +435,7 @@ fn exec(t: &mut Task, path_addr: u64, argv_addr: u64, envp_addr: u64, dirfd: i32
     }
     old_ctx.space().kill();
     drop(old_ctx);
+    t.tg.signals.lock().rebind_thread(old_tid, t.tid, t.ctx.kicker());
     t.kernel.tasks.update_handle(t.handle());
     finish_exec(t, exe.path);
     Ok(0)
@@ -455,6 +457,8 @@ fn finish_exec(t: &mut Task, exe: PathBuf) {
     t.robust_list = (0, 0);
     t.fs_base = 0;
     t.gs_base = 0;
+    // Linux forgets the stack but keeps the flags it was set with.
+    t.altstack = crate::kernel::signal_frame::AltStack { sp: 0, size: 0, ..t.altstack };
 }
 
 /// `execve(path, argv, envp)`.

@@ -45,14 +45,12 @@ const fn missing(nr: u32, name: &'static str, note: &'static str) -> Syscall {
 /// The note of the calls that change credentials.
 const PER_PROCESS_CREDS: &str = "changes every thread of the process, as glibc and musl make it (a raw call on Linux changes only the calling thread)";
 
-/// The note of the waits that take a signal mask.
-const SIGMASK_NOTE: &str = "the signal mask is installed for the wait and restored after it (no signal is delivered yet, so only a kill interrupts the wait)";
 
 /// The note of `epoll_wait`.
 const EPOLL_WAIT_NOTE: &str = "events it fails to write back (a fault) are lost, where Linux puts them back on the ready list";
 
 /// The note of `epoll_pwait` and `epoll_pwait2`.
-const EPOLL_PWAIT_NOTE: &str = "the signal mask is installed for the wait and restored after it (no signal is delivered yet, so only a kill interrupts the wait); events it fails to write back (a fault) are lost, where Linux puts them back on the ready list";
+const EPOLL_PWAIT_NOTE: &str = "events it fails to write back (a fault) are lost, where Linux puts them back on the ready list";
 
 /// The note of `epoll_ctl`.
 const EPOLL_CTL_NOTE: &str = "EPOLLEXCLUSIVE wakes every epoll watching the file (Linux: one or more); host-backed files (stdio) are polled in the host, and edge-triggered they make an edge only when a readiness bit turns on";
@@ -71,6 +69,7 @@ pub static TABLE: &[Syscall] = &[
     full(sysno::BRK, "brk", sys_mmap::brk),
     full(sysno::RT_SIGACTION, "rt_sigaction", sys_signal::rt_sigaction),
     full(sysno::RT_SIGPROCMASK, "rt_sigprocmask", sys_signal::rt_sigprocmask),
+    full(sysno::RT_SIGRETURN, "rt_sigreturn", sys_signal::rt_sigreturn),
     partial(sysno::IOCTL, "ioctl", sys_file::ioctl, "TCGETS, TIOCGWINSZ, FIONREAD, FIOCLEX, FIONCLEX; others ENOTTY"),
     full(sysno::PREAD64, "pread64", sys_read_write::pread64),
     full(sysno::PWRITE64, "pwrite64", sys_read_write::pwrite64),
@@ -83,6 +82,7 @@ pub static TABLE: &[Syscall] = &[
     full(sysno::MADVISE, "madvise", sys_mmap::madvise),
     full(sysno::DUP, "dup", sys_fd::dup),
     full(sysno::DUP2, "dup2", sys_fd::dup2),
+    full(sysno::PAUSE, "pause", sys_signal::pause),
     partial(sysno::NANOSLEEP, "nanosleep", sys_time::nanosleep, "an interrupted sleep writes the time left and returns EINTR (no restart_syscall yet)"),
     full(sysno::GETPID, "getpid", sys_thread::getpid),
     partial(sysno::CLONE, "clone", sys_process::clone, "processes and threads; namespaces and CLONE_PIDFD return EINVAL; a process sharing memory or handlers only with CLONE_VFORK, where memory is copied, not shared"),
@@ -91,6 +91,7 @@ pub static TABLE: &[Syscall] = &[
     partial(sysno::EXECVE, "execve", sys_process::execve, "static ELF and #! scripts; programs are found on the host root (read-only) until the VFS lands"),
     full(sysno::EXIT, "exit", sys_thread::exit),
     full(sysno::WAIT4, "wait4", sys_process::wait4),
+    full(sysno::KILL, "kill", sys_signal::kill),
     full(sysno::UNAME, "uname", sys_utsname::uname),
     partial(sysno::FCNTL, "fcntl", sys_fd::fcntl, "F_DUPFD(_CLOEXEC), F_GETFD/SETFD, F_GETFL/SETFL, F_GET/SETPIPE_SZ; locks, owners, signals, leases, notify and seals return EINVAL"),
     partial(sysno::GETCWD, "getcwd", sys_file::getcwd, "the directory the sandbox started in (chdir comes with the VFS)"),
@@ -124,6 +125,11 @@ pub static TABLE: &[Syscall] = &[
     full(sysno::GETSID, "getsid", sys_process::getsid),
     partial(sysno::CAPGET, "capget", sys_identity::capget, "the caller or a live process by its pid; other threads' ids and zombies ESRCH"),
     partial(sysno::CAPSET, "capset", sys_identity::capset, "changes the whole process (Linux: the calling thread only; libcs do not broadcast it)"),
+    full(sysno::RT_SIGPENDING, "rt_sigpending", sys_signal::rt_sigpending),
+    full(sysno::RT_SIGTIMEDWAIT, "rt_sigtimedwait", sys_signal::rt_sigtimedwait),
+    full(sysno::RT_SIGQUEUEINFO, "rt_sigqueueinfo", sys_signal::rt_sigqueueinfo),
+    full(sysno::RT_SIGSUSPEND, "rt_sigsuspend", sys_signal::rt_sigsuspend),
+    full(sysno::SIGALTSTACK, "sigaltstack", sys_signal::sigaltstack),
     partial(sysno::SCHED_SETPARAM, "sched_setparam", sys_sched::sched_setparam, "priority 0 only, as SCHED_OTHER allows; other threads' ids and zombies ESRCH"),
     partial(sysno::SCHED_GETPARAM, "sched_getparam", sys_sched::sched_getparam, "other threads' ids and zombies ESRCH"),
     partial(sysno::SCHED_SETSCHEDULER, "sched_setscheduler", sys_sched::sched_setscheduler, "SCHED_OTHER with priority 0 only; other valid policies and SCHED_RESET_ON_FORK EPERM; other threads' ids and zombies ESRCH"),
@@ -138,12 +144,14 @@ pub static TABLE: &[Syscall] = &[
     full(sysno::SETHOSTNAME, "sethostname", sys_utsname::sethostname),
     full(sysno::SETDOMAINNAME, "setdomainname", sys_utsname::setdomainname),
     full(sysno::GETTID, "gettid", sys_thread::gettid),
+    full(sysno::TKILL, "tkill", sys_signal::tkill),
     full(sysno::TIME, "time", sys_time::time),
     partial(sysno::FUTEX, "futex", sys_futex::futex, "every operation; the PI ones hand ownership through the word without priority inheritance (the sandbox has no priorities), and a requeued PI waiter takes the lock itself once woken rather than being given it"),
     partial(sysno::SCHED_SETAFFINITY, "sched_setaffinity", sys_sched::sched_setaffinity, "any thread in the sandbox, by tid, with Linux's owner or CAP_SYS_NICE check; recorded, the host schedules as it likes; CPUs beyond 64 not modelled"),
     partial(sysno::SCHED_GETAFFINITY, "sched_getaffinity", sys_sched::sched_getaffinity, "any thread in the sandbox, by tid; CPUs beyond 64 not modelled"),
     full(sysno::EPOLL_CREATE, "epoll_create", sys_epoll::epoll_create),
     full(sysno::SET_TID_ADDRESS, "set_tid_address", sys_thread::set_tid_address),
+    full(sysno::RESTART_SYSCALL, "restart_syscall", sys_signal::restart_syscall),
     partial(sysno::CLOCK_SETTIME, "clock_settime", sys_time::clock_settime, "the sandbox's clocks cannot be set: EPERM, as without CAP_SYS_TIME"),
     partial(sysno::CLOCK_GETTIME, "clock_gettime", sys_time::clock_gettime, "CPU-time clocks in 10 ms ticks; another thread's thread clock EINVAL"),
     full(sysno::CLOCK_GETRES, "clock_getres", sys_time::clock_getres),
@@ -151,11 +159,12 @@ pub static TABLE: &[Syscall] = &[
     full(sysno::EXIT_GROUP, "exit_group", sys_thread::exit_group),
     partial(sysno::EPOLL_WAIT, "epoll_wait", sys_epoll::epoll_wait, EPOLL_WAIT_NOTE),
     partial(sysno::EPOLL_CTL, "epoll_ctl", sys_epoll::epoll_ctl, EPOLL_CTL_NOTE),
-    partial(sysno::WAITID, "waitid", sys_process::waitid, "P_PIDFD returns EINVAL; no stop or continue events until signals land"),
+    full(sysno::TGKILL, "tgkill", sys_signal::tgkill),
+    partial(sysno::WAITID, "waitid", sys_process::waitid, "P_PIDFD returns EINVAL"),
     partial(sysno::NEWFSTATAT, "newfstatat", sys_stat::newfstatat, "AT_EMPTY_PATH on a descriptor; paths ENOENT until the VFS lands"),
     partial(sysno::READLINKAT, "readlinkat", sys_file::readlinkat, "only /proc/self/exe until the VFS lands; other paths ENOENT"),
-    partial(sysno::PSELECT6, "pselect6", sys_poll::pselect6, SIGMASK_NOTE),
-    partial(sysno::PPOLL, "ppoll", sys_poll::ppoll, SIGMASK_NOTE),
+    full(sysno::PSELECT6, "pselect6", sys_poll::pselect6),
+    full(sysno::PPOLL, "ppoll", sys_poll::ppoll),
     full(sysno::SET_ROBUST_LIST, "set_robust_list", sys_thread::set_robust_list),
     full(sysno::GET_ROBUST_LIST, "get_robust_list", sys_thread::get_robust_list),
     partial(sysno::EPOLL_PWAIT, "epoll_pwait", sys_epoll::epoll_pwait, EPOLL_PWAIT_NOTE),
@@ -167,6 +176,7 @@ pub static TABLE: &[Syscall] = &[
     full(sysno::EPOLL_CREATE1, "epoll_create1", sys_epoll::epoll_create1),
     full(sysno::DUP3, "dup3", sys_fd::dup3),
     partial(sysno::PIPE2, "pipe2", sys_pipe::pipe2, "O_NOTIFICATION_PIPE returns EINVAL (no watch queues)"),
+    full(sysno::RT_TGSIGQUEUEINFO, "rt_tgsigqueueinfo", sys_signal::rt_tgsigqueueinfo),
     partial(sysno::PRLIMIT64, "prlimit64", sys_rlimit::prlimit64, "other threads' ids and zombies ESRCH"),
     partial(sysno::CLOCK_ADJTIME, "clock_adjtime", sys_time::clock_adjtime, "as adjtimex for CLOCK_REALTIME; other clocks EOPNOTSUPP"),
     partial(sysno::GETCPU, "getcpu", sys_sched::getcpu, "the host CPU modulo the sandbox's, within the affinity; node 0"),

@@ -138,6 +138,7 @@ impl FileOps for HostFile {
             // SAFETY: as above.
             Some(off) => unsafe { libc::pwrite(fd, data.as_ptr() as *const libc::c_void, data.len(), off as libc::off_t) },
         })
+        .inspect_err(|&e| task.note_write_error(e))
     }
 
     fn seek(&self, offset: i64, whence: u32) -> Result<u64, Errno> {

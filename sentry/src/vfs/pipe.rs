@@ -466,7 +466,10 @@ impl FileOps for PipeEnd {
         let flags = self.flags();
         let tg = task.tg.clone();
         let killed = || tg.exit_status().is_some();
-        let n = self.pipe.write(&task.waiter, &killed, data, flags & o::DIRECT != 0, flags & o::NONBLOCK != 0)?;
+        let n = self
+            .pipe
+            .write(&task.waiter, &killed, data, flags & o::DIRECT != 0, flags & o::NONBLOCK != 0)
+            .inspect_err(|&e| task.note_write_error(e))?;
         if n > 0 {
             let now = task.kernel.timekeeper.realtime_ns();
             let mut t = self.pipe.times.lock();

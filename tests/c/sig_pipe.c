@@ -1,0 +1,150 @@
+/* SIGPIPE: a write to a pipe with no reader kills with SIGPIPE by default
+ * (a child's status: signaled 13, before the write returns); with SIGPIPE
+ * ignored the write fails with EPIPE; with a handler the handler runs
+ * (si_code SI_USER, si_pid ours) and the write then fails with EPIPE;
+ * blocked, the write fails with EPIPE and SIGPIPE stays pending; writev
+ * too; on a socketpair, send with MSG_NOSIGNAL gives EPIPE and no signal. */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include "check.h"
+#include "proc.h"
+
+static volatile int calls, code;
+static volatile pid_t from;
+
+static void handler(int sig, siginfo_t *si, void *uc)
+{
+    (void)uc;
+    if (sig == SIGPIPE)
+        calls++;
+    code = si->si_code;
+    from = si->si_pid;
+}
+
+/* A pipe whose read end is closed; returns the write end. */
+static int broken_pipe(void)
+{
+    int p[2];
+    CHECK(pipe(p) == 0, "pipe");
+    close(p[0]);
+    return p[1];
+}
+
+static int sigpipe_pending(void)
+{
+    sigset_t s;
+    CHECK(sigpending(&s) == 0, "sigpending");
+    return sigismember(&s, SIGPIPE);
+}
+
+static void default_kills(void)
+{
+    int p[2];
+    CHECK(pipe(p) == 0, "pipe");
+    pid_t pid = fork_checked();
+    if (pid == 0) {
+        close(p[0]);
+        int w = broken_pipe();
+        signal(SIGPIPE, SIG_DFL);
+        (void)!write(w, "x", 1);
+        (void)!write(p[1], "survived", 8); /* not reached */
+        _exit(0);
+    }
+    close(p[1]);
+    char buf[8];
+    CHECK(read(p[0], buf, sizeof buf) == 0, "the child went on after the write");
+    close(p[0]);
+    int st;
+    CHECK(waitpid(pid, &st, 0) == pid, "waitpid");
+    CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGPIPE, "status %#x", st);
+    OK("write to a pipe with no reader: killed by SIGPIPE (13) before the write returns");
+}
+
+static void ignored(void)
+{
+    CHECK(signal(SIGPIPE, SIG_IGN) != SIG_ERR, "SIG_IGN");
+    int w = broken_pipe();
+    EXPECT_ERRNO("write, SIGPIPE ignored", EPIPE, write(w, "x", 1));
+    struct iovec iov = {.iov_base = "abc", .iov_len = 3};
+    EXPECT_ERRNO("writev, SIGPIPE ignored", EPIPE, writev(w, &iov, 1));
+    CHECK(!sigpipe_pending(), "pending");
+    close(w);
+
+    /* Data still buffered does not help: no reader, no write. */
+    int p[2];
+    CHECK(pipe(p) == 0, "pipe");
+    CHECK(write(p[1], "a", 1) == 1, "write");
+    close(p[0]);
+    EXPECT_ERRNO("write after the reader closed with data buffered", EPIPE, write(p[1], "b", 1));
+    close(p[1]);
+    signal(SIGPIPE, SIG_DFL);
+}
+
+static void handled(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = handler;
+    sa.sa_flags = SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    CHECK(sigaction(SIGPIPE, &sa, NULL) == 0, "sigaction");
+    int w = broken_pipe();
+    calls = 0;
+    EXPECT_ERRNO("write, SIGPIPE handled", EPIPE, write(w, "x", 1));
+    CHECK(calls == 1, "handler ran %d times", calls);
+    printf("ok the SIGPIPE handler ran once, si_code %s\n",
+           code == SI_USER ? "SI_USER" : code == SI_KERNEL ? "SI_KERNEL" : "other");
+    CHECK(code == SI_USER, "si_code %d", code);
+    CHECK(from == getpid(), "si_pid is not ours");
+    OK("SIGPIPE's si_pid is our own");
+    calls = 0;
+    EXPECT_ERRNO("a second write", EPIPE, write(w, "y", 1));
+    CHECK(calls == 1, "handler ran %d times", calls);
+    OK("each failing write raises SIGPIPE again");
+
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGPIPE);
+    CHECK(sigprocmask(SIG_BLOCK, &s, NULL) == 0, "block");
+    calls = 0;
+    EXPECT_ERRNO("write, SIGPIPE blocked", EPIPE, write(w, "z", 1));
+    CHECK(calls == 0 && sigpipe_pending(), "blocked SIGPIPE not pending");
+    OK("blocked: SIGPIPE is pending");
+    CHECK(sigprocmask(SIG_UNBLOCK, &s, NULL) == 0 && calls == 1, "unblock");
+    OK("unblocking delivers it");
+    close(w);
+    signal(SIGPIPE, SIG_DFL);
+}
+
+static void sockets(void)
+{
+    int sv[2];
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair");
+    close(sv[1]);
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGPIPE);
+    CHECK(sigprocmask(SIG_BLOCK, &s, NULL) == 0, "block");
+    EXPECT_ERRNO("send MSG_NOSIGNAL to a closed peer", EPIPE, send(sv[0], "x", 1, MSG_NOSIGNAL));
+    CHECK(!sigpipe_pending(), "MSG_NOSIGNAL raised SIGPIPE");
+    OK("MSG_NOSIGNAL: no SIGPIPE");
+    EXPECT_ERRNO("send to a closed peer", EPIPE, send(sv[0], "x", 1, 0));
+    CHECK(sigpipe_pending(), "send raised no SIGPIPE");
+    OK("send without MSG_NOSIGNAL raises SIGPIPE");
+    struct timespec zero = {0, 0};
+    CHECK(sigtimedwait(&s, NULL, &zero) == SIGPIPE, "take SIGPIPE");
+    CHECK(sigprocmask(SIG_UNBLOCK, &s, NULL) == 0, "unblock");
+    close(sv[0]);
+}
+
+int main(void)
+{
+    default_kills();
+    ignored();
+    handled();
+    sockets();
+    return 0;
+}
