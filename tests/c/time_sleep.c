@@ -1,7 +1,9 @@
 /* Sleeps on every clock that allows them, relative and absolute, and
  * Linux's errors. Prints no time, only "not early" comparisons. */
 #define _GNU_SOURCE
+#include <signal.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include "check.h"
@@ -17,6 +19,90 @@ static struct timespec ts(long long ns)
 {
     struct timespec t = {ns / 1000000000LL, ns % 1000000000LL};
     return t;
+}
+
+static volatile sig_atomic_t got;
+
+static void on_usr1(int s)
+{
+    (void)s;
+    got++;
+}
+
+/* Forks a child that sends `first` to us after `ms`, then, if `second`,
+ * sends it `ms` later; returns its pid. */
+static pid_t signal_later(long ms, int first, int second)
+{
+    pid_t parent = getpid(), pid = fork();
+    CHECK(pid >= 0, "fork");
+    if (pid == 0) {
+        sleep_ms(ms);
+        kill(parent, first);
+        if (second) {
+            sleep_ms(ms);
+            kill(parent, second);
+        }
+        _exit(0);
+    }
+    return pid;
+}
+
+static void reap(pid_t pid)
+{
+    int st;
+    CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st), "reap the signalling child");
+}
+
+/* Sleeps interrupted by a handled signal end with EINTR and the time left;
+ * a stop and continue (no handler runs) resumes them to the end. */
+static void interrupted(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_usr1;
+    CHECK(sigaction(SIGUSR1, &sa, NULL) == 0, "sigaction");
+
+    struct timespec req = ts(2000000000LL), rem = {0, 0};
+    pid_t pid = signal_later(100, SIGUSR1, 0);
+    long t0 = now_ms();
+    errno = 0;
+    CHECK(nanosleep(&req, &rem) == -1 && errno == EINTR, "nanosleep interrupted by a handler");
+    CHECK(got == 1, "the handler ran");
+    long long left = (long long)rem.tv_sec * 1000000000LL + rem.tv_nsec;
+    long slept = now_ms() - t0;
+    CHECK(left > 0 && left <= 2000000000LL - 50000000LL, "rem after an interruption");
+    CHECK(left >= 2000000000LL - (slept + 20) * 1000000LL, "rem too small for the time slept");
+    reap(pid);
+    OK("nanosleep interrupted by a handler: EINTR and the time left");
+
+    sa.sa_flags = SA_RESTART;
+    CHECK(sigaction(SIGUSR1, &sa, NULL) == 0, "sigaction SA_RESTART");
+    pid = signal_later(100, SIGUSR1, 0);
+    int e = clock_nanosleep(CLOCK_MONOTONIC, 0, &req, &rem);
+    CHECK(e == EINTR, "clock_nanosleep with SA_RESTART returned %s", errname(e));
+    reap(pid);
+    long long target = now(CLOCK_MONOTONIC) + 2000000000LL;
+    struct timespec abs = ts(target);
+    pid = signal_later(100, SIGUSR1, 0);
+    e = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &abs, NULL);
+    CHECK(e == EINTR, "absolute clock_nanosleep interrupted returned %s", errname(e));
+    reap(pid);
+    OK("sleeps are never restarted after a handler, even with SA_RESTART");
+
+    /* Stopped and continued: no handler runs, the sleep goes on. */
+    req = ts(400000000LL);
+    pid = signal_later(100, SIGSTOP, SIGCONT);
+    t0 = now_ms();
+    CHECK(nanosleep(&req, NULL) == 0, "nanosleep across a stop and continue");
+    CHECK(now_ms() - t0 >= 399, "a resumed nanosleep returned early");
+    reap(pid);
+    target = now(CLOCK_MONOTONIC) + 400000000LL;
+    abs = ts(target);
+    pid = signal_later(100, SIGSTOP, SIGCONT);
+    e = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &abs, NULL);
+    CHECK(e == 0 && now(CLOCK_MONOTONIC) >= target, "absolute clock_nanosleep across a stop and continue");
+    reap(pid);
+    OK("sleeps resume to their end after a stop and continue");
 }
 
 int main(void)
@@ -67,5 +153,6 @@ int main(void)
     CHECK(syscall(SYS_nanosleep, &req, (void *)8) == 0, "nanosleep with a bad rem never interrupted");
     CHECK(now_ms() - t0 >= 1, "nanosleep 1 ms returned early");
     OK("an uninterrupted nanosleep never writes rem");
+    interrupted();
     return 0;
 }

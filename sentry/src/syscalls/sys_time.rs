@@ -11,7 +11,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use abi::errno::{EFAULT, EINTR, EINVAL, EOPNOTSUPP, EPERM};
+use abi::errno::{EFAULT, EINVAL, EOPNOTSUPP, EPERM, ERESTARTNOHAND, ERESTART_RESTARTBLOCK};
 use abi::time::{clock, Timespec, Timeval, NSEC_PER_SEC, TIMER_ABSTIME};
 use abi::{Errno, Pod};
 
@@ -281,8 +281,8 @@ impl Listener for Arc<WakeUp> {
     }
 }
 
-/// Sleeps on `clock_id` until `req` (absolute or relative); on an
-/// interruption writes the time left to `rem` (relative sleeps only).
+/// Sleeps on `clock_id` for `req`, relative (the time left goes to `rem`
+/// if interrupted) or absolute.
 fn sleep(t: &mut Task, clock_id: i32, absolute: bool, req: u64, rem: u64) -> SysResult {
     let ts: Timespec = t.read_obj(req)?;
     if !ts.is_valid() {
@@ -294,32 +294,37 @@ fn sleep(t: &mut Task, clock_id: i32, absolute: bool, req: u64, rem: u64) -> Sys
         // Nothing to wait for (an absolute 0 is long past).
         return Ok(0);
     }
-    let wake = Arc::new(WakeUp { waiter: t.waiter.clone(), fired: AtomicBool::new(false) });
-    let timer = Timer::new(&t.kernel.timers, clock, Box::new(wake.clone()));
-    timer.swap_with(|now| Setting::new(value, 0, absolute, now));
-    while !wake.fired.load(Ordering::SeqCst) {
-        if t.waiter.wait_wake(None).is_err() {
-            let (now, s) = timer.get();
-            if !s.enabled {
-                // It expired as the interruption came: the sleep is done.
-                return Ok(0);
-            }
-            return sleep_interrupted(t, absolute, s.next - now, rem);
-        }
-    }
-    Ok(0)
+    let deadline = if absolute { value } else { clock.now_ns().saturating_add(value) };
+    sleep_until(t, clock_id, deadline, (!absolute).then_some(rem))
 }
 
-/// A sleep cut short with `left` nanoseconds to go: the remaining time
-/// goes to `rem` for a relative sleep, and the call fails with `EINTR`.
-/// This is where restarting (`ERESTART_RESTARTBLOCK` and
-/// `restart_syscall`, with the deadline kept on its clock) plugs in once
-/// signals are delivered: today only a kill interrupts a sleep.
-fn sleep_interrupted(t: &mut Task, absolute: bool, left: i64, rem: u64) -> SysResult {
-    if !absolute && rem != 0 {
-        t.write_obj(rem, &Timespec::from_nanos(left.max(0))).map_err(|_| EFAULT)?;
+/// Sleeps until `deadline` on `clock_id`. An interrupted absolute sleep
+/// (`rem` is `None`) restarts as it was unless a handler runs; a relative
+/// one writes the time left to `rem` (if not null) and restarts through
+/// `restart_syscall` towards the same deadline unless a handler runs, as
+/// Linux's do.
+fn sleep_until(t: &mut Task, clock_id: i32, deadline: i64, rem: Option<u64>) -> SysResult {
+    let clock = timer_clock(&t.kernel, clock_id).ok_or(EINVAL)?;
+    let wake = Arc::new(WakeUp { waiter: t.waiter.clone(), fired: AtomicBool::new(false) });
+    let timer = Timer::new(&t.kernel.timers, clock, Box::new(wake.clone()));
+    timer.swap_with(|now| Setting::new(deadline, 0, true, now));
+    while !wake.fired.load(Ordering::SeqCst) {
+        if t.waiter.wait_wake(None).is_ok() {
+            continue;
+        }
+        let (now, s) = timer.get();
+        if !s.enabled {
+            // It expired as the interruption came: the sleep is done.
+            return Ok(0);
+        }
+        let Some(rem) = rem else { return Err(ERESTARTNOHAND) };
+        if rem != 0 {
+            t.write_obj(rem, &Timespec::from_nanos(s.next.saturating_sub(now).max(0))).map_err(|_| EFAULT)?;
+        }
+        t.restart_block = Some(Box::new(move |t: &mut Task| sleep_until(t, clock_id, deadline, Some(rem))));
+        return Err(ERESTART_RESTARTBLOCK);
     }
-    Err(EINTR)
+    Ok(0)
 }
 
 /// `nanosleep(req, rem)`: on monotonic time.
