@@ -71,6 +71,8 @@ conformance! {
     sig_fd,
     time_clocks,
     time_cputime,
+    time_itimer,
+    time_rlimit_cpu,
     time_sleep,
     time_timerfd,
 }

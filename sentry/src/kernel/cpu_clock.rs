@@ -35,7 +35,7 @@
 //! A task's account is never held while the running count changes.
 
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use parking_lot::Mutex;
@@ -61,7 +61,12 @@ struct Shared {
     /// Serialises the ticker turning itself off with the first task
     /// running again.
     idle: Mutex<Idle>,
+    /// The kernel's work at each tick (CPU-time timers and limits).
+    on_tick: OnceLock<TickHook>,
 }
+
+/// See [`CpuClock::set_tick_hook`].
+pub type TickHook = Box<dyn Fn() + Send + Sync>;
 
 /// The ticker's state while it is off.
 #[derive(Default)]
@@ -81,6 +86,9 @@ impl Listener for Ticker {
         // of the host CPU for a while, its tasks most likely were too, and
         // a large jump would charge them for time they did not run.
         self.0.ticks.fetch_add(1, Ordering::SeqCst);
+        if let Some(hook) = self.0.on_tick.get() {
+            hook();
+        }
         if self.0.running.load(Ordering::SeqCst) != 0 {
             return None;
         }
@@ -104,9 +112,21 @@ pub struct CpuClock {
 impl CpuClock {
     /// A stopped CPU clock whose ticker runs on `monotonic`.
     pub fn new(service: &TimerService, monotonic: Arc<dyn Clock>) -> CpuClock {
-        let shared = Arc::new(Shared { ticks: AtomicU64::new(0), running: AtomicI64::new(0), idle: Mutex::new(Idle::default()) });
+        let shared = Arc::new(Shared {
+            ticks: AtomicU64::new(0),
+            running: AtomicI64::new(0),
+            idle: Mutex::new(Idle::default()),
+            on_tick: OnceLock::new(),
+        });
         let ticker = Timer::new(service, monotonic, Box::new(Ticker(shared.clone())));
         CpuClock { shared, ticker }
+    }
+
+    /// Sets what runs at every tick, after the clock advanced (once; later
+    /// calls do nothing). It runs on the timer thread with the ticker's
+    /// state locked.
+    pub fn set_tick_hook(&self, hook: TickHook) {
+        let _ = self.shared.on_tick.set(hook);
     }
 
     /// Starts the ticker (at kernel start).

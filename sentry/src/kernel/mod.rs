@@ -33,7 +33,11 @@
 //! nothing holding an epoll lock touches a timer. A process's thread list
 //! (`ProcessClock`), then a task's CPU account; neither is held while a
 //! task's running state changes (which may take the idle lock and the
-//! ticker's state).
+//! ticker's state). The ticker's per-tick check (`itimer`) runs with the
+//! ticker's state held and takes `TaskSet::inner` (released before it
+//! goes on), a process's thread list, its `limits` and its `signals`
+//! (sending): so does `ITIMER_REAL`'s listener; a process's interval
+//! timers lock (`IntervalTimers`) comes before its timer's state.
 //!
 //! A task's own fields (`Task`) belong to its sentry thread and need no lock.
 
@@ -41,6 +45,7 @@ pub mod cpu_clock;
 pub mod creds;
 pub mod exit;
 pub mod futex;
+pub mod itimer;
 pub mod ktime;
 pub mod limits;
 pub mod signal;
@@ -151,7 +156,7 @@ impl Kernel {
         let timers = TimerService::new().expect("cannot start the kernel's timer thread");
         let monotonic = timekeeper.clock(abi::time::clock::MONOTONIC);
         let cpu = Arc::new(CpuClock::new(&timers, monotonic.clone()));
-        Arc::new(Kernel {
+        let kernel = Arc::new(Kernel {
             ext: Mutex::new(()),
             tasks: TaskSet::new(),
             realtime: timekeeper.clock(abi::time::clock::REALTIME),
@@ -167,7 +172,14 @@ impl Kernel {
             patch_syscalls: config.patch_syscalls,
             unique_id: AtomicU64::new(1),
             unimplemented: Mutex::new(HashSet::new()),
-        })
+        });
+        let weak = Arc::downgrade(&kernel);
+        kernel.cpu.set_tick_hook(Box::new(move || {
+            if let Some(k) = weak.upgrade() {
+                itimer::check_cpu_timers(&k);
+            }
+        }));
+        kernel
     }
 
     /// A number never returned before by this kernel.

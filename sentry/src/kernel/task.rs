@@ -348,6 +348,7 @@ impl Task {
             tg.begin_exit(status);
         }
         let usage = Usage::of_cpu(tg.cpu.usage(), space.max_rss_kib().unwrap_or(0));
+        tg.timers.disarm();
         space.kill();
         drop(self);
         let status = tg.exit_status().unwrap_or(ExitStatus::Exited(0));

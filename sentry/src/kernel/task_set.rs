@@ -154,6 +154,11 @@ impl TaskSet {
         }
     }
 
+    /// Every live (not zombie) process.
+    pub fn thread_groups(&self) -> Vec<Arc<ThreadGroup>> {
+        self.inner.lock().processes.values().filter(|p| p.zombie.is_none()).map(|p| p.tg.clone()).collect()
+    }
+
     /// How many tasks are live (started and not finished).
     pub fn live_tasks(&self) -> usize {
         self.inner.lock().running.len()

@@ -9,6 +9,7 @@ use abi::Errno;
 use parking_lot::{Condvar, Mutex};
 
 use super::cpu_clock::ProcessClock;
+use super::itimer::IntervalTimers;
 use super::creds::Credentials;
 use super::exit::ExitStatus;
 use super::limits::Limits;
@@ -70,6 +71,8 @@ pub struct ThreadGroup {
     pub children_usage: Mutex<Usage>,
     /// CPU time of the process's threads, live and exited.
     pub cpu: ProcessClock,
+    /// Interval timers (`setitimer`, `alarm`); not inherited by a fork.
+    pub timers: IntervalTimers,
 }
 
 /// Resource usage as `getrusage` reports it.
@@ -110,6 +113,7 @@ impl ThreadGroup {
             dumpable: AtomicU32::new(1),
             children_usage: Mutex::new(Usage::default()),
             cpu: ProcessClock::default(),
+            timers: IntervalTimers::default(),
         });
         kernel.tasks.add_process(tg.clone(), 0, tgid, tgid);
         tg
@@ -138,6 +142,7 @@ impl ThreadGroup {
             dumpable: AtomicU32::new(parent.dumpable.load(Ordering::Relaxed)),
             children_usage: Mutex::new(Usage::default()),
             cpu: ProcessClock::default(),
+            timers: IntervalTimers::default(),
         })
     }
 
