@@ -30,6 +30,10 @@ use std::time::Duration;
 
 use parking_lot::{Condvar, Mutex};
 
+/// The shortest time between two wake-ups of the service for one
+/// periodic timer.
+const MIN_WAKE_NS: i64 = 100_000;
+
 /// A clock timers run on: nanoseconds on some time line that never goes
 /// back (realtime may, on the host; see [`TimerService`]).
 pub trait Clock: Send + Sync {
@@ -140,7 +144,12 @@ impl TimerShared {
     /// Puts the timer in the service's queue at its deadline, or takes it
     /// out if it is disarmed or paused.
     fn requeue(&self, st: &mut TimerState) {
-        let want = (st.setting.enabled && !st.paused).then_some(st.setting.next);
+        let mut want = (st.setting.enabled && !st.paused).then_some(st.setting.next);
+        if st.setting.period > 0 && st.setting.period < MIN_WAKE_NS {
+            // A tiny period is served in batches (the count stays exact):
+            // a hostile one must not keep the service thread spinning.
+            want = want.map(|at| at.max(self.clock.now_ns().saturating_add(MIN_WAKE_NS)));
+        }
         if want == st.queued {
             return;
         }
@@ -490,27 +499,39 @@ pub(crate) mod tests {
         let seen = c.expirations.load(Ordering::SeqCst);
         std::thread::sleep(Duration::from_millis(20));
         assert_eq!(c.expirations.load(Ordering::SeqCst), seen, "a dropped timer never fires");
+        // A 1 ns period is served in batches, and counted exactly.
+        let t = Timer::new(&svc, clock.clone(), Box::new(c.clone()));
+        let base = clock.now_ns();
+        t.swap(Setting::new(1, 1, false, base));
+        let queued = t.shared.state.lock().queued.unwrap();
+        assert!(queued >= base + MIN_WAKE_NS, "a tiny period wakes the service at most every 100 us");
+        clock.0.store(base + 1000, Ordering::SeqCst);
+        let before = c.expirations.load(Ordering::SeqCst);
+        t.get();
+        assert_eq!(c.expirations.load(Ordering::SeqCst) - before, 1000);
+        drop(t);
         assert!(svc.shared.queue.lock().clocks.iter().all(|(_, q)| q.is_empty()));
     }
 
     #[test]
     fn paused_timers_and_a_paused_service_fire_on_resume() {
+        const MS: i64 = 1_000_000;
         let svc = TimerService::new().unwrap();
         let clock = fake(0);
         let c = Arc::new(Counter::default());
         let t = Timer::new(&svc, clock.clone(), Box::new(c.clone()));
-        t.swap(Setting::new(10, 10, false, 0));
+        t.swap(Setting::new(MS * 10, MS * 10, false, 0));
         t.pause();
         t.pause();
-        clock.0.store(55, Ordering::SeqCst);
+        clock.0.store(MS * 55, Ordering::SeqCst);
         svc.poke();
-        assert_eq!(t.get().1.next, 10, "a paused timer does not advance");
+        assert_eq!(t.get().1.next, MS * 10, "a paused timer does not advance");
         assert_eq!(c.expirations.load(Ordering::SeqCst), 0);
         t.resume();
         assert_eq!(c.expirations.load(Ordering::SeqCst), 5);
-        assert_eq!(t.get().1.next, 60);
+        assert_eq!(t.get().1.next, MS * 60);
         svc.pause();
-        clock.0.store(65, Ordering::SeqCst);
+        clock.0.store(MS * 65, Ordering::SeqCst);
         svc.poke();
         std::thread::sleep(Duration::from_millis(20));
         assert_eq!(c.expirations.load(Ordering::SeqCst), 5, "a paused service fires nothing");
