@@ -72,6 +72,7 @@ conformance! {
     time_clocks,
     time_cputime,
     time_itimer,
+    time_posix_timer,
     time_rlimit_cpu,
     time_sleep,
     time_timerfd,

@@ -209,10 +209,12 @@ fn send(tg: &ThreadGroup, signo: i32) {
     let _ = tg.queue_signal(SigInfo::new(signo, code::SI_KERNEL), None);
 }
 
-/// The CPU clock's per-tick work: checks every process's CPU timers.
+/// The CPU clock's per-tick work: checks every process's CPU-time
+/// interval and POSIX timers and its CPU limit.
 pub fn check_cpu_timers(kernel: &Kernel) {
     for tg in kernel.tasks.thread_groups() {
         tg.timers.check(&tg);
+        tg.posix_timers.tick(&tg);
     }
 }
 

@@ -48,6 +48,7 @@ pub mod futex;
 pub mod itimer;
 pub mod ktime;
 pub mod limits;
+pub mod posix_timer;
 pub mod signal;
 pub mod signal_frame;
 pub mod task;

@@ -349,6 +349,7 @@ impl Task {
         }
         let usage = Usage::of_cpu(tg.cpu.usage(), space.max_rss_kib().unwrap_or(0));
         tg.timers.disarm();
+        tg.posix_timers.clear();
         space.kill();
         drop(self);
         let status = tg.exit_status().unwrap_or(ExitStatus::Exited(0));

@@ -10,6 +10,7 @@ use parking_lot::{Condvar, Mutex};
 
 use super::cpu_clock::ProcessClock;
 use super::itimer::IntervalTimers;
+use super::posix_timer::PosixTimers;
 use super::creds::Credentials;
 use super::exit::ExitStatus;
 use super::limits::Limits;
@@ -73,6 +74,8 @@ pub struct ThreadGroup {
     pub cpu: ProcessClock,
     /// Interval timers (`setitimer`, `alarm`); not inherited by a fork.
     pub timers: IntervalTimers,
+    /// POSIX timers (`timer_create`); not inherited, deleted by exec.
+    pub posix_timers: PosixTimers,
 }
 
 /// Resource usage as `getrusage` reports it.
@@ -114,6 +117,7 @@ impl ThreadGroup {
             children_usage: Mutex::new(Usage::default()),
             cpu: ProcessClock::default(),
             timers: IntervalTimers::default(),
+            posix_timers: PosixTimers::default(),
         });
         kernel.tasks.add_process(tg.clone(), 0, tgid, tgid);
         tg
@@ -143,6 +147,7 @@ impl ThreadGroup {
             children_usage: Mutex::new(Usage::default()),
             cpu: ProcessClock::default(),
             timers: IntervalTimers::default(),
+            posix_timers: PosixTimers::default(),
         })
     }
 

@@ -435,6 +435,7 @@ fn exec(t: &mut Task, path_addr: u64, argv_addr: u64, envp_addr: u64, dirfd: i32
     }
     old_ctx.space().kill();
     drop(old_ctx);
+    t.tg.posix_timers.clear();
     t.tg.signals.lock().rebind_thread(old_tid, t.tid, t.ctx.kicker());
     t.kernel.tasks.update_handle(t.handle());
     finish_exec(t, exe.path);
