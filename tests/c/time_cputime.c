@@ -3,6 +3,7 @@
  * once reaped. Prints no time, only comparisons with generous slack. */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/times.h>
@@ -97,5 +98,23 @@ int main(void)
     CHECK(near((double)(tm.tms_cutime + tm.tms_cstime) / sysconf(_SC_CLK_TCK), child, 0.1), "times() children");
     CHECK(clock_s(CLOCK_PROCESS_CPUTIME_ID) - proc < 0.3, "the child's time is not the parent's");
     OK("a reaped child's CPU time is counted for RUSAGE_CHILDREN and times");
+
+    /* A stopped process is not running: it uses no CPU time. */
+    pid = fork();
+    CHECK(pid >= 0, "fork");
+    if (pid == 0) {
+        sleep_ms(600);
+        _exit(0);
+    }
+    sleep_ms(100);
+    kill(pid, SIGSTOP);
+    sleep_ms(300);
+    kill(pid, SIGCONT);
+    CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status), "the continued child exited");
+    struct rusage ch2;
+    CHECK(getrusage(RUSAGE_CHILDREN, &ch2) == 0, "RUSAGE_CHILDREN");
+    double stopped = tv_s(ch2.ru_utime) + tv_s(ch2.ru_stime) - child;
+    CHECK(stopped < 0.1, "a child stopped for 300 ms was charged CPU time");
+    OK("a stopped process uses no CPU time");
     return 0;
 }
