@@ -106,6 +106,9 @@ pub(crate) fn start_stub(ctl: OwnedFd, region: OwnedFd) -> io::Result<Spawned> {
         .stdin(Stdio::from(ctl))
         .stdout(Stdio::from(region))
         .stderr(Stdio::null())
+        // A group of its own: a terminal's signals (^C) are for the
+        // sentry, which forwards them, never straight to a stub.
+        .process_group(0)
         .spawn()?;
     let pid = child.id() as i32;
     // The child stays unreaped until run() reaps it, so the pid is ours.

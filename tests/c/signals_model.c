@@ -1,4 +1,5 @@
-/* Signal dispositions and masks (no signal is delivered). */
+/* Signal dispositions and masks as the model records them: rt_sigaction and
+ * rt_sigprocmask, their flags and errors (delivery: the sig_*.c programs). */
 #define _GNU_SOURCE
 #include <signal.h>
 #include <stdint.h>

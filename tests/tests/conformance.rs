@@ -69,6 +69,7 @@ conformance! {
     sig_kill,
     sig_threads,
     sig_fd,
+    sig_orphan,
     time_clocks,
     time_cputime,
     time_itimer,

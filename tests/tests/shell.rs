@@ -352,6 +352,7 @@ fn trap_self_signal() {
 /// 10 s sleep ends; the status is 143 from a shell, and the killed process
 /// itself ends by signal 15.
 #[test]
+#[ignore = "needs a filesystem: busybox timeout opens / (openat is ENOSYS until the VFS lands)"]
 fn timeout_kills() {
     let start = std::time::Instant::now();
     sh_prints(

@@ -57,7 +57,7 @@ impl ExitStatus {
     /// The `si_status` for this end: the exit code or the signal.
     pub fn child_status(self) -> i32 {
         match self {
-            ExitStatus::Exited(c) => c,
+            ExitStatus::Exited(c) => c & 0xff,
             ExitStatus::Signaled { signo, .. } => signo,
         }
     }

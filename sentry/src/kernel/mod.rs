@@ -8,10 +8,15 @@
 //!    at its stop point; never held while taking any other lock).
 //! 3. `TaskSet::inner` — the PID table, the live tasks and the process
 //!    tree; under it, a process's `signals`, `creds` and `child_events`
-//!    may be taken (never the reverse).
-//! 4. `ThreadGroup::exit` — a process's exit state.
-//! 5. `ThreadGroup::signals`, `ThreadGroup::limits`, `ThreadGroup::creds`,
+//!    may be taken (never the reverse: signals to other processes, such as
+//!    SIGCHLD, are sent after it is released).
+//! 4. `ThreadGroup::exit` — a process's exit state (released before a
+//!    process's `signals` is taken to wake its threads).
+//! 5. `ThreadGroup::signals` (with its `stop_ended` condition, on which
+//!    stopped threads wait), `ThreadGroup::limits`, `ThreadGroup::creds`,
 //!    `ThreadGroup::exe` — per-process state, never two of them at once.
+//!    Under `signals`, a thread is interrupted: its waiter's eventfd is
+//!    written and the platform's kick (a leaf) sent.
 //! 6. `MemoryManager::state` — a process's memory map (held across host
 //!    operations on the calling thread's own slot, never across a wait for
 //!    another thread).
@@ -22,12 +27,14 @@
 //!    scans of the epolls it watches, never the reverse: loops are
 //!    refused), then its `state` (see `vfs::epoll`).
 //! 10. `Kernel::unimplemented`, `UtsNamespace::inner`, `WaitQueue`
-//!     entries, a pipe's buffer, an eventfd's counter — leaves. A
-//!     `WaitQueue` runs its callbacks (epoll's, which take an epoll's
-//!     `state`) after releasing its lock.
+//!     entries (a process's `signal_events` among them), a pipe's buffer,
+//!     an eventfd's counter, a signalfd's mask — leaves. A `WaitQueue`
+//!     runs its callbacks (epoll's, which take an epoll's `state`) after
+//!     releasing its lock.
 //!
-//! Time, apart from the above (see `ktime` and `cpu_clock`): a kernel
-//! timer's state, then the timer service's queue; a timer's listener runs
+//! Time (see `ktime` and `cpu_clock`): a kernel timer's state comes before
+//! every numbered lock above that its listener takes, and before the timer
+//! service's queue; a timer's listener runs
 //! with its timer's state held and may take the CPU clock's idle lock, a
 //! timerfd's counter, and notify a `WaitQueue` (so an epoll's `state`):
 //! nothing holding an epoll lock touches a timer. A process's thread list
@@ -253,6 +260,22 @@ impl Kernel {
     pub fn unpause(&self) {
         let _ext = self.ext.lock();
         self.tasks.unpause();
+    }
+
+    /// Sends `signo` from outside the sandbox to init, or with `group` to
+    /// every process in init's process group, as Linux sends a signal from
+    /// a parent PID namespace (`si_pid` 0); init takes even its default
+    /// action. `ESRCH` once init is gone.
+    pub fn send_external_signal(&self, signo: i32, group: bool) -> Result<(), abi::Errno> {
+        let _ext = self.ext.lock();
+        let init = task_set::INIT_PID;
+        let pids = if group { self.tasks.group_members(self.tasks.group_and_session(init)?.0) } else { vec![init] };
+        let info = abi::signal::SigInfo::from_process(signo, abi::signal::code::SI_USER, 0, 0);
+        let mut sent = Err(abi::errno::ESRCH);
+        for tg in pids.into_iter().filter_map(|pid| self.tasks.thread_group(pid)) {
+            sent = tg.send_external_signal(self, info);
+        }
+        sent
     }
 
     /// Records a call to system call `nr`, which the sandbox does not

@@ -137,6 +137,9 @@ pub struct ThreadSignals {
     pub saved_mask: Option<SigSet>,
     /// Signals pending for this thread alone.
     pub pending: Pending,
+    /// The signals `rt_sigtimedwait` unblocked for its wait: still blocked
+    /// as far as a fatal default action goes (Linux's `real_blocked`).
+    pub awaited: SigSet,
     /// The signal its process gets when its parent dies (`PR_SET_PDEATHSIG`).
     pub pdeathsig: i32,
     waiter: Arc<Waiter>,
@@ -146,7 +149,7 @@ pub struct ThreadSignals {
 impl ThreadSignals {
     /// A thread's entry: `mask` blocked, nothing pending.
     pub fn new(mask: SigSet, waiter: Arc<Waiter>, kicker: Kicker) -> ThreadSignals {
-        ThreadSignals { mask, saved_mask: None, pending: Pending::default(), pdeathsig: 0, waiter, kicker }
+        ThreadSignals { mask, saved_mask: None, pending: Pending::default(), awaited: SigSet(0), pdeathsig: 0, waiter, kicker }
     }
 
     /// Makes the thread notice its signals: ends its wait, or stops it in
@@ -170,14 +173,14 @@ pub struct GroupStop {
     pub report_continue: bool,
 }
 
-/// What happened to a process's stop state at a send, for the sender to
-/// tell the parent once its locks are released.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StopChange {
-    /// Nothing.
-    None,
-    /// The process was stopped (or stopping) and goes on again.
-    Continued,
+/// What a send did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Sent {
+    /// The signal is now pending (not dropped as ignored, nor coalesced).
+    pub queued: bool,
+    /// It was a `SIGCONT` that resumed a stopped process, which the
+    /// sender must tell the parent of once its locks are released.
+    pub continued: bool,
 }
 
 /// The signal state of a process (Linux's `sighand` and `signal` parts).
@@ -192,6 +195,9 @@ pub struct SignalState {
     pub stop: GroupStop,
     /// Set when the process begins to exit: stopped threads must go.
     pub exiting: bool,
+    /// The sandbox's init: signals whose action is the default are
+    /// dropped unless forced (Linux's `SIGNAL_UNKILLABLE`).
+    pub unkillable: bool,
     /// Signals queued with a siginfo, counted against `RLIMIT_SIGPENDING`.
     queued: usize,
 }
@@ -211,9 +217,15 @@ impl SignalState {
         SignalState::with_actions([SigAction::default(); NSIG as usize])
     }
 
+    /// The state of the sandbox's init: as [`SignalState::new`], but
+    /// unkillable by signals it does not handle.
+    pub fn for_init() -> SignalState {
+        SignalState { unkillable: true, ..SignalState::new() }
+    }
+
     /// A state with the given actions and no threads (for `fork`).
     pub fn with_actions(actions: [SigAction; NSIG as usize]) -> SignalState {
-        SignalState { actions, shared: Pending::default(), threads: BTreeMap::new(), stop: GroupStop::default(), exiting: false, queued: 0 }
+        SignalState { actions, shared: Pending::default(), threads: BTreeMap::new(), stop: GroupStop::default(), exiting: false, unkillable: false, queued: 0 }
     }
 
     /// The action of `signo`.
@@ -224,36 +236,36 @@ impl SignalState {
     /// Whether `signo` would be dropped at once: ignored, and not blocked
     /// by `blocked_by`'s mask (a blocked signal stays pending, since the
     /// action may change before it is unblocked).
-    fn ignored(&self, signo: i32, mask: SigSet) -> bool {
+    fn ignored(&self, signo: i32, mask: SigSet, forced: bool) -> bool {
         if mask.has(signo) {
             return false;
         }
         let a = self.action(signo);
-        a.handler == SIG_IGN || (a.handler == SIG_DFL && default_action(signo) == DefaultAction::Ignore)
+        a.handler == SIG_IGN || (a.handler == SIG_DFL && (default_action(signo) == DefaultAction::Ignore || (self.unkillable && !forced)))
     }
 
     /// Queues `info` for `target`, as Linux's `send_signal`: stop and
     /// continue signals cancel each other, ignored signals are dropped,
     /// standard signals coalesce and real-time ones queue up to
     /// `sigpending_limit`; then a thread that can take it is interrupted.
-    /// `EINVAL` for a thread that is gone. A continue that resumes a
-    /// stopped process is returned for the caller to report.
-    pub fn send(&mut self, info: SigInfo, target: Target, sigpending_limit: u64) -> Result<StopChange, Errno> {
+    /// `forced`: sent by the kernel or from outside the sandbox, so that
+    /// init cannot ignore it by default. `EINVAL` for a thread that is gone.
+    pub fn send(&mut self, info: SigInfo, target: Target, sigpending_limit: u64, forced: bool) -> Result<Sent, Errno> {
         let signo = info.signo;
         let mask = match target {
             Target::Thread(tid) => self.threads.get(&tid).ok_or(EINVAL)?.mask,
             // Linux looks at the mask of the thread the PID names: the leader.
             Target::Process => self.threads.values().next().map_or(SigSet(0), |t| t.mask),
         };
-        let mut change = StopChange::None;
+        let mut sent = Sent::default();
         if STOP_SIGNALS.has(signo) {
             self.discard_everywhere(SigSet::of(sig::SIGCONT));
         } else if signo == sig::SIGCONT {
             self.discard_everywhere(STOP_SIGNALS);
-            change = self.resume_stop();
+            sent.continued = self.resume_stop();
         }
-        if self.ignored(signo, mask) {
-            return Ok(change);
+        if self.ignored(signo, mask, forced) {
+            return Ok(sent);
         }
         let queued_info = info.code != code::SI_KERNEL || is_realtime(signo);
         if is_realtime(signo) && info.code != code::SI_KERNEL && self.queued as u64 >= sigpending_limit {
@@ -264,13 +276,14 @@ impl SignalState {
             Target::Process => &mut self.shared,
         };
         if !pending.push(info) {
-            return Ok(change);
+            return Ok(sent);
         }
         if queued_info {
             self.queued += 1;
         }
         self.wake_for(signo, target);
-        Ok(change)
+        sent.queued = true;
+        Ok(sent)
     }
 
     /// Interrupts a thread that can take `signo`: the target thread, or
@@ -311,19 +324,15 @@ impl SignalState {
         self.discard_everywhere(SigSet::of(signo));
     }
 
-    /// Ends a group stop (a `SIGCONT` arrived).
-    fn resume_stop(&mut self) -> StopChange {
-        if self.stop.signo.is_none() && self.stop.report_stop.is_none() {
-            return StopChange::None;
-        }
+    /// Ends a group stop (a `SIGCONT` arrived); returns whether the
+    /// process was stopped.
+    fn resume_stop(&mut self) -> bool {
         let was_stopped = self.stop.signo.is_some();
-        self.stop = GroupStop { signo: None, stopped: 0, report_stop: None, report_continue: was_stopped };
-        self.interrupt_all();
-        if was_stopped {
-            StopChange::Continued
-        } else {
-            StopChange::None
+        if was_stopped || self.stop.report_stop.is_some() {
+            self.stop = GroupStop { signo: None, stopped: 0, report_stop: None, report_continue: was_stopped };
+            self.interrupt_all();
         }
+        was_stopped
     }
 
     /// The signals thread `tid` could take now.
@@ -449,34 +458,38 @@ mod tests {
     #[test]
     fn ignored_signals_are_dropped_unless_blocked() {
         let mut s = SignalState::new();
-        assert_eq!(s.send(info(sig::SIGCHLD), Target::Process, 10), Ok(StopChange::None));
+        assert_eq!(s.send(info(sig::SIGCHLD), Target::Process, 10, false), Ok(Sent::default()));
         assert_eq!(s.shared.set(), SigSet(0));
         s.actions[sig::SIGUSR1 as usize - 1].handler = SIG_IGN;
-        s.send(info(sig::SIGUSR1), Target::Process, 10).unwrap();
+        s.send(info(sig::SIGUSR1), Target::Process, 10, false).unwrap();
         assert_eq!(s.shared.set(), SigSet(0));
-        s.send(info(sig::SIGTERM), Target::Process, 10).unwrap();
+        s.send(info(sig::SIGTERM), Target::Process, 10, false).unwrap();
         assert_eq!(s.shared.set(), SigSet::of(sig::SIGTERM));
-        assert_eq!(s.send(info(sig::SIGTERM), Target::Thread(7), 10), Err(EINVAL));
+        s.discard(sig::SIGTERM);
+        s.unkillable = true;
+        assert!(!s.send(info(sig::SIGTERM), Target::Process, 10, false).unwrap().queued);
+        assert!(s.send(info(sig::SIGTERM), Target::Process, 10, true).unwrap().queued);
+        assert_eq!(s.send(info(sig::SIGTERM), Target::Thread(7), 10, false), Err(EINVAL));
     }
 
     #[test]
     fn realtime_signals_count_against_the_limit() {
         let mut s = SignalState::new();
-        s.send(info(sig::SIGRTMIN), Target::Process, 2).unwrap();
-        s.send(info(sig::SIGRTMIN), Target::Process, 2).unwrap();
-        assert_eq!(s.send(info(sig::SIGRTMIN), Target::Process, 2), Err(EAGAIN));
+        s.send(info(sig::SIGRTMIN), Target::Process, 2, false).unwrap();
+        s.send(info(sig::SIGRTMIN), Target::Process, 2, false).unwrap();
+        assert_eq!(s.send(info(sig::SIGRTMIN), Target::Process, 2, false), Err(EAGAIN));
         s.discard(sig::SIGRTMIN);
-        assert!(s.send(info(sig::SIGRTMIN), Target::Process, 2).is_ok());
+        assert!(s.send(info(sig::SIGRTMIN), Target::Process, 2, false).is_ok());
     }
 
     #[test]
     fn stop_and_continue_cancel_each_other() {
         let mut s = SignalState::new();
         s.actions[sig::SIGCONT as usize - 1].handler = 0x1000;
-        s.send(info(sig::SIGCONT), Target::Process, 10).unwrap();
-        s.send(info(sig::SIGSTOP), Target::Process, 10).unwrap();
+        s.send(info(sig::SIGCONT), Target::Process, 10, false).unwrap();
+        s.send(info(sig::SIGSTOP), Target::Process, 10, false).unwrap();
         assert_eq!(s.shared.set(), SigSet::of(sig::SIGSTOP));
-        s.send(info(sig::SIGCONT), Target::Process, 10).unwrap();
+        s.send(info(sig::SIGCONT), Target::Process, 10, false).unwrap();
         assert_eq!(s.shared.set(), SigSet::of(sig::SIGCONT));
     }
 }

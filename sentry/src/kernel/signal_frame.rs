@@ -74,7 +74,13 @@ impl AltStack {
     /// Whether `sp` lies on the stack (Linux's `on_sig_stack`; a stack
     /// with `SS_AUTODISARM` is never considered in use).
     pub fn contains(&self, sp: u64) -> bool {
-        self.flags & abi::signal::SS_AUTODISARM == 0 && sp > self.sp && sp - self.sp <= self.size
+        self.flags & abi::signal::SS_AUTODISARM == 0 && self.spans(sp)
+    }
+
+    /// Whether `sp` lies within the stack's memory, disarmed or not (what
+    /// a frame built on it must respect).
+    pub fn spans(&self, sp: u64) -> bool {
+        sp > self.sp && sp - self.sp <= self.size
     }
 
     /// Linux's `sas_ss_flags`: `SS_DISABLE`, `SS_ONSTACK` when `sp` is on

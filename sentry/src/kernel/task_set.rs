@@ -42,13 +42,55 @@ pub enum WaitFor {
     Group(i32),
 }
 
+/// What a wait reports about a child.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChildState {
+    /// It ended.
+    Exited(ExitStatus),
+    /// A group stop by this signal is in force.
+    Stopped(i32),
+    /// It was continued (`SIGCONT`) after a stop.
+    Continued,
+}
+
+impl ChildState {
+    /// The `wait` status word.
+    pub fn wait_status(self) -> i32 {
+        match self {
+            ChildState::Exited(s) => s.wait_status(),
+            ChildState::Stopped(signo) => (signo << 8) | 0x7f,
+            ChildState::Continued => 0xffff,
+        }
+    }
+
+    /// The `si_code` and `si_status` of the `siginfo` `waitid` reports.
+    pub fn child_code_and_status(self) -> (i32, i32) {
+        match self {
+            ChildState::Exited(s) => (s.child_code(), s.child_status()),
+            ChildState::Stopped(signo) => (abi::signal::code::CLD_STOPPED, signo),
+            ChildState::Continued => (abi::signal::code::CLD_CONTINUED, sig::SIGCONT),
+        }
+    }
+}
+
+/// Which changes of state a wait is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WaitWant {
+    /// Exits (`WEXITED`).
+    pub exited: bool,
+    /// Stops (`WUNTRACED`, `WSTOPPED`).
+    pub stopped: bool,
+    /// Continues (`WCONTINUED`).
+    pub continued: bool,
+}
+
 /// A child a wait found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Reaped {
     /// Its PID.
     pub pid: i32,
-    /// How it ended.
-    pub status: ExitStatus,
+    /// What happened to it.
+    pub state: ChildState,
     /// The resources it (and its reaped descendants) used.
     pub usage: Usage,
     /// Its real user id.
@@ -315,7 +357,7 @@ impl TaskSet {
         let parent = p.parent;
         let children: Vec<i32> = std::mem::take(&mut p.children).into_iter().collect();
         let new_parent = Self::reaper_for(&g, parent);
-        let orphans = children.clone();
+        let hangups_for = children.clone();
         for child in children {
             let zombie = match g.processes.get_mut(&child) {
                 Some(c) => {
@@ -331,7 +373,8 @@ impl TaskSet {
                 }
             }
         }
-        let orphans: Vec<Arc<ThreadGroup>> = orphans.iter().filter_map(|c| g.processes.get(c)).filter(|c| c.zombie.is_none()).map(|c| c.tg.clone()).collect();
+        let hangups = Self::newly_orphaned_stopped_groups(&g, pid, &hangups_for);
+        let orphans: Vec<Arc<ThreadGroup>> = hangups_for.iter().filter_map(|c| g.processes.get(c)).filter(|c| c.zombie.is_none()).map(|c| c.tg.clone()).collect();
         let ptg = g.processes.get(&parent).map(|p| p.tg.clone());
         if let Some(ptg) = &ptg {
             if Self::auto_reaps(ptg) {
@@ -339,6 +382,20 @@ impl TaskSet {
             }
         }
         drop(g);
+        for (pgid, members) in hangups {
+            // POSIX: a process group orphaned with stopped members gets
+            // SIGHUP, then SIGCONT, so that it does not stay stopped forever.
+            log::debug!("process group {pgid} is orphaned with stopped members");
+            for signo in [sig::SIGHUP, sig::SIGCONT] {
+                for member in &members {
+                    if let Ok(sent) = member.queue_signal(SigInfo::new(signo, abi::signal::code::SI_KERNEL), None) {
+                        if sent.continued {
+                            self.notify_parent(member, abi::signal::code::CLD_CONTINUED, sig::SIGCONT);
+                        }
+                    }
+                }
+            }
+        }
         let uid = tg.creds.lock().uid;
         for child in orphans {
             // PR_SET_PDEATHSIG: the children whose parent this was learn it.
@@ -378,6 +435,57 @@ impl TaskSet {
         ptg.child_events.notify(super::wait_queue::events::ALL);
     }
 
+    /// Whether process group `pgid` is orphaned, not counting process
+    /// `ignoring` (Linux's `will_become_orphaned_pgrp`): no live member
+    /// has a parent in another group of the same session (the parent that
+    /// lets a job-control shell continue the group).
+    fn orphaned(g: &Inner, pgid: i32, ignoring: i32) -> bool {
+        !g.processes.iter().any(|(&pid, p)| {
+            pid != ignoring
+                && p.zombie.is_none()
+                && p.pgid == pgid
+                && g.processes.get(&p.parent).is_some_and(|q| q.pgid != pgid && q.sid == p.sid)
+        })
+    }
+
+    /// Whether a live member of group `pgid` is stopped.
+    fn has_stopped(g: &Inner, pgid: i32) -> bool {
+        g.processes.values().any(|p| p.zombie.is_none() && p.pgid == pgid && p.tg.signals.lock().stop.signo.is_some())
+    }
+
+    /// The groups the end of `exiting` orphans while they have a stopped
+    /// member, with their live members, as Linux's `kill_orphaned_pgrp`
+    /// finds them: its own group, if its parent was the group's link to
+    /// the session; and the groups of its `children` (already handed to
+    /// their new parent) that it was the link of.
+    fn newly_orphaned_stopped_groups(g: &Inner, exiting: i32, children: &[i32]) -> Vec<(i32, Vec<Arc<ThreadGroup>>)> {
+        let Some(me) = g.processes.get(&exiting) else { return Vec::new() };
+        let mut groups = BTreeSet::new();
+        if let Some(parent) = g.processes.get(&me.parent) {
+            if parent.pgid != me.pgid && parent.sid == me.sid && Self::orphaned(g, me.pgid, exiting) {
+                groups.insert(me.pgid);
+            }
+        }
+        for child in children.iter().filter_map(|c| g.processes.get(c)) {
+            if child.pgid != me.pgid && child.sid == me.sid && Self::orphaned(g, child.pgid, 0) {
+                groups.insert(child.pgid);
+            }
+        }
+        groups
+            .into_iter()
+            .filter(|&pgid| Self::has_stopped(g, pgid))
+            .map(|pgid| (pgid, g.processes.values().filter(|p| p.zombie.is_none() && p.pgid == pgid).map(|p| p.tg.clone()).collect()))
+            .collect()
+    }
+
+    /// Whether the process group of process `pid` is orphaned: a stop
+    /// signal sent to it by the terminal (`SIGTSTP`, `SIGTTIN`, `SIGTTOU`)
+    /// then does nothing.
+    pub fn group_is_orphaned(&self, pid: i32) -> bool {
+        let g = self.inner.lock();
+        g.processes.get(&pid).is_some_and(|p| Self::orphaned(&g, p.pgid, 0))
+    }
+
     /// Where the orphans of a process whose parent is `parent` go: the
     /// nearest living ancestor that is a child subreaper, else init.
     fn reaper_for(g: &Inner, mut parent: i32) -> i32 {
@@ -406,12 +514,13 @@ impl TaskSet {
         g.used.remove(&pid);
     }
 
-    /// Looks for a child of `parent` that `which` selects and that has
-    /// exited; reaps it unless `keep`. `clones` selects children whose exit
+    /// Looks for a child of `parent` that `which` selects and whose state
+    /// changed as `want` asks; reaps an exited one and consumes a stop or
+    /// continue report unless `keep`. `clones` selects children whose exit
     /// signal is not SIGCHLD (`__WCLONE`); `all` selects both (`__WALL`).
-    /// `Ok(None)`: matching children exist but none has exited; `ECHILD`:
+    /// `Ok(None)`: matching children exist but none is ready; `ECHILD`:
     /// none exists.
-    pub fn reap(&self, parent: i32, which: WaitFor, clones: bool, all: bool, keep: bool) -> Result<Option<Reaped>, Errno> {
+    pub fn reap(&self, parent: i32, which: WaitFor, want: WaitWant, clones: bool, all: bool, keep: bool) -> Result<Option<Reaped>, Errno> {
         let mut g = self.inner.lock();
         let p = g.processes.get(&parent).ok_or(ECHILD)?;
         let mut found = false;
@@ -428,13 +537,38 @@ impl TaskSet {
                 continue;
             }
             found = true;
+            let uid = child.tg.creds.lock().uid;
             if let Some((status, usage)) = child.zombie {
-                ready = Some(Reaped { pid: c, status, usage, uid: child.tg.creds.lock().uid });
+                if want.exited {
+                    ready = Some(Reaped { pid: c, state: ChildState::Exited(status), usage, uid });
+                    break;
+                }
+                continue;
+            }
+            let mut sigs = child.tg.signals.lock();
+            let state = match sigs.stop {
+                ref st if want.stopped && st.report_stop.is_some() => {
+                    let signo = st.report_stop.unwrap_or(sig::SIGSTOP);
+                    if !keep {
+                        sigs.stop.report_stop = None;
+                    }
+                    Some(ChildState::Stopped(signo))
+                }
+                ref st if want.continued && st.report_continue => {
+                    if !keep {
+                        sigs.stop.report_continue = false;
+                    }
+                    Some(ChildState::Continued)
+                }
+                _ => None,
+            };
+            if let Some(state) = state {
+                ready = Some(Reaped { pid: c, state, usage: Usage::default(), uid });
                 break;
             }
         }
         let Some(r) = ready else { return if found { Ok(None) } else { Err(ECHILD) } };
-        if !keep {
+        if let (false, ChildState::Exited(_)) = (keep, r.state) {
             let ptg = g.processes.get(&parent).map(|p| p.tg.clone());
             Self::remove(&mut g, r.pid);
             if let Some(ptg) = ptg {

@@ -66,6 +66,15 @@ impl Task {
         }
     }
 
+    /// Marks the signals `rt_sigtimedwait` is about to unblock for its
+    /// wait as awaited: their arrival then ends the wait rather than the
+    /// process (empty: the wait is over).
+    pub fn set_awaited(&self, set: SigSet) {
+        if let Some(t) = self.tg.signals.lock().threads.get_mut(&self.tid) {
+            t.awaited = set;
+        }
+    }
+
     /// The thread's parent-death signal (`PR_GET_PDEATHSIG`).
     pub fn pdeathsig(&self) -> i32 {
         self.tg.signals.lock().threads.get(&self.tid).map_or(0, |t| t.pdeathsig)
@@ -92,6 +101,8 @@ impl Task {
         {
             let mut s = self.tg.signals.lock();
             let blocked = s.threads.get(&self.tid).is_some_and(|t| t.mask.has(signo));
+            // Not even init survives its own fault.
+            s.unkillable = false;
             if blocked || s.action(signo).handler == SIG_IGN {
                 s.actions[signo as usize - 1].handler = SIG_DFL;
                 if let Some(t) = s.threads.get_mut(&self.tid) {
@@ -163,6 +174,8 @@ impl Task {
                 SIG_IGN => {}
                 SIG_DFL => match default_action(signo) {
                     DefaultAction::Ignore | DefaultAction::Continue => {}
+                    // The terminal's stops do nothing to an orphaned group.
+                    DefaultAction::Stop if signo != sig::SIGSTOP && self.kernel.tasks.group_is_orphaned(self.tg.tgid) => {}
                     DefaultAction::Stop => self.begin_group_stop(signo),
                     DefaultAction::Terminate | DefaultAction::Core => {
                         self.exit_group(self.tg.killed_status(signo));
@@ -236,7 +249,7 @@ impl Task {
         let top = if switch { self.altstack.sp.wrapping_add(self.altstack.size) } else { regs.rsp };
         let layout = signal_frame::layout(top, switch, fp.len().max(1)).ok_or(EFAULT)?;
         let on_altstack = switch || self.altstack.contains(regs.rsp);
-        if on_altstack && !self.altstack.contains(layout.frame) {
+        if on_altstack && !self.altstack.spans(layout.frame) {
             return Err(EFAULT);
         }
         let (mask, saved) = {

@@ -14,7 +14,7 @@ use super::posix_timer::PosixTimers;
 use super::creds::Credentials;
 use super::exit::ExitStatus;
 use super::limits::Limits;
-use super::signal::{SignalState, StopChange, Target};
+use super::signal::{Sent, SignalState, Target};
 use super::wait_queue::WaitQueue;
 use super::Kernel;
 use crate::vfs::{FdTable, OpenFile};
@@ -50,6 +50,9 @@ pub struct ThreadGroup {
     pub exited: Condvar,
     /// Signal actions, pending signals, masks and the group stop.
     pub signals: Mutex<SignalState>,
+    /// Notified (`IN`) whenever a signal is queued for the process or one
+    /// of its threads: what signalfd readers and pollers wait on.
+    pub signal_events: WaitQueue,
     /// Notified (with `signals`) when a group stop ends or the process
     /// begins to exit: stopped threads wait on it.
     pub stop_ended: Condvar,
@@ -106,7 +109,8 @@ impl ThreadGroup {
             vfork_events: WaitQueue::new(),
             exit: Mutex::new(GroupExit::default()),
             exited: Condvar::new(),
-            signals: Mutex::new(SignalState::new()),
+            signals: Mutex::new(SignalState::for_init()),
+            signal_events: WaitQueue::new(),
             stop_ended: Condvar::new(),
             limits: Mutex::new(Limits::of_host()),
             creds: Mutex::new(Credentials::of_host_user()),
@@ -137,6 +141,7 @@ impl ThreadGroup {
             exit: Mutex::new(GroupExit::default()),
             exited: Condvar::new(),
             signals: Mutex::new(SignalState::with_actions(parent.signals.lock().actions)),
+            signal_events: WaitQueue::new(),
             stop_ended: Condvar::new(),
             limits: Mutex::new(parent.limits.lock().clone()),
             creds: Mutex::new(parent.creds.lock().clone()),
@@ -192,7 +197,16 @@ impl ThreadGroup {
     /// (`tgkill`; `ESRCH` if there is none), as [`ThreadGroup::queue_signal`];
     /// a `SIGCONT` that resumes a stopped process tells its parent.
     pub fn send_signal(self: &Arc<ThreadGroup>, kernel: &Kernel, info: SigInfo, thread: Option<i32>) -> Result<(), Errno> {
-        if self.queue_signal(info, thread)? == StopChange::Continued {
+        if self.queue(info, thread, false)?.continued {
+            kernel.tasks.notify_parent(self, code::CLD_CONTINUED, sig::SIGCONT);
+        }
+        Ok(())
+    }
+
+    /// Sends `info` from outside the sandbox (`sandbox-exec` forwarding a
+    /// signal it got): even init takes its default action.
+    pub fn send_external_signal(self: &Arc<ThreadGroup>, kernel: &Kernel, info: SigInfo) -> Result<(), Errno> {
+        if self.queue(info, None, true)?.continued {
             kernel.tasks.notify_parent(self, code::CLD_CONTINUED, sig::SIGCONT);
         }
         Ok(())
@@ -202,32 +216,40 @@ impl ThreadGroup {
     /// process or its thread `thread` and interrupts a thread that can
     /// take it. A signal that kills (no handler, a fatal default action,
     /// not blocked everywhere) ends the whole process at once. Returns
-    /// whether it resumed a stopped process, for the parent to be told.
-    pub fn queue_signal(&self, info: SigInfo, thread: Option<i32>) -> Result<StopChange, Errno> {
+    /// what happened, for the parent to be told of a resumed process.
+    pub fn queue_signal(&self, info: SigInfo, thread: Option<i32>) -> Result<Sent, Errno> {
+        self.queue(info, thread, false)
+    }
+
+    fn queue(&self, info: SigInfo, thread: Option<i32>, forced: bool) -> Result<Sent, Errno> {
         let limit = self.limits.lock().get(abi::process::rlimit::SIGPENDING).map_or(0, |l| l.cur);
         let target = thread.map_or(Target::Process, Target::Thread);
         let signo = info.signo;
-        let (change, fatal) = {
+        let (sent, fatal) = {
             let mut s = self.signals.lock();
             if let Some(tid) = thread {
                 if !s.threads.contains_key(&tid) {
                     return Err(abi::errno::ESRCH);
                 }
             }
-            let change = s.send(info, target, limit)?;
+            let sent = s.send(info, target, limit, forced)?;
+            let unblocked = |t: &super::signal::ThreadSignals| !t.mask.has(signo) && !t.awaited.has(signo);
             let unblocked_somewhere = match thread {
-                Some(tid) => s.threads.get(&tid).is_some_and(|t| !t.mask.has(signo)),
-                None => s.threads.values().any(|t| !t.mask.has(signo)),
+                Some(tid) => s.threads.get(&tid).is_some_and(unblocked),
+                None => s.threads.values().any(unblocked),
             };
-            if change == StopChange::Continued {
+            if sent.continued {
                 self.stop_ended.notify_all();
             }
-            (change, s.is_fatal(signo) && (signo == sig::SIGKILL || unblocked_somewhere))
+            // A stopped process takes no signal but SIGKILL until it is continued.
+            let takes = signo == sig::SIGKILL || (unblocked_somewhere && s.stop.signo.is_none());
+            (sent, sent.queued && s.is_fatal(signo) && takes)
         };
         if fatal {
             self.begin_exit(self.killed_status(signo));
         }
-        Ok(change)
+        self.signal_events.notify(super::wait_queue::events::IN);
+        Ok(sent)
     }
 
     /// The status the process is exiting with, if it is.

@@ -25,9 +25,8 @@ use interposer::AddressSpace;
 
 use super::{sys_rusage, Args, SysResult};
 use crate::kernel::creds::cap;
-use crate::kernel::exit::ExitStatus;
 use crate::kernel::task::Task;
-use crate::kernel::task_set::{Reaped, WaitFor, INIT_PID};
+use crate::kernel::task_set::{Reaped, WaitFor, WaitWant, INIT_PID};
 use crate::kernel::thread_group::ThreadGroup;
 use crate::kernel::wait_queue::{events, wait_until};
 use crate::loader;
@@ -486,13 +485,13 @@ mod wait_flags {
 }
 use wait_flags as w;
 
-/// Waits for a child that `which` selects to exit (unless `nohang`).
-/// `Ok(None)`: nothing yet and `nohang`.
-fn wait_child(t: &mut Task, which: WaitFor, options: u32, exited: bool) -> Result<Option<Reaped>, Errno> {
+/// Waits for a child that `which` selects to change state as `want`
+/// asks (unless `WNOHANG`). `Ok(None)`: nothing yet and `WNOHANG`.
+fn wait_child(t: &mut Task, which: WaitFor, options: u32, want: WaitWant) -> Result<Option<Reaped>, Errno> {
     let (clones, all, keep) = (options & w::CLONE != 0, options & w::ALL != 0, options & w::WNOWAIT != 0);
     let tasks = &t.kernel.tasks;
     let me = t.tg.tgid;
-    let reap = || if exited { tasks.reap(me, which, clones, all, keep) } else { tasks.reap(me, which, clones, all, true).map(|_| None) };
+    let reap = || tasks.reap(me, which, want, clones, all, keep);
     if options & w::WNOHANG != 0 {
         return reap();
     }
@@ -521,9 +520,10 @@ pub fn wait4(t: &mut Task, a: Args) -> SysResult {
         0 => WaitFor::Group(t.kernel.tasks.group_and_session(t.tg.tgid)?.0),
         p => WaitFor::Pid(p),
     };
-    let Some(r) = wait_child(t, which, options & !w::WNOWAIT, true)? else { return Ok(0) };
+    let want = WaitWant { exited: true, stopped: options & w::WUNTRACED != 0, continued: options & w::WCONTINUED != 0 };
+    let Some(r) = wait_child(t, which, options & !w::WNOWAIT, want)? else { return Ok(0) };
     if status_addr != 0 {
-        t.write_obj(status_addr, &r.status.wait_status())?;
+        t.write_obj(status_addr, &r.state.wait_status())?;
     }
     if usage_addr != 0 {
         t.copy_out(usage_addr, &sys_rusage::encode(&r.usage))?;
@@ -567,14 +567,11 @@ pub fn waitid(t: &mut Task, a: Args) -> SysResult {
         P_PGID if id == 0 => WaitFor::Group(t.kernel.tasks.group_and_session(t.tg.tgid)?.0),
         _ => return Err(EINVAL),
     };
-    let r = wait_child(t, which, options, options & w::WEXITED != 0)?;
+    let want = WaitWant { exited: options & w::WEXITED != 0, stopped: options & w::WSTOPPED != 0, continued: options & w::WCONTINUED != 0 };
+    let r = wait_child(t, which, options, want)?;
     let info = match r {
         Some(r) => {
-            let (code, status) = match r.status {
-                ExitStatus::Exited(c) => (1, c),
-                ExitStatus::Signaled { signo, core: false } => (2, signo),
-                ExitStatus::Signaled { signo, core: true } => (3, signo),
-            };
+            let (code, status) = r.state.child_code_and_status();
             let ticks = |d: std::time::Duration| (d.as_millis() / 10) as i64;
             ChildInfo { signo: sig::SIGCHLD, code, pid: r.pid, uid: r.uid, status, utime: ticks(r.usage.user), stime: ticks(r.usage.system), ..Default::default() }
         }

@@ -137,9 +137,11 @@ pub fn rt_sigtimedwait(t: &mut Task, a: Args) -> SysResult {
     if info.is_none() && timeout != Some(std::time::Duration::ZERO) {
         let deadline = timeout.and_then(crate::kernel::wait::deadline_after);
         let blocked = t.sigmask();
+        t.set_awaited(set);
         t.set_sigmask(SigSet(blocked.0 & !set.0), false);
         let _ = t.waiter.sleep_until(deadline);
         t.set_sigmask(blocked, false);
+        t.set_awaited(SigSet(0));
         info = t.tg.signals.lock().dequeue(t.tid, set);
         if info.is_none() && t.signal_pending() {
             return Err(EINTR);
@@ -184,6 +186,8 @@ fn may_signal(t: &Task, target: &ThreadGroup, signo: i32) -> Result<(), Errno> {
 /// Sends `info` (signal 0: only checks) to process `tg`, or to its thread
 /// `thread`, after the permission check.
 fn send_checked(t: &Task, tg: &std::sync::Arc<ThreadGroup>, info: SigInfo, thread: Option<i32>) -> Result<(), Errno> {
+    // As on Linux, the number is checked once the target is found.
+    check_signo(info.signo)?;
     may_signal(t, tg, info.signo)?;
     if info.signo == 0 {
         return Ok(());
@@ -231,7 +235,6 @@ fn check_signo(signo: i32) -> Result<(), Errno> {
 /// `kill(pid, sig)`.
 pub fn kill(t: &mut Task, a: Args) -> SysResult {
     let (pid, signo) = (a.int(0), a.int(1));
-    check_signo(signo)?;
     let info = user_info(t, signo, code::SI_USER);
     match pid {
         p if p > 0 => {
@@ -268,7 +271,6 @@ pub fn tgkill(t: &mut Task, a: Args) -> SysResult {
     if tgid <= 0 || tid <= 0 {
         return Err(EINVAL);
     }
-    check_signo(signo)?;
     send_to_thread(t, Some(tgid), tid, user_info(t, signo, code::SI_TKILL))
 }
 
@@ -278,7 +280,6 @@ pub fn tkill(t: &mut Task, a: Args) -> SysResult {
     if tid <= 0 {
         return Err(EINVAL);
     }
-    check_signo(signo)?;
     send_to_thread(t, None, tid, user_info(t, signo, code::SI_TKILL))
 }
 
@@ -296,7 +297,6 @@ fn queued_info(t: &mut Task, addr: u64, signo: i32, target_tgid: i32) -> Result<
 /// `rt_sigqueueinfo(tgid, sig, info)`.
 pub fn rt_sigqueueinfo(t: &mut Task, a: Args) -> SysResult {
     let (pid, signo) = (a.int(0), a.int(1));
-    check_signo(signo)?;
     let tg = process_of(t, pid)?;
     let info = queued_info(t, a.u64(2), signo, tg.tgid)?;
     send_checked(t, &tg, info, None).map(|()| 0)
@@ -308,7 +308,6 @@ pub fn rt_tgsigqueueinfo(t: &mut Task, a: Args) -> SysResult {
     if tgid <= 0 || tid <= 0 {
         return Err(EINVAL);
     }
-    check_signo(signo)?;
     let info = queued_info(t, a.u64(3), signo, tgid)?;
     send_to_thread(t, Some(tgid), tid, info)
 }
@@ -338,4 +337,31 @@ pub fn restart_syscall(t: &mut Task, _: Args) -> SysResult {
         Some(rest) => rest(t),
         None => Err(EINTR),
     }
+}
+
+/// `signalfd4(fd, mask, sizemask, flags)`: a new signalfd reading `mask`,
+/// or (`fd` not -1) a new mask for an existing one.
+pub fn signalfd4(t: &mut Task, a: Args) -> SysResult {
+    do_signalfd(t, a.int(0), a.u64(1), a.u64(2), a.uint(3))
+}
+
+/// `signalfd(fd, mask, sizemask)`.
+pub fn signalfd(t: &mut Task, a: Args) -> SysResult {
+    do_signalfd(t, a.int(0), a.u64(1), a.u64(2), 0)
+}
+
+fn do_signalfd(t: &mut Task, fd: i32, mask_addr: u64, size: u64, flags: u32) -> SysResult {
+    use crate::vfs::signalfd::{SFD_CLOEXEC, SFD_NONBLOCK};
+    if flags & !(SFD_CLOEXEC | SFD_NONBLOCK) != 0 || size != SIGSET_SIZE {
+        return Err(EINVAL);
+    }
+    let mask: SigSet = t.read_obj(mask_addr)?;
+    if fd != -1 {
+        let file = t.fds.get(fd)?;
+        file.downcast::<crate::vfs::SignalFd>().ok_or(EINVAL)?.set_mask(mask);
+        return Ok(fd as u64);
+    }
+    let file = crate::vfs::SignalFd::create(t, mask, flags);
+    let limit = super::sys_fd::nofile_limit(t);
+    t.fds.install(file, flags & SFD_CLOEXEC != 0, limit).map(|fd| fd as u64)
 }

@@ -46,6 +46,9 @@ const fn missing(nr: u32, name: &'static str, note: &'static str) -> Syscall {
 const PER_PROCESS_CREDS: &str = "changes every thread of the process, as glibc and musl make it (a raw call on Linux changes only the calling thread)";
 
 
+/// The note of `signalfd` and `signalfd4`.
+const SIGNALFD_NOTE: &str = "readiness for poll and epoll is judged against the process that made it (Linux: the polling thread), and counts signals pending for any of its threads";
+
 /// The note of `epoll_wait`.
 const EPOLL_WAIT_NOTE: &str = "events it fails to write back (a fault) are lost, where Linux puts them back on the ready list";
 
@@ -139,7 +142,7 @@ pub static TABLE: &[Syscall] = &[
     partial(sysno::SCHED_GETSCHEDULER, "sched_getscheduler", sys_sched::sched_getscheduler, "always SCHED_OTHER; other threads' ids and zombies ESRCH"),
     full(sysno::SCHED_GET_PRIORITY_MAX, "sched_get_priority_max", sys_sched::sched_get_priority_max),
     full(sysno::SCHED_GET_PRIORITY_MIN, "sched_get_priority_min", sys_sched::sched_get_priority_min),
-    partial(sysno::PRCTL, "prctl", sys_prctl::prctl, "NAME, PDEATHSIG (recorded; delivered once signals are), DUMPABLE, KEEPCAPS, CAPBSET_READ/DROP, SECUREBITS, CHILD_SUBREAPER, NO_NEW_PRIVS, CAP_AMBIENT (capability options change the whole process, Linux only the thread); other options EINVAL"),
+    partial(sysno::PRCTL, "prctl", sys_prctl::prctl, "NAME, PDEATHSIG (sent when the parent process ends; Linux: when the parent thread does), DUMPABLE, KEEPCAPS, CAPBSET_READ/DROP, SECUREBITS, CHILD_SUBREAPER, NO_NEW_PRIVS, CAP_AMBIENT (capability options change the whole process, Linux only the thread); other options EINVAL"),
     partial(sysno::ARCH_PRCTL, "arch_prctl", sys_prctl::arch_prctl, "SET/GET_FS, GET_CPUID; SET_GS is recorded but not loaded (%gs belongs to the stub); SET_CPUID ENODEV"),
     partial(sysno::ADJTIMEX, "adjtimex", sys_time::adjtimex, "reads only, as a clock no NTP daemon disciplines; any change EPERM"),
     full(sysno::SETRLIMIT, "setrlimit", sys_rlimit::setrlimit),
@@ -176,10 +179,12 @@ pub static TABLE: &[Syscall] = &[
     full(sysno::SET_ROBUST_LIST, "set_robust_list", sys_thread::set_robust_list),
     full(sysno::GET_ROBUST_LIST, "get_robust_list", sys_thread::get_robust_list),
     partial(sysno::EPOLL_PWAIT, "epoll_pwait", sys_epoll::epoll_pwait, EPOLL_PWAIT_NOTE),
+    partial(sysno::SIGNALFD, "signalfd", sys_signal::signalfd, SIGNALFD_NOTE),
     full(sysno::TIMERFD_CREATE, "timerfd_create", sys_timerfd::timerfd_create),
     full(sysno::EVENTFD, "eventfd", sys_eventfd::eventfd),
     partial(sysno::TIMERFD_SETTIME, "timerfd_settime", sys_timerfd::timerfd_settime, "TFD_TIMER_CANCEL_ON_SET is accepted but never cancels (the sandbox's realtime is never set)"),
     full(sysno::TIMERFD_GETTIME, "timerfd_gettime", sys_timerfd::timerfd_gettime),
+    partial(sysno::SIGNALFD4, "signalfd4", sys_signal::signalfd4, SIGNALFD_NOTE),
     full(sysno::EVENTFD2, "eventfd2", sys_eventfd::eventfd2),
     full(sysno::EPOLL_CREATE1, "epoll_create1", sys_epoll::epoll_create1),
     full(sysno::DUP3, "dup3", sys_fd::dup3),

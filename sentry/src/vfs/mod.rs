@@ -14,6 +14,7 @@ mod file;
 mod host;
 pub mod pipe;
 pub mod poll;
+pub mod signalfd;
 pub mod timerfd;
 
 pub use epoll::Epoll;
@@ -23,4 +24,5 @@ pub use file::{AsAny, FileOps, OpenFile};
 pub use host::HostFile;
 pub use pipe::{Pipe, PipeEnd};
 pub use poll::PollTable;
+pub use signalfd::SignalFd;
 pub use timerfd::TimerFd;

@@ -3,7 +3,9 @@
 //! The program sees its own PIDs (it is PID 1), and every system call it
 //! makes is served by the sentry. Standard input, output and error are the
 //! caller's, held by the sentry. The exit status is the program's, or 128
-//! plus the signal that killed it, as a shell reports it.
+//! plus the signal that killed it, as a shell reports it. SIGINT, SIGTERM,
+//! SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 sent to `sandbox-exec` go to init
+//! (see `tools::forward`).
 
 use std::ffi::OsString;
 use std::os::fd::AsFd;
@@ -28,6 +30,11 @@ struct Cli {
     #[arg(long)]
     no_patch: bool,
 
+    /// Forward the signals sandbox-exec receives to init's whole process
+    /// group rather than to init alone.
+    #[arg(long)]
+    signal_group: bool,
+
     /// Print the system call table (what is implemented, and how fully) and exit.
     #[arg(long, exclusive = true)]
     syscalls: bool,
@@ -49,6 +56,9 @@ fn main() -> ExitCode {
         eprintln!("sandbox-exec: internal error in the sentry: {info}");
         std::process::abort();
     }));
+    // Before any thread exists, so that all of them leave these signals to
+    // the forwarder.
+    tools::forward::block();
     let cli = Cli::parse();
     tools::logger::init(cli.log);
     if cli.syscalls {
@@ -77,6 +87,9 @@ fn main() -> ExitCode {
         }
     };
     kernel.start();
+    if let Err(e) = tools::forward::start(kernel.clone(), cli.signal_group) {
+        eprintln!("sandbox-exec: cannot forward signals: {e}");
+    }
     let status = init.wait_exited();
     kernel.wait_exited();
     ExitCode::from(status.map_or(0, |s| s.shell_code()) as u8)
