@@ -227,4 +227,35 @@ mod tests {
         tk.resume();
         assert!(tk.monotonic_ns() >= after);
     }
+
+    #[test]
+    fn kernel_time_pauses_as_a_whole() {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        use std::time::Duration;
+
+        use crate::kernel::ktime::{tests::wait_for, Listener, Setting, Timer};
+        use crate::kernel::{Kernel, KernelConfig};
+
+        struct Count(AtomicU64);
+        impl Listener for Arc<Count> {
+            fn notify(&self, n: u64, _: Setting) -> Option<Setting> {
+                self.0.fetch_add(n, Ordering::SeqCst);
+                None
+            }
+        }
+        let k = Kernel::new(KernelConfig::default());
+        let fired = Arc::new(Count(AtomicU64::new(0)));
+        let t = Timer::new(&k.timers, k.monotonic.clone(), Box::new(fired.clone()));
+        t.swap_with(|now| Setting::new(300_000_000, 0, false, now));
+        k.pause_time();
+        let frozen = k.timekeeper.monotonic_ns();
+        std::thread::sleep(Duration::from_millis(400));
+        assert_eq!(fired.0.load(Ordering::SeqCst), 0, "nothing fires while time is paused");
+        assert_eq!(k.timekeeper.monotonic_ns(), frozen);
+        k.resume_time();
+        // Monotonic time lost the pause: the timer still has ~300 ms to go.
+        let (now, s) = t.get();
+        assert!(s.enabled && s.next - now > 200_000_000, "{} ns left", s.next - now);
+        wait_for(|| fired.0.load(Ordering::SeqCst) == 1);
+    }
 }
