@@ -3,6 +3,7 @@
  * once reaped. Prints no time, only comparisons with generous slack. */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -32,6 +33,17 @@ static void burn(double secs)
     while (clock_s(CLOCK_PROCESS_CPUTIME_ID) - start < secs)
         for (int i = 0; i < 2000000; i++)
             x += i;
+}
+
+static volatile int burner_ready, burner_stop;
+
+static void *burner(void *arg)
+{
+    (void)arg;
+    burner_ready = 1;
+    while (!burner_stop)
+        sched_yield();
+    return NULL;
 }
 
 static int near(double a, double b, double frac)
@@ -76,6 +88,18 @@ int main(void)
     struct timespec res;
     CHECK(clock_getres(cid, &res) == 0, "clock_getres of a thread clock");
     OK("clock_getcpuclockid and pthread_getcpuclockid clocks");
+
+    /* Another thread's clock: it counts that thread's time only. */
+    pthread_t th;
+    CHECK(pthread_create(&th, NULL, burner, NULL) == 0, "pthread_create");
+    while (!burner_ready)
+        sched_yield();
+    CHECK(pthread_getcpuclockid(th, &cid) == 0, "pthread_getcpuclockid of another thread");
+    double other = clock_s(cid);
+    CHECK(other < 0.5, "a new thread's clock counts only its own time");
+    burner_stop = 1;
+    CHECK(pthread_join(th, NULL) == 0, "pthread_join");
+    OK("pthread_getcpuclockid of another thread");
     CHECK(clock_gettime((clockid_t)((~99999 << 3) | 2), &res) == -1 && errno == EINVAL, "no such pid");
     CHECK(clock_gettime((clockid_t)((~0 << 3) | 3), &res) == -1 && errno == EINVAL, "clock type 3");
     OK("CPU clocks of unknown processes: EINVAL");

@@ -34,7 +34,7 @@
 //! ([`CpuClock::idle`]); a process's thread list, then a task's account.
 //! A task's account is never held while the running count changes.
 
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -251,13 +251,25 @@ impl Usage {
 /// thread; anyone may read it.
 pub struct TaskClock {
     cpu: Arc<CpuClock>,
+    /// The task's thread id (it changes when a thread execs and takes
+    /// over its process's id).
+    tid: AtomicI32,
     account: Mutex<Account>,
 }
 
 impl TaskClock {
-    /// The account of a task that has not started running.
-    pub fn new(cpu: &Arc<CpuClock>) -> TaskClock {
-        TaskClock { cpu: cpu.clone(), account: Mutex::new(Account { mode: Mode::Idle, since: 0, user: 0, system: 0 }) }
+    /// The account of task `tid`, which has not started running.
+    pub fn new(cpu: &Arc<CpuClock>, tid: i32) -> TaskClock {
+        TaskClock {
+            cpu: cpu.clone(),
+            tid: AtomicI32::new(tid),
+            account: Mutex::new(Account { mode: Mode::Idle, since: 0, user: 0, system: 0 }),
+        }
+    }
+
+    /// The task now has thread id `tid` (after an exec).
+    pub fn set_tid(&self, tid: i32) {
+        self.tid.store(tid, Ordering::Relaxed);
     }
 
     fn set_mode(&self, mode: Mode) {
@@ -334,6 +346,11 @@ impl ProcessClock {
         }
     }
 
+    /// The clock of live thread `tid` of the process, if it has one.
+    pub fn thread(&self, tid: i32) -> Option<Arc<TaskClock>> {
+        self.inner.lock().live.iter().find(|c| c.tid.load(Ordering::Relaxed) == tid).cloned()
+    }
+
     /// The process's CPU time so far.
     pub fn usage(&self) -> CpuTicks {
         let p = self.inner.lock();
@@ -371,7 +388,7 @@ mod tests {
     #[test]
     fn the_ticker_stops_when_nothing_runs_and_catches_up() {
         let (_svc, cpu) = clock();
-        let task = TaskClock::new(&cpu);
+        let task = TaskClock::new(&cpu, 1);
         // Nothing runs: the first tick turns the ticker off.
         wait_for(|| !cpu.ticking());
         let before = cpu.ticks();
@@ -392,9 +409,11 @@ mod tests {
     #[test]
     fn running_tasks_are_charged_user_or_system_time() {
         let (_svc, cpu) = clock();
-        let task = Arc::new(TaskClock::new(&cpu));
+        let task = Arc::new(TaskClock::new(&cpu, 7));
         let process = ProcessClock::default();
         process.add_thread(&task);
+        assert!(process.thread(7).is_some_and(|c| Arc::ptr_eq(&c, &task)));
+        assert!(process.thread(8).is_none());
         task.start_running();
         task.start_running();
         task.enter_app();

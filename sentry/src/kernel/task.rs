@@ -172,7 +172,7 @@ impl Task {
 
     /// A new live thread of `tg` with Linux's initial per-thread state.
     fn build(kernel: Arc<Kernel>, tg: Arc<ThreadGroup>, tid: i32, ctx: Context, mm: Arc<MemoryManager>, fds: Arc<FdTable>) -> Result<Task, LoadError> {
-        let cpu = Arc::new(TaskClock::new(&kernel.cpu));
+        let cpu = Arc::new(TaskClock::new(&kernel.cpu, tid));
         let waiter = Waiter::for_task(cpu.clone()).map_err(LoadError::Platform)?;
         tg.cpu.add_thread(&cpu);
         tg.exit.lock().live_threads += 1;

@@ -8,7 +8,7 @@ use abi::signal::sig;
 use abi::time::{clock, Timespec, TIMER_ABSTIME};
 use abi::{Errno, Pod};
 
-use super::sys_time::timer_clock;
+use super::sys_time::{thread_clock, timer_clock};
 use super::{Args, SysResult};
 use crate::kernel::itimer::Itimerval;
 use crate::kernel::posix_timer::{CpuSource, Notify, SigEvent, TimerClock, SIGEV_NONE, SIGEV_SIGNAL, SIGEV_THREAD, SIGEV_THREAD_ID};
@@ -64,7 +64,7 @@ fn posix_clock(t: &Task, id: i32) -> Result<TimerClock, Errno> {
         id if id < 0 && id & 3 != 3 => {
             let pid = !(id >> 3);
             match (id & 4 != 0, pid) {
-                (true, p) if p == 0 || p == t.tid => TimerClock::Cpu(CpuSource::Thread(t.cpu.clone())),
+                (true, p) => TimerClock::Cpu(CpuSource::Thread(thread_clock(t, p)?)),
                 (false, p) if p == 0 || p == t.tg.tgid => TimerClock::Cpu(CpuSource::Process),
                 _ => return Err(EINVAL),
             }

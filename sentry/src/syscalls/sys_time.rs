@@ -16,7 +16,7 @@ use abi::time::{clock, Timespec, Timeval, NSEC_PER_SEC, TIMER_ABSTIME};
 use abi::{Errno, Pod};
 
 use super::{Args, SysResult};
-use crate::kernel::cpu_clock::{CpuTicks, CLOCK_TICK_NS};
+use crate::kernel::cpu_clock::{CpuTicks, TaskClock, CLOCK_TICK_NS};
 use crate::kernel::ktime::{Clock, Listener, Setting, Timer};
 use crate::kernel::task::Task;
 use crate::kernel::wait::Waiter;
@@ -31,9 +31,18 @@ enum CpuKind {
     User,
 }
 
+/// The CPU clock of thread `tid` of the caller's process (0: the caller),
+/// as an encoded thread clock id names it; `EINVAL` for any other.
+pub fn thread_clock(t: &Task, tid: i32) -> Result<Arc<TaskClock>, Errno> {
+    if tid == 0 || tid == t.tid {
+        return Ok(t.cpu.clone());
+    }
+    t.tg.cpu.thread(tid).ok_or(EINVAL)
+}
+
 /// Decodes CPU-time clock ids: the two constants, and the encoded ids of
 /// `clock_getcpuclockid` (any live process) and `pthread_getcpuclockid`
-/// (the calling thread). `Ok(None)` for the other clocks.
+/// (any thread of the caller's process). `Ok(None)` for the other clocks.
 fn cpu_clock(t: &Task, id: i32) -> Result<Option<(CpuTicks, CpuKind)>, Errno> {
     match id {
         clock::PROCESS_CPUTIME_ID => return Ok(Some((t.tg.cpu.usage(), CpuKind::Total))),
@@ -48,10 +57,7 @@ fn cpu_clock(t: &Task, id: i32) -> Result<Option<(CpuTicks, CpuKind)>, Errno> {
         _ => CpuKind::Total,
     };
     let ticks = if id & 4 != 0 {
-        if pid != 0 && pid != t.tid {
-            return Err(EINVAL);
-        }
-        t.cpu.usage()
+        thread_clock(t, pid)?.usage()
     } else if pid == 0 || pid == t.tg.tgid {
         t.tg.cpu.usage()
     } else {
