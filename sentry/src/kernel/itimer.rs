@@ -168,6 +168,15 @@ impl IntervalTimers {
     /// One CPU clock tick's check of process `tg`: fires the CPU
     /// interval timers that are due and enforces `RLIMIT_CPU`.
     fn check(&self, tg: &ThreadGroup) {
+        let armed = {
+            let c = self.cpu.lock();
+            c.virt.enabled || c.prof.enabled
+        };
+        let limited = tg.limits.lock().get(rlimit::CPU).is_ok_and(|l| l.cur != RLIM_INFINITY);
+        if !armed && !limited {
+            // Most processes: nothing to check, so no need to add up their time.
+            return;
+        }
         let usage = tg.cpu.usage();
         let (user, total) = cpu_ns(usage);
         let mut signals = Vec::new();
