@@ -15,6 +15,9 @@ use crate::kernel::posix_timer::{CpuSource, Notify, SigEvent, TimerClock, SIGEV_
 use crate::kernel::task::Task;
 use crate::vfs::timerfd::Itimerspec;
 
+/// The most POSIX timers a process may have at once.
+const MAX_TIMERS: u64 = 1 << 20;
+
 /// `CAP_WAKE_ALARM`: needed for the alarm clocks.
 pub const CAP_WAKE_ALARM: u32 = 35;
 
@@ -105,7 +108,9 @@ pub fn timer_create(t: &mut Task, a: Args) -> SysResult {
         (notify_of(t, &ev)?, false)
     };
     let clock = posix_clock(t, id)?;
-    let max = t.tg.limits.lock().get(rlimit::SIGPENDING).map_or(0, |l| l.cur);
+    // Linux's only bound is the signal queue limit; the sentry's memory
+    // needs a finite one even when that is unlimited.
+    let max = t.tg.limits.lock().get(rlimit::SIGPENDING).map_or(0, |l| l.cur).min(MAX_TIMERS);
     let tg = t.tg.clone();
     let timer_id = tg.posix_timers.create(&t.kernel, &tg, clock, notify, default_value, max)?;
     if t.write_obj(a.u64(2), &timer_id).is_err() {
