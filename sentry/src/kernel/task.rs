@@ -241,7 +241,7 @@ impl Task {
     pub fn run(mut self) {
         self.cpu.start_running();
         while self.thread_exit.is_none() && self.tg.exit_status().is_none() {
-            self.kernel.tasks.stop_point(&self.stopped);
+            self.kernel.tasks.stop_point(&self.stopped, &self.cpu);
             if self.zapped.load(Ordering::SeqCst) {
                 self.thread_exit = Some(ExitStatus::killed_by(sig::SIGKILL));
                 break;
