@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include "check.h"
 #include "proc.h"
+#include "sig.h"
 #include "soft.h"
 
 #ifndef SS_AUTODISARM
@@ -56,16 +57,6 @@ static void handler(int sig)
         raise(SIGUSR2);
 }
 
-static void install(int sig, int flags)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = handler;
-    sa.sa_flags = flags;
-    sigemptyset(&sa.sa_mask);
-    CHECK(sigaction(sig, &sa, NULL) == 0, "sigaction");
-}
-
 static const char *flags_name(int f)
 {
     switch (f) {
@@ -102,7 +93,7 @@ static void set_get(void)
 
 static void handlers(void)
 {
-    install(SIGUSR1, SA_ONSTACK);
+    set_handler(SIGUSR1, handler, SA_ONSTACK);
     calls = 0;
     CHECK(raise(SIGUSR1) == 0, "raise");
     CHECK(calls == 1, "handler ran %d times", calls);
@@ -122,7 +113,7 @@ static void handlers(void)
           "after the handler: flags %s", flags_name(cur.ss_flags));
     OK("after the handler: the same alternate stack, flags 0");
 
-    install(SIGUSR2, SA_ONSTACK);
+    set_handler(SIGUSR2, handler, SA_ONSTACK);
     nest = 1;
     calls = 0;
     CHECK(raise(SIGUSR1) == 0, "raise");
@@ -133,7 +124,7 @@ static void handlers(void)
     CHECK(inner_local < outer_local, "nested handler's frame is not below the outer one");
     OK("a nested SA_ONSTACK handler runs further down the same alternate stack");
 
-    install(SIGUSR1, 0);
+    set_handler(SIGUSR1, handler, 0);
     calls = 0;
     CHECK(raise(SIGUSR1) == 0, "raise");
     CHECK(calls == 1, "handler ran %d times", calls);
@@ -150,7 +141,7 @@ static void handlers(void)
     CHECK(sigaltstack(&off, NULL) == 0, "disable");
 
     /* SA_ONSTACK with no alternate stack: the normal stack. */
-    install(SIGUSR1, SA_ONSTACK);
+    set_handler(SIGUSR1, handler, SA_ONSTACK);
     calls = 0;
     CHECK(raise(SIGUSR1) == 0, "raise");
     CHECK(calls == 1 && !local_on_alt && reported_flags == SS_DISABLE,
@@ -167,7 +158,7 @@ static void autodisarm(void)
     CHECK(sigaltstack(NULL, &cur) == 0, "read");
     CHECK((unsigned)cur.ss_flags == SS_AUTODISARM, "read back flags %s", flags_name(cur.ss_flags));
     OK("SS_AUTODISARM reads back");
-    install(SIGUSR1, SA_ONSTACK);
+    set_handler(SIGUSR1, handler, SA_ONSTACK);
     calls = 0;
     CHECK(raise(SIGUSR1) == 0, "raise");
     CHECK(calls == 1 && local_on_alt, "SS_AUTODISARM handler not on the alt stack");
@@ -263,13 +254,11 @@ static void overflow(int with_alt)
         recurse(0);
         _exit(5);
     }
-    int st;
-    CHECK(waitpid(pid, &st, 0) == pid, "waitpid");
     if (with_alt) {
-        CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 42, "overflow child status %#x", st);
+        expect_exit(pid, 42, "overflow child");
         OK("stack overflow: the SIGSEGV handler runs on the alternate stack");
     } else {
-        CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV, "overflow child status %#x", st);
+        expect_killed(pid, SIGSEGV, "overflow child");
         OK("stack overflow without an alternate stack: killed by SIGSEGV");
     }
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include "check.h"
 #include "proc.h"
+#include "sig.h"
 
 static volatile int chld_calls, chld_code, chld_status, chld_signo;
 static volatile pid_t chld_pid;
@@ -27,21 +28,6 @@ static void chld_handler(int sig, siginfo_t *si, void *uc)
     chld_code = si->si_code;
     chld_status = si->si_status;
     chld_pid = si->si_pid;
-}
-
-static void set_chld(void (*h)(int), int flags)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    if (h) {
-        sa.sa_handler = h;
-    } else {
-        sa.sa_sigaction = chld_handler;
-        flags |= SA_SIGINFO;
-    }
-    sa.sa_flags = flags;
-    sigemptyset(&sa.sa_mask);
-    CHECK(sigaction(SIGCHLD, &sa, NULL) == 0, "sigaction(SIGCHLD)");
 }
 
 static sigset_t chld_only, nothing;
@@ -80,7 +66,7 @@ static void await_handler(void)
 
 static void handler_info(void)
 {
-    set_chld(NULL, 0);
+    set_sigaction(SIGCHLD, chld_handler, 0);
     const struct {
         int code, sig, want_code, want_status;
     } cases[] = {
@@ -114,47 +100,33 @@ static void handler_info(void)
     OK("each child was then reaped with the matching status");
 }
 
-static int sigchld_pending(void)
-{
-    sigset_t p;
-    CHECK(sigpending(&p) == 0, "sigpending");
-    return sigismember(&p, SIGCHLD);
-}
-
-static void flush_sigchld(void)
-{
-    struct timespec zero = {0, 0};
-    while (sigtimedwait(&chld_only, NULL, &zero) > 0) {
-    }
-}
-
 static void zombies(void)
 {
-    set_chld(SIG_DFL, 0);
-    flush_sigchld();
+    set_handler(SIGCHLD, SIG_DFL, 0);
+    drain_signal(SIGCHLD);
     pid_t pid = spawn(3, 0);
     siginfo_t si;
     memset(&si, 0, sizeof si);
     CHECK(waitid(P_PID, pid, &si, WEXITED | WNOWAIT) == 0, "waitid WNOWAIT");
     CHECK(si.si_pid == pid && si.si_code == CLD_EXITED && si.si_status == 3,
           "waitid: %s %d", code_name(si.si_code), si.si_status);
-    CHECK(sigchld_pending(), "a blocked SIG_DFL SIGCHLD is not pending");
+    CHECK(is_pending(SIGCHLD), "a blocked SIG_DFL SIGCHLD is not pending");
     OK("SIG_DFL: the exited child stays a zombie; the blocked SIGCHLD is pending");
     expect_exit(pid, 3, "zombie");
     errno = 0;
     CHECK(waitpid(-1, NULL, WNOHANG) == -1 && errno == ECHILD, "children left");
     OK("after reaping it: ECHILD");
-    flush_sigchld();
+    drain_signal(SIGCHLD);
 }
 
 static void autoreap(int ign)
 {
     const char *how = ign ? "SIG_IGN" : "SA_NOCLDWAIT";
     if (ign)
-        set_chld(SIG_IGN, 0);
+        set_handler(SIGCHLD, SIG_IGN, 0);
     else
-        set_chld(NULL, SA_NOCLDWAIT);
-    flush_sigchld();
+        set_sigaction(SIGCHLD, chld_handler, SA_NOCLDWAIT);
+    drain_signal(SIGCHLD);
     int hold[2];
     CHECK(pipe(hold) == 0, "pipe");
     for (int i = 0; i < 3; i++) {
@@ -173,18 +145,18 @@ static void autoreap(int ign)
     CHECK(r == -1 && errno == ECHILD, "%s: wait returned %d", how, (int)r);
     printf("ok %s: children are reaped by themselves, wait ends with ECHILD\n", how);
     if (ign) {
-        CHECK(!sigchld_pending(), "SIG_IGN: SIGCHLD pending");
+        CHECK(!is_pending(SIGCHLD), "SIG_IGN: SIGCHLD pending");
         OK("SIG_IGN: no SIGCHLD is sent, even while blocked");
     } else {
-        CHECK(sigchld_pending(), "SA_NOCLDWAIT: no SIGCHLD pending");
+        CHECK(is_pending(SIGCHLD), "SA_NOCLDWAIT: no SIGCHLD pending");
         OK("SA_NOCLDWAIT: SIGCHLD is still sent");
         chld_calls = 0;
         sigsuspend(&nothing);
         CHECK(chld_calls == 1 && chld_code == CLD_EXITED, "SA_NOCLDWAIT handler");
         OK("SA_NOCLDWAIT: the handler gets CLD_EXITED");
     }
-    set_chld(SIG_DFL, 0);
-    flush_sigchld();
+    set_handler(SIGCHLD, SIG_DFL, 0);
+    drain_signal(SIGCHLD);
 }
 
 /* PR_SET_PDEATHSIG: a grandchild, reparented to us (a subreaper), gets
@@ -238,8 +210,7 @@ static void pdeathsig(void)
 int main(void)
 {
     sigemptyset(&nothing);
-    sigemptyset(&chld_only);
-    sigaddset(&chld_only, SIGCHLD);
+    chld_only = sigset_of(SIGCHLD);
     CHECK(sigprocmask(SIG_BLOCK, &chld_only, NULL) == 0, "block SIGCHLD");
     handler_info();
     zombies();

@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include "check.h"
 #include "proc.h"
+#include "sig.h"
 
 /* The status of a child that sets up as `prep` says, then raises `sig`,
  * and exits 0 if it survives. */
@@ -130,9 +131,7 @@ static void blocked_fatal(void)
     pid_t pid = fork_checked();
     if (pid == 0) {
         close(p[0]);
-        sigset_t t;
-        sigemptyset(&t);
-        sigaddset(&t, SIGTERM);
+        sigset_t t = sigset_of(SIGTERM);
         sigprocmask(SIG_BLOCK, &t, NULL);
         raise(SIGTERM);
         if (write(p[1], "a", 1) != 1)
@@ -144,9 +143,7 @@ static void blocked_fatal(void)
     char c = 0;
     CHECK(read(p[0], &c, 1) == 1 && c == 'a', "the child did not survive the blocked SIGTERM");
     close(p[0]);
-    int st;
-    CHECK(waitpid(pid, &st, 0) == pid, "waitpid");
-    CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM, "status %#x", st);
+    expect_killed(pid, SIGTERM, "child");
     OK("a blocked SIGTERM is harmless until unblocked, then kills");
 }
 
@@ -177,9 +174,7 @@ static void exec_inherit(char *argv0)
     if (pid == 0) {
         signal(SIGTERM, SIG_IGN);
         signal(SIGUSR1, on_usr1);
-        sigset_t s;
-        sigemptyset(&s);
-        sigaddset(&s, SIGUSR2);
+        sigset_t s = sigset_of(SIGUSR2);
         sigprocmask(SIG_BLOCK, &s, NULL);
         raise(SIGUSR2);
         char *args[] = {argv0, "execd", NULL};

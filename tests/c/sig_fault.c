@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include "check.h"
 #include "proc.h"
+#include "sig.h"
 
 extern char div_insn[], idiv_insn[], ud2_insn[], int3_after[], hlt_insn[];
 
@@ -39,16 +40,6 @@ static void handler(int sig, siginfo_t *si, void *ctx)
     got_rip = uc->uc_mcontext.gregs[REG_RIP];
     if (jump_back)
         siglongjmp(env, 1);
-}
-
-static void install(int sig)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = handler;
-    sa.sa_flags = SA_SIGINFO;
-    sigemptyset(&sa.sa_mask);
-    CHECK(sigaction(sig, &sa, NULL) == 0, "sigaction");
 }
 
 static const char *code_name(int sig, int code)
@@ -87,7 +78,7 @@ static const char *code_name(int sig, int code)
 static void expect_fault(const char *what, void (*fn)(void *), void *arg, int sig, int code,
                          void *addr)
 {
-    install(sig);
+    set_sigaction(sig, handler, 0);
     got_calls = got_sig = got_code = 0;
     got_addr = (void *)-1;
     jump_back = 1;
@@ -197,7 +188,7 @@ static void cpu_faults(void)
     OK("hlt: REG_RIP is the hlt instruction");
 
     /* int3 is a trap: the handler returns to the next instruction. */
-    install(SIGTRAP);
+    set_sigaction(SIGTRAP, handler, 0);
     got_calls = 0;
     __asm__ volatile("int3\n"
                      ".globl int3_after\n"
@@ -209,7 +200,7 @@ static void cpu_faults(void)
     CHECK(got_rip == (greg_t)int3_after, "int3: REG_RIP is not just after int3");
     OK("int3: the handler returns to the instruction after it");
 
-    install(SIGSEGV);
+    set_sigaction(SIGSEGV, handler, 0);
     got_calls = 0;
     CHECK(kill(getpid(), SIGSEGV) == 0, "kill");
     signal(SIGSEGV, SIG_DFL);
@@ -237,11 +228,7 @@ static void retry(void)
     fix_size = sysconf(_SC_PAGESIZE);
     fix_page = mmap(NULL, fix_size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     CHECK(fix_page != MAP_FAILED, "mmap");
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = fixing_handler;
-    sa.sa_flags = SA_SIGINFO;
-    CHECK(sigaction(SIGSEGV, &sa, NULL) == 0, "sigaction");
+    set_sigaction(SIGSEGV, fixing_handler, 0);
     volatile int *p = (volatile int *)(fix_page + 64);
     *p = 4321;
     CHECK(fix_calls == 1, "the fixing handler ran %d times", fix_calls);
@@ -264,11 +251,9 @@ static void fatal(const char *what, int mode)
     if (pid == 0) {
         prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); /* no core file */
         if (mode == 0) {
-            sigset_t s;
-            sigemptyset(&s);
-            sigaddset(&s, SIGSEGV);
+            sigset_t s = sigset_of(SIGSEGV);
             sigprocmask(SIG_BLOCK, &s, NULL);
-            install(SIGSEGV); /* a handler, but blocked */
+            set_sigaction(SIGSEGV, handler, 0); /* a handler, but blocked */
         } else if (mode == 1) {
             signal(SIGSEGV, SIG_IGN);
         } else {
@@ -277,9 +262,7 @@ static void fatal(const char *what, int mode)
         *(volatile int *)0 = 1;
         _exit(0);
     }
-    int st;
-    CHECK(waitpid(pid, &st, 0) == pid, "waitpid");
-    CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV, "%s: status %#x", what, st);
+    expect_killed(pid, SIGSEGV, what);
     OK("%s: the child is killed by SIGSEGV", what);
 }
 

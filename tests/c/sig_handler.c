@@ -14,15 +14,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "check.h"
+#include "sig.h"
 #include "soft.h"
-
-/* The kernel's struct sigaction on x86_64. */
-struct ksigaction {
-    void *handler;
-    unsigned long flags;
-    void *restorer;
-    uint64_t mask;
-};
 
 static volatile sig_atomic_t calls;
 static volatile int got_signo, got_code, got_errno_field;
@@ -175,9 +168,7 @@ static void senders(void)
 /* The mask while the handler runs, and after. */
 static void masks(void)
 {
-    sigset_t before, after, set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGHUP);
+    sigset_t before, after, set = sigset_of(SIGHUP);
     CHECK(sigprocmask(SIG_SETMASK, &set, NULL) == 0, "setmask");
     CHECK(sigprocmask(SIG_BLOCK, NULL, &before) == 0, "read mask");
 
@@ -215,9 +206,7 @@ static volatile int mask_changed;
 static void mask_changing_handler(int sig)
 {
     (void)sig;
-    sigset_t s;
-    sigemptyset(&s);
-    sigaddset(&s, SIGINT);
+    sigset_t s = sigset_of(SIGINT);
     sigprocmask(SIG_BLOCK, &s, NULL);
     mask_changed = 1;
 }
@@ -294,12 +283,6 @@ static void nesting_bounded(void)
     CHECK(raise(SIGUSR1) == 0, "raise");
     printf("ok nested handler order: %s\n", order);
     CHECK(strcmp(order, "(i-)(i-)") == 0, "unexpected order %s", order);
-}
-
-static long raw_sigaction(int sig, const struct ksigaction *act, struct ksigaction *old,
-                          size_t size)
-{
-    return syscall(SYS_rt_sigaction, sig, act, old, size);
 }
 
 static void errors(void)

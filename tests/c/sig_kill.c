@@ -19,39 +19,24 @@
 #include <unistd.h>
 #include "check.h"
 #include "proc.h"
+#include "sig.h"
 #include "soft.h"
-
-static sigset_t only(int sig)
-{
-    sigset_t s;
-    sigemptyset(&s);
-    sigaddset(&s, sig);
-    return s;
-}
 
 /* In a child: waits up to 5 s for `sig` (blocked); 0 if it came. */
 static int wait_for(int sig, siginfo_t *si)
 {
-    sigset_t s = only(sig);
+    sigset_t s = sigset_of(sig);
     struct timespec ts = {5, 0};
-    return syscall(SYS_rt_sigtimedwait, &s, si, &ts, 8) == sig ? 0 : 1;
+    return ktimedwait(&s, si, &ts) == sig ? 0 : 1;
 }
 
 static void existence(void)
 {
     CHECK(kill(getpid(), 0) == 0, "kill(self, 0)");
-    int p[2];
-    CHECK(pipe(p) == 0, "pipe");
-    pid_t pid = fork_checked();
-    if (pid == 0) {
-        char c;
-        close(p[1]);
-        (void)!read(p[0], &c, 1);
-        _exit(0);
-    }
-    close(p[0]);
+    int release;
+    pid_t pid = fork_held(0, &release);
     CHECK(kill(pid, 0) == 0, "kill(child, 0)");
-    close(p[1]);
+    close(release);
     siginfo_t si;
     CHECK(waitid(P_PID, pid, &si, WEXITED | WNOWAIT) == 0, "waitid");
     CHECK(kill(pid, 0) == 0, "kill(zombie, 0)");
@@ -69,7 +54,7 @@ static void own_group(void)
     if (w == 0) {
         if (setpgid(0, 0) != 0)
             _exit(2);
-        sigset_t s = only(SIGUSR1);
+        sigset_t s = sigset_of(SIGUSR1);
         sigprocmask(SIG_BLOCK, &s, NULL);
         pid_t kids[2];
         for (int i = 0; i < 2; i++) {
@@ -101,7 +86,7 @@ static void own_group(void)
 
 static void other_group(void)
 {
-    sigset_t s = only(SIGUSR2);
+    sigset_t s = sigset_of(SIGUSR2);
     CHECK(sigprocmask(SIG_BLOCK, &s, NULL) == 0, "block");
     pid_t kids[3];
     for (int i = 0; i < 3; i++) {
@@ -161,12 +146,8 @@ static void *worker_main(void *arg)
 
 static void threads(void)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = thread_handler;
-    sigemptyset(&sa.sa_mask);
-    CHECK(sigaction(SIGUSR1, &sa, NULL) == 0, "sigaction");
-    sigset_t s = only(SIGUSR1);
+    set_handler(SIGUSR1, thread_handler, 0);
+    sigset_t s = sigset_of(SIGUSR1);
     for (int use_tkill = 0; use_tkill <= 1; use_tkill++) {
         const char *how = use_tkill ? "tkill" : "tgkill";
         CHECK(sigprocmask(SIG_BLOCK, &s, NULL) == 0, "block");
@@ -221,16 +202,8 @@ static void errors(void)
     SOFT_ERRNO("sigqueue to nobody", ESRCH, sigqueue(INT_MAX, SIGUSR1, (union sigval){0}));
 
     /* A child exists so that "another process" is real. */
-    int p[2];
-    CHECK(pipe(p) == 0, "pipe");
-    pid_t pid = fork_checked();
-    if (pid == 0) {
-        char c;
-        close(p[1]);
-        (void)!read(p[0], &c, 1);
-        _exit(0);
-    }
-    close(p[0]);
+    int release;
+    pid_t pid = fork_held(0, &release);
     siginfo_t si;
     memset(&si, 0, sizeof si);
     si.si_signo = SIGUSR1;
@@ -252,14 +225,14 @@ static void errors(void)
                syscall(SYS_rt_sigqueueinfo, pid, SIGUSR1, (void *)8));
     SOFT_ERRNO("rt_sigqueueinfo to nobody", ESRCH,
                syscall(SYS_rt_sigqueueinfo, INT_MAX, SIGUSR1, &si));
-    close(p[1]);
+    close(release);
     expect_exit(pid, 0, "bystander");
 }
 
 /* Forged siginfo: to ourselves any si_code, to a child a negative one. */
 static void forged(void)
 {
-    sigset_t s = only(SIGUSR1);
+    sigset_t s = sigset_of(SIGUSR1);
     CHECK(sigprocmask(SIG_BLOCK, &s, NULL) == 0, "block");
     siginfo_t si, got;
     memset(&si, 0, sizeof si);
@@ -271,7 +244,7 @@ static void forged(void)
           "rt_sigqueueinfo SI_USER to ourselves");
     memset(&got, 0, sizeof got);
     struct timespec zero = {0, 0};
-    CHECK(syscall(SYS_rt_sigtimedwait, &s, &got, &zero, 8) == SIGUSR1, "take it");
+    CHECK(ktimedwait(&s, &got, &zero) == SIGUSR1, "take it");
     CHECK(got.si_code == SI_USER && got.si_pid == 12345 && got.si_uid == 777,
           "forged siginfo changed: code %d", got.si_code);
     OK("rt_sigqueueinfo with SI_USER to ourselves: allowed, siginfo arrives as forged");
@@ -280,7 +253,7 @@ static void forged(void)
     CHECK(syscall(SYS_rt_tgsigqueueinfo, getpid(), gettid(), SIGUSR1, &si) == 0,
           "rt_tgsigqueueinfo SI_KERNEL to ourselves");
     memset(&got, 0, sizeof got);
-    CHECK(syscall(SYS_rt_sigtimedwait, &s, &got, &zero, 8) == SIGUSR1, "take it");
+    CHECK(ktimedwait(&s, &got, &zero) == SIGUSR1, "take it");
     CHECK(got.si_code == SI_KERNEL, "code %d", got.si_code);
     OK("rt_tgsigqueueinfo with SI_KERNEL to our own thread: allowed");
 

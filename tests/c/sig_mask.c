@@ -14,19 +14,13 @@
 #include <unistd.h>
 #include "check.h"
 #include "proc.h"
+#include "sig.h"
 #include "soft.h"
-
-#define BIT(sig) (1ULL << ((sig) - 1))
-
-static long raw_mask(int how, const uint64_t *set, uint64_t *old)
-{
-    return syscall(SYS_rt_sigprocmask, how, set, old, 8);
-}
 
 static uint64_t cur_mask(void)
 {
     uint64_t m = 0;
-    CHECK(raw_mask(SIG_BLOCK, NULL, &m) == 0, "read mask");
+    CHECK(raw_sigprocmask(SIG_BLOCK, NULL, &m) == 0, "read mask");
     return m;
 }
 
@@ -78,10 +72,7 @@ static void install(int sig, uint64_t mask)
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = handler;
     sa.sa_flags = SA_SIGINFO;
-    sigemptyset(&sa.sa_mask);
-    for (int s = 1; s <= 64; s++)
-        if (mask & BIT(s))
-            sigaddset(&sa.sa_mask, s);
+    sa.sa_mask = sigset_of_bits(mask);
     CHECK(sigaction(sig, &sa, NULL) == 0, "sigaction(%d)", sig);
 }
 
@@ -95,46 +86,46 @@ static void clear_log(void)
 static void mask_ops(void)
 {
     uint64_t a = BIT(SIGUSR1) | BIT(SIGHUP), b = BIT(SIGUSR2), old = 0, none = 0;
-    CHECK(raw_mask(SIG_SETMASK, &a, &old) == 0 && old == 0, "SETMASK");
+    CHECK(raw_sigprocmask(SIG_SETMASK, &a, &old) == 0 && old == 0, "SETMASK");
     CHECK(cur_mask() == a, "after SETMASK");
-    CHECK(raw_mask(SIG_BLOCK, &b, &old) == 0 && old == a, "BLOCK old");
+    CHECK(raw_sigprocmask(SIG_BLOCK, &b, &old) == 0 && old == a, "BLOCK old");
     CHECK(cur_mask() == (a | b), "after BLOCK");
     uint64_t u = BIT(SIGHUP) | BIT(SIGTERM);
-    CHECK(raw_mask(SIG_UNBLOCK, &u, &old) == 0 && old == (a | b), "UNBLOCK old");
+    CHECK(raw_sigprocmask(SIG_UNBLOCK, &u, &old) == 0 && old == (a | b), "UNBLOCK old");
     CHECK(cur_mask() == (BIT(SIGUSR1) | BIT(SIGUSR2)), "after UNBLOCK");
     OK("SIG_SETMASK, SIG_BLOCK, SIG_UNBLOCK and the old masks");
     uint64_t all = ~0ULL;
-    CHECK(raw_mask(SIG_SETMASK, &all, NULL) == 0, "SETMASK all");
+    CHECK(raw_sigprocmask(SIG_SETMASK, &all, NULL) == 0, "SETMASK all");
     CHECK(cur_mask() == (~0ULL & ~(BIT(SIGKILL) | BIT(SIGSTOP))), "all but KILL/STOP");
     OK("blocking everything leaves SIGKILL and SIGSTOP unblocked, silently");
-    CHECK(raw_mask(SIG_SETMASK, &none, NULL) == 0 && cur_mask() == 0, "clear");
+    CHECK(raw_sigprocmask(SIG_SETMASK, &none, NULL) == 0 && cur_mask() == 0, "clear");
     /* With no new set, `how` is not looked at. */
-    CHECK(raw_mask(99, NULL, &old) == 0 && old == 0, "how 99 without a set");
+    CHECK(raw_sigprocmask(99, NULL, &old) == 0 && old == 0, "how 99 without a set");
     OK("rt_sigprocmask with a NULL set ignores how");
-    SOFT_ERRNO("rt_sigprocmask how 99", EINVAL, raw_mask(99, &a, NULL));
-    SOFT_ERRNO("rt_sigprocmask how -1", EINVAL, raw_mask(-1, &a, NULL));
+    SOFT_ERRNO("rt_sigprocmask how 99", EINVAL, raw_sigprocmask(99, &a, NULL));
+    SOFT_ERRNO("rt_sigprocmask how -1", EINVAL, raw_sigprocmask(-1, &a, NULL));
     SOFT_ERRNO("rt_sigprocmask sigsetsize 4", EINVAL,
                syscall(SYS_rt_sigprocmask, SIG_BLOCK, &a, NULL, 4));
     SOFT_ERRNO("rt_sigprocmask sigsetsize 16", EINVAL,
                syscall(SYS_rt_sigprocmask, SIG_BLOCK, &a, NULL, 16));
-    SOFT_ERRNO("rt_sigprocmask bad set", EFAULT, raw_mask(SIG_BLOCK, (uint64_t *)8, NULL));
+    SOFT_ERRNO("rt_sigprocmask bad set", EFAULT, raw_sigprocmask(SIG_BLOCK, (uint64_t *)8, NULL));
     SOFT_ERRNO("rt_sigpending sigsetsize 16", EINVAL, syscall(SYS_rt_sigpending, &old, 16));
     CHECK(syscall(SYS_rt_sigpending, &old, 4) == 0, "rt_sigpending sigsetsize 4");
     OK("rt_sigpending accepts a smaller sigsetsize");
     CHECK(cur_mask() == 0, "a failed call changed the mask");
     OK("failed calls leave the mask alone");
     /* A bad oldset fails after the new mask is in place. */
-    SOFT_ERRNO("rt_sigprocmask bad oldset", EFAULT, raw_mask(SIG_BLOCK, &a, (uint64_t *)8));
+    SOFT_ERRNO("rt_sigprocmask bad oldset", EFAULT, raw_sigprocmask(SIG_BLOCK, &a, (uint64_t *)8));
     CHECK(cur_mask() == a, "mask after the EFAULT: %#llx", (unsigned long long)cur_mask());
     OK("rt_sigprocmask with a bad oldset still changed the mask");
-    CHECK(raw_mask(SIG_SETMASK, &none, NULL) == 0, "clear");
+    CHECK(raw_sigprocmask(SIG_SETMASK, &none, NULL) == 0, "clear");
 }
 
 static void pending_once(void)
 {
     install(SIGUSR1, 0);
     uint64_t u1 = BIT(SIGUSR1), old;
-    CHECK(raw_mask(SIG_BLOCK, &u1, NULL) == 0, "block");
+    CHECK(raw_sigprocmask(SIG_BLOCK, &u1, NULL) == 0, "block");
     clear_log();
     CHECK(raise(SIGUSR1) == 0, "raise");
     CHECK(deliveries == 0, "a blocked signal was delivered");
@@ -142,7 +133,7 @@ static void pending_once(void)
     OK("a blocked SIGUSR1 is pending, not delivered");
     CHECK(raise(SIGUSR1) == 0 && raise(SIGUSR1) == 0, "raise");
     CHECK(pending() == u1 && deliveries == 0, "pending");
-    CHECK(raw_mask(SIG_UNBLOCK, &u1, &old) == 0 && old == u1, "unblock");
+    CHECK(raw_sigprocmask(SIG_UNBLOCK, &u1, &old) == 0 && old == u1, "unblock");
     CHECK(deliveries == 1, "SIGUSR1 raised three times while blocked: %d deliveries",
           deliveries);
     CHECK(pending() == 0, "still pending after delivery");
@@ -159,7 +150,7 @@ static void queued(uint64_t handler_mask, const char *label, const char *want)
     install(SIGUSR2, handler_mask);
     install(r0, handler_mask);
     install(r1, handler_mask);
-    CHECK(raw_mask(SIG_BLOCK, &set, NULL) == 0, "block");
+    CHECK(raw_sigprocmask(SIG_BLOCK, &set, NULL) == 0, "block");
     clear_log();
     for (int v = 10; v <= 12; v++)
         CHECK(sigqueue(getpid(), r1, (union sigval){.sival_int = v}) == 0, "sigqueue r1");
@@ -169,7 +160,7 @@ static void queued(uint64_t handler_mask, const char *label, const char *want)
     CHECK(raise(SIGUSR1) == 0 && raise(SIGUSR1) == 0, "raise");
     CHECK(deliveries == 0, "delivered while blocked");
     CHECK(pending() == set, "pending %#llx", (unsigned long long)pending());
-    CHECK(raw_mask(SIG_UNBLOCK, &set, NULL) == 0, "unblock");
+    CHECK(raw_sigprocmask(SIG_UNBLOCK, &set, NULL) == 0, "unblock");
     printf("ok %s: delivery order:%s\n", label, log_buf);
     CHECK(deliveries == 10, "%d deliveries, expected 10", deliveries);
     CHECK(pending() == 0, "still pending");
@@ -182,31 +173,31 @@ static void ignored_while_blocked(void)
     CHECK(signal(SIGUSR2, SIG_IGN) != SIG_ERR, "SIG_IGN");
     CHECK(raise(SIGUSR2) == 0 && pending() == 0, "unblocked ignored signal pending");
     OK("an unblocked ignored signal is discarded");
-    CHECK(raw_mask(SIG_BLOCK, &u2, NULL) == 0, "block");
+    CHECK(raw_sigprocmask(SIG_BLOCK, &u2, NULL) == 0, "block");
     CHECK(raise(SIGUSR2) == 0, "raise");
     CHECK(pending() == u2, "a blocked SIG_IGN signal is not pending");
     OK("a blocked SIG_IGN signal stays pending");
     CHECK(signal(SIGUSR2, SIG_IGN) == SIG_IGN, "SIG_IGN again");
     CHECK(pending() == 0, "setting SIG_IGN did not discard the pending signal");
     OK("setting SIG_IGN discards it");
-    CHECK(raw_mask(SIG_UNBLOCK, &u2, NULL) == 0, "unblock");
+    CHECK(raw_sigprocmask(SIG_UNBLOCK, &u2, NULL) == 0, "unblock");
     signal(SIGUSR2, SIG_DFL);
 
     /* SIGURG's default action is to ignore it. */
-    CHECK(raw_mask(SIG_BLOCK, &urg, NULL) == 0, "block");
+    CHECK(raw_sigprocmask(SIG_BLOCK, &urg, NULL) == 0, "block");
     CHECK(raise(SIGURG) == 0, "raise");
     CHECK(pending() == urg, "a blocked default-ignored SIGURG is not pending");
     OK("a blocked SIGURG (default: ignore) stays pending");
-    CHECK(raw_mask(SIG_UNBLOCK, &urg, NULL) == 0, "unblock");
+    CHECK(raw_sigprocmask(SIG_UNBLOCK, &urg, NULL) == 0, "unblock");
     CHECK(pending() == 0, "SIGURG still pending after unblocking");
     OK("unblocking SIGURG discards it");
 
     /* A handler installed while it is pending gets it on unblocking. */
-    CHECK(raw_mask(SIG_BLOCK, &urg, NULL) == 0, "block");
+    CHECK(raw_sigprocmask(SIG_BLOCK, &urg, NULL) == 0, "block");
     CHECK(raise(SIGURG) == 0, "raise");
     install(SIGURG, 0);
     clear_log();
-    CHECK(raw_mask(SIG_UNBLOCK, &urg, NULL) == 0, "unblock");
+    CHECK(raw_sigprocmask(SIG_UNBLOCK, &urg, NULL) == 0, "unblock");
     CHECK(deliveries == 1 && strcmp(log_buf, " URG") == 0, "log:%s", log_buf);
     OK("a handler installed while SIGURG is pending runs on unblocking");
     signal(SIGURG, SIG_DFL);
@@ -216,13 +207,13 @@ static void fork_pending(void)
 {
     uint64_t u1 = BIT(SIGUSR1);
     install(SIGUSR1, 0);
-    CHECK(raw_mask(SIG_BLOCK, &u1, NULL) == 0, "block");
+    CHECK(raw_sigprocmask(SIG_BLOCK, &u1, NULL) == 0, "block");
     clear_log();
     CHECK(raise(SIGUSR1) == 0 && pending() == u1, "pending");
     pid_t pid = fork_checked();
     if (pid == 0) {
         uint64_t m = 0, p = 1;
-        raw_mask(SIG_BLOCK, NULL, &m);
+        raw_sigprocmask(SIG_BLOCK, NULL, &m);
         syscall(SYS_rt_sigpending, &p, 8);
         if (m != u1)
             _exit(2);
@@ -233,7 +224,7 @@ static void fork_pending(void)
     expect_exit(pid, 0, "fork child");
     OK("a forked child keeps the mask, starts with nothing pending");
     CHECK(pending() == u1, "the parent lost its pending signal");
-    CHECK(raw_mask(SIG_UNBLOCK, &u1, NULL) == 0 && deliveries == 1, "delivery");
+    CHECK(raw_sigprocmask(SIG_UNBLOCK, &u1, NULL) == 0 && deliveries == 1, "delivery");
     OK("the parent's pending SIGUSR1 is still delivered");
 }
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include "check.h"
 #include "proc.h"
+#include "sig.h"
 
 static int report = -1;
 
@@ -100,7 +101,7 @@ int main(void)
     CHECK(h && c, "expected SIGHUP and SIGCONT handlers, got %.2s", got);
     OK("the orphaned group's stopped member got SIGHUP and SIGCONT, and went on");
     int st;
-    CHECK(waitpid(ids[0], &st, 0) == ids[0] && WIFSIGNALED(st) && WTERMSIG(st) == SIGHUP, "the leader: status %#x", st);
+    expect_killed(ids[0], SIGHUP, "the leader");
     OK("the group's leader, without a handler, ended by SIGHUP");
 
     char t;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "check.h"
 #include "proc.h"
+#include "sig.h"
 
 static volatile int calls, code;
 static volatile pid_t from;
@@ -32,13 +33,6 @@ static int broken_pipe(void)
     return p[1];
 }
 
-static int sigpipe_pending(void)
-{
-    sigset_t s;
-    CHECK(sigpending(&s) == 0, "sigpending");
-    return sigismember(&s, SIGPIPE);
-}
-
 static void default_kills(void)
 {
     int p[2];
@@ -56,9 +50,7 @@ static void default_kills(void)
     char buf[8];
     CHECK(read(p[0], buf, sizeof buf) == 0, "the child went on after the write");
     close(p[0]);
-    int st;
-    CHECK(waitpid(pid, &st, 0) == pid, "waitpid");
-    CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGPIPE, "status %#x", st);
+    expect_killed(pid, SIGPIPE, "writer");
     OK("write to a pipe with no reader: killed by SIGPIPE (13) before the write returns");
 }
 
@@ -69,7 +61,7 @@ static void ignored(void)
     EXPECT_ERRNO("write, SIGPIPE ignored", EPIPE, write(w, "x", 1));
     struct iovec iov = {.iov_base = "abc", .iov_len = 3};
     EXPECT_ERRNO("writev, SIGPIPE ignored", EPIPE, writev(w, &iov, 1));
-    CHECK(!sigpipe_pending(), "pending");
+    CHECK(!is_pending(SIGPIPE), "pending");
     close(w);
 
     /* Data still buffered does not help: no reader, no write. */
@@ -84,12 +76,7 @@ static void ignored(void)
 
 static void handled(void)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = handler;
-    sa.sa_flags = SA_SIGINFO;
-    sigemptyset(&sa.sa_mask);
-    CHECK(sigaction(SIGPIPE, &sa, NULL) == 0, "sigaction");
+    set_sigaction(SIGPIPE, handler, 0);
     int w = broken_pipe();
     calls = 0;
     EXPECT_ERRNO("write, SIGPIPE handled", EPIPE, write(w, "x", 1));
@@ -104,13 +91,11 @@ static void handled(void)
     CHECK(calls == 1, "handler ran %d times", calls);
     OK("each failing write raises SIGPIPE again");
 
-    sigset_t s;
-    sigemptyset(&s);
-    sigaddset(&s, SIGPIPE);
+    sigset_t s = sigset_of(SIGPIPE);
     CHECK(sigprocmask(SIG_BLOCK, &s, NULL) == 0, "block");
     calls = 0;
     EXPECT_ERRNO("write, SIGPIPE blocked", EPIPE, write(w, "z", 1));
-    CHECK(calls == 0 && sigpipe_pending(), "blocked SIGPIPE not pending");
+    CHECK(calls == 0 && is_pending(SIGPIPE), "blocked SIGPIPE not pending");
     OK("blocked: SIGPIPE is pending");
     CHECK(sigprocmask(SIG_UNBLOCK, &s, NULL) == 0 && calls == 1, "unblock");
     OK("unblocking delivers it");

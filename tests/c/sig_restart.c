@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include "check.h"
 #include "proc.h"
+#include "sig.h"
 
 #define FUTEX_WAIT 0 /* shared (not _PRIVATE): the waker is another process */
 #define FUTEX_WAKE 1
@@ -42,44 +43,8 @@ static void handler(int sig)
 
 static void install(int flags)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = handler;
-    sa.sa_flags = flags;
-    sigemptyset(&sa.sa_mask);
-    CHECK(sigaction(SIGUSR1, &sa, NULL) == 0, "sigaction");
+    set_handler(SIGUSR1, handler, flags);
     handled = 0;
-}
-
-struct sender {
-    pid_t pid;
-    int fd; /* nagger: close to stop it; counted: the ack pipe's read end */
-};
-
-static struct sender start_nagger(int sig)
-{
-    int fds[2];
-    CHECK(pipe(fds) == 0, "pipe");
-    pid_t parent = getpid();
-    pid_t pid = fork_checked();
-    if (pid == 0) {
-        close(fds[1]);
-        for (;;) {
-            if (kill(parent, sig) != 0)
-                _exit(2);
-            struct pollfd p = {.fd = fds[0], .events = POLLIN};
-            if (poll(&p, 1, 5) > 0)
-                _exit(0);
-        }
-    }
-    close(fds[0]);
-    return (struct sender){pid, fds[1]};
-}
-
-static void stop_nagger(struct sender s)
-{
-    close(s.fd);
-    expect_exit(s.pid, 0, "nagger");
 }
 
 /* Forks a child that sends `sig` three times (20 ms apart, waiting for the
@@ -131,7 +96,7 @@ static void reads(void)
     char c;
     CHECK(pipe(p) == 0, "pipe");
     install(0);
-    struct sender n = start_nagger(SIGUSR1);
+    struct nagger n = start_nagger(SIGUSR1);
     errno = 0;
     long r = read(p[0], &c, 1);
     int e = errno;
@@ -164,7 +129,7 @@ static void sleeps(void)
 {
     for (int restart = 0; restart <= 1; restart++) {
         install(restart ? SA_RESTART : 0);
-        struct sender n = start_nagger(SIGUSR1);
+        struct nagger n = start_nagger(SIGUSR1);
         struct timespec req = {5, 0}, rem = {0, 0};
         errno = 0;
         int r = nanosleep(&req, &rem);
@@ -189,17 +154,9 @@ static void exit_now(long unused)
 static void waits(void)
 {
     install(0);
-    int hold[2];
-    CHECK(pipe(hold) == 0, "pipe");
-    pid_t kid = fork_checked();
-    if (kid == 0) {
-        char c;
-        close(hold[1]);
-        (void)!read(hold[0], &c, 1);
-        _exit(7);
-    }
-    close(hold[0]);
-    struct sender n = start_nagger(SIGUSR1);
+    int release;
+    pid_t kid = fork_held(7, &release);
+    struct nagger n = start_nagger(SIGUSR1);
     int st;
     errno = 0;
     pid_t r = waitpid(kid, &st, 0);
@@ -207,7 +164,7 @@ static void waits(void)
     stop_nagger(n);
     CHECK(r == -1 && e == EINTR, "waitpid without SA_RESTART: %d %s", (int)r, errname(e));
     OK("waitpid without SA_RESTART: EINTR");
-    close(hold[1]);
+    close(release);
     expect_exit(kid, 7, "held child");
 
     /* With SA_RESTART: the counted sender is the child waited for. */
@@ -234,7 +191,7 @@ static void multiplexers(void)
         const char *how = restart ? "with SA_RESTART" : "without SA_RESTART";
         install(restart ? SA_RESTART : 0);
 
-        struct sender n = start_nagger(SIGUSR1);
+        struct nagger n = start_nagger(SIGUSR1);
         struct pollfd pf = {.fd = p[0], .events = POLLIN};
         errno = 0;
         int r = poll(&pf, 1, -1);
@@ -288,7 +245,7 @@ static void futexes(void)
     CHECK(word != MAP_FAILED, "mmap");
     *word = 0;
     install(0);
-    struct sender n = start_nagger(SIGUSR1);
+    struct nagger n = start_nagger(SIGUSR1);
     errno = 0;
     long r = futex(word, FUTEX_WAIT, 0);
     int e = errno;

@@ -14,10 +14,10 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 #include "check.h"
 #include "proc.h"
+#include "sig.h"
 
 struct kid {
     pid_t pid;
@@ -91,19 +91,31 @@ static void finish(struct kid k)
     close(k.from);
 }
 
-static int ktimedwait(const sigset_t *set, siginfo_t *si, long ms)
+/* A child started and then stopped by SIGSTOP (reaped with WUNTRACED). */
+static struct kid stopped_kid(int term_handled)
 {
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    return (int)syscall(SYS_rt_sigtimedwait, set, si, &ts, 8);
+    struct kid k = start_kid(term_handled);
+    int st;
+    CHECK(kill(k.pid, SIGSTOP) == 0, "kill");
+    CHECK(waitpid(k.pid, &st, WUNTRACED) == k.pid && WIFSTOPPED(st), "stopped");
+    return k;
+}
+
+/* Reaps a child that `sig` killed, and closes its pipes. */
+static void reap_killed(struct kid k, int sig)
+{
+    expect_killed(k.pid, sig, "child");
+    close(k.to);
+    close(k.from);
 }
 
 static sigset_t chld_set;
 
-static void drain_sigchld(void)
+/* Takes a SIGCHLD (blocked), waiting up to `ms`. */
+static int take_sigchld(siginfo_t *si, long ms)
 {
-    siginfo_t si;
-    while (ktimedwait(&chld_set, &si, 0) > 0) {
-    }
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    return ktimedwait(&chld_set, si, &ts);
 }
 
 /* Waits (up to 5 s) for a SIGCHLD and checks its siginfo. */
@@ -111,7 +123,7 @@ static void expect_sigchld(pid_t pid, int code, int status, const char *what)
 {
     siginfo_t si;
     memset(&si, 0, sizeof si);
-    int r = ktimedwait(&chld_set, &si, 5000);
+    int r = take_sigchld(&si, 5000);
     CHECK(r == SIGCHLD, "%s: no SIGCHLD (%s)", what, errname(errno));
     CHECK(si.si_code == code, "%s: si_code %d, expected %d", what, si.si_code, code);
     CHECK(si.si_pid == pid, "%s: si_pid is not the child", what);
@@ -123,13 +135,13 @@ static void no_sigchld(const char *what)
 {
     siginfo_t si;
     errno = 0;
-    int r = ktimedwait(&chld_set, &si, 0);
+    int r = take_sigchld(&si, 0);
     CHECK(r == -1 && errno == EAGAIN, "%s: unexpected SIGCHLD, si_code %d", what, si.si_code);
 }
 
 static void stop_and_continue(int stop_sig, const char *name)
 {
-    drain_sigchld();
+    drain_signal(SIGCHLD);
     struct kid k = start_kid(0);
     int st;
     CHECK(kill(k.pid, stop_sig) == 0, "kill");
@@ -156,16 +168,10 @@ static void stop_and_continue(int stop_sig, const char *name)
 
 static void nocldstop(void)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = SIG_DFL;
-    sa.sa_flags = SA_NOCLDSTOP;
-    CHECK(sigaction(SIGCHLD, &sa, NULL) == 0, "SA_NOCLDSTOP");
-    drain_sigchld();
-    struct kid k = start_kid(0);
+    set_handler(SIGCHLD, SIG_DFL, SA_NOCLDSTOP);
+    drain_signal(SIGCHLD);
+    struct kid k = stopped_kid(0);
     int st;
-    CHECK(kill(k.pid, SIGSTOP) == 0, "kill");
-    CHECK(waitpid(k.pid, &st, WUNTRACED) == k.pid && WIFSTOPPED(st), "stopped");
     no_sigchld("SA_NOCLDSTOP, stop");
     CHECK(kill(k.pid, SIGCONT) == 0, "kill");
     CHECK(waitpid(k.pid, &st, WCONTINUED) == k.pid && WIFCONTINUED(st), "continued");
@@ -175,13 +181,12 @@ static void nocldstop(void)
     finish(k);
     expect_sigchld(k.pid, CLD_EXITED, 0, "exit with SA_NOCLDSTOP");
     OK("SA_NOCLDSTOP: SIGCHLD still comes for the exit");
-    sa.sa_flags = 0;
-    CHECK(sigaction(SIGCHLD, &sa, NULL) == 0, "sigaction");
+    set_handler(SIGCHLD, SIG_DFL, 0);
 }
 
 static void with_waitid(void)
 {
-    drain_sigchld();
+    drain_signal(SIGCHLD);
     struct kid k = start_kid(0);
     siginfo_t si;
     CHECK(kill(k.pid, SIGSTOP) == 0, "kill");
@@ -212,35 +217,23 @@ static void with_waitid(void)
 
 static void stopped_deaths(void)
 {
-    drain_sigchld();
+    drain_signal(SIGCHLD);
     int st;
-    struct kid k = start_kid(0);
-    CHECK(kill(k.pid, SIGSTOP) == 0, "kill");
-    CHECK(waitpid(k.pid, &st, WUNTRACED) == k.pid && WIFSTOPPED(st), "stopped");
+    struct kid k = stopped_kid(0);
     CHECK(kill(k.pid, SIGKILL) == 0, "kill");
-    CHECK(waitpid(k.pid, &st, 0) == k.pid, "waitpid");
-    CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "status %#x", st);
+    reap_killed(k, SIGKILL);
     OK("a stopped child killed with SIGKILL is reaped as signaled (9)");
-    close(k.to);
-    close(k.from);
 
-    k = start_kid(0);
-    CHECK(kill(k.pid, SIGSTOP) == 0, "kill");
-    CHECK(waitpid(k.pid, &st, WUNTRACED) == k.pid && WIFSTOPPED(st), "stopped");
+    k = stopped_kid(0);
     CHECK(kill(k.pid, SIGTERM) == 0, "kill");
     CHECK(waitpid(k.pid, &st, WNOHANG) == 0, "the stopped child died from SIGTERM at once");
     OK("a default SIGTERM leaves a stopped child stopped");
     CHECK(kill(k.pid, SIGCONT) == 0, "kill");
-    CHECK(waitpid(k.pid, &st, 0) == k.pid, "waitpid");
-    CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM, "status %#x", st);
+    reap_killed(k, SIGTERM);
     OK("after SIGCONT the pending SIGTERM kills it");
-    close(k.to);
-    close(k.from);
 
     /* A handled SIGTERM waits for SIGCONT. */
-    k = start_kid(1);
-    CHECK(kill(k.pid, SIGSTOP) == 0, "kill");
-    CHECK(waitpid(k.pid, &st, WUNTRACED) == k.pid && WIFSTOPPED(st), "stopped");
+    k = stopped_kid(1);
     CHECK(kill(k.pid, SIGTERM) == 0, "kill");
     int fl = fcntl(k.from, F_GETFL);
     CHECK(fcntl(k.from, F_SETFL, fl | O_NONBLOCK) == 0, "O_NONBLOCK");
@@ -258,8 +251,7 @@ static void stopped_deaths(void)
 
 int main(void)
 {
-    sigemptyset(&chld_set);
-    sigaddset(&chld_set, SIGCHLD);
+    chld_set = sigset_of(SIGCHLD);
     CHECK(sigprocmask(SIG_BLOCK, &chld_set, NULL) == 0, "block SIGCHLD");
     stop_and_continue(SIGSTOP, "SIGSTOP");
     stop_and_continue(SIGTSTP, "SIGTSTP");

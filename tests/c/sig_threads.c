@@ -19,8 +19,7 @@
 #include <unistd.h>
 #include "check.h"
 #include "proc.h"
-
-#define BIT(sig) (1ULL << ((sig) - 1))
+#include "sig.h"
 
 static volatile pid_t handler_tid;
 static volatile int handler_calls;
@@ -92,7 +91,7 @@ static void *worker(void *arg)
             sigaddset(&s, SIGUSR2);
             siginfo_t si;
             struct timespec ts = {5, 0};
-            r = (uint64_t)syscall(SYS_rt_sigtimedwait, &s, &si, &ts, 8);
+            r = (uint64_t)ktimedwait(&s, &si, &ts);
             break;
         }
         case 's':
@@ -119,21 +118,13 @@ static uint64_t ask(char c)
 
 static void set_mask(int how, uint64_t bits)
 {
-    sigset_t s;
-    sigemptyset(&s);
-    for (int i = 1; i <= 64; i++)
-        if (bits & BIT(i))
-            sigaddset(&s, i);
+    sigset_t s = sigset_of_bits(bits);
     PT(pthread_sigmask(how, &s, NULL));
 }
 
 int main(void)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = handler;
-    sigemptyset(&sa.sa_mask);
-    CHECK(sigaction(SIGUSR1, &sa, NULL) == 0, "sigaction");
+    set_handler(SIGUSR1, handler, 0);
     set_mask(SIG_SETMASK, BIT(SIGUSR1) | BIT(SIGUSR2) | BIT(SIGHUP));
     static char alt[64 * 1024];
     stack_t ss = {.ss_sp = alt, .ss_size = sizeof alt, .ss_flags = 0};
@@ -187,9 +178,7 @@ int main(void)
     CHECK(ask('t') == 0, "worker tgkill");
     CHECK(ask('p') & BIT(SIGUSR2), "not pending in the worker");
     struct timespec zero = {0, 0};
-    sigset_t u2;
-    sigemptyset(&u2);
-    sigaddset(&u2, SIGUSR2);
+    sigset_t u2 = sigset_of(SIGUSR2);
     CHECK(sigtimedwait(&u2, NULL, &zero) == SIGUSR2, "main takes its own");
     CHECK(!(pending_bits() & BIT(SIGUSR2)), "main sees the worker's SIGUSR2");
     OK("tgkill to the worker: pending in the worker only");
@@ -222,9 +211,7 @@ int main(void)
         for (;;)
             pause();
     }
-    int st;
-    CHECK(waitpid(pid, &st, 0) == pid, "waitpid");
-    CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM, "status %#x", st);
+    expect_killed(pid, SIGTERM, "child");
     OK("SIGTERM taken by one thread kills the whole process");
     return 0;
 }

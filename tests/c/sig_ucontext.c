@@ -17,6 +17,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 #include "check.h"
+#include "sig.h"
 
 extern char after_syscall[], fault_insn[], fault_resume[], after_fp_syscall[];
 
@@ -106,24 +107,12 @@ static __attribute__((noinline)) void send_with_xmm(uint64_t *x0, uint64_t *x1)
     *x1 = b;
 }
 
-static void install(int sig, void (*h)(int, siginfo_t *, void *), int flags)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = h;
-    sa.sa_flags = SA_SIGINFO | flags;
-    sigemptyset(&sa.sa_mask);
-    CHECK(sigaction(sig, &sa, NULL) == 0, "sigaction(%d)", sig);
-}
-
 static void registers(void)
 {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGHUP);
+    sigset_t set = sigset_of(SIGHUP);
     sigaddset(&set, SIGRTMIN + 2);
     CHECK(sigprocmask(SIG_SETMASK, &set, NULL) == 0, "setmask");
-    install(SIGUSR1, handler, 0);
+    set_sigaction(SIGUSR1, handler, 0);
 
     long rbx, rax;
     calls = 0;
@@ -234,7 +223,7 @@ static __attribute__((noinline)) long load_from(long *p)
 
 static void skip_fault(void)
 {
-    install(SIGSEGV, segv_handler, 0);
+    set_sigaction(SIGSEGV, segv_handler, 0);
     long v = load_from((long *)16);
     CHECK(segv_calls == 1, "SIGSEGV handler ran %d times", segv_calls);
     printf("ok SIGSEGV: REG_RIP is the faulting instruction: %s\n",
@@ -249,47 +238,49 @@ static void skip_fault(void)
     signal(SIGSEGV, SIG_DFL);
 }
 
-static void stacks(void)
+/* raise(SIGUSR1) and checks the handler ran once. */
+static void raise_usr1(void)
 {
     calls = 0;
-    rewrite = 0;
     CHECK(raise(SIGUSR1) == 0, "raise");
     CHECK(calls == 1, "handler ran");
+}
+
+/* Checks the handler's uc_stack: sp, size and flags 0. */
+static void expect_seen_stack(const void *sp, size_t size, const char *what)
+{
+    CHECK(seen_stack.ss_sp == sp && seen_stack.ss_size == size && seen_stack.ss_flags == 0,
+          "uc_stack %s: flags %d", what, seen_stack.ss_flags);
+}
+
+static void stacks(void)
+{
+    rewrite = 0;
+    raise_usr1();
     /* The kernel saves the alt stack as set (sp, size, and the flags given
      * to sigaltstack, here none), not sigaltstack()'s SS_DISABLE. */
-    CHECK(seen_stack.ss_sp == NULL && seen_stack.ss_size == 0 && seen_stack.ss_flags == 0,
-          "uc_stack without an alt stack: flags %d", seen_stack.ss_flags);
+    expect_seen_stack(NULL, 0, "without an alt stack");
     OK("uc_stack without an alternate stack: NULL, size 0, flags 0");
 
     static char alt[64 * 1024];
     stack_t ss = {.ss_sp = alt, .ss_size = sizeof alt, .ss_flags = 0};
     CHECK(sigaltstack(&ss, NULL) == 0, "sigaltstack");
-    calls = 0;
-    CHECK(raise(SIGUSR1) == 0, "raise");
-    CHECK(calls == 1, "handler ran");
-    CHECK(seen_stack.ss_sp == alt && seen_stack.ss_size == sizeof alt &&
-              seen_stack.ss_flags == 0,
-          "uc_stack off the alt stack: flags %d", seen_stack.ss_flags);
+    raise_usr1();
+    expect_seen_stack(alt, sizeof alt, "off the alt stack");
     OK("uc_stack with an alternate stack, handler without SA_ONSTACK: its sp/size, flags 0");
 
-    install(SIGUSR1, handler, SA_ONSTACK);
-    calls = 0;
-    CHECK(raise(SIGUSR1) == 0, "raise");
-    CHECK(calls == 1, "handler ran");
-    CHECK(seen_stack.ss_sp == alt && seen_stack.ss_size == sizeof alt &&
-              seen_stack.ss_flags == 0,
-          "uc_stack for an SA_ONSTACK handler: flags %d", seen_stack.ss_flags);
+    set_sigaction(SIGUSR1, handler, SA_ONSTACK);
+    raise_usr1();
+    expect_seen_stack(alt, sizeof alt, "for an SA_ONSTACK handler");
     OK("uc_stack for an SA_ONSTACK handler: the alt stack, flags 0 (interrupted code was off it)");
     ss.ss_flags = SS_DISABLE;
     CHECK(sigaltstack(&ss, NULL) == 0, "sigaltstack disable");
-    install(SIGUSR1, handler, 0);
+    set_sigaction(SIGUSR1, handler, 0);
 
     /* sigreturn installs the alt stack that uc_stack describes. */
-    calls = 0;
     rewrite = 3;
-    CHECK(raise(SIGUSR1) == 0, "raise");
+    raise_usr1();
     rewrite = 0;
-    CHECK(calls == 1, "handler ran");
     stack_t now;
     CHECK(sigaltstack(NULL, &now) == 0, "sigaltstack read");
     CHECK(now.ss_sp == alt2 && now.ss_size == sizeof alt2 && now.ss_flags == 0,

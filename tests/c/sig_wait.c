@@ -10,21 +10,14 @@
  * until we tell it to stop (by closing a pipe), so it does not matter
  * whether the first one arrives before or during the wait. */
 #define _GNU_SOURCE
-#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "check.h"
 #include "proc.h"
+#include "sig.h"
 #include "soft.h"
-
-/* rt_sigtimedwait itself: glibc's sigtimedwait reports SI_TKILL as
- * SI_USER, and musl's retries after EINTR. */
-static int ktimedwait(const sigset_t *set, siginfo_t *si, const struct timespec *ts)
-{
-    return (int)syscall(SYS_rt_sigtimedwait, set, si, ts, 8);
-}
 
 static int kwaitinfo(const sigset_t *set, siginfo_t *si)
 {
@@ -39,24 +32,6 @@ static void handler(int sig)
     handled_count++;
 }
 
-static void install(int sig)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = handler;
-    sigemptyset(&sa.sa_mask);
-    CHECK(sigaction(sig, &sa, NULL) == 0, "sigaction");
-}
-
-static sigset_t just(int sig)
-{
-    sigset_t s;
-    sigemptyset(&s);
-    if (sig)
-        sigaddset(&s, sig);
-    return s;
-}
-
 static void set_mask(sigset_t s)
 {
     CHECK(sigprocmask(SIG_SETMASK, &s, NULL) == 0, "sigprocmask");
@@ -69,50 +44,14 @@ static int blocked(int sig)
     return sigismember(&cur, sig);
 }
 
-static int is_pending(int sig)
-{
-    sigset_t p;
-    CHECK(sigpending(&p) == 0, "sigpending");
-    return sigismember(&p, sig);
-}
-
-/* A child that sends `sig` to us every few milliseconds until *stop_fd is
- * closed; returns its pid. */
-static pid_t start_nagger(int sig, int *stop_fd)
-{
-    int fds[2];
-    CHECK(pipe(fds) == 0, "pipe");
-    pid_t parent = getpid();
-    pid_t pid = fork_checked();
-    if (pid == 0) {
-        close(fds[1]);
-        for (;;) {
-            if (kill(parent, sig) != 0)
-                _exit(2);
-            struct pollfd p = {.fd = fds[0], .events = POLLIN};
-            if (poll(&p, 1, 5) > 0)
-                _exit(0);
-        }
-    }
-    close(fds[0]);
-    *stop_fd = fds[1];
-    return pid;
-}
-
-static void stop_nagger(pid_t pid, int stop_fd)
-{
-    close(stop_fd);
-    expect_exit(pid, 0, "signal sender");
-}
-
 static void suspend(void)
 {
-    install(SIGUSR1);
-    set_mask(just(SIGUSR1));
+    set_handler(SIGUSR1, handler, 0);
+    set_mask(sigset_of(SIGUSR1));
     handled_count = 0;
     CHECK(raise(SIGUSR1) == 0, "raise");
     CHECK(handled_count == 0, "delivered while blocked");
-    sigset_t none = just(0);
+    sigset_t none = sigset_of(0);
     errno = 0;
     int r = sigsuspend(&none);
     CHECK(r == -1 && errno == EINTR, "sigsuspend returned %d", r);
@@ -122,46 +61,44 @@ static void suspend(void)
 
     /* A signal the sigsuspend mask blocks does not end it; one from a
      * child that it does not block does. */
-    install(SIGUSR2);
-    set_mask(just(SIGUSR1));
+    set_handler(SIGUSR2, handler, 0);
+    set_mask(sigset_of(SIGUSR1));
     handled_count = 0;
-    int stop;
-    pid_t pid = start_nagger(SIGUSR1, &stop);
-    sigset_t wait_mask = just(SIGUSR2);
+    struct nagger n = start_nagger(SIGUSR1);
+    sigset_t wait_mask = sigset_of(SIGUSR2);
     errno = 0;
     r = sigsuspend(&wait_mask);
     CHECK(r == -1 && errno == EINTR, "sigsuspend returned %d", r);
     CHECK(handled_count >= 1 && handled_sig == SIGUSR1, "handler for SIGUSR1 did not run");
-    stop_nagger(pid, stop);
+    stop_nagger(n);
     CHECK(blocked(SIGUSR1) && !blocked(SIGUSR2), "mask not restored");
     OK("sigsuspend woken by SIGUSR1 from a child: EINTR, mask restored");
     /* The nagger's last signals may still be pending (blocked). */
-    set_mask(just(0));
+    set_mask(sigset_of(0));
     SOFT_ERRNO("rt_sigsuspend sigsetsize 16", EINVAL,
                syscall(SYS_rt_sigsuspend, &none, 16));
 }
 
 static void do_pause(void)
 {
-    install(SIGUSR1);
+    set_handler(SIGUSR1, handler, 0);
     handled_count = 0;
-    int stop;
-    pid_t pid = start_nagger(SIGUSR1, &stop);
+    struct nagger n = start_nagger(SIGUSR1);
     errno = 0;
     int r = pause();
     CHECK(r == -1 && errno == EINTR, "pause returned %d", r);
     CHECK(handled_count >= 1, "the handler did not run");
-    stop_nagger(pid, stop);
+    stop_nagger(n);
     OK("pause woken by SIGUSR1 from a child: -1/EINTR after the handler");
 }
 
 static void waitinfo(void)
 {
-    install(SIGUSR2);
-    set_mask(just(SIGUSR2));
+    set_handler(SIGUSR2, handler, 0);
+    set_mask(sigset_of(SIGUSR2));
     handled_count = 0;
     CHECK(raise(SIGUSR2) == 0, "raise");
-    sigset_t w = just(SIGUSR2);
+    sigset_t w = sigset_of(SIGUSR2);
     siginfo_t si;
     memset(&si, 0, sizeof si);
     int r = kwaitinfo(&w, &si);
@@ -184,7 +121,7 @@ static void waitinfo(void)
 
     /* Real-time signals with values, lowest number first. */
     int r0 = SIGRTMIN, r1 = SIGRTMIN + 3;
-    sigset_t rt = just(r0);
+    sigset_t rt = sigset_of(r0);
     sigaddset(&rt, r1);
     set_mask(rt);
     CHECK(sigqueue(getpid(), r1, (union sigval){.sival_int = 31}) == 0, "sigqueue");
@@ -204,7 +141,7 @@ static void waitinfo(void)
           "order");
 
     /* Waiting for a signal that a child sends. */
-    set_mask(just(SIGUSR1));
+    set_mask(sigset_of(SIGUSR1));
     pid_t parent = getpid();
     pid_t pid = fork_checked();
     if (pid == 0) {
@@ -212,7 +149,7 @@ static void waitinfo(void)
             _exit(2);
         _exit(0);
     }
-    w = just(SIGUSR1);
+    w = sigset_of(SIGUSR1);
     memset(&si, 0, sizeof si);
     r = kwaitinfo(&w, &si);
     CHECK(r == SIGUSR1 && si.si_code == SI_QUEUE && si.si_value.sival_int == 99,
@@ -220,12 +157,12 @@ static void waitinfo(void)
     CHECK(si.si_pid == pid, "si_pid is not the child's pid");
     expect_exit(pid, 0, "sender");
     OK("sigwaitinfo for SIGUSR1 sent by a child: SI_QUEUE, value 99, si_pid is the child");
-    set_mask(just(0));
+    set_mask(sigset_of(0));
 }
 
 static void timeouts(void)
 {
-    sigset_t w = just(SIGUSR2);
+    sigset_t w = sigset_of(SIGUSR2);
     set_mask(w);
     struct timespec zero = {0, 0};
     SOFT_ERRNO("sigtimedwait zero timeout, nothing pending", EAGAIN,
@@ -252,19 +189,18 @@ static void timeouts(void)
     OK("sigtimedwait with a zero timeout takes a pending signal");
 
     /* Another, handled signal interrupts the wait. */
-    install(SIGUSR1);
+    set_handler(SIGUSR1, handler, 0);
     handled_count = 0;
-    int stop;
-    pid_t pid = start_nagger(SIGUSR1, &stop);
+    struct nagger n = start_nagger(SIGUSR1);
     struct timespec long_wait = {10, 0};
     errno = 0;
     int r = ktimedwait(&w, NULL, &long_wait);
     int e = errno;
-    stop_nagger(pid, stop);
+    stop_nagger(n);
     CHECK(r == -1 && e == EINTR, "sigtimedwait interrupted: %d %s", r, errname(e));
     CHECK(handled_count >= 1, "the SIGUSR1 handler did not run");
     OK("sigtimedwait interrupted by a handled SIGUSR1: EINTR");
-    set_mask(just(0));
+    set_mask(sigset_of(0));
 }
 
 int main(void)

@@ -6,28 +6,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "check.h"
-
-/* The kernel's struct sigaction on x86_64. */
-struct ksigaction {
-    void *handler;
-    unsigned long flags;
-    void *restorer;
-    uint64_t mask;
-};
-
-#define BIT(sig) (1ULL << ((sig) - 1))
+#include "sig.h"
 
 static void handler(int sig) { (void)sig; }
-
-static long raw_sigaction(int sig, const struct ksigaction *act, struct ksigaction *old, size_t size)
-{
-    return syscall(SYS_rt_sigaction, sig, act, old, size);
-}
-
-static long raw_sigprocmask(int how, const uint64_t *set, uint64_t *old)
-{
-    return syscall(SYS_rt_sigprocmask, how, set, old, 8);
-}
 
 int main(void)
 {

@@ -70,6 +70,7 @@ conformance! {
     sig_threads,
     sig_fd,
     sig_orphan,
+    sig_forged,
     time_clocks,
     time_cputime,
     time_itimer,

@@ -647,12 +647,16 @@ impl TaskSet {
     }
 }
 
-/// The `SIGCHLD` siginfo about `child`: `si_status` is `status`, the
-/// times are in clock ticks.
+/// The `SIGCHLD` siginfo about `child`: `si_status` is `status`.
 fn child_info(child: &ThreadGroup, code: i32, status: i32, usage: Usage) -> SigInfo {
+    child_siginfo(code, child.tgid, child.creds.lock().uid, status, usage)
+}
+
+/// The `SIGCHLD` siginfo (and `waitid` answer) about child `pid` of user
+/// `uid`: `si_status` is `status`, the times are in clock ticks.
+pub fn child_siginfo(code: i32, pid: i32, uid: u32, status: i32, usage: Usage) -> SigInfo {
     let ticks = |d: std::time::Duration| (d.as_millis() / 10) as u64;
-    let uid = child.creds.lock().uid;
-    SigInfo::child(code, child.tgid, uid, status, ticks(usage.user), ticks(usage.system))
+    SigInfo::child(code, pid, uid, status, ticks(usage.user), ticks(usage.system))
 }
 
 impl Default for TaskSet {

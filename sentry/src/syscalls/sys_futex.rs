@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use abi::errno::{EINVAL, ENOSYS};
+use abi::errno::{EINTR, EINVAL, ENOSYS, ERESTART_RESTARTBLOCK};
 use abi::time::{clock, Timespec};
 
 use super::{Args, SysResult};
@@ -45,6 +45,22 @@ fn word(t: &mut Task, addr: u64) -> Result<u32, abi::Errno> {
     t.read_obj::<u32>(addr)
 }
 
+/// Sleeps while the word at `addr` holds `val`, until a wake-up matching
+/// `bitset` or `deadline`. A signal ends a wait that has a deadline with
+/// `ERESTART_RESTARTBLOCK`, its restart keeping the same deadline (Linux's
+/// `futex_wait_restart`); one without, with `ERESTARTSYS`.
+fn wait_on_word(t: &mut Task, addr: u64, private: bool, val: u32, bitset: u32, deadline: Option<std::time::Instant>) -> SysResult {
+    let (kernel, waiter, tg) = (t.kernel.clone(), t.waiter.clone(), t.tg.clone());
+    let k = key(t, addr, private);
+    match kernel.futexes.wait(k, bitset, &waiter, deadline, || Ok(word(t, addr)? == val), || tg.exit_status().is_some()) {
+        Err(EINTR) if deadline.is_some() && t.signal_pending() => {
+            t.restart_block = Some(Box::new(move |t: &mut Task| wait_on_word(t, addr, private, val, bitset, deadline)));
+            Err(ERESTART_RESTARTBLOCK)
+        }
+        r => r.map(|()| 0),
+    }
+}
+
 /// `futex(uaddr, op, val, timeout_or_val2, uaddr2, val3)`.
 pub fn futex(t: &mut Task, a: Args) -> SysResult {
     let (addr, op, val) = (a.u64(0), a.uint(1), a.uint(2));
@@ -77,10 +93,7 @@ pub fn futex(t: &mut Task, a: Args) -> SysResult {
                     Some(t.kernel.timekeeper.deadline(id, ts)?)
                 }
             };
-            let (kernel, waiter, tg) = (t.kernel.clone(), t.waiter.clone(), t.tg.clone());
-            let k = key(t, addr);
-            kernel.futexes.wait(k, bitset, &waiter, deadline, || Ok(word(t, addr)? == val), || tg.exit_status().is_some())?;
-            Ok(0)
+            wait_on_word(t, addr, private, val, bitset, deadline)
         }
         op::WAKE | op::WAKE_BITSET => {
             let bitset = if cmd == op::WAKE { u32::MAX } else { a.uint(5) };

@@ -19,14 +19,14 @@ use std::sync::Arc;
 use abi::errno::{E2BIG, EACCES, EAGAIN, EBADF, EINVAL, ELOOP, ENAMETOOLONG, ENOENT, ENOMEM, ENOTDIR, ESRCH};
 use abi::fs::{at, PATH_MAX};
 use abi::process::rlimit;
-use abi::signal::{sig, SigAction, SIG_DFL, SIG_IGN};
+use abi::signal::{sig, SigAction, SigInfo, SIG_DFL, SIG_IGN};
 use abi::{sysno, Errno, Pod};
 use interposer::AddressSpace;
 
 use super::{sys_rusage, Args, SysResult};
 use crate::kernel::creds::cap;
 use crate::kernel::task::Task;
-use crate::kernel::task_set::{Reaped, WaitFor, WaitWant, INIT_PID};
+use crate::kernel::task_set::{child_siginfo, Reaped, WaitFor, WaitWant, INIT_PID};
 use crate::kernel::thread_group::ThreadGroup;
 use crate::kernel::wait_queue::{events, wait_until};
 use crate::loader;
@@ -532,25 +532,6 @@ pub fn wait4(t: &mut Task, a: Args) -> SysResult {
     Ok(r.pid as u64)
 }
 
-/// The `SIGCHLD` fields of a `siginfo` (`waitid`'s answer).
-#[repr(C)]
-#[derive(Clone, Copy, Default)]
-struct ChildInfo {
-    signo: i32,
-    errno: i32,
-    code: i32,
-    pad: i32,
-    pid: i32,
-    uid: u32,
-    status: i32,
-    pad2: i32,
-    utime: i64,
-    stime: i64,
-    rest: [u64; 10],
-}
-abi::impl_pod!(ChildInfo);
-const _: () = assert!(std::mem::size_of::<ChildInfo>() == 128);
-
 /// `waitid(idtype, id, infop, options, rusage)`.
 pub fn waitid(t: &mut Task, a: Args) -> SysResult {
     const P_ALL: u32 = 0;
@@ -573,10 +554,10 @@ pub fn waitid(t: &mut Task, a: Args) -> SysResult {
     let info = match r {
         Some(r) => {
             let (code, status) = r.state.child_code_and_status();
-            let ticks = |d: std::time::Duration| (d.as_millis() / 10) as i64;
-            ChildInfo { signo: sig::SIGCHLD, code, pid: r.pid, uid: r.uid, status, utime: ticks(r.usage.user), stime: ticks(r.usage.system), ..Default::default() }
+            child_siginfo(code, r.pid, r.uid, status, r.usage)
         }
-        None => ChildInfo::default(),
+        // Nothing yet (WNOHANG): a zeroed siginfo.
+        None => SigInfo::new(0, 0),
     };
     if info_addr != 0 {
         t.write_obj(info_addr, &info)?;

@@ -46,6 +46,9 @@ const fn missing(nr: u32, name: &'static str, note: &'static str) -> Syscall {
 const PER_PROCESS_CREDS: &str = "changes every thread of the process, as glibc and musl make it (a raw call on Linux changes only the calling thread)";
 
 
+/// The note of the calls that queue a real-time signal with a value.
+const SIGQUEUE_NOTE: &str = "RLIMIT_SIGPENDING counts the signals queued to the receiving process (Linux: to the sending user)";
+
 /// The note of `signalfd` and `signalfd4`.
 const SIGNALFD_NOTE: &str = "readiness for poll and epoll is judged against the process that made it (Linux: the polling thread), and counts signals pending for any of its threads";
 
@@ -133,7 +136,7 @@ pub static TABLE: &[Syscall] = &[
     partial(sysno::CAPSET, "capset", sys_identity::capset, "changes the whole process (Linux: the calling thread only; libcs do not broadcast it)"),
     full(sysno::RT_SIGPENDING, "rt_sigpending", sys_signal::rt_sigpending),
     full(sysno::RT_SIGTIMEDWAIT, "rt_sigtimedwait", sys_signal::rt_sigtimedwait),
-    full(sysno::RT_SIGQUEUEINFO, "rt_sigqueueinfo", sys_signal::rt_sigqueueinfo),
+    partial(sysno::RT_SIGQUEUEINFO, "rt_sigqueueinfo", sys_signal::rt_sigqueueinfo, SIGQUEUE_NOTE),
     full(sysno::RT_SIGSUSPEND, "rt_sigsuspend", sys_signal::rt_sigsuspend),
     full(sysno::SIGALTSTACK, "sigaltstack", sys_signal::sigaltstack),
     partial(sysno::SCHED_SETPARAM, "sched_setparam", sys_sched::sched_setparam, "priority 0 only, as SCHED_OTHER allows; other threads' ids and zombies ESRCH"),
@@ -189,7 +192,7 @@ pub static TABLE: &[Syscall] = &[
     full(sysno::EPOLL_CREATE1, "epoll_create1", sys_epoll::epoll_create1),
     full(sysno::DUP3, "dup3", sys_fd::dup3),
     partial(sysno::PIPE2, "pipe2", sys_pipe::pipe2, "O_NOTIFICATION_PIPE returns EINVAL (no watch queues)"),
-    full(sysno::RT_TGSIGQUEUEINFO, "rt_tgsigqueueinfo", sys_signal::rt_tgsigqueueinfo),
+    partial(sysno::RT_TGSIGQUEUEINFO, "rt_tgsigqueueinfo", sys_signal::rt_tgsigqueueinfo, SIGQUEUE_NOTE),
     partial(sysno::PRLIMIT64, "prlimit64", sys_rlimit::prlimit64, "other threads' ids and zombies ESRCH"),
     partial(sysno::CLOCK_ADJTIME, "clock_adjtime", sys_time::clock_adjtime, "as adjtimex for CLOCK_REALTIME; other clocks EOPNOTSUPP"),
     partial(sysno::GETCPU, "getcpu", sys_sched::getcpu, "the host CPU modulo the sandbox's, within the affinity; node 0"),
