@@ -72,6 +72,13 @@ conformance! {
     sig_orphan,
     sig_forged,
     sig_spin,
+    time_clocks,
+    time_cputime,
+    time_itimer,
+    time_posix_timer,
+    time_rlimit_cpu,
+    time_sleep,
+    time_timerfd,
 }
 
 /// The harness itself, natively: a program killed by SIGSEGV is reported as

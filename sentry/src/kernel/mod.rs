@@ -32,12 +32,30 @@
 //!     runs its callbacks (epoll's, which take an epoll's `state`) after
 //!     releasing its lock.
 //!
+//! Time (see `ktime` and `cpu_clock`): a kernel timer's state comes before
+//! every numbered lock above that its listener takes, and before the timer
+//! service's queue; a timer's listener runs
+//! with its timer's state held and may take the CPU clock's idle lock, a
+//! timerfd's counter, and notify a `WaitQueue` (so an epoll's `state`):
+//! nothing holding an epoll lock touches a timer. A process's thread list
+//! (`ProcessClock`), then a task's CPU account; neither is held while a
+//! task's running state changes (which may take the idle lock and the
+//! ticker's state). The ticker's per-tick check (`itimer`) runs with the
+//! ticker's state held and takes `TaskSet::inner` (released before it
+//! goes on), a process's thread list, its `limits` and its `signals`
+//! (sending): so does `ITIMER_REAL`'s listener; a process's interval
+//! timers lock (`IntervalTimers`) comes before its timer's state.
+//!
 //! A task's own fields (`Task`) belong to its sentry thread and need no lock.
 
+pub mod cpu_clock;
 pub mod creds;
 pub mod exit;
 pub mod futex;
+pub mod itimer;
+pub mod ktime;
 pub mod limits;
+pub mod posix_timer;
 pub mod signal;
 pub mod signal_frame;
 pub mod task;
@@ -62,6 +80,8 @@ pub use exit::ExitStatus;
 use task::Task;
 use task_set::TaskSet;
 use thread_group::ThreadGroup;
+use cpu_clock::CpuClock;
+use ktime::{Clock, TimerService};
 use time::Timekeeper;
 use uts::UtsNamespace;
 
@@ -109,7 +129,19 @@ pub struct Kernel {
     /// All tasks and the root PID namespace.
     pub tasks: TaskSet,
     /// Realtime and monotonic clocks.
-    pub timekeeper: Timekeeper,
+    pub timekeeper: Arc<Timekeeper>,
+    /// The thread serving every kernel timer.
+    pub timers: TimerService,
+    /// Realtime, as timers see it.
+    pub realtime: Arc<dyn Clock>,
+    /// Monotonic time, as timers see it.
+    pub monotonic: Arc<dyn Clock>,
+    /// Boottime, as timers see it.
+    pub boottime: Arc<dyn Clock>,
+    /// International atomic time, as timers see it.
+    pub tai: Arc<dyn Clock>,
+    /// The CPU clock and its ticker.
+    pub cpu: Arc<CpuClock>,
     /// Tasks waiting on futexes.
     pub futexes: futex::FutexManager,
     /// The root UTS namespace.
@@ -127,17 +159,35 @@ pub struct Kernel {
 impl Kernel {
     /// Makes a kernel with no tasks.
     pub fn new(config: KernelConfig) -> Arc<Kernel> {
-        Arc::new(Kernel {
+        let timekeeper = Arc::new(Timekeeper::new());
+        // Without its timer thread the kernel cannot keep time at all.
+        let timers = TimerService::new().expect("cannot start the kernel's timer thread");
+        let monotonic = timekeeper.clock(abi::time::clock::MONOTONIC);
+        let cpu = Arc::new(CpuClock::new(&timers, monotonic.clone()));
+        let kernel = Arc::new(Kernel {
             ext: Mutex::new(()),
             tasks: TaskSet::new(),
-            timekeeper: Timekeeper::new(),
+            realtime: timekeeper.clock(abi::time::clock::REALTIME),
+            boottime: timekeeper.clock(abi::time::clock::BOOTTIME),
+            tai: timekeeper.clock(abi::time::clock::TAI),
+            monotonic,
+            timekeeper,
+            timers,
+            cpu,
             futexes: futex::FutexManager::new(),
             uts: UtsNamespace::new(&config.hostname),
             application_cores: config.application_cores.max(1),
             patch_syscalls: config.patch_syscalls,
             unique_id: AtomicU64::new(1),
             unimplemented: Mutex::new(HashSet::new()),
-        })
+        });
+        let weak = Arc::downgrade(&kernel);
+        kernel.cpu.set_tick_hook(Box::new(move || {
+            if let Some(k) = weak.upgrade() {
+                itimer::check_cpu_timers(&k);
+            }
+        }));
+        kernel
     }
 
     /// A number never returned before by this kernel.
@@ -165,7 +215,26 @@ impl Kernel {
     /// Starts every task created so far.
     pub fn start(&self) {
         let _ext = self.ext.lock();
+        self.cpu.start();
         self.tasks.start_all();
+    }
+
+    /// Stops time as a whole (for save/restore): the monotonic clocks
+    /// stand still and no timer fires until [`Kernel::resume_time`].
+    /// Every task must be stopped ([`Kernel::pause`]).
+    pub fn pause_time(&self) {
+        let _ext = self.ext.lock();
+        self.timers.pause();
+        self.timekeeper.pause();
+    }
+
+    /// Lets time go on after [`Kernel::pause_time`]: monotonic time goes
+    /// on from where it stood, and timers that fell due on the clocks
+    /// that kept going (realtime, boottime) fire.
+    pub fn resume_time(&self) {
+        let _ext = self.ext.lock();
+        self.timekeeper.resume();
+        self.timers.resume();
     }
 
     /// Blocks until every task has exited and every host process is gone.

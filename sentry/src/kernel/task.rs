@@ -13,6 +13,7 @@ use abi::signal::{sig, SigSet};
 use abi::{Errno, Pod};
 use interposer::{AddressSpace, Context, Event, Kicker};
 
+use super::cpu_clock::TaskClock;
 use super::exit::ExitStatus;
 use super::signal_frame::AltStack;
 use super::thread_group::{ThreadGroup, Usage};
@@ -39,6 +40,8 @@ pub struct Task {
     pub fds: Arc<FdTable>,
     /// Its interruptible sleep.
     pub waiter: Arc<Waiter>,
+    /// Its CPU time (see `cpu_clock`).
+    pub cpu: Arc<TaskClock>,
     /// Its name (`comm`), NUL-padded.
     pub comm: [u8; TASK_COMM_LEN],
     /// `set_tid_address`: cleared and woken when the thread exits.
@@ -169,7 +172,9 @@ impl Task {
 
     /// A new live thread of `tg` with Linux's initial per-thread state.
     fn build(kernel: Arc<Kernel>, tg: Arc<ThreadGroup>, tid: i32, ctx: Context, mm: Arc<MemoryManager>, fds: Arc<FdTable>) -> Result<Task, LoadError> {
-        let waiter = Waiter::new().map_err(LoadError::Platform)?;
+        let cpu = Arc::new(TaskClock::new(&kernel.cpu, tid));
+        let waiter = Waiter::for_task(cpu.clone()).map_err(LoadError::Platform)?;
+        tg.cpu.add_thread(&cpu);
         tg.exit.lock().live_threads += 1;
         let task = Task {
             kernel,
@@ -179,6 +184,7 @@ impl Task {
             mm,
             fds,
             waiter: Arc::new(waiter),
+            cpu,
             comm: [0; TASK_COMM_LEN],
             clear_child_tid: 0,
             robust_list: (0, 0),
@@ -233,8 +239,9 @@ impl Task {
 
     /// The task loop; returns when the task has exited.
     pub fn run(mut self) {
+        self.cpu.start_running();
         while self.thread_exit.is_none() && self.tg.exit_status().is_none() {
-            self.kernel.tasks.stop_point(&self.stopped);
+            self.kernel.tasks.stop_point(&self.stopped, &self.cpu);
             if self.zapped.load(Ordering::SeqCst) {
                 self.thread_exit = Some(ExitStatus::killed_by(sig::SIGKILL));
                 break;
@@ -243,7 +250,9 @@ impl Task {
             if self.thread_exit.is_some() || self.tg.exit_status().is_some() {
                 break;
             }
+            self.cpu.enter_app();
             let event = self.ctx.switch();
+            self.cpu.leave_app();
             if self.took_retrap(event) {
                 continue;
             }
@@ -300,6 +309,8 @@ impl Task {
     }
 
     fn finish(mut self) {
+        self.tg.cpu.remove_thread(&self.cpu);
+        self.cpu.stop_running();
         let kernel = self.kernel.clone();
         let tid = self.tid;
         let tg = self.tg.clone();
@@ -336,8 +347,9 @@ impl Task {
             // The last thread's exit ends the process with its status.
             tg.begin_exit(status);
         }
-        let (user, system) = space.cpu_times().unwrap_or_default();
-        let usage = Usage { user, system, max_rss_kib: space.max_rss_kib().unwrap_or(0) };
+        let usage = Usage::of_cpu(tg.cpu.usage(), space.max_rss_kib().unwrap_or(0));
+        tg.timers.disarm();
+        tg.posix_timers.clear();
         space.kill();
         drop(self);
         let status = tg.exit_status().unwrap_or(ExitStatus::Exited(0));

@@ -10,6 +10,7 @@ use abi::signal::{sa, sig, SigInfo, SIG_IGN};
 use abi::Errno;
 use parking_lot::{Condvar, Mutex};
 
+use super::cpu_clock::TaskClock;
 use super::exit::ExitStatus;
 use super::task::{Task, TaskHandle};
 use super::thread_group::{ThreadGroup, Usage};
@@ -196,6 +197,16 @@ impl TaskSet {
         }
     }
 
+    /// Every live (not zombie) process.
+    pub fn thread_groups(&self) -> Vec<Arc<ThreadGroup>> {
+        self.inner.lock().processes.values().filter(|p| p.zombie.is_none()).map(|p| p.tg.clone()).collect()
+    }
+
+    /// How many tasks are live (started and not finished).
+    pub fn live_tasks(&self) -> usize {
+        self.inner.lock().running.len()
+    }
+
     /// The handle of live task `tid` (a thread of any process).
     pub fn handle(&self, tid: i32) -> Option<TaskHandle> {
         self.inner.lock().running.get(&tid).cloned()
@@ -258,8 +269,8 @@ impl TaskSet {
     }
 
     /// The task loop's stop point: while the kernel is paused, waits here
-    /// with `at_stop` set.
-    pub fn stop_point(&self, at_stop: &std::sync::atomic::AtomicBool) {
+    /// with `at_stop` set, not running (for the CPU clock: `clock`).
+    pub fn stop_point(&self, at_stop: &std::sync::atomic::AtomicBool, clock: &TaskClock) {
         if !self.paused.load(std::sync::atomic::Ordering::SeqCst) {
             return;
         }
@@ -268,9 +279,13 @@ impl TaskSet {
             return;
         }
         at_stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        clock.stop_running();
         while *p > 0 {
             self.unpaused.wait(&mut p);
         }
+        drop(p);
+        // Not under `pauses`: running again may take the ticker's lock.
+        clock.start_running();
         at_stop.store(false, std::sync::atomic::Ordering::SeqCst);
     }
 

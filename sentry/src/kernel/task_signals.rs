@@ -403,11 +403,14 @@ impl Task {
             self.kernel.tasks.notify_parent(&self.tg, code::CLD_STOPPED, signo);
         }
         self.stopped.store(true, std::sync::atomic::Ordering::SeqCst);
+        // A stopped task does not run (no lock held: see `cpu_clock`).
+        self.cpu.stop_running();
         let mut s = self.tg.signals.lock();
         while s.stop.signo.is_some() && !s.exiting {
             self.tg.stop_ended.wait(&mut s);
         }
         drop(s);
+        self.cpu.start_running();
         self.stopped.store(false, std::sync::atomic::Ordering::SeqCst);
     }
 }

@@ -8,6 +8,9 @@ use abi::signal::{code, sig, SigInfo};
 use abi::Errno;
 use parking_lot::{Condvar, Mutex};
 
+use super::cpu_clock::ProcessClock;
+use super::itimer::IntervalTimers;
+use super::posix_timer::PosixTimers;
 use super::creds::Credentials;
 use super::exit::ExitStatus;
 use super::limits::Limits;
@@ -70,6 +73,12 @@ pub struct ThreadGroup {
     /// Resources used by reaped children and their descendants
     /// (`RUSAGE_CHILDREN`).
     pub children_usage: Mutex<Usage>,
+    /// CPU time of the process's threads, live and exited.
+    pub cpu: ProcessClock,
+    /// Interval timers (`setitimer`, `alarm`); not inherited by a fork.
+    pub timers: IntervalTimers,
+    /// POSIX timers (`timer_create`); not inherited, deleted by exec.
+    pub posix_timers: PosixTimers,
 }
 
 /// Resource usage as `getrusage` reports it.
@@ -110,6 +119,9 @@ impl ThreadGroup {
             child_subreaper: AtomicBool::new(false),
             dumpable: AtomicU32::new(1),
             children_usage: Mutex::new(Usage::default()),
+            cpu: ProcessClock::default(),
+            timers: IntervalTimers::default(),
+            posix_timers: PosixTimers::default(),
         });
         kernel.tasks.add_process(tg.clone(), 0, tgid, tgid);
         tg
@@ -138,6 +150,9 @@ impl ThreadGroup {
             child_subreaper: AtomicBool::new(false),
             dumpable: AtomicU32::new(parent.dumpable.load(Ordering::Relaxed)),
             children_usage: Mutex::new(Usage::default()),
+            cpu: ProcessClock::default(),
+            timers: IntervalTimers::default(),
+            posix_timers: PosixTimers::default(),
         })
     }
 

@@ -19,7 +19,10 @@
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use super::cpu_clock::TaskClock;
 
 /// Why a wait ended early.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +36,8 @@ pub struct Waiter {
     interrupted: AtomicBool,
     /// Set while the task sleeps here (a known point for `Kernel::pause`).
     asleep: AtomicBool,
+    /// The task's CPU account: a sleeping task does not run.
+    clock: Option<Arc<TaskClock>>,
 }
 
 /// How a wait ended.
@@ -49,8 +54,19 @@ enum Readiness {
 }
 
 impl Waiter {
-    /// A waiter with no interruption pending.
+    /// A waiter with no interruption pending, for a sleeper that is not a
+    /// task.
     pub fn new() -> io::Result<Waiter> {
+        Waiter::make(None)
+    }
+
+    /// The waiter of the task whose CPU time `clock` accounts: while the
+    /// task sleeps here it is not running.
+    pub fn for_task(clock: Arc<TaskClock>) -> io::Result<Waiter> {
+        Waiter::make(Some(clock))
+    }
+
+    fn make(clock: Option<Arc<TaskClock>>) -> io::Result<Waiter> {
         // SAFETY: plain syscall; returns a new descriptor on success.
         let fd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
         if fd < 0 {
@@ -58,7 +74,7 @@ impl Waiter {
         }
         // SAFETY: the descriptor was just created and is ours alone.
         let event = unsafe { OwnedFd::from_raw_fd(fd) };
-        Ok(Waiter { event, interrupted: AtomicBool::new(false), asleep: AtomicBool::new(false) })
+        Ok(Waiter { event, interrupted: AtomicBool::new(false), asleep: AtomicBool::new(false), clock })
     }
 
     /// Makes the eventfd readable.
@@ -156,9 +172,15 @@ impl Waiter {
     }
 
     fn poll(&self, fds: &[(BorrowedFd<'_>, i16)], wakes: bool, deadline: Option<Instant>) -> Readiness {
+        if let Some(c) = &self.clock {
+            c.stop_running();
+        }
         self.asleep.store(true, Ordering::SeqCst);
         let r = self.poll_inner(fds, wakes, deadline);
         self.asleep.store(false, Ordering::SeqCst);
+        if let Some(c) = &self.clock {
+            c.start_running();
+        }
         r
     }
 

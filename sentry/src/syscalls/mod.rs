@@ -13,6 +13,7 @@ mod sys_fd;
 mod sys_futex;
 mod sys_file;
 mod sys_identity;
+mod sys_itimer;
 mod sys_mmap;
 mod sys_pipe;
 mod sys_poll;
@@ -27,6 +28,7 @@ mod sys_signal;
 mod sys_stat;
 mod sys_thread;
 mod sys_time;
+mod sys_timerfd;
 mod sys_utsname;
 mod table;
 

@@ -437,9 +437,11 @@ fn exec(t: &mut Task, path_addr: u64, argv_addr: u64, envp_addr: u64, dirfd: i32
         // Every other thread ends; this one becomes the leader.
         let tg = t.tg.clone();
         t.tid = t.kernel.tasks.de_thread(tg.tgid, t.tid, &tg);
+        t.cpu.set_tid(t.tid);
     }
     old_ctx.space().kill();
     drop(old_ctx);
+    t.tg.posix_timers.clear();
     t.tg.signals.lock().rebind_thread(old_tid, t.tid, t.ctx.kicker());
     t.kernel.tasks.update_handle(t.handle());
     finish_exec(t, exe.path);

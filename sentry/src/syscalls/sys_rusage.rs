@@ -1,10 +1,10 @@
 //! getrusage.
 //!
-//! CPU time and peak memory are the host's accounting of the stub process
-//! that holds the app: user time is app code, system time is the host
-//! kernel's work for it (mostly trapping system calls). Until the sandbox
-//! has a CPU clock of its own, time spent in the sentry is not counted.
-//! The other counters (faults, context switches, I/O) are 0.
+//! CPU time is the kernel CPU clock's accounting (`kernel::cpu_clock`):
+//! user time is app code, system time the sentry's work on the task's
+//! behalf, in 10 ms ticks. Peak memory is the host's accounting of the
+//! stub process that holds the app. The other counters (faults, context
+//! switches, I/O) are 0.
 
 use std::time::Duration;
 
@@ -39,24 +39,13 @@ pub(super) fn encode(u: &Usage) -> [u8; RUSAGE_SIZE] {
     out
 }
 
-/// `getrusage(who, usage)`. `RUSAGE_THREAD` in a process with one thread
-/// is `RUSAGE_SELF`; with several it reports the thread's host CPU time
-/// (`Context::cpu_time`) as user time, as the host gives no split per
-/// thread. Peak memory is the process's for both, as on Linux.
+/// `getrusage(who, usage)`. Peak memory is the process's for
+/// `RUSAGE_THREAD` too, as on Linux.
 pub fn getrusage(t: &mut Task, a: Args) -> SysResult {
-    let space = t.ctx.space().clone();
-    let process = || {
-        let (user, system) = space.cpu_times().unwrap_or_default();
-        Usage { user, system, max_rss_kib: space.max_rss_kib().unwrap_or(0) }
-    };
+    let max_rss = || t.ctx.space().max_rss_kib().unwrap_or(0);
     let usage = match a.int(0) {
-        RUSAGE_SELF => process(),
-        RUSAGE_THREAD if t.tg.exit.lock().live_threads == 1 => process(),
-        RUSAGE_THREAD => Usage {
-            user: t.ctx.cpu_time().unwrap_or_default(),
-            system: Duration::ZERO,
-            max_rss_kib: space.max_rss_kib().unwrap_or(0),
-        },
+        RUSAGE_SELF => Usage::of_cpu(t.tg.cpu.usage(), max_rss()),
+        RUSAGE_THREAD => Usage::of_cpu(t.cpu.usage(), max_rss()),
         RUSAGE_CHILDREN => *t.tg.children_usage.lock(),
         _ => return Err(EINVAL),
     };

@@ -2,7 +2,7 @@
 //! sandbox has so far.
 //!
 //! Host-backed files (the sandbox's stdin, stdout and stderr), pipes,
-//! eventfds and epoll instances exist so far; mounts, path resolution and
+//! eventfds, timerfds and epoll instances exist so far; mounts, path resolution and
 //! filesystems come with the VFS. Every file kind reports its readiness
 //! for `poll`, `select` and `epoll` through [`FileOps`]; see [`poll`].
 
@@ -15,6 +15,7 @@ mod host;
 pub mod pipe;
 pub mod poll;
 pub mod signalfd;
+pub mod timerfd;
 
 pub use epoll::Epoll;
 pub use eventfd::EventFd;
@@ -24,3 +25,4 @@ pub use host::HostFile;
 pub use pipe::{Pipe, PipeEnd};
 pub use poll::PollTable;
 pub use signalfd::SignalFd;
+pub use timerfd::TimerFd;

@@ -13,7 +13,9 @@
 //!
 //! Besides speed, the `idle` case measures what a sandboxed program blocked
 //! in `read(0)` costs while it waits: the CPU time of the sentry and its stub
-//! processes over a window, as a percentage of one core.
+//! processes over a window, as a percentage of one core; `idle-sleep` the
+//! same for a program asleep in `nanosleep` (a kernel timer is armed, and
+//! the CPU clock's ticker must have turned itself off).
 //!
 //! Runs are interleaved across the columns (round-robin), so slow drift on a
 //! shared machine affects every column alike. Every run has a timeout, and a
@@ -81,6 +83,10 @@ const PROGRAMS: &[Program] = &[
     Program {
         name: "true",
         source: include_str!("../../bench/true.c"),
+    },
+    Program {
+        name: "clock_gettime",
+        source: include_str!("../../bench/clock_gettime.c"),
     },
     Program {
         name: "idle",
@@ -200,7 +206,11 @@ enum Metric {
     /// percentage of one core. Every column runs at once (one window for
     /// all): CPU time is accounted per process, so they do not disturb each
     /// other's numbers, and the case costs one window, not one per column.
-    Idle,
+    Idle {
+        /// Arguments passed to the program (`sleep`: it sleeps through the
+        /// window before it reads).
+        args: &'static [Arg],
+    },
 }
 
 /// The speed target a case is judged by in the summary line.
@@ -262,11 +272,38 @@ fn cases() -> Vec<Case> {
                    process tree (sandbox: sandbox-exec, i.e. the sentry, plus its stub child \
                    processes), % of one core",
             program: Exe::Built("idle"),
-            metric: Metric::Idle,
+            metric: Metric::Idle { args: &[] },
             target: Target::SandboxBelowPercent {
                 max_pct: 1.0,
                 phrase: "idle sentry+stubs",
             },
+        },
+        Case {
+            name: "idle-sleep",
+            label: "idle CPU, asleep",
+            what: "a static program in one 6 s nanosleep: CPU time of its whole process tree, \
+                   % of one core (the sandbox's CPU clock ticker must be off)",
+            program: Exe::Built("idle"),
+            metric: Metric::Idle {
+                args: &[Arg::Lit("sleep")],
+            },
+            target: Target::SandboxBelowPercent {
+                max_pct: 1.0,
+                phrase: "sleeping sentry+stubs",
+            },
+        },
+        Case {
+            name: "clock_gettime",
+            label: "clock_gettime",
+            what: "clock_gettime(CLOCK_MONOTONIC) through libc, ns per call (native: the vDSO)",
+            program: Exe::Built("clock_gettime"),
+            metric: Metric::PerOp {
+                native_iters: 20_000_000,
+                sandboxed_iters: 200_000,
+                least_iters: 1000,
+                args: &[],
+            },
+            target: Target::Report,
         },
         Case {
             name: "fork-exec",
@@ -396,7 +433,7 @@ impl Metric {
     /// Row label suffixes; one table row per entry.
     fn rows(&self) -> &'static [&'static str] {
         match self {
-            Metric::PerOp { .. } | Metric::Idle => &[""],
+            Metric::PerOp { .. } | Metric::Idle { .. } => &[""],
             Metric::Wall { .. } => &[" median", " mean"],
         }
     }
@@ -404,7 +441,7 @@ impl Metric {
     /// Index of the row the target is judged on.
     fn headline(&self) -> usize {
         match self {
-            Metric::PerOp { .. } | Metric::Idle => 0,
+            Metric::PerOp { .. } | Metric::Idle { .. } => 0,
             // The mean is the conservative one: it includes the slow outliers.
             Metric::Wall { .. } => 1,
         }
@@ -415,7 +452,7 @@ impl Metric {
         match self {
             Metric::PerOp { .. } => Unit::Ns,
             Metric::Wall { .. } => Unit::Ms,
-            Metric::Idle => Unit::Percent,
+            Metric::Idle { .. } => Unit::Percent,
         }
     }
 
@@ -433,7 +470,7 @@ impl Metric {
                     runs.full
                 }
             }
-            Metric::Idle => 1,
+            Metric::Idle { .. } => 1,
         }
     }
 
@@ -441,15 +478,14 @@ impl Metric {
     /// [`Metric::PerOp`] case).
     fn args(&self) -> &'static [Arg] {
         match self {
-            Metric::PerOp { args, .. } | Metric::Wall { args, .. } => args,
-            Metric::Idle => &[],
+            Metric::PerOp { args, .. } | Metric::Wall { args, .. } | Metric::Idle { args } => args,
         }
     }
 
     /// Reduces the samples (nanoseconds) of one column to one value per row.
     fn reduce(&self, samples: &[f64]) -> Vec<f64> {
         match self {
-            Metric::PerOp { .. } | Metric::Idle => {
+            Metric::PerOp { .. } | Metric::Idle { .. } => {
                 vec![samples.iter().copied().fold(f64::INFINITY, f64::min)]
             }
             Metric::Wall { .. } => {
@@ -470,7 +506,7 @@ impl Metric {
     /// Whether a ratio to native means anything (not for CPU use, where
     /// native is about 0).
     fn has_ratio(&self) -> bool {
-        !matches!(self, Metric::Idle)
+        !matches!(self, Metric::Idle { .. })
     }
 }
 
@@ -844,7 +880,7 @@ fn sample(
             let run = run_once(runner, program, args, budget, watchdog)?;
             Ok(run.elapsed.as_nanos() as f64)
         }
-        Metric::Idle => Err(format!(
+        Metric::Idle { .. } => Err(format!(
             "{} run failed: the idle case is measured by measure_idle, not sampled",
             runner.name
         )),
@@ -885,8 +921,8 @@ fn measure(
             return (outcomes, "not measured".to_owned());
         }
     };
-    if let Metric::Idle = case.metric {
-        return measure_idle(case, runners, program, budget);
+    if let Metric::Idle { .. } = case.metric {
+        return measure_idle(case, runners, program, args, budget);
     }
     let mut samples: Vec<Result<Vec<f64>, String>> = runners
         .iter()
@@ -946,7 +982,7 @@ fn measure(
             warmup = 1;
             how = format!("{runs} runs after 1 warm-up");
         }
-        Metric::Idle => unreachable!("handled above"),
+        Metric::Idle { .. } => unreachable!("handled above"),
     }
     for round in 0..warmup + runs {
         for (i, (runner, slot)) in runners.iter().zip(samples.iter_mut()).enumerate() {
@@ -999,9 +1035,10 @@ struct IdleRun {
 }
 
 impl IdleRun {
-    /// Starts `program` with `runner`, stdin a pipe, in its own process group.
-    fn start(runner: &Runner, program: &Path) -> Result<IdleRun, String> {
-        let mut cmd = runner.command(program, &[]);
+    /// Starts `program` with `args` with `runner`, stdin a pipe, in its
+    /// own process group.
+    fn start(runner: &Runner, program: &Path, args: &[String]) -> Result<IdleRun, String> {
+        let mut cmd = runner.command(program, args);
         cmd.stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -1118,6 +1155,7 @@ fn measure_idle(
     case: &Case,
     runners: &[Runner],
     program: &Path,
+    args: &[String],
     budget: &Budget,
 ) -> (Vec<Outcome>, String) {
     let hz = clock_ticks_per_second();
@@ -1126,7 +1164,7 @@ fn measure_idle(
         .iter()
         .map(|r| match &r.unavailable {
             Some(why) => Err(why.clone()),
-            None => IdleRun::start(r, program),
+            None => IdleRun::start(r, program, args),
         })
         .collect();
     // Every program must say it is about to block before the clock starts.
