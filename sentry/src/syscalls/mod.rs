@@ -102,11 +102,13 @@ pub fn dispatch(task: &mut Task) {
 
 /// How call `nr` restarts when a signal interrupts its wait: most restart
 /// unless a handler without `SA_RESTART` runs (`ERESTARTSYS`); the waits
-/// for readiness restart only when no handler runs; a few never do.
+/// for readiness restart only when no handler runs; a few never do. (Calls
+/// with their own rules, such as sleeps and timed futex waits, return
+/// their `ERESTART*` code themselves.)
 fn restart_code(nr: u64) -> Errno {
     match u32::try_from(nr).unwrap_or(u32::MAX) {
         sysno::POLL | sysno::PPOLL | sysno::SELECT | sysno::PSELECT6 => ERESTARTNOHAND,
-        sysno::EPOLL_WAIT | sysno::EPOLL_PWAIT | sysno::EPOLL_PWAIT2 | sysno::RT_SIGTIMEDWAIT | sysno::NANOSLEEP | sysno::CLOCK_NANOSLEEP => EINTR,
+        sysno::EPOLL_WAIT | sysno::EPOLL_PWAIT | sysno::EPOLL_PWAIT2 | sysno::RT_SIGTIMEDWAIT => EINTR,
         _ => ERESTARTSYS,
     }
 }
