@@ -55,6 +55,8 @@ conformance! {
     mutex_kinds,
     thread_exec,
     thread_affinity,
+    vfs_paths,
+    vfs_tmpfs,
 }
 
 /// The harness itself, natively: a program killed by SIGSEGV is reported as

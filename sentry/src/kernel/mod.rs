@@ -21,7 +21,12 @@
 //! 9. An epoll's `ctl`, then its `scan` (an epoll's scan may take the
 //!    scans of the epolls it watches, never the reverse: loops are
 //!    refused), then its `state` (see `vfs::epoll`).
-//! 10. `Kernel::unimplemented`, `UtsNamespace::inner`, `WaitQueue`
+//! 10. The VFS rename lock (`vfs::ops`), then at most one dentry's state
+//!     at a time (a cache miss calls the inode's lookup under it), then
+//!     a tmpfs directory's entries (two, in address order, for a rename),
+//!     then tmpfs inode metadata and file data; a process's `FsContext`
+//!     is a leaf taken on its own.
+//! 11. `Kernel::unimplemented`, `UtsNamespace::inner`, `WaitQueue`
 //!     entries, a pipe's buffer, an eventfd's counter — leaves. A
 //!     `WaitQueue` runs its callbacks (epoll's, which take an epoll's
 //!     `state`) after releasing its lock.
@@ -57,7 +62,7 @@ use time::Timekeeper;
 use uts::UtsNamespace;
 
 use crate::loader::{self, LoadError};
-use crate::vfs::OpenFile;
+use crate::vfs::{Location, MountNamespace, OpenFile};
 
 /// Settings fixed when the kernel is made.
 #[derive(Debug, Clone)]
@@ -105,6 +110,11 @@ pub struct Kernel {
     pub futexes: futex::FutexManager,
     /// The root UTS namespace.
     pub uts: UtsNamespace,
+    /// The mount namespace every process sees.
+    pub mounts: MountNamespace,
+    /// Where the first process starts: the directory the sandbox was
+    /// started in, as far as it exists in the sandbox's tree.
+    pub start_dir: Location,
     /// Number of CPUs the sandbox reports.
     pub application_cores: u32,
     /// Whether hot syscall sites are patched.
@@ -118,7 +128,12 @@ pub struct Kernel {
 impl Kernel {
     /// Makes a kernel with no tasks.
     pub fn new(config: KernelConfig) -> Arc<Kernel> {
+        let mounts = crate::vfs::default_namespace();
+        let cwd = std::env::current_dir().map(|d| d.into_os_string().into_encoded_bytes()).unwrap_or_default();
+        let start_dir = crate::vfs::make_start_dir(&mounts, &cwd);
         Arc::new(Kernel {
+            mounts,
+            start_dir,
             ext: Mutex::new(()),
             tasks: TaskSet::new(),
             timekeeper: Timekeeper::new(),

@@ -20,7 +20,7 @@ use super::Kernel;
 use crate::loader::LoadError;
 use crate::mm::MemoryManager;
 use crate::syscalls;
-use crate::vfs::FdTable;
+use crate::vfs::{FdTable, FsContext};
 
 /// One app thread.
 pub struct Task {
@@ -36,6 +36,8 @@ pub struct Task {
     pub mm: Arc<MemoryManager>,
     /// Its descriptor table.
     pub fds: Arc<FdTable>,
+    /// Its root, working directory and umask.
+    pub fs: Arc<FsContext>,
     /// Its interruptible sleep.
     pub waiter: Arc<Waiter>,
     /// Its name (`comm`), NUL-padded.
@@ -157,7 +159,9 @@ impl Task {
     fn build(kernel: Arc<Kernel>, tg: Arc<ThreadGroup>, tid: i32, ctx: Context, mm: Arc<MemoryManager>, fds: Arc<FdTable>) -> Result<Task, LoadError> {
         let waiter = Waiter::new().map_err(LoadError::Platform)?;
         tg.exit.lock().live_threads += 1;
+        let fs = Arc::new(FsContext::new(kernel.mounts.root(), kernel.start_dir.clone()));
         Ok(Task {
+            fs,
             kernel,
             tg,
             tid,
@@ -184,6 +188,7 @@ impl Task {
     /// it (the death signal and the robust list are not inherited).
     fn inherit(&mut self, parent: &Task) {
         self.comm = parent.comm;
+        self.fs = Arc::new(parent.fs.fork_copy());
         self.fs_base = parent.fs_base;
         self.gs_base = parent.gs_base;
         self.signal_mask = parent.signal_mask;

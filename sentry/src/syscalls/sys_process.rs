@@ -58,8 +58,9 @@ mod clone_flags {
 use clone_flags as cf;
 
 /// Flags a new process or thread may be created with. Sharing the
-/// descriptor table (`CLONE_FILES`) is modelled; `CLONE_FS` and
-/// `CLONE_SYSVSEM` share state the sandbox does not have yet; the others
+/// descriptor table (`CLONE_FILES`) and the root, working directory and
+/// umask (`CLONE_FS`) are modelled; `CLONE_SYSVSEM` shares state the
+/// sandbox does not have yet; the others
 /// only concern tracing and I/O scheduling. Namespaces and pidfds are
 /// refused with `EINVAL`.
 const SUPPORTED: u64 = cf::CSIGNAL
@@ -146,6 +147,9 @@ fn create_process(t: &mut Task, c: CloneArgs) -> SysResult {
     if f & cf::FILES != 0 {
         child.fds = t.fds.clone();
     }
+    if f & cf::FS != 0 {
+        child.fs = t.fs.clone();
+    }
     child.ctx.regs.rax = 0;
     if let Some(sp) = c.stack {
         child.ctx.regs.rsp = sp;
@@ -203,6 +207,9 @@ fn create_thread(t: &mut Task, c: CloneArgs) -> SysResult {
     };
     if f & cf::FILES == 0 {
         child.fds = Arc::new(t.fds.fork_copy());
+    }
+    if f & cf::FS != 0 {
+        child.fs = t.fs.clone();
     }
     if f & cf::SETTLS != 0 {
         let r = child.ctx.host_op(sysno::ARCH_PRCTL as u64, [abi::process::arch_prctl::SET_FS, c.tls, 0, 0, 0, 0]);

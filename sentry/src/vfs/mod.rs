@@ -1,24 +1,121 @@
-//! Files: open file descriptions, descriptor tables, and the file kinds the
-//! sandbox has so far.
+//! Files: the file tree (mounts, dentries, inodes, path resolution), the
+//! filesystems, open file descriptions and descriptor tables.
 //!
-//! Host-backed files (the sandbox's stdin, stdout and stderr), pipes,
-//! eventfds and epoll instances exist so far; mounts, path resolution and
-//! filesystems come with the VFS. Every file kind reports its readiness
-//! for `poll`, `select` and `epoll` through [`FileOps`]; see [`poll`].
+//! The tree is a [`MountNamespace`]: the sandbox's root is a tmpfs with a
+//! private `/tmp`, and `/dev` is a tmpfs holding the device nodes (`null`,
+//! `zero`, `full`, `random`, `urandom`, `tty`), the `fd`, `stdin`, `stdout`
+//! and `stderr` links and a `shm` tmpfs. Host files are not in the tree
+//! yet (programs are still found on the host for `execve`), nor is a
+//! `/proc` (only its `exe` links exist, as special cases).
+//!
+//! Every file kind reports its readiness for `poll`, `select` and `epoll`
+//! through [`FileOps`]; see [`poll`].
 
 mod anon;
+mod dentry;
+pub mod devices;
 pub mod epoll;
 pub mod eventfd;
 mod fd_table;
+mod fifo;
 mod file;
+mod fs_context;
 mod host;
+pub mod inode;
+mod inode_file;
+pub mod mount;
+pub mod ops;
+pub mod path;
+pub mod perm;
 pub mod pipe;
 pub mod poll;
+pub mod tmpfs;
 
+pub use dentry::Dentry;
 pub use epoll::Epoll;
 pub use eventfd::EventFd;
 pub use fd_table::FdTable;
 pub use file::{AsAny, FileOps, OpenFile};
+pub use fs_context::FsContext;
 pub use host::HostFile;
+pub use inode_file::InodeFile;
+pub use mount::{Location, MountNamespace};
 pub use pipe::{Pipe, PipeEnd};
 pub use poll::PollTable;
+
+use inode::{makedev, NodeSpec};
+use tmpfs::Tmpfs;
+
+/// How much file data each tmpfs may hold.
+const TMPFS_SIZE: u64 = 1 << 30;
+
+/// The device number of the `n`th filesystem mounted (anonymous devices,
+/// major 0, as Linux numbers tmpfs and procfs instances).
+const fn anon_dev(n: u32) -> u64 {
+    makedev(0, 0x30 + n)
+}
+
+/// The sandbox's file tree: root tmpfs, `/tmp`, `/dev` and `/dev/shm`.
+pub fn default_namespace() -> MountNamespace {
+    let ns = MountNamespace::new(Tmpfs::with_inos(anon_dev(0), TMPFS_SIZE, inode::InoAllocator::new(), 0o755, 0, 0).root(), "tmpfs", false);
+    let root = ns.root();
+    let dir = |at: &Location, name: &[u8], perm: u32| -> Location {
+        let _ = at.inode().create(name, NodeSpec::Directory, perm, 0, 0);
+        let d = at.dentry.child(name).expect("just made");
+        Location { mnt: at.mnt.clone(), dentry: d }
+    };
+    let tmp = dir(&root, b"tmp", 0o1777);
+    ns.mount(&tmp, Tmpfs::new(anon_dev(1), TMPFS_SIZE).root(), "tmpfs", false);
+    let dev_at = dir(&root, b"dev", 0o755);
+    let dev = ns.mount(&dev_at, Tmpfs::with_inos(anon_dev(2), 1 << 20, inode::InoAllocator::new(), 0o755, 0, 0).root(), "devtmpfs", false);
+    for (name, rdev, perm) in [
+        (&b"null"[..], devices::NULL, 0o666),
+        (b"zero", devices::ZERO, 0o666),
+        (b"full", devices::FULL, 0o666),
+        (b"random", devices::RANDOM, 0o666),
+        (b"urandom", devices::URANDOM, 0o666),
+        (b"tty", devices::TTY, 0o666),
+    ] {
+        let _ = dev.inode().create(name, NodeSpec::CharDevice(rdev), perm, 0, 0);
+    }
+    for (name, target) in [
+        (&b"fd"[..], &b"/proc/self/fd"[..]),
+        (b"stdin", b"/proc/self/fd/0"),
+        (b"stdout", b"/proc/self/fd/1"),
+        (b"stderr", b"/proc/self/fd/2"),
+    ] {
+        let _ = dev.inode().create(name, NodeSpec::Symlink(target.to_vec()), 0o777, 0, 0);
+    }
+    let shm = dir(&dev, b"shm", 0o1777);
+    ns.mount(&shm, Tmpfs::new(anon_dev(3), TMPFS_SIZE).root(), "tmpfs", false);
+    ns
+}
+
+/// The directory `path` (absolute), made with its parents as needed in
+/// the root filesystem when it is missing: where the first process
+/// starts, so that it sees the directory it was started in.
+pub fn make_start_dir(ns: &MountNamespace, path: &[u8]) -> Location {
+    let c = crate::kernel::creds::Credentials::fixed(0);
+    let root = ns.root();
+    let mut cur = root.clone();
+    for comp in path.split(|&b| b == b'/').filter(|c| !c.is_empty() && *c != b"." && *c != b"..") {
+        let r = path::Resolver::new(ns, root.clone(), &c);
+        let next = match r.child(&cur, comp) {
+            Ok(l) => l,
+            Err(_) => {
+                if cur.inode().create(comp, NodeSpec::Directory, 0o755, 0, 0).is_err() {
+                    return cur;
+                }
+                match r.child(&cur, comp) {
+                    Ok(l) => l,
+                    Err(_) => return cur,
+                }
+            }
+        };
+        if !next.dentry.attr().is_dir() {
+            return cur;
+        }
+        cur = next;
+    }
+    cur
+}
