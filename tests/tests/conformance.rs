@@ -57,6 +57,8 @@ conformance! {
     thread_affinity,
     vfs_paths,
     vfs_tmpfs,
+    vfs_rename,
+    vfs_perm,
 }
 
 /// The harness itself, natively: a program killed by SIGSEGV is reported as
