@@ -46,7 +46,7 @@ pub mod wait;
 pub mod wait_queue;
 
 use std::collections::HashSet;
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -74,6 +74,9 @@ pub struct KernelConfig {
     /// Whether hot `syscall` sites are patched to enter the sentry without
     /// a signal (see `mm::patching`).
     pub patch_syscalls: bool,
+    /// The host directory the sandbox sees, read-only under an overlay,
+    /// as its root; `None` for an empty tmpfs root.
+    pub host_root: Option<PathBuf>,
 }
 
 impl Default for KernelConfig {
@@ -82,6 +85,7 @@ impl Default for KernelConfig {
             application_cores: std::thread::available_parallelism().map_or(1, |n| n.get() as u32),
             hostname: "sandbox".into(),
             patch_syscalls: true,
+            host_root: Some(PathBuf::from("/")),
         }
     }
 }
@@ -127,11 +131,11 @@ pub struct Kernel {
 
 impl Kernel {
     /// Makes a kernel with no tasks.
-    pub fn new(config: KernelConfig) -> Arc<Kernel> {
-        let mounts = crate::vfs::default_namespace();
+    pub fn new(config: KernelConfig) -> std::io::Result<Arc<Kernel>> {
+        let mounts = crate::vfs::default_namespace(config.host_root.as_deref())?;
         let cwd = std::env::current_dir().map(|d| d.into_os_string().into_encoded_bytes()).unwrap_or_default();
         let start_dir = crate::vfs::make_start_dir(&mounts, &cwd);
-        Arc::new(Kernel {
+        Ok(Arc::new(Kernel {
             mounts,
             start_dir,
             ext: Mutex::new(()),
@@ -143,7 +147,7 @@ impl Kernel {
             patch_syscalls: config.patch_syscalls,
             unique_id: AtomicU64::new(1),
             unimplemented: Mutex::new(HashSet::new()),
-        })
+        }))
     }
 
     /// A number never returned before by this kernel.
@@ -156,10 +160,10 @@ impl Kernel {
     pub fn create_process(self: &Arc<Kernel>, args: CreateProcessArgs) -> Result<Arc<ThreadGroup>, LoadError> {
         let _ext = self.ext.lock();
         let creds = creds::Credentials::of_host_user();
-        let (image, argv) = loader::open_program(args.path.clone(), args.argv.clone(), &creds, |p| {
-            Ok(std::path::PathBuf::from(OsStr::from_bytes(p)))
-        })
-        .map_err(|e| LoadError::Io(args.path.clone(), std::io::Error::from_raw_os_error(e.0)))?;
+        let root = self.mounts.root();
+        let find = |p: &[u8]| crate::vfs::find_executable(&self.mounts, &creds, &root, &self.start_dir, p, true);
+        let found = find(args.path.as_os_str().as_bytes()).and_then(|exe| loader::open_program(exe, args.argv.clone(), find));
+        let (image, argv) = found.map_err(|e| LoadError::Io(args.path.clone(), std::io::Error::from_raw_os_error(e.0)))?;
         let tg = ThreadGroup::new_init(self, &image.path, &args.stdio);
         let task = Task::new_process(self.clone(), tg.clone())?;
         let mut task = task;

@@ -135,6 +135,9 @@ fn do_open(t: &mut Task, dirfd: i32, path_addr: u64, flags: u32, perm: u32, rest
                 mask |= MAY_WRITE;
             }
             perm::check_at(&c, &loc, mask)?;
+            if mask & MAY_WRITE != 0 {
+                loc.inode().prepare_write()?;
+            }
             if flags & o::TRUNC != 0 && !a.is_dir() && loc.mnt.read_only {
                 return Err(EROFS);
             }

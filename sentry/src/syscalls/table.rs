@@ -58,7 +58,7 @@ const EPOLL_PWAIT_NOTE: &str = "the signal mask is installed for the wait and re
 const EPOLL_CTL_NOTE: &str = "EPOLLEXCLUSIVE wakes every epoll watching the file (Linux: one or more); host-backed files (stdio) are polled in the host, and edge-triggered they make an edge only when a readiness bit turns on";
 
 /// The note of the open family.
-const OPEN_NOTE: &str = "O_TMPFILE returns EOPNOTSUPP; FIFOs, tmpfs files and the /dev devices; host files are not in the tree yet";
+const OPEN_NOTE: &str = "O_TMPFILE returns EOPNOTSUPP; no /proc yet";
 
 /// The note of `mknod` and `mknodat`.
 const MKNOD_NOTE: &str = "regular files, FIFOs and (with CAP_MKNOD) character devices; block devices and sockets EPERM";
@@ -210,7 +210,7 @@ pub static TABLE: &[Syscall] = &[
     partial(sysno::GETCPU, "getcpu", sys_sched::getcpu, "the host CPU modulo the sandbox's, within the affinity; node 0"),
     partial(sysno::RENAMEAT2, "renameat2", sys_path::renameat2, "RENAME_NOREPLACE and RENAME_EXCHANGE; RENAME_WHITEOUT returns EINVAL"),
     full(sysno::GETRANDOM, "getrandom", sys_random::getrandom),
-    partial(sysno::EXECVEAT, "execveat", sys_process::execveat, "as execve; a dirfd that is not AT_FDCWD cannot name a directory yet"),
+    partial(sysno::EXECVEAT, "execveat", sys_process::execveat, "as execve"),
     partial(sysno::STATX, "statx", sys_stat::statx, "every basic field and the birth time whatever the mask; no attributes, mount id or direct-I/O alignment"),
     missing(sysno::RSEQ, "rseq", "ENOSYS: restartable sequences are not supported; libc falls back"),
     partial(sysno::CLONE3, "clone3", sys_process::clone3, "as clone; set_tid and cgroup return EINVAL"),

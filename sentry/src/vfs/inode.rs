@@ -331,6 +331,12 @@ pub trait Inode: IntoAny + Send + Sync {
         Ok(if hole { size } else { offset })
     }
 
+    /// Readies the file to be written through a description about to be
+    /// opened for writing (an overlay copies it up).
+    fn prepare_write(&self) -> Result<(), Errno> {
+        Ok(())
+    }
+
     /// Makes the file's data durable (`fsync`): nothing to do in memory.
     fn sync(&self) -> Result<(), Errno> {
         Ok(())

@@ -1,12 +1,13 @@
 //! Files: the file tree (mounts, dentries, inodes, path resolution), the
 //! filesystems, open file descriptions and descriptor tables.
 //!
-//! The tree is a [`MountNamespace`]: the sandbox's root is a tmpfs with a
-//! private `/tmp`, and `/dev` is a tmpfs holding the device nodes (`null`,
-//! `zero`, `full`, `random`, `urandom`, `tty`), the `fd`, `stdin`, `stdout`
-//! and `stderr` links and a `shm` tmpfs. Host files are not in the tree
-//! yet (programs are still found on the host for `execve`), nor is a
-//! `/proc` (only its `exe` links exist, as special cases).
+//! The tree is a [`MountNamespace`]: the sandbox's root is the host's
+//! root, read-only, under a tmpfs overlay (so writes stay in memory), with
+//! a private tmpfs `/tmp`, and `/dev` a tmpfs holding the device nodes
+//! (`null`, `zero`, `full`, `random`, `urandom`, `tty`), the `fd`,
+//! `stdin`, `stdout` and `stderr` links and a `shm` tmpfs. The host's
+//! `/proc` and `/sys` are covered by empty read-only directories: there is
+//! no procfs yet (only the `exe` links exist, as special cases).
 //!
 //! Every file kind reports its readiness for `poll`, `select` and `epoll`
 //! through [`FileOps`]; see [`poll`].
@@ -21,10 +22,12 @@ mod fifo;
 mod file;
 mod fs_context;
 mod host;
+pub mod hostfs;
 pub mod inode;
 mod inode_file;
 pub mod mount;
 pub mod ops;
+pub mod overlay;
 pub mod path;
 pub mod perm;
 pub mod pipe;
@@ -43,6 +46,8 @@ pub use mount::{Location, MountNamespace};
 pub use pipe::{Pipe, PipeEnd};
 pub use poll::PollTable;
 
+use std::os::unix::ffi::OsStringExt;
+
 use inode::{makedev, NodeSpec};
 use tmpfs::Tmpfs;
 
@@ -55,18 +60,32 @@ const fn anon_dev(n: u32) -> u64 {
     makedev(0, 0x30 + n)
 }
 
-/// The sandbox's file tree: root tmpfs, `/tmp`, `/dev` and `/dev/shm`.
-pub fn default_namespace() -> MountNamespace {
-    let ns = MountNamespace::new(Tmpfs::with_inos(anon_dev(0), TMPFS_SIZE, inode::InoAllocator::new(), 0o755, 0, 0).root(), "tmpfs", false);
-    let root = ns.root();
-    let dir = |at: &Location, name: &[u8], perm: u32| -> Location {
-        let _ = at.inode().create(name, NodeSpec::Directory, perm, 0, 0);
-        let d = at.dentry.child(name).expect("just made");
-        Location { mnt: at.mnt.clone(), dentry: d }
+/// The sandbox's file tree: the host directory `host_root` read-only
+/// under a tmpfs overlay (or, without one, a bare tmpfs) as `/`, a
+/// private tmpfs `/tmp`, `/dev` and `/dev/shm`, and empty read-only
+/// directories over the host's `/proc` and `/sys`.
+pub fn default_namespace(host_root: Option<&std::path::Path>) -> std::io::Result<MountNamespace> {
+    let inos = inode::InoAllocator::new();
+    let upper = Tmpfs::with_inos(anon_dev(0), TMPFS_SIZE, inos.clone(), 0o755, 0, 0).root();
+    let ns = match host_root {
+        Some(p) => MountNamespace::new(overlay::new(upper, hostfs::open_root(p, anon_dev(0), inos)?, anon_dev(0)), "overlay", false),
+        None => MountNamespace::new(upper, "tmpfs", false),
     };
-    let tmp = dir(&root, b"tmp", 0o1777);
+    let root = ns.root();
+    let dir = |at: &Location, name: &[u8], perm: u32| -> std::io::Result<Location> {
+        if at.dentry.child(name).is_err() {
+            at.inode().create(name, NodeSpec::Directory, perm, 0, 0).map_err(|e| std::io::Error::from_raw_os_error(e.0))?;
+        }
+        let d = at.dentry.child(name).map_err(|e| std::io::Error::from_raw_os_error(e.0))?;
+        Ok(Location { mnt: at.mnt.clone(), dentry: d })
+    };
+    for hidden in [&b"proc"[..], b"sys"] {
+        let at = dir(&root, hidden, 0o555)?;
+        ns.mount(&at, Tmpfs::with_inos(anon_dev(4), 0, inode::InoAllocator::new(), 0o555, 0, 0).root(), "tmpfs", true);
+    }
+    let tmp = dir(&root, b"tmp", 0o1777)?;
     ns.mount(&tmp, Tmpfs::new(anon_dev(1), TMPFS_SIZE).root(), "tmpfs", false);
-    let dev_at = dir(&root, b"dev", 0o755);
+    let dev_at = dir(&root, b"dev", 0o755)?;
     let dev = ns.mount(&dev_at, Tmpfs::with_inos(anon_dev(2), 1 << 20, inode::InoAllocator::new(), 0o755, 0, 0).root(), "devtmpfs", false);
     for (name, rdev, perm) in [
         (&b"null"[..], devices::NULL, 0o666),
@@ -86,9 +105,9 @@ pub fn default_namespace() -> MountNamespace {
     ] {
         let _ = dev.inode().create(name, NodeSpec::Symlink(target.to_vec()), 0o777, 0, 0);
     }
-    let shm = dir(&dev, b"shm", 0o1777);
+    let shm = dir(&dev, b"shm", 0o1777)?;
     ns.mount(&shm, Tmpfs::new(anon_dev(3), TMPFS_SIZE).root(), "tmpfs", false);
-    ns
+    Ok(ns)
 }
 
 /// The directory `path` (absolute), made with its parents as needed in
@@ -118,4 +137,25 @@ pub fn make_start_dir(ns: &MountNamespace, path: &[u8]) -> Location {
         cur = next;
     }
     cur
+}
+
+/// The file `execve` runs at `loc`: a regular file the caller may
+/// execute (`EACCES` otherwise), as its path from `root` and a host file
+/// holding its contents for the loader to map.
+pub fn executable(creds: &crate::kernel::creds::Credentials, root: &Location, loc: &Location) -> Result<crate::loader::Executable, abi::Errno> {
+    let a = loc.dentry.attr();
+    if !a.is_regular() {
+        return Err(abi::errno::EACCES);
+    }
+    perm::check(creds, &a, perm::MAY_EXEC)?;
+    let file = loc.inode().host_file()?;
+    let path = ops::path_of(root, loc).unwrap_or_else(|| loc.dentry.name());
+    crate::loader::Executable::new(std::path::PathBuf::from(std::ffi::OsString::from_vec(path)), file)
+}
+
+/// Resolves `path` from `start` for `execve` (following a last link
+/// when `follow`) and opens it as [`executable`] does.
+pub fn find_executable(ns: &MountNamespace, creds: &crate::kernel::creds::Credentials, root: &Location, start: &Location, path: &[u8], follow: bool) -> Result<crate::loader::Executable, abi::Errno> {
+    let loc = path::Resolver::new(ns, root.clone(), creds).resolve(start, path, follow)?;
+    executable(creds, root, &loc)
 }

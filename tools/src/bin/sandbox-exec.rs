@@ -2,7 +2,9 @@
 //!
 //! The program sees its own PIDs (it is PID 1), and every system call it
 //! makes is served by the sentry. Standard input, output and error are the
-//! caller's, held by the sentry. The exit status is the program's, or 128
+//! caller's, held by the sentry. The file tree is the host's (`--root`),
+//! read-only under an in-memory overlay, with a private `/tmp` and the
+//! sandbox's own `/dev`. The exit status is the program's, or 128
 //! plus the signal that killed it, as a shell reports it.
 
 use std::ffi::OsString;
@@ -27,6 +29,11 @@ struct Cli {
     /// sites to enter the sentry directly (slower; for debugging).
     #[arg(long)]
     no_patch: bool,
+
+    /// The host directory the sandbox sees as `/`, read-only under an
+    /// in-memory overlay (writes never reach it).
+    #[arg(long, value_name = "DIR", default_value = "/")]
+    root: PathBuf,
 
     /// Print the system call table (what is implemented, and how fully) and exit.
     #[arg(long, exclusive = true)]
@@ -67,7 +74,14 @@ fn main() -> ExitCode {
             return ExitCode::from(CANNOT_EXECUTE);
         }
     };
-    let kernel = Kernel::new(KernelConfig { patch_syscalls: !cli.no_patch, ..KernelConfig::default() });
+    let config = KernelConfig { patch_syscalls: !cli.no_patch, host_root: Some(cli.root.clone()), ..KernelConfig::default() };
+    let kernel = match Kernel::new(config) {
+        Ok(k) => k,
+        Err(e) => {
+            eprintln!("sandbox-exec: cannot use {} as the root: {e}", cli.root.display());
+            return ExitCode::from(CANNOT_EXECUTE);
+        }
+    };
     let args = CreateProcessArgs { path: path.clone(), argv: cli.command.clone(), envv: std::env::vars_os().map(env_entry).collect(), stdio };
     let init = match kernel.create_process(args) {
         Ok(tg) => tg,
