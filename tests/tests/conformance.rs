@@ -59,6 +59,7 @@ conformance! {
     vfs_tmpfs,
     vfs_rename,
     vfs_perm,
+    vfs_proc,
 }
 
 /// The harness itself, natively: a program killed by SIGSEGV is reported as

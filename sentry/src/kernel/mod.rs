@@ -132,10 +132,11 @@ pub struct Kernel {
 impl Kernel {
     /// Makes a kernel with no tasks.
     pub fn new(config: KernelConfig) -> std::io::Result<Arc<Kernel>> {
-        let mounts = crate::vfs::default_namespace(config.host_root.as_deref())?;
+        let proc = crate::vfs::procfs::ProcFs::new(crate::vfs::inode::makedev(0, 0x2f));
+        let mounts = crate::vfs::default_namespace(config.host_root.as_deref(), proc.root())?;
         let cwd = std::env::current_dir().map(|d| d.into_os_string().into_encoded_bytes()).unwrap_or_default();
         let start_dir = crate::vfs::make_start_dir(&mounts, &cwd);
-        Ok(Arc::new(Kernel {
+        let kernel = Arc::new(Kernel {
             mounts,
             start_dir,
             ext: Mutex::new(()),
@@ -147,7 +148,9 @@ impl Kernel {
             patch_syscalls: config.patch_syscalls,
             unique_id: AtomicU64::new(1),
             unimplemented: Mutex::new(HashSet::new()),
-        }))
+        });
+        proc.attach(&kernel);
+        Ok(kernel)
     }
 
     /// A number never returned before by this kernel.

@@ -349,47 +349,26 @@ pub fn symlinkat(t: &mut Task, a: Args) -> SysResult {
     do_symlink(t, a.u64(0), a.int(1), a.u64(2))
 }
 
-/// The target of the `/proc` links to the caller's executable, which the
-/// sandbox has before it has a `/proc`.
-fn exe_link(t: &Task, path: &[u8]) -> Option<Vec<u8>> {
-    let pid = t.tg.tgid.to_string();
-    let tid = t.tid.to_string();
-    let s = std::str::from_utf8(path).ok()?;
-    let rest = s.strip_prefix("/proc/")?;
-    let (who, link) = rest.split_once('/')?;
-    let me = who == "self" || who == "thread-self" || who == pid;
-    let my_thread = who.strip_prefix(&format!("{pid}/task/")).is_some_and(|t| t == tid);
-    ((me || my_thread) && link == "exe").then(|| t.tg.exe.lock().as_os_str().as_encoded_bytes().to_vec())
-}
-
 fn do_readlink(t: &mut Task, dirfd: i32, path_addr: u64, buf: u64, size: i32) -> SysResult {
     let path = read_path(t, path_addr)?;
-    let target = match exe_link(t, &path) {
-        Some(target) => target,
-        None => {
-            let loc = if path.is_empty() {
-                // Linux reads the link an O_PATH descriptor names.
-                if dirfd == at::FDCWD {
-                    return Err(ENOENT);
-                }
-                fd_location(t, dirfd).map_err(|e| if e == ENOTDIR { ENOENT } else { e })?
-            } else {
-                let start = start_of(t, dirfd, &path)?;
-                let c = creds(t);
-                Resolver::new(&t.kernel.mounts, t.fs.root(), &c).resolve(&start, &path, false)?
-            };
-            if !loc.dentry.attr().is_symlink() {
-                return Err(if path.is_empty() { ENOENT } else { EINVAL });
-            }
-            if size <= 0 {
-                return Err(EINVAL);
-            }
-            loc.inode().readlink()?
+    let loc = if path.is_empty() {
+        // Linux reads the link an O_PATH descriptor names.
+        if dirfd == at::FDCWD {
+            return Err(ENOENT);
         }
+        fd_location(t, dirfd).map_err(|e| if e == ENOTDIR { ENOENT } else { e })?
+    } else {
+        let start = start_of(t, dirfd, &path)?;
+        let c = creds(t);
+        Resolver::new(&t.kernel.mounts, t.fs.root(), &c).resolve(&start, &path, false)?
     };
+    if !loc.dentry.attr().is_symlink() {
+        return Err(if path.is_empty() { ENOENT } else { EINVAL });
+    }
     if size <= 0 {
         return Err(EINVAL);
     }
+    let target = loc.inode().readlink()?;
     let n = target.len().min(size as usize);
     t.copy_out_final(buf, &target[..n])?;
     Ok(n as u64)

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use abi::errno::{E2BIG, EACCES, EAGAIN, EINVAL, ENAMETOOLONG, ENOMEM, ENOTDIR, ESRCH};
+use abi::errno::{E2BIG, EACCES, EAGAIN, EINVAL, ENAMETOOLONG, ENOMEM, ESRCH};
 use abi::fs::{at, PATH_MAX};
 use abi::process::rlimit;
 use abi::signal::{sig, SigAction, SIG_DFL, SIG_IGN};
@@ -355,26 +355,10 @@ fn read_strings(t: &mut Task, addr: u64) -> Result<Vec<OsString>, Errno> {
     Ok(out)
 }
 
-/// The program an `execve` path names, found in the caller's file tree:
-/// `/proc/self/exe` and its aliases name the caller's executable (the
-/// sandbox has no `/proc` yet).
+/// The program an `execve` path names, found in the caller's file tree.
 fn find_program(t: &Task, dirfd: i32, path: &[u8], follow: bool) -> Result<loader::Executable, Errno> {
     let creds = t.tg.creds.lock().clone();
     let root = t.fs.root();
-    let s = String::from_utf8_lossy(path);
-    if let Some(rest) = s.strip_prefix("/proc/") {
-        let mut parts = rest.split('/');
-        let who = parts.next().unwrap_or("");
-        let pid = t.tg.tgid.to_string();
-        if (who == "self" || who == "thread-self" || who == pid) && parts.next() == Some("exe") {
-            // A path through the executable (a file) is not a directory.
-            if parts.next().is_some() {
-                return Err(ENOTDIR);
-            }
-            let exe = t.tg.exe.lock().as_os_str().as_encoded_bytes().to_vec();
-            return crate::vfs::find_executable(&t.kernel.mounts, &creds, &root, &root, &exe, true);
-        }
-    }
     let start = super::sys_path::start_of(t, dirfd, path)?;
     crate::vfs::find_executable(&t.kernel.mounts, &creds, &root, &start, path, follow)
 }

@@ -58,7 +58,7 @@ const EPOLL_PWAIT_NOTE: &str = "the signal mask is installed for the wait and re
 const EPOLL_CTL_NOTE: &str = "EPOLLEXCLUSIVE wakes every epoll watching the file (Linux: one or more); host-backed files (stdio) are polled in the host, and edge-triggered they make an edge only when a readiness bit turns on";
 
 /// The note of the open family.
-const OPEN_NOTE: &str = "O_TMPFILE returns EOPNOTSUPP; no /proc yet";
+const OPEN_NOTE: &str = "O_TMPFILE returns EOPNOTSUPP; /proc has only self, PID/exe, PID/status and a few system files";
 
 /// The note of `mknod` and `mknodat`.
 const MKNOD_NOTE: &str = "regular files, FIFOs and (with CAP_MKNOD) character devices; block devices and sockets EPERM";

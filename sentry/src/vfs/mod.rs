@@ -5,9 +5,9 @@
 //! root, read-only, under a tmpfs overlay (so writes stay in memory), with
 //! a private tmpfs `/tmp`, and `/dev` a tmpfs holding the device nodes
 //! (`null`, `zero`, `full`, `random`, `urandom`, `tty`), the `fd`,
-//! `stdin`, `stdout` and `stderr` links and a `shm` tmpfs. The host's
-//! `/proc` and `/sys` are covered by empty read-only directories: there is
-//! no procfs yet (only the `exe` links exist, as special cases).
+//! `stdin`, `stdout` and `stderr` links and a `shm` tmpfs; `/proc` is the
+//! sandbox's own (see [`procfs`]) and the host's `/sys` is covered by an
+//! empty read-only directory.
 //!
 //! Every file kind reports its readiness for `poll`, `select` and `epoll`
 //! through [`FileOps`]; see [`poll`].
@@ -31,6 +31,7 @@ pub mod overlay;
 pub mod path;
 pub mod perm;
 pub mod pipe;
+pub mod procfs;
 pub mod poll;
 pub mod tmpfs;
 
@@ -48,7 +49,7 @@ pub use poll::PollTable;
 
 use std::os::unix::ffi::OsStringExt;
 
-use inode::{makedev, NodeSpec};
+use inode::{makedev, InodeRef, NodeSpec};
 use tmpfs::Tmpfs;
 
 /// How much file data each tmpfs may hold.
@@ -62,9 +63,9 @@ const fn anon_dev(n: u32) -> u64 {
 
 /// The sandbox's file tree: the host directory `host_root` read-only
 /// under a tmpfs overlay (or, without one, a bare tmpfs) as `/`, a
-/// private tmpfs `/tmp`, `/dev` and `/dev/shm`, and empty read-only
-/// directories over the host's `/proc` and `/sys`.
-pub fn default_namespace(host_root: Option<&std::path::Path>) -> std::io::Result<MountNamespace> {
+/// private tmpfs `/tmp`, `/dev` and `/dev/shm`, `proc` (a procfs root)
+/// on `/proc`, and an empty read-only directory over the host's `/sys`.
+pub fn default_namespace(host_root: Option<&std::path::Path>, proc: InodeRef) -> std::io::Result<MountNamespace> {
     let inos = inode::InoAllocator::new();
     let upper = Tmpfs::with_inos(anon_dev(0), TMPFS_SIZE, inos.clone(), 0o755, 0, 0).root();
     let ns = match host_root {
@@ -79,10 +80,10 @@ pub fn default_namespace(host_root: Option<&std::path::Path>) -> std::io::Result
         let d = at.dentry.child(name).map_err(|e| std::io::Error::from_raw_os_error(e.0))?;
         Ok(Location { mnt: at.mnt.clone(), dentry: d })
     };
-    for hidden in [&b"proc"[..], b"sys"] {
-        let at = dir(&root, hidden, 0o555)?;
-        ns.mount(&at, Tmpfs::with_inos(anon_dev(4), 0, inode::InoAllocator::new(), 0o555, 0, 0).root(), "tmpfs", true);
-    }
+    let sys = dir(&root, b"sys", 0o555)?;
+    ns.mount(&sys, Tmpfs::with_inos(anon_dev(4), 0, inode::InoAllocator::new(), 0o555, 0, 0).root(), "tmpfs", true);
+    let proc_at = dir(&root, b"proc", 0o555)?;
+    ns.mount(&proc_at, proc, "proc", false);
     let tmp = dir(&root, b"tmp", 0o1777)?;
     ns.mount(&tmp, Tmpfs::new(anon_dev(1), TMPFS_SIZE).root(), "tmpfs", false);
     let dev_at = dir(&root, b"dev", 0o755)?;

@@ -1,0 +1,286 @@
+//! procfs, the part programs use most: `/proc/self`, `/proc/PID/exe` and
+//! `/proc/PID/status` for the sandbox's own processes (by their sandbox
+//! PIDs), and `/proc/{mounts,filesystems,version,uptime,meminfo,cpuinfo}`.
+//! Files are made when read and report size 0, as Linux's do. Nothing of
+//! the host's `/proc` is shown.
+//!
+//! `/proc/self` names the process of the task reading it: each sentry
+//! thread serves one task and records its process here when it starts
+//! ([`set_current`]).
+
+use std::cell::RefCell;
+use std::sync::{Arc, OnceLock, Weak};
+
+use abi::errno::{EACCES, ENOENT, EROFS};
+use abi::fs::{dt, mode, Statfs};
+use abi::Errno;
+
+use super::inode::{now_ns, Attr, DirEntry, Inode, InodeRef, NodeSpec, SetAttr};
+use crate::kernel::thread_group::ThreadGroup;
+use crate::kernel::Kernel;
+
+/// `PROC_SUPER_MAGIC`.
+const PROC_MAGIC: i64 = 0x9fa0;
+
+thread_local! {
+    static CURRENT: RefCell<Weak<ThreadGroup>> = const { RefCell::new(Weak::new()) };
+}
+
+/// Records the process the calling sentry thread serves (for
+/// `/proc/self`).
+pub fn set_current(tg: &Arc<ThreadGroup>) {
+    CURRENT.with(|c| *c.borrow_mut() = Arc::downgrade(tg));
+}
+
+fn current_pid() -> Option<i32> {
+    CURRENT.with(|c| c.borrow().upgrade().map(|tg| tg.tgid))
+}
+
+struct Shared {
+    dev: u64,
+    kernel: OnceLock<Weak<Kernel>>,
+    boot: i64,
+}
+
+impl Shared {
+    fn kernel(&self) -> Option<Arc<Kernel>> {
+        self.kernel.get()?.upgrade()
+    }
+
+    fn process(&self, pid: i32) -> Option<Arc<ThreadGroup>> {
+        self.kernel()?.tasks.thread_group(pid)
+    }
+}
+
+/// A procfs instance; see [`ProcFs::attach`].
+pub struct ProcFs {
+    shared: Arc<Shared>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum File {
+    Mounts,
+    Filesystems,
+    Version,
+    Uptime,
+    Meminfo,
+    Cpuinfo,
+}
+
+const FILES: [(&[u8], File); 6] = [
+    (b"cpuinfo", File::Cpuinfo),
+    (b"filesystems", File::Filesystems),
+    (b"meminfo", File::Meminfo),
+    (b"mounts", File::Mounts),
+    (b"uptime", File::Uptime),
+    (b"version", File::Version),
+];
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Root,
+    SelfLink,
+    Pid(i32),
+    Exe(i32),
+    Status(i32),
+    File(File),
+}
+
+/// A procfs inode.
+struct Node {
+    fs: Arc<Shared>,
+    kind: Kind,
+    ino: u64,
+}
+
+impl ProcFs {
+    /// A procfs with device number `dev`, showing nothing until attached.
+    pub fn new(dev: u64) -> ProcFs {
+        ProcFs { shared: Arc::new(Shared { dev, kernel: OnceLock::new(), boot: now_ns() }) }
+    }
+
+    /// The root directory.
+    pub fn root(&self) -> InodeRef {
+        Arc::new(Node { fs: self.shared.clone(), kind: Kind::Root, ino: 1 })
+    }
+
+    /// Shows `kernel`'s processes and mounts.
+    pub fn attach(&self, kernel: &Arc<Kernel>) {
+        let _ = self.shared.kernel.set(Arc::downgrade(kernel));
+    }
+}
+
+impl Node {
+    fn node(&self, kind: Kind) -> InodeRef {
+        // Numbers are stable per name: PIDs and files get fixed ranges.
+        let ino = match kind {
+            Kind::Root => 1,
+            Kind::SelfLink => 2,
+            Kind::File(f) => 3 + FILES.iter().position(|(_, g)| *g == f).unwrap_or(0) as u64,
+            Kind::Pid(p) => (p as u64) << 8,
+            Kind::Exe(p) => ((p as u64) << 8) | 1,
+            Kind::Status(p) => ((p as u64) << 8) | 2,
+        };
+        Arc::new(Node { fs: self.fs.clone(), kind, ino })
+    }
+
+    fn contents(&self) -> Result<Vec<u8>, Errno> {
+        let k = self.fs.kernel().ok_or(ENOENT)?;
+        Ok(match self.kind {
+            Kind::File(File::Mounts) => {
+                let mut s = String::new();
+                let root = k.mounts.root();
+                for m in k.mounts.mounts() {
+                    let loc = super::Location { mnt: m.clone(), dentry: m.root.clone() };
+                    let path = super::ops::path_of(&root, &loc).unwrap_or_else(|| b"/".to_vec());
+                    let name = if m.fs_type == "devtmpfs" { "devtmpfs" } else { m.fs_type };
+                    s.push_str(&format!("{name} {} {name} {} 0 0\n", String::from_utf8_lossy(&path), if m.read_only { "ro" } else { "rw" }));
+                }
+                s.into_bytes()
+            }
+            Kind::File(File::Filesystems) => b"nodev\ttmpfs\nnodev\tdevtmpfs\nnodev\tproc\nnodev\toverlay\n".to_vec(),
+            Kind::File(File::Version) => format!("Linux version {} (sandbox) #1 SMP\n", crate::kernel::uts::RELEASE).into_bytes(),
+            Kind::File(File::Uptime) => {
+                let up = k.timekeeper.monotonic_ns();
+                format!("{}.{:02} 0.00\n", up / 1_000_000_000, (up % 1_000_000_000) / 10_000_000).into_bytes()
+            }
+            Kind::File(File::Meminfo) => {
+                // SAFETY: libc::sysinfo is plain data for sysinfo to fill.
+                let mut si: libc::sysinfo = unsafe { std::mem::zeroed() };
+                // SAFETY: `si` is a valid buffer.
+                unsafe { libc::sysinfo(&mut si) };
+                let kib = |v: u64| v * u64::from(si.mem_unit) / 1024;
+                format!("MemTotal:       {:8} kB\nMemFree:        {:8} kB\nMemAvailable:   {:8} kB\n", kib(si.totalram), kib(si.freeram), kib(si.freeram)).into_bytes()
+            }
+            Kind::File(File::Cpuinfo) => {
+                let mut s = String::new();
+                for i in 0..k.application_cores {
+                    s.push_str(&format!("processor\t: {i}\nvendor_id\t: sandbox\nmodel name\t: sandbox CPU\n\n"));
+                }
+                s.into_bytes()
+            }
+            Kind::Status(pid) => {
+                let tg = self.fs.process(pid).ok_or(ENOENT)?;
+                let name = tg.exe.lock().file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let c = tg.creds.lock().clone();
+                let threads = tg.exit.lock().live_threads;
+                let ppid = k.tasks.parent_of(pid);
+                format!(
+                    "Name:\t{}\nState:\tR (running)\nTgid:\t{pid}\nPid:\t{pid}\nPPid:\t{ppid}\nUid:\t{}\t{}\t{}\t{}\nGid:\t{}\t{}\t{}\t{}\nThreads:\t{threads}\n",
+                    &name[..name.len().min(15)],
+                    c.uid,
+                    c.euid,
+                    c.suid,
+                    c.fsuid,
+                    c.gid,
+                    c.egid,
+                    c.sgid,
+                    c.fsgid
+                )
+                .into_bytes()
+            }
+            _ => return Err(abi::errno::EISDIR),
+        })
+    }
+}
+
+impl Inode for Node {
+    fn attr(&self) -> Attr {
+        let (m, nlink) = match self.kind {
+            Kind::Root | Kind::Pid(_) => (mode::S_IFDIR | 0o555, 2),
+            Kind::SelfLink => (mode::S_IFLNK | 0o777, 1),
+            Kind::Exe(_) => (mode::S_IFLNK | 0o777, 1),
+            Kind::Status(_) | Kind::File(_) => (mode::S_IFREG | 0o444, 1),
+        };
+        let (uid, gid) = match self.kind {
+            Kind::Pid(p) | Kind::Exe(p) | Kind::Status(p) => self.fs.process(p).map_or((0, 0), |tg| {
+                let c = tg.creds.lock();
+                (c.euid, c.egid)
+            }),
+            _ => (0, 0),
+        };
+        let t = self.fs.boot;
+        Attr { ino: self.ino, dev: self.fs.dev, mode: m, nlink, uid, gid, atime: t, mtime: t, ctime: t, btime: t, ..Attr::default() }
+    }
+
+    fn setattr(&self, _set: &SetAttr) -> Result<(), Errno> {
+        Err(abi::errno::EPERM)
+    }
+
+    fn lookup(&self, name: &[u8]) -> Result<InodeRef, Errno> {
+        match self.kind {
+            Kind::Root => {
+                if name == b"self" {
+                    return Ok(self.node(Kind::SelfLink));
+                }
+                if let Some((_, f)) = FILES.iter().find(|(n, _)| *n == name) {
+                    return Ok(self.node(Kind::File(*f)));
+                }
+                let pid: i32 = std::str::from_utf8(name).ok().and_then(|s| s.parse().ok()).filter(|p: &i32| *p > 0 && !name.starts_with(b"0")).ok_or(ENOENT)?;
+                self.fs.process(pid).ok_or(ENOENT)?;
+                Ok(self.node(Kind::Pid(pid)))
+            }
+            Kind::Pid(pid) => {
+                self.fs.process(pid).ok_or(ENOENT)?;
+                match name {
+                    b"exe" => Ok(self.node(Kind::Exe(pid))),
+                    b"status" => Ok(self.node(Kind::Status(pid))),
+                    _ => Err(ENOENT),
+                }
+            }
+            _ => Err(abi::errno::ENOTDIR),
+        }
+    }
+
+    fn create(&self, _name: &[u8], _spec: NodeSpec, _perm: u32, _uid: u32, _gid: u32) -> Result<InodeRef, Errno> {
+        Err(EACCES)
+    }
+
+    fn unlink(&self, _name: &[u8], _dir: bool) -> Result<(), Errno> {
+        Err(EACCES)
+    }
+
+    fn readdir(&self) -> Result<Vec<DirEntry>, Errno> {
+        match self.kind {
+            Kind::Root => {
+                let mut out: Vec<DirEntry> = FILES.iter().map(|(n, f)| DirEntry { name: n.to_vec(), ino: self.node(Kind::File(*f)).attr().ino, dtype: dt::REG }).collect();
+                out.push(DirEntry { name: b"self".to_vec(), ino: 2, dtype: dt::LNK });
+                if let Some(k) = self.fs.kernel() {
+                    for pid in k.tasks.pids() {
+                        out.push(DirEntry { name: pid.to_string().into_bytes(), ino: (pid as u64) << 8, dtype: dt::DIR });
+                    }
+                }
+                Ok(out)
+            }
+            Kind::Pid(pid) => Ok(vec![
+                DirEntry { name: b"exe".to_vec(), ino: ((pid as u64) << 8) | 1, dtype: dt::LNK },
+                DirEntry { name: b"status".to_vec(), ino: ((pid as u64) << 8) | 2, dtype: dt::REG },
+            ]),
+            _ => Err(abi::errno::ENOTDIR),
+        }
+    }
+
+    fn readlink(&self) -> Result<Vec<u8>, Errno> {
+        match self.kind {
+            Kind::SelfLink => current_pid().map(|p| p.to_string().into_bytes()).ok_or(ENOENT),
+            Kind::Exe(pid) => Ok(self.fs.process(pid).ok_or(ENOENT)?.exe.lock().as_os_str().as_encoded_bytes().to_vec()),
+            _ => Err(abi::errno::EINVAL),
+        }
+    }
+
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<usize, Errno> {
+        let data = self.contents()?;
+        let start = usize::try_from(offset).unwrap_or(usize::MAX).min(data.len());
+        let n = (data.len() - start).min(buf.len());
+        buf[..n].copy_from_slice(&data[start..start + n]);
+        Ok(n)
+    }
+
+    fn write_at(&self, _data: &[u8], _offset: u64) -> Result<usize, Errno> {
+        Err(EROFS)
+    }
+
+    fn statfs(&self) -> Statfs {
+        Statfs { kind: PROC_MAGIC, bsize: 4096, namelen: 255, frsize: 4096, ..Statfs::default() }
+    }
+}

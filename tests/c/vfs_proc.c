@@ -1,0 +1,71 @@
+/* /proc for the sandbox's own processes: /proc/self names the caller
+ * (also in a child), /proc/self/exe the executable, /proc/PID/status its
+ * ids; /proc/mounts lists /proc; /proc is read-only to programs. */
+#define _GNU_SOURCE
+#include <limits.h>
+#include "vfs.h"
+
+static long status_field(const char *path, const char *name)
+{
+    FILE *f = fopen(path, "r");
+    CHECK(f != NULL, "open %s", path);
+    char line[256];
+    long v = -1;
+    size_t n = strlen(name);
+    while (fgets(line, sizeof line, f))
+        if (!strncmp(line, name, n) && line[n] == ':')
+            v = strtol(line + n + 1, NULL, 10);
+    fclose(f);
+    return v;
+}
+
+static void self_is_me(void)
+{
+    char buf[32], want[32];
+    ssize_t n = readlink("/proc/self", buf, sizeof buf - 1);
+    CHECK(n > 0, "readlink /proc/self");
+    buf[n] = 0;
+    snprintf(want, sizeof want, "%d", getpid());
+    CHECK(!strcmp(buf, want), "/proc/self is the caller (%s, %s)", buf, want);
+}
+
+int main(int argc, char **argv)
+{
+    (void)argc;
+    self_is_me();
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        self_is_me();
+        _exit(0);
+    }
+    int st;
+    CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0, "the child's /proc/self");
+    OK("/proc/self");
+
+    char exe[PATH_MAX], real[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    CHECK(n > 0, "readlink /proc/self/exe");
+    exe[n] = 0;
+    CHECK(realpath(argv[0], real) != NULL && !strcmp(exe, real), "/proc/self/exe is the program");
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/status", getpid());
+    CHECK(status_field(path, "Pid") == getpid(), "Pid in status");
+    CHECK(status_field("/proc/self/status", "PPid") == getppid(), "PPid in status");
+    CHECK(status_field("/proc/self/status", "Uid") == (long)getuid(), "Uid in status");
+    OK("/proc/PID");
+
+    FILE *f = fopen("/proc/mounts", "r");
+    CHECK(f != NULL, "open /proc/mounts");
+    char line[512];
+    int proc = 0;
+    while (fgets(line, sizeof line, f))
+        proc |= strstr(line, " /proc proc ") != NULL;
+    fclose(f);
+    CHECK(proc, "/proc/mounts lists /proc");
+    struct stat s;
+    CHECK(stat("/proc/self/status", &s) == 0 && S_ISREG(s.st_mode) && s.st_size == 0, "proc files have size 0");
+    EXPECT_ERRNO("a missing pid", ENOENT, stat("/proc/999999/status", &s));
+    OK("/proc files");
+    return 0;
+}
