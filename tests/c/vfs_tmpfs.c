@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
+#include <sys/sendfile.h>
 #include <sys/uio.h>
 #include "vfs.h"
 
@@ -97,8 +98,27 @@ int main(void)
     CHECK(pread(fd, buf, 8, 4000) == 8 && buf[0] == 0, "truncate up reads zeros");
     EXPECT_ERRNO("truncate to a negative size", EINVAL, truncate("sparse", -1));
     EXPECT_ERRNO("truncate of a directory", EISDIR, truncate(".", 0));
+    CHECK(fallocate(fd, 0, 0, 8192) == 0 && fstat(fd, &st) == 0 && st.st_size == 8192, "fallocate extends");
+    CHECK(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, 20000) == 0 && fstat(fd, &st) == 0 && st.st_size == 8192, "FALLOC_FL_KEEP_SIZE keeps the size");
+    EXPECT_ERRNO("fallocate of nothing", EINVAL, fallocate(fd, 0, 0, 0));
+    CHECK(posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL) == 0, "fadvise");
     close(fd);
     OK("sparse files");
+
+    fd = open("src", O_CREAT | O_RDWR, 0644);
+    CHECK(write(fd, "0123456789", 10) == 10, "write src");
+    int out = open("dst", O_CREAT | O_WRONLY, 0644);
+    off_t off = 2;
+    CHECK(sendfile(out, fd, &off, 5) == 5 && off == 7 && lseek(fd, 0, SEEK_CUR) == 10, "sendfile with an offset");
+    CHECK(lseek(fd, 8, SEEK_SET) == 8 && sendfile(out, fd, NULL, 100) == 2 && lseek(fd, 0, SEEK_CUR) == 10, "sendfile from the position");
+    close(out);
+    char pgot[16] = {0};
+    struct iovec pv[2] = {{pgot, 3}, {pgot + 3, 4}};
+    out = open("dst", O_RDONLY);
+    CHECK(preadv(out, pv, 2, 0) == 7 && !strcmp(pgot, "2345689"), "preadv (%s)", pgot);
+    close(out);
+    close(fd);
+    OK("sendfile and preadv");
 
     CHECK(link("f", "f2") == 0, "link");
     CHECK(stat("f", &st) == 0 && st.st_nlink == 2, "two links");

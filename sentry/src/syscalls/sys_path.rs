@@ -627,6 +627,50 @@ pub fn fsync(t: &mut Task, a: Args) -> SysResult {
     loc.inode().sync().map(|_| 0)
 }
 
+/// `fallocate(fd, mode, offset, len)`: mode 0 extends the file to
+/// `offset + len` if it is shorter; `FALLOC_FL_KEEP_SIZE` changes nothing
+/// visible (tmpfs allocates pages when they are written).
+pub fn fallocate(t: &mut Task, a: Args) -> SysResult {
+    const KEEP_SIZE: u32 = 1;
+    let (m, off, len) = (a.uint(1), a.i64(2), a.i64(3));
+    if off < 0 || len <= 0 {
+        return Err(EINVAL);
+    }
+    let file = t.fds.get(a.int(0))?;
+    if !file.writable() {
+        return Err(EBADF);
+    }
+    if m & !KEEP_SIZE != 0 {
+        return Err(abi::errno::EOPNOTSUPP);
+    }
+    let loc = file.ops.location().ok_or(abi::errno::ESPIPE)?;
+    let attr = loc.dentry.attr();
+    if attr.is_dir() {
+        return Err(EISDIR);
+    }
+    if !attr.is_regular() {
+        return Err(abi::errno::ENODEV);
+    }
+    let end = off.checked_add(len).ok_or(abi::errno::EFBIG)? as u64;
+    if m & KEEP_SIZE == 0 && end > attr.size {
+        ops::set_size(&loc, end)?;
+    }
+    Ok(0)
+}
+
+/// `fadvise64(fd, offset, len, advice)`: advice is accepted and has no
+/// effect (everything is in memory or the host's cache).
+pub fn fadvise64(t: &mut Task, a: Args) -> SysResult {
+    let file = t.fds.get(a.int(0))?;
+    if file.ops.stat()?.mode & mode::S_IFMT == mode::S_IFIFO {
+        return Err(abi::errno::ESPIPE);
+    }
+    if a.int(3) as u32 > 5 {
+        return Err(EINVAL);
+    }
+    Ok(0)
+}
+
 /// `sync()`.
 pub fn sync(_t: &mut Task, _a: Args) -> SysResult {
     Ok(0)

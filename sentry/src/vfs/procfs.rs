@@ -1,6 +1,8 @@
-//! procfs, the part programs use most: `/proc/self`, `/proc/PID/exe` and
-//! `/proc/PID/status` for the sandbox's own processes (by their sandbox
-//! PIDs), and `/proc/{mounts,filesystems,version,uptime,meminfo,cpuinfo}`.
+//! procfs, the part programs use most: `/proc/self`, `/proc/PID/exe`,
+//! `/proc/PID/stat` and `/proc/PID/status` for the sandbox's own processes (by their sandbox
+//! PIDs), and `/proc/{mounts,filesystems,version,uptime,meminfo,cpuinfo,stat,
+//! loadavg}` (CPU counters are 0 until the kernel's CPU clock lands;
+//! `cmdline`, `fd/` and `cwd` are not there yet).
 //! Files are made when read and report size 0, as Linux's do. Nothing of
 //! the host's `/proc` is shown.
 //!
@@ -65,13 +67,17 @@ enum File {
     Uptime,
     Meminfo,
     Cpuinfo,
+    Stat,
+    Loadavg,
 }
 
-const FILES: [(&[u8], File); 6] = [
+const FILES: [(&[u8], File); 8] = [
     (b"cpuinfo", File::Cpuinfo),
     (b"filesystems", File::Filesystems),
+    (b"loadavg", File::Loadavg),
     (b"meminfo", File::Meminfo),
     (b"mounts", File::Mounts),
+    (b"stat", File::Stat),
     (b"uptime", File::Uptime),
     (b"version", File::Version),
 ];
@@ -83,6 +89,7 @@ enum Kind {
     Pid(i32),
     Exe(i32),
     Status(i32),
+    Stat(i32),
     File(File),
 }
 
@@ -120,6 +127,7 @@ impl Node {
             Kind::Pid(p) => (p as u64) << 8,
             Kind::Exe(p) => ((p as u64) << 8) | 1,
             Kind::Status(p) => ((p as u64) << 8) | 2,
+            Kind::Stat(p) => ((p as u64) << 8) | 3,
         };
         Arc::new(Node { fs: self.fs.clone(), kind, ino })
     }
@@ -152,6 +160,20 @@ impl Node {
                 let kib = |v: u64| v * u64::from(si.mem_unit) / 1024;
                 format!("MemTotal:       {:8} kB\nMemFree:        {:8} kB\nMemAvailable:   {:8} kB\n", kib(si.totalram), kib(si.freeram), kib(si.freeram)).into_bytes()
             }
+            Kind::File(File::Stat) => {
+                // No CPU clock yet: every counter is 0.
+                let mut s = String::from("cpu  0 0 0 0 0 0 0 0 0 0\n");
+                for i in 0..k.application_cores {
+                    s.push_str(&format!("cpu{i} 0 0 0 0 0 0 0 0 0 0\n"));
+                }
+                let n = k.tasks.pids().len();
+                s.push_str(&format!("intr 0\nctxt 0\nbtime {}\nprocesses {n}\nprocs_running 1\nprocs_blocked 0\n", self.fs.boot / 1_000_000_000));
+                s.into_bytes()
+            }
+            Kind::File(File::Loadavg) => {
+                let pids = k.tasks.pids();
+                format!("0.00 0.00 0.00 1/{} {}\n", pids.len(), pids.last().copied().unwrap_or(0)).into_bytes()
+            }
             Kind::File(File::Cpuinfo) => {
                 let mut s = String::new();
                 for i in 0..k.application_cores {
@@ -159,15 +181,28 @@ impl Node {
                 }
                 s.into_bytes()
             }
+            Kind::Stat(pid) => {
+                let tg = self.fs.process(pid).ok_or(ENOENT)?;
+                let (pgid, sid) = k.tasks.group_and_session(pid)?;
+                let threads = tg.exit.lock().live_threads;
+                let mut fields = vec![0u64; 44];
+                // Fields 9 on (flags, faults, times, ...), all 0 but these.
+                fields[9] = 20; // priority
+                fields[11] = threads as u64;
+                fields[16] = u64::MAX; // rsslim
+                fields[29] = 17; // exit_signal: SIGCHLD
+                let rest: Vec<String> = fields.iter().map(|f| f.to_string()).collect();
+                format!("{pid} ({}) R {} {pgid} {sid} 0 -1 {}\n", process_name(&tg), k.tasks.parent_of(pid), rest.join(" ")).into_bytes()
+            }
             Kind::Status(pid) => {
                 let tg = self.fs.process(pid).ok_or(ENOENT)?;
-                let name = tg.exe.lock().file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let name = process_name(&tg);
                 let c = tg.creds.lock().clone();
                 let threads = tg.exit.lock().live_threads;
                 let ppid = k.tasks.parent_of(pid);
                 format!(
                     "Name:\t{}\nState:\tR (running)\nTgid:\t{pid}\nPid:\t{pid}\nPPid:\t{ppid}\nUid:\t{}\t{}\t{}\t{}\nGid:\t{}\t{}\t{}\t{}\nThreads:\t{threads}\n",
-                    &name[..name.len().min(15)],
+                    name,
                     c.uid,
                     c.euid,
                     c.suid,
@@ -184,16 +219,24 @@ impl Node {
     }
 }
 
+/// A process's name as `/proc` shows it: its executable's file name, cut
+/// to 15 bytes like a task's `comm` (which the sentry keeps per thread,
+/// out of procfs's reach).
+fn process_name(tg: &ThreadGroup) -> String {
+    let name = tg.exe.lock().file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    name.chars().take(15).collect()
+}
+
 impl Inode for Node {
     fn attr(&self) -> Attr {
         let (m, nlink) = match self.kind {
             Kind::Root | Kind::Pid(_) => (mode::S_IFDIR | 0o555, 2),
             Kind::SelfLink => (mode::S_IFLNK | 0o777, 1),
             Kind::Exe(_) => (mode::S_IFLNK | 0o777, 1),
-            Kind::Status(_) | Kind::File(_) => (mode::S_IFREG | 0o444, 1),
+            Kind::Status(_) | Kind::Stat(_) | Kind::File(_) => (mode::S_IFREG | 0o444, 1),
         };
         let (uid, gid) = match self.kind {
-            Kind::Pid(p) | Kind::Exe(p) | Kind::Status(p) => self.fs.process(p).map_or((0, 0), |tg| {
+            Kind::Pid(p) | Kind::Exe(p) | Kind::Status(p) | Kind::Stat(p) => self.fs.process(p).map_or((0, 0), |tg| {
                 let c = tg.creds.lock();
                 (c.euid, c.egid)
             }),
@@ -225,6 +268,7 @@ impl Inode for Node {
                 match name {
                     b"exe" => Ok(self.node(Kind::Exe(pid))),
                     b"status" => Ok(self.node(Kind::Status(pid))),
+                    b"stat" => Ok(self.node(Kind::Stat(pid))),
                     _ => Err(ENOENT),
                 }
             }
@@ -255,6 +299,7 @@ impl Inode for Node {
             Kind::Pid(pid) => Ok(vec![
                 DirEntry { name: b"exe".to_vec(), ino: ((pid as u64) << 8) | 1, dtype: dt::LNK },
                 DirEntry { name: b"status".to_vec(), ino: ((pid as u64) << 8) | 2, dtype: dt::REG },
+                DirEntry { name: b"stat".to_vec(), ino: ((pid as u64) << 8) | 3, dtype: dt::REG },
             ]),
             _ => Err(abi::errno::ENOTDIR),
         }
