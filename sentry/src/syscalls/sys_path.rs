@@ -596,6 +596,9 @@ pub fn getcwd(t: &mut Task, a: Args) -> SysResult {
     }
     let mut bytes = ops::path_of(&root, &cwd).unwrap_or_else(|| b"(unreachable)/".to_vec());
     bytes.push(0);
+    if bytes.len() > PATH_MAX {
+        return Err(abi::errno::ENAMETOOLONG);
+    }
     if (a.u64(1) as usize) < bytes.len() {
         return Err(ERANGE);
     }

@@ -373,6 +373,16 @@ impl Inode for Node {
     }
 }
 
+impl Drop for Node {
+    /// Drops a chain of parents one at a time (see `Dentry`'s drop).
+    fn drop(&mut self) {
+        let mut next = self.parent.take().map(|(p, _)| p);
+        while let Some(p) = next {
+            next = Arc::into_inner(p).and_then(|mut n| n.parent.take().map(|(p, _)| p));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

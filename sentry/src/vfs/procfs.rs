@@ -259,7 +259,10 @@ impl Inode for Node {
                 if let Some((_, f)) = FILES.iter().find(|(n, _)| *n == name) {
                     return Ok(self.node(Kind::File(*f)));
                 }
-                let pid: i32 = std::str::from_utf8(name).ok().and_then(|s| s.parse().ok()).filter(|p: &i32| *p > 0 && !name.starts_with(b"0")).ok_or(ENOENT)?;
+                if name.is_empty() || name.len() > 10 || name[0] == b'0' || !name.iter().all(u8::is_ascii_digit) {
+                    return Err(ENOENT);
+                }
+                let pid: i32 = std::str::from_utf8(name).ok().and_then(|s| s.parse().ok()).ok_or(ENOENT)?;
                 self.fs.process(pid).ok_or(ENOENT)?;
                 Ok(self.node(Kind::Pid(pid)))
             }

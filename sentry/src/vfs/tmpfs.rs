@@ -176,9 +176,24 @@ impl Node {
 
 impl Drop for Node {
     fn drop(&mut self) {
-        if let Body::Regular(d) = &mut self.body {
-            let n = d.get_mut().pages.len() as u64;
-            self.free_pages(n);
+        match &mut self.body {
+            Body::Regular(d) => {
+                let n = d.get_mut().pages.len() as u64;
+                self.free_pages(n);
+            }
+            Body::Dir(entries) => {
+                // Free a deep tree one directory at a time, not by
+                // recursion: an app can make it deeper than the stack.
+                let mut stack: Vec<Arc<Node>> = std::mem::take(entries.get_mut()).into_values().collect();
+                while let Some(n) = stack.pop() {
+                    if let Some(mut n) = Arc::into_inner(n) {
+                        if let Body::Dir(e) = &mut n.body {
+                            stack.extend(std::mem::take(e.get_mut()).into_values());
+                        }
+                    }
+                }
+            }
+            _ => {}
         }
     }
 }
