@@ -1,6 +1,7 @@
 /* /proc for the sandbox's own processes: /proc/self names the caller
  * (also in a child), /proc/self/exe the executable, /proc/PID/status its
- * ids; /proc/mounts lists /proc; /proc is read-only to programs. */
+ * ids, /proc/self/fd and cwd its files and directory (and /dev/fd through
+ * them); /proc/mounts lists /proc. */
 #define _GNU_SOURCE
 #include <limits.h>
 #include "vfs.h"
@@ -54,6 +55,34 @@ int main(int argc, char **argv)
     CHECK(status_field("/proc/self/status", "PPid") == getppid(), "PPid in status");
     CHECK(status_field("/proc/self/status", "Uid") == (long)getuid(), "Uid in status");
     OK("/proc/PID");
+
+    enter_scratch_dir();
+    char cwd[PATH_MAX], link[PATH_MAX];
+    CHECK(getcwd(cwd, sizeof cwd) != NULL, "getcwd");
+    n = readlink("/proc/self/cwd", link, sizeof link - 1);
+    CHECK(n > 0 && (link[n] = 0, !strcmp(link, cwd)), "/proc/self/cwd is the working directory");
+    int fd = open("file", O_CREAT | O_RDWR, 0644);
+    CHECK(fd >= 0 && write(fd, "via fd", 6) == 6, "write file");
+    char fdpath[64], want[PATH_MAX + 8];
+    snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", fd);
+    snprintf(want, sizeof want, "%s/file", cwd);
+    n = readlink(fdpath, link, sizeof link - 1);
+    CHECK(n > 0 && (link[n] = 0, !strcmp(link, want)), "/proc/self/fd/N names the file");
+    snprintf(fdpath, sizeof fdpath, "/dev/fd/%d", fd);
+    int again = open(fdpath, O_RDONLY);
+    char buf[16] = {0};
+    CHECK(again >= 0 && read(again, buf, sizeof buf) == 6 && !strcmp(buf, "via fd"), "/dev/fd/N opens the file");
+    close(again);
+    CHECK(unlink("file") == 0, "unlink");
+    n = readlink(fdpath, link, sizeof link - 1);
+    CHECK(n > 0 && (link[n] = 0, strstr(link, "/file (deleted)") != NULL), "a deleted file's link says so");
+    int p[2];
+    CHECK(pipe(p) == 0, "pipe");
+    snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", p[0]);
+    n = readlink(fdpath, link, sizeof link - 1);
+    CHECK(n > 6 && !strncmp(link, "pipe:[", 6), "a pipe reads as pipe:[N]");
+    close(fd);
+    OK("/proc/self/fd and cwd");
 
     FILE *f = fopen("/proc/mounts", "r");
     CHECK(f != NULL, "open /proc/mounts");

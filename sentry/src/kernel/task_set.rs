@@ -143,7 +143,7 @@ impl TaskSet {
         let tid = task.tid;
         let mut g = self.inner.lock();
         let run = move || {
-            crate::vfs::procfs::set_current(&task.tg);
+            crate::vfs::procfs::set_current(&task);
             task.run()
         };
         match std::thread::Builder::new().name(format!("task-{tid}")).spawn(run) {

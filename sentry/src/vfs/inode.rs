@@ -309,6 +309,12 @@ pub trait Inode: IntoAny + Send + Sync {
         Err(EINVAL)
     }
 
+    /// For a link that names a file rather than a path (`/proc/self/fd/N`,
+    /// `/proc/self/cwd`): where following it leads.
+    fn jump(&self) -> Option<super::Location> {
+        None
+    }
+
     /// Reads at `offset`; 0 at or past the end.
     fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<usize, Errno> {
         let _ = (buf, offset);

@@ -231,6 +231,10 @@ impl<'a> Resolver<'a> {
 
     /// Follows the symbolic link `link`, found in `dir`, to what it names.
     pub fn follow(&mut self, dir: &Location, link: &Location) -> Result<Location, Errno> {
+        if let Some(to) = link.inode().jump() {
+            self.read_link(link)?;
+            return Ok(to);
+        }
         let target = self.read_link(link)?;
         self.resolve(dir, &target, true)
     }

@@ -2,7 +2,10 @@
 //! `/proc/PID/stat` and `/proc/PID/status` for the sandbox's own processes (by their sandbox
 //! PIDs), and `/proc/{mounts,filesystems,version,uptime,meminfo,cpuinfo,stat,
 //! loadavg}` (CPU counters are 0 until the kernel's CPU clock lands;
-//! `cmdline`, `fd/` and `cwd` are not there yet).
+//! `cmdline` is not there yet). A process's `fd/` and `cwd` are shown to
+//! the process itself only; `fd/N` and `cwd` lead to the file itself when
+//! it is in the tree (pipes and the host's standard streams read as
+//! `pipe:[N]` or `anon_inode:[file]` and cannot be opened through them).
 //! Files are made when read and report size 0, as Linux's do. Nothing of
 //! the host's `/proc` is shown.
 //!
@@ -18,24 +21,66 @@ use abi::fs::{dt, mode, Statfs};
 use abi::Errno;
 
 use super::inode::{now_ns, Attr, DirEntry, Inode, InodeRef, NodeSpec, SetAttr};
+use super::{FdTable, FsContext, Location};
+use crate::kernel::task::Task;
 use crate::kernel::thread_group::ThreadGroup;
 use crate::kernel::Kernel;
 
 /// `PROC_SUPER_MAGIC`.
 const PROC_MAGIC: i64 = 0x9fa0;
 
-thread_local! {
-    static CURRENT: RefCell<Weak<ThreadGroup>> = const { RefCell::new(Weak::new()) };
+/// The task the calling sentry thread serves.
+#[derive(Default)]
+struct Current {
+    tg: Weak<ThreadGroup>,
+    fds: Weak<FdTable>,
+    fs: Weak<FsContext>,
 }
 
-/// Records the process the calling sentry thread serves (for
-/// `/proc/self`).
-pub fn set_current(tg: &Arc<ThreadGroup>) {
-    CURRENT.with(|c| *c.borrow_mut() = Arc::downgrade(tg));
+thread_local! {
+    static CURRENT: RefCell<Current> = RefCell::new(Current::default());
+}
+
+/// Records the task the calling sentry thread serves (for `/proc/self`
+/// and the caller's own `fd/` and `cwd`).
+pub fn set_current(task: &Task) {
+    CURRENT.with(|c| *c.borrow_mut() = Current { tg: Arc::downgrade(&task.tg), fds: Arc::downgrade(&task.fds), fs: Arc::downgrade(&task.fs) });
 }
 
 fn current_pid() -> Option<i32> {
-    CURRENT.with(|c| c.borrow().upgrade().map(|tg| tg.tgid))
+    CURRENT.with(|c| c.borrow().tg.upgrade().map(|tg| tg.tgid))
+}
+
+/// The caller's descriptors and filesystem context, when `pid` is the
+/// caller's process (other processes' are not reachable from here).
+fn own(pid: i32) -> Option<(Arc<FdTable>, Arc<FsContext>)> {
+    if current_pid() != Some(pid) {
+        return None;
+    }
+    CURRENT.with(|c| {
+        let c = c.borrow();
+        Some((c.fds.upgrade()?, c.fs.upgrade()?))
+    })
+}
+
+/// What `/proc/self/fd/N` reads as: the path of a file in the tree, else
+/// the kind and number Linux shows for pipes and sockets.
+fn fd_target(fds: &FdTable, fs: &FsContext, n: i32) -> Result<(Vec<u8>, Option<Location>), Errno> {
+    let file = fds.get(n).map_err(|_| ENOENT)?;
+    if let Some(loc) = file.ops.location() {
+        let mut p = super::ops::path_of(&fs.root(), &loc).unwrap_or_else(|| loc.dentry.name());
+        if loc.dentry.is_deleted() && !p.ends_with(b" (deleted)") {
+            p.extend_from_slice(b" (deleted)");
+        }
+        return Ok((p, Some(loc)));
+    }
+    let st = file.ops.stat()?;
+    let text = match st.mode & mode::S_IFMT {
+        mode::S_IFIFO => format!("pipe:[{}]", st.ino),
+        mode::S_IFSOCK => format!("socket:[{}]", st.ino),
+        _ => "anon_inode:[file]".to_string(),
+    };
+    Ok((text.into_bytes(), None))
 }
 
 struct Shared {
@@ -90,6 +135,9 @@ enum Kind {
     Exe(i32),
     Status(i32),
     Stat(i32),
+    Cwd(i32),
+    FdDir(i32),
+    Fd(i32, i32),
     File(File),
 }
 
@@ -128,6 +176,9 @@ impl Node {
             Kind::Exe(p) => ((p as u64) << 8) | 1,
             Kind::Status(p) => ((p as u64) << 8) | 2,
             Kind::Stat(p) => ((p as u64) << 8) | 3,
+            Kind::Cwd(p) => ((p as u64) << 8) | 4,
+            Kind::FdDir(p) => ((p as u64) << 8) | 5,
+            Kind::Fd(p, n) => ((p as u64) << 40) | (1 << 39) | n as u64,
         };
         Arc::new(Node { fs: self.fs.clone(), kind, ino })
     }
@@ -231,12 +282,13 @@ impl Inode for Node {
     fn attr(&self) -> Attr {
         let (m, nlink) = match self.kind {
             Kind::Root | Kind::Pid(_) => (mode::S_IFDIR | 0o555, 2),
-            Kind::SelfLink => (mode::S_IFLNK | 0o777, 1),
-            Kind::Exe(_) => (mode::S_IFLNK | 0o777, 1),
+            Kind::FdDir(_) => (mode::S_IFDIR | 0o500, 2),
+            Kind::SelfLink | Kind::Exe(_) | Kind::Cwd(_) => (mode::S_IFLNK | 0o777, 1),
+            Kind::Fd(_, _) => (mode::S_IFLNK | 0o700, 1),
             Kind::Status(_) | Kind::Stat(_) | Kind::File(_) => (mode::S_IFREG | 0o444, 1),
         };
         let (uid, gid) = match self.kind {
-            Kind::Pid(p) | Kind::Exe(p) | Kind::Status(p) | Kind::Stat(p) => self.fs.process(p).map_or((0, 0), |tg| {
+            Kind::Pid(p) | Kind::Exe(p) | Kind::Status(p) | Kind::Stat(p) | Kind::Cwd(p) | Kind::FdDir(p) | Kind::Fd(p, _) => self.fs.process(p).map_or((0, 0), |tg| {
                 let c = tg.creds.lock();
                 (c.euid, c.egid)
             }),
@@ -272,8 +324,19 @@ impl Inode for Node {
                     b"exe" => Ok(self.node(Kind::Exe(pid))),
                     b"status" => Ok(self.node(Kind::Status(pid))),
                     b"stat" => Ok(self.node(Kind::Stat(pid))),
+                    b"cwd" if own(pid).is_some() => Ok(self.node(Kind::Cwd(pid))),
+                    b"fd" if own(pid).is_some() => Ok(self.node(Kind::FdDir(pid))),
                     _ => Err(ENOENT),
                 }
+            }
+            Kind::FdDir(pid) => {
+                let (fds, _) = own(pid).ok_or(ENOENT)?;
+                if name.is_empty() || name.len() > 10 || (name[0] == b'0' && name.len() > 1) || !name.iter().all(u8::is_ascii_digit) {
+                    return Err(ENOENT);
+                }
+                let n: i32 = std::str::from_utf8(name).ok().and_then(|s| s.parse().ok()).ok_or(ENOENT)?;
+                fds.get(n).map_err(|_| ENOENT)?;
+                Ok(self.node(Kind::Fd(pid, n)))
             }
             _ => Err(abi::errno::ENOTDIR),
         }
@@ -299,7 +362,13 @@ impl Inode for Node {
                 }
                 Ok(out)
             }
+            Kind::FdDir(pid) => {
+                let (fds, _) = own(pid).ok_or(ENOENT)?;
+                Ok(fds.open_fds().into_iter().map(|n| DirEntry { name: n.to_string().into_bytes(), ino: self.node(Kind::Fd(pid, n)).attr().ino, dtype: dt::LNK }).collect())
+            }
             Kind::Pid(pid) => Ok(vec![
+                DirEntry { name: b"cwd".to_vec(), ino: ((pid as u64) << 8) | 4, dtype: dt::LNK },
+                DirEntry { name: b"fd".to_vec(), ino: ((pid as u64) << 8) | 5, dtype: dt::DIR },
                 DirEntry { name: b"exe".to_vec(), ino: ((pid as u64) << 8) | 1, dtype: dt::LNK },
                 DirEntry { name: b"status".to_vec(), ino: ((pid as u64) << 8) | 2, dtype: dt::REG },
                 DirEntry { name: b"stat".to_vec(), ino: ((pid as u64) << 8) | 3, dtype: dt::REG },
@@ -312,7 +381,24 @@ impl Inode for Node {
         match self.kind {
             Kind::SelfLink => current_pid().map(|p| p.to_string().into_bytes()).ok_or(ENOENT),
             Kind::Exe(pid) => Ok(self.fs.process(pid).ok_or(ENOENT)?.exe.lock().as_os_str().as_encoded_bytes().to_vec()),
+            Kind::Cwd(pid) => {
+                let (_, fs) = own(pid).ok_or(ENOENT)?;
+                let (root, cwd) = fs.root_and_cwd();
+                Ok(super::ops::path_of(&root, &cwd).unwrap_or_else(|| b"/".to_vec()))
+            }
+            Kind::Fd(pid, n) => {
+                let (fds, fs) = own(pid).ok_or(ENOENT)?;
+                Ok(fd_target(&fds, &fs, n)?.0)
+            }
             _ => Err(abi::errno::EINVAL),
+        }
+    }
+
+    fn jump(&self) -> Option<Location> {
+        match self.kind {
+            Kind::Cwd(pid) => own(pid).map(|(_, fs)| fs.cwd()),
+            Kind::Fd(pid, n) => own(pid).and_then(|(fds, fs)| fd_target(&fds, &fs, n).ok()?.1),
+            _ => None,
         }
     }
 
