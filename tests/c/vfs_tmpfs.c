@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/sendfile.h>
 #include <sys/uio.h>
 #include "vfs.h"
@@ -196,6 +197,10 @@ int main(void)
     CHECK(s0.st_atim.tv_sec == 1000 && s0.st_mtim.tv_sec > 2000, "UTIME_OMIT keeps, UTIME_NOW sets");
     struct timespec bad[2] = {{0, 1000000000}, {0, 0}};
     EXPECT_ERRNO("utimensat with a bad nsec", EINVAL, utimensat(AT_FDCWD, "t", bad, 0));
+    struct timeval tv[2] = {{3000, 1}, {4000, 2}};
+    CHECK(utimes("t", tv) == 0 && stat("t", &s1) == 0 && s1.st_atim.tv_sec == 3000 && s1.st_atim.tv_nsec == 1000 && s1.st_mtim.tv_nsec == 2000, "utimes");
+    struct timeval badtv[2] = {{0, 1000000}, {0, 0}};
+    EXPECT_ERRNO("utimes with a bad usec", EINVAL, utimes("t", badtv));
     CHECK(mkdir("tdir", 0755) == 0, "mkdir tdir");
     stat("tdir", &s0);
     sleep_ms(20);

@@ -491,6 +491,32 @@ pub fn utimensat(t: &mut Task, a: Args) -> SysResult {
     ops::utimes(&creds(t), &loc, atime, mtime).map(|_| 0)
 }
 
+/// `futimesat(dirfd, path, times)`, and `utimes` with `AT_FDCWD`: times
+/// as two `struct timeval`, or now for a null pointer.
+fn do_utimes(t: &mut Task, dirfd: i32, path: u64, times: u64) -> SysResult {
+    let (atime, mtime) = if times == 0 {
+        (TimeSet::Now, TimeSet::Now)
+    } else {
+        let tv: [i64; 4] = t.read_obj(times)?;
+        if !(0..1_000_000).contains(&tv[1]) || !(0..1_000_000).contains(&tv[3]) {
+            return Err(EINVAL);
+        }
+        (time_arg(tv[0], tv[1] * 1000)?, time_arg(tv[2], tv[3] * 1000)?)
+    };
+    let loc = lookup_at(t, dirfd, path, false, true)?;
+    ops::utimes(&creds(t), &loc, atime, mtime).map(|_| 0)
+}
+
+/// `utimes(path, times)`.
+pub fn utimes(t: &mut Task, a: Args) -> SysResult {
+    do_utimes(t, at::FDCWD, a.u64(0), a.u64(1))
+}
+
+/// `futimesat(dirfd, path, times)`.
+pub fn futimesat(t: &mut Task, a: Args) -> SysResult {
+    do_utimes(t, a.int(0), a.u64(1), a.u64(2))
+}
+
 /// `truncate(path, length)`.
 pub fn truncate(t: &mut Task, a: Args) -> SysResult {
     if a.i64(1) < 0 {
