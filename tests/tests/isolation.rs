@@ -65,3 +65,20 @@ fn writes_never_reach_the_host() {
     assert!(!std::path::Path::new(&name).exists(), "{name} reached the host");
     assert!(std::path::Path::new("/etc/passwd").exists(), "the host lost /etc/passwd");
 }
+
+/// `--bind` shows a host directory read-only, `--tmpfs` mounts a limited
+/// tmpfs, `--cwd` sets where the program starts; none of it touches the
+/// host.
+#[test]
+fn bind_tmpfs_and_cwd_options() {
+    let dir = scratch_dir().join(format!("sbx-bind-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("f"), "bound\n").unwrap();
+    let bind = format!("--bind={}:/mnt/b", dir.display());
+    let script = "pwd; cat /mnt/b/f; echo x > /mnt/b/g || echo refused; head -c 8192 /dev/zero > /small/a; echo y > /small/b || echo full";
+    let out = run_sandboxed_with(&[&bind, "--tmpfs=/small:size=8k", "--cwd=/work/here"], std::path::Path::new("/bin/busybox"), &["sh", "-c", script], b"", &[]);
+    assert_eq!(out.stdout_text(), "/work/here\nbound\nrefused\nfull\n", "{out}");
+    assert!(!dir.join("g").exists(), "a write reached the bound directory");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -77,6 +77,11 @@ pub struct KernelConfig {
     /// The host directory the sandbox sees, read-only under an overlay,
     /// as its root; `None` for an empty tmpfs root.
     pub host_root: Option<PathBuf>,
+    /// Mounts made on top of the default tree.
+    pub mounts: Vec<crate::vfs::ExtraMount>,
+    /// Where the first process starts (made if missing); by default the
+    /// directory the sandbox was started in.
+    pub cwd: Option<PathBuf>,
 }
 
 impl Default for KernelConfig {
@@ -86,6 +91,8 @@ impl Default for KernelConfig {
             hostname: "sandbox".into(),
             patch_syscalls: true,
             host_root: Some(PathBuf::from("/")),
+            mounts: Vec::new(),
+            cwd: None,
         }
     }
 }
@@ -134,8 +141,15 @@ impl Kernel {
     pub fn new(config: KernelConfig) -> std::io::Result<Arc<Kernel>> {
         let proc = crate::vfs::procfs::ProcFs::new(crate::vfs::inode::makedev(0, 0x2f));
         let mounts = crate::vfs::default_namespace(config.host_root.as_deref(), proc.root())?;
-        let cwd = std::env::current_dir().map(|d| d.into_os_string().into_encoded_bytes()).unwrap_or_default();
-        let start_dir = crate::vfs::make_start_dir(&mounts, &cwd);
+        crate::vfs::mount_extra(&mounts, &config.mounts)?;
+        let start_dir = match &config.cwd {
+            Some(d) => crate::vfs::mkdir_p(&mounts, d.as_os_str().as_encoded_bytes()).map_err(|e| std::io::Error::from_raw_os_error(e.0))?,
+            // The directory the sandbox was started in, as far as the tree has it.
+            None => {
+                let cwd = std::env::current_dir().map(|d| d.into_os_string().into_encoded_bytes()).unwrap_or_default();
+                crate::vfs::mkdir_p(&mounts, &cwd).unwrap_or_else(|_| mounts.root())
+            }
+        };
         let kernel = Arc::new(Kernel {
             mounts,
             start_dir,

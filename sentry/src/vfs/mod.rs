@@ -111,33 +111,67 @@ pub fn default_namespace(host_root: Option<&std::path::Path>, proc: InodeRef) ->
     Ok(ns)
 }
 
-/// The directory `path` (absolute), made with its parents as needed in
-/// the root filesystem when it is missing: where the first process
-/// starts, so that it sees the directory it was started in.
-pub fn make_start_dir(ns: &MountNamespace, path: &[u8]) -> Location {
+/// The directory at the absolute `path`, made (mode 0755, owned by root)
+/// with its parents where missing; links on the way are followed.
+pub fn mkdir_p(ns: &MountNamespace, path: &[u8]) -> Result<Location, abi::Errno> {
     let c = crate::kernel::creds::Credentials::fixed(0);
     let root = ns.root();
     let mut cur = root.clone();
-    for comp in path.split(|&b| b == b'/').filter(|c| !c.is_empty() && *c != b"." && *c != b"..") {
-        let r = path::Resolver::new(ns, root.clone(), &c);
-        let next = match r.child(&cur, comp) {
+    for comp in path.split(|&b| b == b'/').filter(|c| !c.is_empty() && *c != b".") {
+        let mut r = path::Resolver::new(ns, root.clone(), &c);
+        let next = match r.resolve(&cur, comp, true) {
             Ok(l) => l,
-            Err(_) => {
-                if cur.inode().create(comp, NodeSpec::Directory, 0o755, 0, 0).is_err() {
-                    return cur;
-                }
-                match r.child(&cur, comp) {
-                    Ok(l) => l,
-                    Err(_) => return cur,
-                }
+            Err(abi::errno::ENOENT) => {
+                ops::make(&mut r, &cur, comp, NodeSpec::Directory, 0o755)?;
+                r.resolve(&cur, comp, true)?
             }
+            Err(e) => return Err(e),
         };
         if !next.dentry.attr().is_dir() {
-            return cur;
+            return Err(abi::errno::ENOTDIR);
         }
         cur = next;
     }
-    cur
+    Ok(cur)
+}
+
+/// A mount asked for when the sandbox starts, on top of the default tree.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExtraMount {
+    /// A host directory, read-only, at an absolute path inside.
+    Bind {
+        /// The host directory.
+        host: std::path::PathBuf,
+        /// Where it appears.
+        guest: Vec<u8>,
+    },
+    /// A new tmpfs of at most `size` bytes of data.
+    Tmpfs {
+        /// Where it appears.
+        guest: Vec<u8>,
+        /// Its size limit.
+        size: u64,
+    },
+}
+
+/// Makes `extra`'s mounts in `ns`, in order (their mount points are
+/// made where missing).
+pub fn mount_extra(ns: &MountNamespace, extra: &[ExtraMount]) -> std::io::Result<()> {
+    let io = |e: abi::Errno| std::io::Error::from_raw_os_error(e.0);
+    for (i, m) in extra.iter().enumerate() {
+        let dev = anon_dev(0x10 + i as u32);
+        match m {
+            ExtraMount::Bind { host, guest } => {
+                let at = mkdir_p(ns, guest).map_err(io)?;
+                ns.mount(&at, hostfs::open_root(host, dev, inode::InoAllocator::new())?, "bind", true);
+            }
+            ExtraMount::Tmpfs { guest, size } => {
+                let at = mkdir_p(ns, guest).map_err(io)?;
+                ns.mount(&at, Tmpfs::new(dev, *size).root(), "tmpfs", false);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The file `execve` runs at `loc`: a regular file the caller may

@@ -14,7 +14,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use sentry::syscalls::{Support, TABLE};
-use sentry::vfs::HostFile;
+use sentry::vfs::{ExtraMount, HostFile};
 use sentry::{CreateProcessArgs, Kernel, KernelConfig};
 
 /// Run a program in the sandbox.
@@ -34,6 +34,22 @@ struct Cli {
     /// in-memory overlay (writes never reach it).
     #[arg(long, value_name = "DIR", default_value = "/")]
     root: PathBuf,
+
+    /// Show host directory HOST at GUEST inside, read-only (`HOST:GUEST`
+    /// or `HOST:GUEST:ro`; read-write binds are not supported yet).
+    /// Repeatable.
+    #[arg(long, value_name = "HOST:GUEST[:ro]", value_parser = parse_bind)]
+    bind: Vec<ExtraMount>,
+
+    /// Mount a new tmpfs at GUEST, with at most N bytes of data
+    /// (`GUEST` or `GUEST:size=N`; 1 GiB by default). Repeatable.
+    #[arg(long, value_name = "GUEST[:size=N]", value_parser = parse_tmpfs)]
+    tmpfs: Vec<ExtraMount>,
+
+    /// The directory the program starts in (made if missing); by default
+    /// the one sandbox-exec was started in, if the sandbox has it.
+    #[arg(long, value_name = "DIR")]
+    cwd: Option<PathBuf>,
 
     /// Print the system call table (what is implemented, and how fully) and exit.
     #[arg(long, exclusive = true)]
@@ -74,11 +90,12 @@ fn main() -> ExitCode {
             return ExitCode::from(CANNOT_EXECUTE);
         }
     };
-    let config = KernelConfig { patch_syscalls: !cli.no_patch, host_root: Some(cli.root.clone()), ..KernelConfig::default() };
+    let mounts = cli.bind.iter().chain(&cli.tmpfs).cloned().collect();
+    let config = KernelConfig { patch_syscalls: !cli.no_patch, host_root: Some(cli.root.clone()), mounts, cwd: cli.cwd.clone(), ..KernelConfig::default() };
     let kernel = match Kernel::new(config) {
         Ok(k) => k,
         Err(e) => {
-            eprintln!("sandbox-exec: cannot use {} as the root: {e}", cli.root.display());
+            eprintln!("sandbox-exec: cannot build the file tree (root {}): {e}", cli.root.display());
             return ExitCode::from(CANNOT_EXECUTE);
         }
     };
@@ -94,6 +111,46 @@ fn main() -> ExitCode {
     let status = init.wait_exited();
     kernel.wait_exited();
     ExitCode::from(status.map_or(0, |s| s.shell_code()) as u8)
+}
+
+/// An absolute path inside the sandbox.
+fn guest_path(s: &str) -> Result<Vec<u8>, String> {
+    if !s.starts_with('/') {
+        return Err(format!("{s}: the path inside must be absolute"));
+    }
+    Ok(s.as_bytes().to_vec())
+}
+
+fn parse_bind(s: &str) -> Result<ExtraMount, String> {
+    let mut parts = s.splitn(3, ':');
+    let (host, guest) = match (parts.next(), parts.next()) {
+        (Some(h), Some(g)) if !h.is_empty() => (h, g),
+        _ => return Err("expected HOST:GUEST[:ro]".into()),
+    };
+    match parts.next() {
+        None | Some("ro") => {}
+        Some("rw") => return Err("read-write binds are not supported yet".into()),
+        Some(o) => return Err(format!("unknown bind option {o}")),
+    }
+    Ok(ExtraMount::Bind { host: PathBuf::from(host), guest: guest_path(guest)? })
+}
+
+fn parse_tmpfs(s: &str) -> Result<ExtraMount, String> {
+    let (guest, size) = match s.split_once(':') {
+        None => (s, 1u64 << 30),
+        Some((g, opt)) => {
+            let n = opt.strip_prefix("size=").ok_or_else(|| format!("unknown tmpfs option {opt}"))?;
+            let (digits, mult) = match n.char_indices().last() {
+                Some((i, 'k' | 'K')) => (&n[..i], 1u64 << 10),
+                Some((i, 'm' | 'M')) => (&n[..i], 1 << 20),
+                Some((i, 'g' | 'G')) => (&n[..i], 1 << 30),
+                _ => (n, 1),
+            };
+            let v: u64 = digits.parse().map_err(|_| format!("bad tmpfs size {n}"))?;
+            (g, v.checked_mul(mult).ok_or_else(|| format!("tmpfs size {n} is too large"))?)
+        }
+    };
+    Ok(ExtraMount::Tmpfs { guest: guest_path(guest)?, size })
 }
 
 fn env_entry((k, v): (OsString, OsString)) -> OsString {
