@@ -9,6 +9,8 @@
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/sendfile.h>
 #include <sys/uio.h>
 #include "vfs.h"
@@ -120,6 +122,22 @@ int main(void)
     close(out);
     close(fd);
     OK("sendfile and preadv");
+
+    fflush(stdout);
+    pid_t lim = fork();
+    if (lim == 0) {
+        signal(SIGXFSZ, SIG_IGN);
+        struct rlimit rl = {1000, 1000};
+        CHECK(setrlimit(RLIMIT_FSIZE, &rl) == 0, "setrlimit");
+        int f = open("limited", O_CREAT | O_WRONLY, 0644);
+        CHECK(write(f, page, 2000) == 1000, "RLIMIT_FSIZE cuts a write short");
+        EXPECT_ERRNO("a write at RLIMIT_FSIZE", EFBIG, write(f, page, 1));
+        fflush(stdout);
+        _exit(0);
+    }
+    int lst;
+    CHECK(waitpid(lim, &lst, 0) == lim && WIFEXITED(lst) && WEXITSTATUS(lst) == 0, "the limited child");
+    OK("file size limit");
 
     CHECK(link("f", "f2") == 0, "link");
     CHECK(stat("f", &st) == 0 && st.st_nlink == 2, "two links");

@@ -60,13 +60,16 @@ const EPOLL_CTL_NOTE: &str = "EPOLLEXCLUSIVE wakes every epoll watching the file
 /// The note of the open family.
 const OPEN_NOTE: &str = "O_TMPFILE returns EOPNOTSUPP; /proc has only self, PID/exe, PID/status and a few system files";
 
+/// The note of the write family.
+const FSIZE_NOTE: &str = "past RLIMIT_FSIZE a write is cut short or EFBIG, without SIGXFSZ (no signal delivery yet)";
+
 /// The note of `mknod` and `mknodat`.
 const MKNOD_NOTE: &str = "regular files, FIFOs and (with CAP_MKNOD) character devices; block devices and sockets EPERM";
 
 /// Every system call the sandbox knows, in number order.
 pub static TABLE: &[Syscall] = &[
     full(sysno::READ, "read", sys_read_write::read),
-    full(sysno::WRITE, "write", sys_read_write::write),
+    partial(sysno::WRITE, "write", sys_read_write::write, FSIZE_NOTE),
     partial(sysno::OPEN, "open", sys_path::open, OPEN_NOTE),
     full(sysno::CLOSE, "close", sys_file::close),
     full(sysno::STAT, "stat", sys_stat::stat),
@@ -82,9 +85,9 @@ pub static TABLE: &[Syscall] = &[
     full(sysno::RT_SIGPROCMASK, "rt_sigprocmask", sys_signal::rt_sigprocmask),
     partial(sysno::IOCTL, "ioctl", sys_file::ioctl, "TCGETS, TIOCGWINSZ, FIONREAD, FIOCLEX, FIONCLEX; others ENOTTY"),
     full(sysno::PREAD64, "pread64", sys_read_write::pread64),
-    full(sysno::PWRITE64, "pwrite64", sys_read_write::pwrite64),
+    partial(sysno::PWRITE64, "pwrite64", sys_read_write::pwrite64, FSIZE_NOTE),
     full(sysno::READV, "readv", sys_read_write::readv),
-    full(sysno::WRITEV, "writev", sys_read_write::writev),
+    partial(sysno::WRITEV, "writev", sys_read_write::writev, FSIZE_NOTE),
     full(sysno::ACCESS, "access", sys_path::access),
     full(sysno::PIPE, "pipe", sys_pipe::pipe),
     full(sysno::SELECT, "select", sys_poll::select),

@@ -89,6 +89,19 @@ impl InodeFile {
     }
 }
 
+/// What of `data` may be written at `offset` under `RLIMIT_FSIZE`
+/// (`limit`): `EFBIG` at or past it (Linux also sends `SIGXFSZ`, which the
+/// sandbox does not deliver yet), the bytes below it otherwise.
+fn fsize_clamp(data: &[u8], offset: u64, limit: u64) -> Result<&[u8], Errno> {
+    if data.is_empty() || offset.saturating_add(data.len() as u64) <= limit {
+        return Ok(data);
+    }
+    if offset >= limit {
+        return Err(abi::errno::EFBIG);
+    }
+    Ok(&data[..(limit - offset) as usize])
+}
+
 impl FileOps for InodeFile {
     fn read(&self, _task: &mut Task, buf: &mut [u8], offset: Option<u64>) -> Result<usize, Errno> {
         self.path_only()?;
@@ -107,18 +120,19 @@ impl FileOps for InodeFile {
         }
     }
 
-    fn write(&self, _task: &mut Task, data: &[u8], offset: Option<u64>) -> Result<usize, Errno> {
+    fn write(&self, task: &mut Task, data: &[u8], offset: Option<u64>) -> Result<usize, Errno> {
         self.path_only()?;
         let inode = self.loc.inode();
+        let limit = if inode.attr().is_regular() { task.tg.limits.lock().get(abi::process::rlimit::FSIZE).map_or(u64::MAX, |l| l.cur) } else { u64::MAX };
         match offset {
             // As Linux: pwrite on an O_APPEND description appends.
-            Some(off) if self.flags() & o::APPEND == 0 => inode.write_at(data, off),
+            Some(off) if self.flags() & o::APPEND == 0 => inode.write_at(fsize_clamp(data, off, limit)?, off),
             _ => {
                 let mut pos = self.pos.lock();
                 if self.flags() & o::APPEND != 0 {
                     *pos = inode.attr().size;
                 }
-                let n = inode.write_at(data, *pos)?;
+                let n = inode.write_at(fsize_clamp(data, *pos, limit)?, *pos)?;
                 if offset.is_none() {
                     *pos += n as u64;
                 }
@@ -158,6 +172,18 @@ impl FileOps for InodeFile {
 
     fn seekable(&self) -> bool {
         true
+    }
+
+    fn ioctl(&self, task: &mut Task, cmd: u32, arg: u64) -> Result<u64, Errno> {
+        let a = self.loc.dentry.attr();
+        match cmd {
+            abi::fs::ioctl::FIONREAD if a.is_regular() => {
+                let left = a.size.saturating_sub(*self.pos.lock());
+                let n = i32::try_from(left).unwrap_or(i32::MAX);
+                task.copy_out_final(arg, &n.to_ne_bytes()).map(|_| 0)
+            }
+            _ => Err(abi::errno::ENOTTY),
+        }
     }
 
     fn stat(&self) -> Result<Stat, Errno> {
