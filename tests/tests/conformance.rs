@@ -60,6 +60,7 @@ conformance! {
     vfs_rename,
     vfs_perm,
     vfs_proc,
+    vfs_xattr,
 }
 
 /// The harness itself, natively: a program killed by SIGSEGV is reported as

@@ -29,6 +29,7 @@ mod sys_stat;
 mod sys_thread;
 mod sys_time;
 mod sys_utsname;
+mod sys_xattr;
 mod table;
 
 use abi::Errno;

@@ -63,6 +63,9 @@ const OPEN_NOTE: &str = "O_TMPFILE returns EOPNOTSUPP; /proc has only self, PID/
 /// The note of the write family.
 const FSIZE_NOTE: &str = "past RLIMIT_FSIZE a write is cut short or EFBIG, without SIGXFSZ (no signal delivery yet)";
 
+/// The note of the extended attribute calls.
+const XATTR_NOTE: &str = "the user. namespace on tmpfs and overlay files; trusted., security. and system. return EOPNOTSUPP; host files have none";
+
 /// The note of `mknod` and `mknodat`.
 const MKNOD_NOTE: &str = "regular files, FIFOs and (with CAP_MKNOD) character devices; block devices and sockets EPERM";
 
@@ -172,6 +175,18 @@ pub static TABLE: &[Syscall] = &[
     full(sysno::SETHOSTNAME, "sethostname", sys_utsname::sethostname),
     full(sysno::SETDOMAINNAME, "setdomainname", sys_utsname::setdomainname),
     full(sysno::GETTID, "gettid", sys_thread::gettid),
+    partial(sysno::SETXATTR, "setxattr", sys_xattr::setxattr, XATTR_NOTE),
+    partial(sysno::LSETXATTR, "lsetxattr", sys_xattr::lsetxattr, XATTR_NOTE),
+    partial(sysno::FSETXATTR, "fsetxattr", sys_xattr::fsetxattr, XATTR_NOTE),
+    partial(sysno::GETXATTR, "getxattr", sys_xattr::getxattr, XATTR_NOTE),
+    partial(sysno::LGETXATTR, "lgetxattr", sys_xattr::lgetxattr, XATTR_NOTE),
+    partial(sysno::FGETXATTR, "fgetxattr", sys_xattr::fgetxattr, XATTR_NOTE),
+    partial(sysno::LISTXATTR, "listxattr", sys_xattr::listxattr, XATTR_NOTE),
+    partial(sysno::LLISTXATTR, "llistxattr", sys_xattr::llistxattr, XATTR_NOTE),
+    partial(sysno::FLISTXATTR, "flistxattr", sys_xattr::flistxattr, XATTR_NOTE),
+    partial(sysno::REMOVEXATTR, "removexattr", sys_xattr::removexattr, XATTR_NOTE),
+    partial(sysno::LREMOVEXATTR, "lremovexattr", sys_xattr::lremovexattr, XATTR_NOTE),
+    partial(sysno::FREMOVEXATTR, "fremovexattr", sys_xattr::fremovexattr, XATTR_NOTE),
     full(sysno::TIME, "time", sys_time::time),
     partial(sysno::FUTEX, "futex", sys_futex::futex, "every operation; the PI ones hand ownership through the word without priority inheritance (the sandbox has no priorities), and a requeued PI waiter takes the lock itself once woken rather than being given it"),
     partial(sysno::SCHED_SETAFFINITY, "sched_setaffinity", sys_sched::sched_setaffinity, "any thread in the sandbox, by tid, with Linux's owner or CAP_SYS_NICE check; recorded, the host schedules as it likes; CPUs beyond 64 not modelled"),

@@ -363,6 +363,17 @@ pub trait Inode: IntoAny + Send + Sync {
         Err(EOPNOTSUPP)
     }
 
+    /// The names of the extended attributes.
+    fn list_xattr(&self) -> Result<Vec<Vec<u8>>, Errno> {
+        Ok(Vec::new())
+    }
+
+    /// Removes an extended attribute.
+    fn remove_xattr(&self, name: &[u8]) -> Result<(), Errno> {
+        let _ = name;
+        Err(EOPNOTSUPP)
+    }
+
     /// The open file for a named pipe or a file of its own kind, or `None`
     /// for the VFS's file on the inode's data (or, for a device node, the
     /// device's).

@@ -357,6 +357,25 @@ impl Inode for Node {
         self.layer().statfs()
     }
 
+    fn get_xattr(&self, name: &[u8]) -> Result<Vec<u8>, Errno> {
+        self.layer().get_xattr(name)
+    }
+
+    fn set_xattr(&self, name: &[u8], value: &[u8]) -> Result<(), Errno> {
+        self.prepare_write()?;
+        self.layer().set_xattr(name, value)
+    }
+
+    fn list_xattr(&self) -> Result<Vec<Vec<u8>>, Errno> {
+        // The overlay's own attributes are not the file's.
+        Ok(self.layer().list_xattr()?.into_iter().filter(|n| !n.starts_with(b"trusted.overlay.")).collect())
+    }
+
+    fn remove_xattr(&self, name: &[u8]) -> Result<(), Errno> {
+        self.prepare_write()?;
+        self.layer().remove_xattr(name)
+    }
+
     fn prepare_write(&self) -> Result<(), Errno> {
         if self.upper().is_none() {
             self.me()?.copy_up()?;

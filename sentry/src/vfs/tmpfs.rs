@@ -526,6 +526,19 @@ impl Inode for Node {
         Ok(())
     }
 
+    fn list_xattr(&self) -> Result<Vec<Vec<u8>>, Errno> {
+        let mut names: Vec<Vec<u8>> = self.meta.lock().xattrs.keys().cloned().collect();
+        names.sort();
+        Ok(names)
+    }
+
+    fn remove_xattr(&self, name: &[u8]) -> Result<(), Errno> {
+        let mut m = self.meta.lock();
+        m.xattrs.remove(name).ok_or(abi::errno::ENODATA)?;
+        m.ctime = now_ns();
+        Ok(())
+    }
+
     fn open_special(&self, task: &mut Task, flags: u32) -> Option<Result<Arc<OpenFile>, Errno>> {
         match &self.body {
             Body::Fifo(p) => Some(super::fifo::open(task, p, flags)),
