@@ -61,6 +61,7 @@ conformance! {
     vfs_perm,
     vfs_proc,
     vfs_xattr,
+    vfs_lock,
 }
 
 /// The harness itself, natively: a program killed by SIGSEGV is reported as

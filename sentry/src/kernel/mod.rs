@@ -27,7 +27,9 @@
 //!     then tmpfs inode metadata and file data; a process's `FsContext`
 //!     is a leaf taken on its own.
 //! 11. `Kernel::unimplemented`, `UtsNamespace::inner`, `WaitQueue`
-//!     entries, a pipe's buffer, an eventfd's counter — leaves. A
+//!     entries, a pipe's buffer, an eventfd's counter, the file lock
+//!     table (`vfs::lock`, which notifies its queue after unlocking) —
+//!     leaves. A
 //!     `WaitQueue` runs its callbacks (epoll's, which take an epoll's
 //!     `state`) after releasing its lock.
 //!

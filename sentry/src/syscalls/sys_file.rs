@@ -6,9 +6,14 @@ use abi::fs::ioctl as io;
 use super::{Args, SysResult};
 use crate::kernel::task::Task;
 
-/// `close(fd)`.
+/// `close(fd)`: the process's record locks on the file go with it.
 pub fn close(t: &mut Task, a: Args) -> SysResult {
-    t.fds.remove(a.int(0)).map(|_| 0)
+    let file = t.fds.remove(a.int(0))?;
+    if let Some(loc) = file.ops.location() {
+        let attr = loc.dentry.attr();
+        crate::vfs::lock::release(attr.dev, attr.ino, &crate::vfs::lock::process_owner(&t.tg));
+    }
+    Ok(0)
 }
 
 /// `lseek(fd, offset, whence)`.

@@ -89,6 +89,14 @@ impl InodeFile {
     }
 }
 
+impl Drop for InodeFile {
+    /// The description's last close drops its OFD and `flock` locks.
+    fn drop(&mut self) {
+        let a = self.loc.dentry.attr();
+        super::lock::release(a.dev, a.ino, &super::lock::description_owner(self));
+    }
+}
+
 /// What of `data` may be written at `offset` under `RLIMIT_FSIZE`
 /// (`limit`): `EFBIG` at or past it (Linux also sends `SIGXFSZ`, which the
 /// sandbox does not deliver yet), the bytes below it otherwise.

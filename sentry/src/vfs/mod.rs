@@ -25,6 +25,7 @@ mod host;
 pub mod hostfs;
 pub mod inode;
 mod inode_file;
+pub mod lock;
 pub mod mount;
 pub mod ops;
 pub mod overlay;
