@@ -120,6 +120,12 @@ int main(void)
     out = open("dst", O_RDONLY);
     CHECK(preadv(out, pv, 2, 0) == 7 && !strcmp(pgot, "2345689"), "preadv (%s)", pgot);
     close(out);
+    loff_t cin = 1, cout = 0;
+    out = open("cfr", O_CREAT | O_RDWR, 0644);
+    CHECK(copy_file_range(fd, &cin, out, &cout, 4, 0) == 4 && cin == 5 && cout == 4, "copy_file_range with offsets");
+    CHECK(pread(out, pgot, 4, 0) == 4 && !memcmp(pgot, "1234", 4), "copied bytes");
+    EXPECT_ERRNO("copy_file_range with flags", EINVAL, copy_file_range(fd, NULL, out, NULL, 1, 1));
+    close(out);
     close(fd);
     OK("sendfile and preadv");
 

@@ -279,3 +279,68 @@ pub fn sendfile(t: &mut Task, a: Args) -> SysResult {
     }
     Ok(done)
 }
+
+/// `copy_file_range(fd_in, off_in, fd_out, off_out, len, flags)`: between
+/// regular files, through the sentry (no flags; ranges of one file must
+/// not overlap).
+pub fn copy_file_range(t: &mut Task, a: Args) -> SysResult {
+    if a.uint(5) != 0 {
+        return Err(EINVAL);
+    }
+    let input = readable_file(t, a.int(0))?;
+    let output = writable_file(t, a.int(2))?;
+    if output.flags() & abi::fs::o::APPEND != 0 {
+        return Err(EBADF);
+    }
+    let (si, so) = (input.ops.stat()?, output.ops.stat()?);
+    let kind = |m: u32| m & abi::fs::mode::S_IFMT;
+    if kind(si.mode) == abi::fs::mode::S_IFDIR || kind(so.mode) == abi::fs::mode::S_IFDIR {
+        return Err(abi::errno::EISDIR);
+    }
+    if kind(si.mode) != abi::fs::mode::S_IFREG || kind(so.mode) != abi::fs::mode::S_IFREG {
+        return Err(EINVAL);
+    }
+    let read_off = |t: &mut Task, addr: u64, file: &OpenFile| -> Result<u64, abi::Errno> {
+        if addr == 0 {
+            return file.ops.seek(0, abi::fs::seek::CUR);
+        }
+        let o: i64 = t.read_obj(addr)?;
+        u64::try_from(o).map_err(|_| EINVAL)
+    };
+    let mut off_in = read_off(t, a.u64(1), &input)?;
+    let mut off_out = read_off(t, a.u64(3), &output)?;
+    let len = a.u64(4).min(MAX_RW_COUNT);
+    if (si.dev, si.ino) == (so.dev, so.ino) && off_in < off_out.saturating_add(len) && off_out < off_in.saturating_add(len) {
+        return Err(EINVAL);
+    }
+    let mut done = 0u64;
+    let mut buf = vec![0u8; (len as usize).min(CHUNK)];
+    while done < len {
+        let want = ((len - done) as usize).min(buf.len());
+        let n = match input.ops.read(t, &mut buf[..want], Some(off_in)) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        };
+        let w = match output.ops.write(t, &buf[..n], Some(off_out)) {
+            Ok(w) => w,
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        };
+        done += w as u64;
+        off_in += w as u64;
+        off_out += w as u64;
+        if w < n {
+            break;
+        }
+    }
+    for (addr, file, off) in [(a.u64(1), &input, off_in), (a.u64(3), &output, off_out)] {
+        if addr == 0 {
+            file.ops.seek(off as i64, abi::fs::seek::SET)?;
+        } else {
+            t.write_obj(addr, &(off as i64))?;
+        }
+    }
+    Ok(done)
+}

@@ -237,6 +237,7 @@ pub static TABLE: &[Syscall] = &[
     partial(sysno::RENAMEAT2, "renameat2", sys_path::renameat2, "RENAME_NOREPLACE and RENAME_EXCHANGE; RENAME_WHITEOUT returns EINVAL"),
     full(sysno::GETRANDOM, "getrandom", sys_random::getrandom),
     partial(sysno::EXECVEAT, "execveat", sys_process::execveat, "as execve"),
+    full(sysno::COPY_FILE_RANGE, "copy_file_range", sys_read_write::copy_file_range),
     partial(sysno::PREADV2, "preadv2", sys_read_write::preadv2, "RWF_* flags return EOPNOTSUPP"),
     partial(sysno::PWRITEV2, "pwritev2", sys_read_write::pwritev2, "RWF_* flags return EOPNOTSUPP"),
     partial(sysno::STATX, "statx", sys_stat::statx, "every basic field and the birth time whatever the mask; no attributes, mount id or direct-I/O alignment"),

@@ -34,6 +34,8 @@ const ORIGIN: &[u8] = b"trusted.overlay.origin";
 
 struct Shared {
     dev: u64,
+    /// The upper layer's root, whose filesystem `statfs` describes.
+    upper_root: InodeRef,
     /// Serialises copy-ups, so that one file is copied once.
     copy: Mutex<()>,
 }
@@ -54,7 +56,7 @@ pub struct Node {
 /// The root of an overlay of `upper_root` (a writable directory) on
 /// `lower_root`, with device number `dev`.
 pub fn new(upper_root: InodeRef, lower_root: InodeRef, dev: u64) -> InodeRef {
-    Arc::new_cyclic(|me| Node { fs: Arc::new(Shared { dev, copy: Mutex::new(()) }), upper: Mutex::new(Some(upper_root)), lower: Some(lower_root), parent: None, me: me.clone() })
+    Arc::new_cyclic(|me| Node { fs: Arc::new(Shared { dev, upper_root: upper_root.clone(), copy: Mutex::new(()) }), upper: Mutex::new(Some(upper_root)), lower: Some(lower_root), parent: None, me: me.clone() })
 }
 
 fn is_whiteout(i: &InodeRef) -> bool {
@@ -353,8 +355,10 @@ impl Inode for Node {
         self.layer().seek_data(offset, hole)
     }
 
+    /// The upper layer's figures, as overlayfs reports them, with its type.
     fn statfs(&self) -> Statfs {
-        self.layer().statfs()
+        const OVERLAYFS_SUPER_MAGIC: i64 = 0x794c_7630;
+        Statfs { kind: OVERLAYFS_SUPER_MAGIC, ..self.fs.upper_root.statfs() }
     }
 
     fn get_xattr(&self, name: &[u8]) -> Result<Vec<u8>, Errno> {
