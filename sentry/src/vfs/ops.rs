@@ -452,7 +452,7 @@ pub fn path_of(root: &Location, loc: &Location) -> Option<Vec<u8>> {
                 None => return None,
             }
         }
-        let Some(parent) = cur.dentry.parent() else { return None };
+        let parent = cur.dentry.parent()?;
         names.push(cur.dentry.name());
         cur = Location { mnt: cur.mnt.clone(), dentry: parent };
     }

@@ -65,9 +65,12 @@ struct Data {
     pages: BTreeMap<u64, Box<[u8]>>,
 }
 
+/// A directory's entries by name.
+type Entries = BTreeMap<Vec<u8>, Arc<Node>>;
+
 enum Body {
     Regular(Mutex<Data>),
-    Dir(Mutex<BTreeMap<Vec<u8>, Arc<Node>>>),
+    Dir(Mutex<Entries>),
     Symlink(Vec<u8>),
     Fifo(Arc<Pipe>),
     Device,
@@ -128,7 +131,7 @@ impl Node {
         Arc::new(Node { ino, fs: fs.clone(), meta: Mutex::new(meta), body })
     }
 
-    fn entries(&self) -> Result<&Mutex<BTreeMap<Vec<u8>, Arc<Node>>>, Errno> {
+    fn entries(&self) -> Result<&Mutex<Entries>, Errno> {
         match &self.body {
             Body::Dir(e) => Ok(e),
             _ => Err(ENOTDIR),
@@ -455,15 +458,17 @@ impl Inode for Node {
             let idx = pos / PAGE;
             let in_page = (pos % PAGE) as usize;
             let take = (PAGE as usize - in_page).min(data.len() - done);
-            if !d.pages.contains_key(&idx) {
-                let used = self.fs.pages.fetch_add(1, Ordering::Relaxed);
-                if used >= self.fs.max_pages {
-                    self.free_pages(1);
-                    break;
+            let p = match d.pages.entry(idx) {
+                std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    let used = self.fs.pages.fetch_add(1, Ordering::Relaxed);
+                    if used >= self.fs.max_pages {
+                        self.free_pages(1);
+                        break;
+                    }
+                    e.insert(vec![0u8; PAGE as usize].into_boxed_slice())
                 }
-                d.pages.insert(idx, vec![0u8; PAGE as usize].into_boxed_slice());
-            }
-            let p = d.pages.get_mut(&idx).expect("page just ensured");
+            };
             p[in_page..in_page + take].copy_from_slice(&data[done..done + take]);
             done += take;
         }
