@@ -81,6 +81,9 @@ pub struct KernelConfig {
     pub host_root: Option<PathBuf>,
     /// Mounts made on top of the default tree.
     pub mounts: Vec<crate::vfs::ExtraMount>,
+    /// The most file data all the sandbox's tmpfs instances (and the
+    /// overlay's upper layer) may hold together, in bytes.
+    pub tmpfs_limit: u64,
     /// Where the first process starts (made if missing); by default the
     /// directory the sandbox was started in.
     pub cwd: Option<PathBuf>,
@@ -94,6 +97,7 @@ impl Default for KernelConfig {
             patch_syscalls: true,
             host_root: Some(PathBuf::from("/")),
             mounts: Vec::new(),
+            tmpfs_limit: 2 << 30,
             cwd: None,
         }
     }
@@ -142,8 +146,9 @@ impl Kernel {
     /// Makes a kernel with no tasks.
     pub fn new(config: KernelConfig) -> std::io::Result<Arc<Kernel>> {
         let proc = crate::vfs::procfs::ProcFs::new(crate::vfs::inode::makedev(0, 0x2f));
-        let mounts = crate::vfs::default_namespace(config.host_root.as_deref(), proc.root())?;
-        crate::vfs::mount_extra(&mounts, &config.mounts)?;
+        let budget = crate::vfs::tmpfs::Budget::new(config.tmpfs_limit);
+        let mounts = crate::vfs::default_namespace(config.host_root.as_deref(), proc.root(), &budget)?;
+        crate::vfs::mount_extra(&mounts, &config.mounts, &budget)?;
         let start_dir = match &config.cwd {
             Some(d) => crate::vfs::mkdir_p(&mounts, d.as_os_str().as_encoded_bytes()).map_err(|e| std::io::Error::from_raw_os_error(e.0))?,
             // The directory the sandbox was started in, as far as the tree has it.

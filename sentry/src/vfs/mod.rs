@@ -49,6 +49,7 @@ pub use pipe::{Pipe, PipeEnd};
 pub use poll::PollTable;
 
 use std::os::unix::ffi::OsStringExt;
+use std::sync::Arc;
 
 use inode::{makedev, InodeRef, NodeSpec};
 use tmpfs::Tmpfs;
@@ -66,9 +67,11 @@ const fn anon_dev(n: u32) -> u64 {
 /// under a tmpfs overlay (or, without one, a bare tmpfs) as `/`, a
 /// private tmpfs `/tmp`, `/dev` and `/dev/shm`, `proc` (a procfs root)
 /// on `/proc`, and an empty read-only directory over the host's `/sys`.
-pub fn default_namespace(host_root: Option<&std::path::Path>, proc: InodeRef) -> std::io::Result<MountNamespace> {
+/// The data of every tmpfs (the overlay's upper layer included) counts
+/// against `budget`.
+pub fn default_namespace(host_root: Option<&std::path::Path>, proc: InodeRef, budget: &Arc<tmpfs::Budget>) -> std::io::Result<MountNamespace> {
     let inos = inode::InoAllocator::new();
-    let upper = Tmpfs::with_inos(anon_dev(0), TMPFS_SIZE, inos.clone(), 0o755, 0, 0).root();
+    let upper = Tmpfs::with_inos(anon_dev(0), TMPFS_SIZE, Some(budget), inos.clone(), 0o755).root();
     let ns = match host_root {
         Some(p) => MountNamespace::new(overlay::new(upper, hostfs::open_root(p, anon_dev(0), inos)?, anon_dev(0)), "overlay", false),
         None => MountNamespace::new(upper, "tmpfs", false),
@@ -82,13 +85,13 @@ pub fn default_namespace(host_root: Option<&std::path::Path>, proc: InodeRef) ->
         Ok(Location { mnt: at.mnt.clone(), dentry: d })
     };
     let sys = dir(&root, b"sys", 0o555)?;
-    ns.mount(&sys, Tmpfs::with_inos(anon_dev(4), 0, inode::InoAllocator::new(), 0o555, 0, 0).root(), "tmpfs", true);
+    ns.mount(&sys, Tmpfs::with_inos(anon_dev(4), 0, None, inode::InoAllocator::new(), 0o555).root(), "tmpfs", true);
     let proc_at = dir(&root, b"proc", 0o555)?;
     ns.mount(&proc_at, proc, "proc", false);
     let tmp = dir(&root, b"tmp", 0o1777)?;
-    ns.mount(&tmp, Tmpfs::new(anon_dev(1), TMPFS_SIZE).root(), "tmpfs", false);
+    ns.mount(&tmp, Tmpfs::with_inos(anon_dev(1), TMPFS_SIZE, Some(budget), inode::InoAllocator::new(), 0o1777).root(), "tmpfs", false);
     let dev_at = dir(&root, b"dev", 0o755)?;
-    let dev = ns.mount(&dev_at, Tmpfs::with_inos(anon_dev(2), 1 << 20, inode::InoAllocator::new(), 0o755, 0, 0).root(), "devtmpfs", false);
+    let dev = ns.mount(&dev_at, Tmpfs::with_inos(anon_dev(2), 1 << 20, Some(budget), inode::InoAllocator::new(), 0o755).root(), "devtmpfs", false);
     for (name, rdev, perm) in [
         (&b"null"[..], devices::NULL, 0o666),
         (b"zero", devices::ZERO, 0o666),
@@ -108,7 +111,7 @@ pub fn default_namespace(host_root: Option<&std::path::Path>, proc: InodeRef) ->
         let _ = dev.inode().create(name, NodeSpec::Symlink(target.to_vec()), 0o777, 0, 0);
     }
     let shm = dir(&dev, b"shm", 0o1777)?;
-    ns.mount(&shm, Tmpfs::new(anon_dev(3), TMPFS_SIZE).root(), "tmpfs", false);
+    ns.mount(&shm, Tmpfs::with_inos(anon_dev(3), TMPFS_SIZE, Some(budget), inode::InoAllocator::new(), 0o1777).root(), "tmpfs", false);
     Ok(ns)
 }
 
@@ -156,8 +159,8 @@ pub enum ExtraMount {
 }
 
 /// Makes `extra`'s mounts in `ns`, in order (their mount points are
-/// made where missing).
-pub fn mount_extra(ns: &MountNamespace, extra: &[ExtraMount]) -> std::io::Result<()> {
+/// made where missing), their tmpfs data counted against `budget`.
+pub fn mount_extra(ns: &MountNamespace, extra: &[ExtraMount], budget: &Arc<tmpfs::Budget>) -> std::io::Result<()> {
     let io = |e: abi::Errno| std::io::Error::from_raw_os_error(e.0);
     for (i, m) in extra.iter().enumerate() {
         let dev = anon_dev(0x10 + i as u32);
@@ -168,7 +171,7 @@ pub fn mount_extra(ns: &MountNamespace, extra: &[ExtraMount]) -> std::io::Result
             }
             ExtraMount::Tmpfs { guest, size } => {
                 let at = mkdir_p(ns, guest).map_err(io)?;
-                ns.mount(&at, Tmpfs::new(dev, *size).root(), "tmpfs", false);
+                ns.mount(&at, Tmpfs::with_inos(dev, *size, Some(budget), inode::InoAllocator::new(), 0o1777).root(), "tmpfs", false);
             }
         }
     }

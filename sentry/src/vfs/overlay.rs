@@ -424,7 +424,7 @@ mod tests {
         std::fs::write(dir.join("d/f"), b"lower").unwrap();
         std::fs::write(dir.join("top"), b"t").unwrap();
         let inos = InoAllocator::new();
-        let upper = Tmpfs::with_inos(9, 1 << 20, inos.clone(), 0o755, 0, 0).root();
+        let upper = Tmpfs::with_inos(9, 1 << 20, None, inos.clone(), 0o755).root();
         let root = new(upper.clone(), hostfs::open_root(&dir, 9, inos).unwrap(), 9);
         assert_eq!(names(&root), [b"d".to_vec(), b"top".to_vec()]);
         let d = root.lookup(b"d").unwrap();

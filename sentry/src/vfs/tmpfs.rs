@@ -37,6 +37,30 @@ const LINK_MAX: u64 = u32::MAX as u64;
 /// A day: `relatime` updates an access time at least this often.
 const DAY_NS: Nanos = 24 * 3600 * 1_000_000_000;
 
+/// Memory shared by several tmpfs instances: the sandbox's overall limit
+/// on file data in memory.
+#[derive(Debug)]
+pub struct Budget {
+    used: AtomicU64,
+    max_pages: u64,
+}
+
+impl Budget {
+    /// A budget of `max_bytes` (rounded down to pages).
+    pub fn new(max_bytes: u64) -> Arc<Budget> {
+        Arc::new(Budget { used: AtomicU64::new(0), max_pages: max_bytes / PAGE })
+    }
+
+    /// Takes one page, if one is left.
+    fn take(&self) -> bool {
+        if self.used.fetch_add(1, Ordering::Relaxed) >= self.max_pages {
+            self.used.fetch_sub(1, Ordering::Relaxed);
+            return false;
+        }
+        true
+    }
+}
+
 /// What a tmpfs instance shares among its inodes.
 struct Shared {
     dev: u64,
@@ -44,6 +68,8 @@ struct Shared {
     /// Pages in use, and the most there may be.
     pages: AtomicU64,
     max_pages: u64,
+    /// The overall budget the pages also count against.
+    budget: Option<Arc<Budget>>,
 }
 
 struct Meta {
@@ -94,14 +120,14 @@ impl Tmpfs {
     /// `max_bytes` of file data; its root is a directory owned by root,
     /// mode 1777 as Linux's default.
     pub fn new(dev: u64, max_bytes: u64) -> Tmpfs {
-        Tmpfs::with_inos(dev, max_bytes, InoAllocator::new(), 0o1777, 0, 0)
+        Tmpfs::with_inos(dev, max_bytes, None, InoAllocator::new(), 0o1777)
     }
 
-    /// A new tmpfs numbering its inodes from `inos`, with root mode
-    /// `perm` and owner `uid`/`gid`.
-    pub fn with_inos(dev: u64, max_bytes: u64, inos: Arc<InoAllocator>, perm: u32, uid: u32, gid: u32) -> Tmpfs {
-        let fs = Arc::new(Shared { dev, inos, pages: AtomicU64::new(0), max_pages: max_bytes / PAGE });
-        let root = Node::new(&fs, NodeSpec::Directory, perm, uid, gid, now_ns());
+    /// A new tmpfs whose pages also count against `budget`, numbering its
+    /// inodes from `inos`, with root mode `perm` (owned by root).
+    pub fn with_inos(dev: u64, max_bytes: u64, budget: Option<&Arc<Budget>>, inos: Arc<InoAllocator>, perm: u32) -> Tmpfs {
+        let fs = Arc::new(Shared { dev, inos, pages: AtomicU64::new(0), max_pages: max_bytes / PAGE, budget: budget.cloned() });
+        let root = Node::new(&fs, NodeSpec::Directory, perm, 0, 0, now_ns());
         root.meta.lock().nlink = 2;
         Tmpfs { root }
     }
@@ -174,6 +200,22 @@ impl Node {
 
     fn free_pages(&self, n: u64) {
         self.fs.pages.fetch_sub(n, Ordering::Relaxed);
+        if let Some(b) = &self.fs.budget {
+            b.used.fetch_sub(n, Ordering::Relaxed);
+        }
+    }
+
+    /// Takes a page from the filesystem and the overall budget.
+    fn take_page(&self) -> bool {
+        if self.fs.pages.fetch_add(1, Ordering::Relaxed) >= self.fs.max_pages {
+            self.fs.pages.fetch_sub(1, Ordering::Relaxed);
+            return false;
+        }
+        if self.fs.budget.as_ref().is_some_and(|b| !b.take()) {
+            self.fs.pages.fetch_sub(1, Ordering::Relaxed);
+            return false;
+        }
+        true
     }
 }
 
@@ -461,9 +503,7 @@ impl Inode for Node {
             let p = match d.pages.entry(idx) {
                 std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
                 std::collections::btree_map::Entry::Vacant(e) => {
-                    let used = self.fs.pages.fetch_add(1, Ordering::Relaxed);
-                    if used >= self.fs.max_pages {
-                        self.free_pages(1);
+                    if !self.take_page() {
                         break;
                     }
                     e.insert(vec![0u8; PAGE as usize].into_boxed_slice())
@@ -585,6 +625,13 @@ mod tests {
         let fs = Tmpfs::new(1, 2 * PAGE);
         let f = fs.root().create(b"f", NodeSpec::Regular, 0o644, 0, 0).unwrap();
         let big = vec![1u8; 3 * PAGE as usize];
+        let budget = Budget::new(3 * PAGE);
+        let (a, b) = (Tmpfs::with_inos(2, 1 << 20, Some(&budget), InoAllocator::new(), 0o755), Tmpfs::with_inos(3, 1 << 20, Some(&budget), InoAllocator::new(), 0o755));
+        let fa = a.root().create(b"f", NodeSpec::Regular, 0o644, 0, 0).unwrap();
+        let fb = b.root().create(b"f", NodeSpec::Regular, 0o644, 0, 0).unwrap();
+        assert_eq!(fa.write_at(&big[..2 * PAGE as usize], 0), Ok(2 * PAGE as usize));
+        assert_eq!(fb.write_at(&big, 0), Ok(PAGE as usize), "the overall budget is shared");
+        assert_eq!(fb.write_at(b"x", PAGE), Err(ENOSPC));
         assert_eq!(f.write_at(&big, 0), Ok(2 * PAGE as usize));
         assert_eq!(f.write_at(b"x", 2 * PAGE), Err(ENOSPC));
         fs.root().unlink(b"f", false).unwrap();

@@ -46,6 +46,12 @@ struct Cli {
     #[arg(long, value_name = "GUEST[:size=N]", value_parser = parse_tmpfs)]
     tmpfs: Vec<ExtraMount>,
 
+    /// The most file data all in-memory filesystems (/tmp, /dev/shm, the
+    /// overlay's writes, --tmpfs) may hold together, in bytes (or with k,
+    /// m, g); past it writes fail with ENOSPC.
+    #[arg(long, value_name = "SIZE", default_value = "2g", value_parser = parse_size)]
+    tmpfs_limit: u64,
+
     /// The directory the program starts in (made if missing); by default
     /// the one sandbox-exec was started in, if the sandbox has it.
     #[arg(long, value_name = "DIR")]
@@ -91,7 +97,7 @@ fn main() -> ExitCode {
         }
     };
     let mounts = cli.bind.iter().chain(&cli.tmpfs).cloned().collect();
-    let config = KernelConfig { patch_syscalls: !cli.no_patch, host_root: Some(cli.root.clone()), mounts, cwd: cli.cwd.clone(), ..KernelConfig::default() };
+    let config = KernelConfig { patch_syscalls: !cli.no_patch, host_root: Some(cli.root.clone()), mounts, tmpfs_limit: cli.tmpfs_limit, cwd: cli.cwd.clone(), ..KernelConfig::default() };
     let kernel = match Kernel::new(config) {
         Ok(k) => k,
         Err(e) => {
@@ -135,20 +141,22 @@ fn parse_bind(s: &str) -> Result<ExtraMount, String> {
     Ok(ExtraMount::Bind { host: PathBuf::from(host), guest: guest_path(guest)? })
 }
 
+/// A size in bytes, or with a `k`, `m` or `g` suffix.
+fn parse_size(n: &str) -> Result<u64, String> {
+    let (digits, mult) = match n.char_indices().last() {
+        Some((i, 'k' | 'K')) => (&n[..i], 1u64 << 10),
+        Some((i, 'm' | 'M')) => (&n[..i], 1 << 20),
+        Some((i, 'g' | 'G')) => (&n[..i], 1 << 30),
+        _ => (n, 1),
+    };
+    let v: u64 = digits.parse().map_err(|_| format!("bad size {n}"))?;
+    v.checked_mul(mult).ok_or_else(|| format!("size {n} is too large"))
+}
+
 fn parse_tmpfs(s: &str) -> Result<ExtraMount, String> {
     let (guest, size) = match s.split_once(':') {
         None => (s, 1u64 << 30),
-        Some((g, opt)) => {
-            let n = opt.strip_prefix("size=").ok_or_else(|| format!("unknown tmpfs option {opt}"))?;
-            let (digits, mult) = match n.char_indices().last() {
-                Some((i, 'k' | 'K')) => (&n[..i], 1u64 << 10),
-                Some((i, 'm' | 'M')) => (&n[..i], 1 << 20),
-                Some((i, 'g' | 'G')) => (&n[..i], 1 << 30),
-                _ => (n, 1),
-            };
-            let v: u64 = digits.parse().map_err(|_| format!("bad tmpfs size {n}"))?;
-            (g, v.checked_mul(mult).ok_or_else(|| format!("tmpfs size {n} is too large"))?)
-        }
+        Some((g, opt)) => (g, parse_size(opt.strip_prefix("size=").ok_or_else(|| format!("unknown tmpfs option {opt}"))?)?),
     };
     Ok(ExtraMount::Tmpfs { guest: guest_path(guest)?, size })
 }
