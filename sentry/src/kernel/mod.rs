@@ -23,9 +23,13 @@
 //!    refused), then its `state` (see `vfs::epoll`).
 //! 10. The VFS rename lock (`vfs::ops`), then at most one dentry's state
 //!     at a time (a cache miss calls the inode's lookup under it), then
-//!     a tmpfs directory's entries (two, in address order, for a rename),
-//!     then tmpfs inode metadata and file data; a process's `FsContext`
-//!     is a leaf taken on its own.
+//!     an overlay's copy-up lock and a node's upper layer, then a tmpfs
+//!     directory's entries (two, in address order, for a rename), then
+//!     tmpfs inode metadata and file data; a process's `FsContext` is a
+//!     leaf taken on its own. A procfs lookup under a dentry's state reads
+//!     `TaskSet::inner`, a process's `exit` and `creds` and the caller's
+//!     `FdTable::inner`, out of the order above: no holder of those ever
+//!     takes a VFS lock.
 //! 11. `Kernel::unimplemented`, `UtsNamespace::inner`, `WaitQueue`
 //!     entries, a pipe's buffer, an eventfd's counter, the file lock
 //!     table (`vfs::lock`, which notifies its queue after unlocking) —
