@@ -641,7 +641,8 @@ pub fn umask(t: &mut Task, a: Args) -> SysResult {
 pub fn getdents64(t: &mut Task, a: Args) -> SysResult {
     let file: Arc<OpenFile> = t.fds.get(a.int(0))?;
     let dir = file.downcast::<InodeFile>().ok_or(ENOTDIR)?;
-    let count = (a.u64(2) as usize).min(1 << 20);
+    // Linux keeps the count in an int: a huge one leaves no room at all.
+    let count = usize::try_from(a.int(2)).unwrap_or(0).min(1 << 20);
     let out = dir.getdents(count)?;
     t.copy_out_final(a.u64(1), &out)?;
     Ok(out.len() as u64)

@@ -342,12 +342,22 @@ impl Inode for Node {
         }
     }
 
-    fn create(&self, _name: &[u8], _spec: NodeSpec, _perm: u32, _uid: u32, _gid: u32) -> Result<InodeRef, Errno> {
-        Err(EACCES)
+    /// As a directory without the operation: `open(O_CREAT)` is
+    /// `EACCES`, `mkdir`, `mknod` and `symlink` are `EPERM`.
+    fn create(&self, _name: &[u8], spec: NodeSpec, _perm: u32, _uid: u32, _gid: u32) -> Result<InodeRef, Errno> {
+        Err(if spec == NodeSpec::Regular { EACCES } else { abi::errno::EPERM })
     }
 
     fn unlink(&self, _name: &[u8], _dir: bool) -> Result<(), Errno> {
-        Err(EACCES)
+        Err(abi::errno::EPERM)
+    }
+
+    fn link(&self, _name: &[u8], _target: &InodeRef) -> Result<(), Errno> {
+        Err(abi::errno::EPERM)
+    }
+
+    fn rename(&self, _old: &[u8], _new_dir: &InodeRef, _new: &[u8], _flags: u32) -> Result<(), Errno> {
+        Err(abi::errno::EPERM)
     }
 
     fn readdir(&self) -> Result<Vec<DirEntry>, Errno> {
