@@ -4,6 +4,7 @@
  * them); /proc/mounts lists /proc. */
 #define _GNU_SOURCE
 #include <limits.h>
+#include <sys/syscall.h>
 #include "vfs.h"
 
 static long status_field(const char *path, const char *name)
@@ -81,6 +82,12 @@ int main(int argc, char **argv)
     snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", p[0]);
     n = readlink(fdpath, link, sizeof link - 1);
     CHECK(n > 6 && !strncmp(link, "pipe:[", 6), "a pipe reads as pipe:[N]");
+    struct { unsigned long long flags, mode, resolve; } how = {O_RDONLY | O_DIRECTORY, 0, 0x02 /* RESOLVE_NO_MAGICLINKS */};
+    EXPECT_ERRNO("openat2 RESOLVE_NO_MAGICLINKS through /proc/self/cwd", ELOOP, syscall(SYS_openat2, AT_FDCWD, "/proc/self/cwd", &how, sizeof how));
+    how.resolve = 0;
+    int cfd = syscall(SYS_openat2, AT_FDCWD, "/proc/self/cwd", &how, sizeof how);
+    CHECK(cfd >= 0, "openat2 through /proc/self/cwd without the flag");
+    close(cfd);
     close(fd);
     OK("/proc/self/fd and cwd");
 

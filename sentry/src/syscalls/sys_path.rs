@@ -212,8 +212,12 @@ pub fn openat2(t: &mut Task, a: Args) -> SysResult {
     if how.resolve & rs::CACHED != 0 && flags & (o::CREAT | o::TRUNC) != 0 {
         return Err(EAGAIN);
     }
-    // No link in the sandbox is a magic link: NO_MAGICLINKS holds already.
-    let restrict = Restrict { no_symlinks: how.resolve & rs::NO_SYMLINKS != 0, no_xdev: how.resolve & rs::NO_XDEV != 0, beneath: how.resolve & rs::BENEATH != 0 };
+    let restrict = Restrict {
+        no_symlinks: how.resolve & rs::NO_SYMLINKS != 0,
+        no_xdev: how.resolve & rs::NO_XDEV != 0,
+        no_magiclinks: how.resolve & rs::NO_MAGICLINKS != 0,
+        beneath: how.resolve & rs::BENEATH != 0,
+    };
     do_open(t, a.int(0), a.u64(1), flags, how.mode as u32, restrict, how.resolve & rs::IN_ROOT != 0)
 }
 

@@ -58,7 +58,7 @@ const EPOLL_PWAIT_NOTE: &str = "the signal mask is installed for the wait and re
 const EPOLL_CTL_NOTE: &str = "EPOLLEXCLUSIVE wakes every epoll watching the file (Linux: one or more); host-backed files (stdio) are polled in the host, and edge-triggered they make an edge only when a readiness bit turns on";
 
 /// The note of the open family.
-const OPEN_NOTE: &str = "O_TMPFILE returns EOPNOTSUPP; /proc has only self, PID/exe, PID/status and a few system files";
+const OPEN_NOTE: &str = "O_TMPFILE returns EOPNOTSUPP; /proc/PID/fd/N opens only files in the tree (not pipes or the host's standard streams)";
 
 /// The note of the write family.
 const FSIZE_NOTE: &str = "past RLIMIT_FSIZE a write is cut short or EFBIG, without SIGXFSZ (no signal delivery yet)";
@@ -105,7 +105,7 @@ pub static TABLE: &[Syscall] = &[
     partial(sysno::CLONE, "clone", sys_process::clone, "processes and threads; namespaces and CLONE_PIDFD return EINVAL; a process sharing memory or handlers only with CLONE_VFORK, where memory is copied, not shared"),
     full(sysno::FORK, "fork", sys_process::fork),
     partial(sysno::VFORK, "vfork", sys_process::vfork, "the parent waits until the child execs or exits, but the child's memory is a copy"),
-    partial(sysno::EXECVE, "execve", sys_process::execve, "static ELF and #! scripts; programs are found on the host root (read-only), not in the sandbox's file tree, until host files are mounted in it"),
+    partial(sysno::EXECVE, "execve", sys_process::execve, "static ELF and #! scripts, found in the sandbox's file tree (tmpfs files are mapped from a memory copy)"),
     full(sysno::EXIT, "exit", sys_thread::exit),
     full(sysno::WAIT4, "wait4", sys_process::wait4),
     full(sysno::UNAME, "uname", sys_utsname::uname),
@@ -244,7 +244,7 @@ pub static TABLE: &[Syscall] = &[
     missing(sysno::RSEQ, "rseq", "ENOSYS: restartable sequences are not supported; libc falls back"),
     partial(sysno::CLONE3, "clone3", sys_process::clone3, "as clone; set_tid and cgroup return EINVAL"),
     full(sysno::CLOSE_RANGE, "close_range", sys_fd::close_range),
-    partial(sysno::OPENAT2, "openat2", sys_path::openat2, "as openat; RESOLVE_NO_SYMLINKS, NO_XDEV, BENEATH, IN_ROOT and CACHED honoured, NO_MAGICLINKS trivially (the sandbox has no magic links)"),
+    partial(sysno::OPENAT2, "openat2", sys_path::openat2, "as openat; every RESOLVE_* flag is honoured (CACHED: everything is cached, so only its EAGAIN for O_CREAT and O_TRUNC applies)"),
     full(sysno::FACCESSAT2, "faccessat2", sys_path::faccessat2),
     partial(sysno::EPOLL_PWAIT2, "epoll_pwait2", sys_epoll::epoll_pwait2, EPOLL_PWAIT_NOTE),
     full(sysno::FCHMODAT2, "fchmodat2", sys_path::fchmodat2),

@@ -64,6 +64,9 @@ pub struct Restrict {
     pub no_symlinks: bool,
     /// No mount may be crossed (`EXDEV`).
     pub no_xdev: bool,
+    /// No link that names a file rather than a path (`/proc/self/fd/N`)
+    /// may be followed (`ELOOP`).
+    pub no_magiclinks: bool,
     /// The path must stay beneath the starting directory (`EXDEV`).
     pub beneath: bool,
 }
@@ -232,6 +235,9 @@ impl<'a> Resolver<'a> {
     /// Follows the symbolic link `link`, found in `dir`, to what it names.
     pub fn follow(&mut self, dir: &Location, link: &Location) -> Result<Location, Errno> {
         if let Some(to) = link.inode().jump() {
+            if self.restrict.no_magiclinks {
+                return Err(ELOOP);
+            }
             self.read_link(link)?;
             return Ok(to);
         }
