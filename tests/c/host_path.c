@@ -1,4 +1,5 @@
-/* open("/etc/passwd"): exists on the host, must be invisible in the sandbox. */
+/* open("/etc/passwd"): exists on the host, must be invisible in a sandbox
+ * whose root is another directory. */
 #include <fcntl.h>
 #include <unistd.h>
 #include "check.h"

@@ -38,6 +38,15 @@ pub fn target_dir() -> PathBuf {
     }
 }
 
+/// A directory for files a test makes on the host for the sandbox to
+/// run or read: under the target directory, since the sandbox's `/tmp` is
+/// its own and does not show the host's.
+pub fn scratch_dir() -> PathBuf {
+    let d = target_dir().join("scratch");
+    std::fs::create_dir_all(&d).expect("create the scratch directory");
+    d
+}
+
 /// The directory holding the C test sources (`tests/c`).
 pub fn c_source_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("c")

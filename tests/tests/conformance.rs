@@ -79,6 +79,13 @@ conformance! {
     time_rlimit_cpu,
     time_sleep,
     time_timerfd,
+    vfs_paths,
+    vfs_tmpfs,
+    vfs_rename,
+    vfs_perm,
+    vfs_proc,
+    vfs_xattr,
+    vfs_lock,
 }
 
 /// The harness itself, natively: a program killed by SIGSEGV is reported as

@@ -35,7 +35,7 @@ impl Temp {
     /// A fresh path, unique to this test process and `tag`; nothing is
     /// created.
     fn path(tag: &str) -> Temp {
-        let p = std::env::temp_dir().join(format!("sbx-exec-errors-{}-{tag}", std::process::id()));
+        let p = sandbox_tests::scratch_dir().join(format!("sbx-exec-errors-{}-{tag}", std::process::id()));
         let _ = std::fs::remove_file(&p);
         Temp(p)
     }

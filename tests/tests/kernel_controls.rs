@@ -55,7 +55,7 @@ fn pause_stops_a_spinning_task_and_unpause_resumes_it() {
         HostFile::open_dup(std::io::stdout().as_fd(), 2).unwrap(),
         HostFile::open_dup(std::io::stderr().as_fd(), 3).unwrap(),
     ];
-    let kernel = Kernel::new(KernelConfig::default());
+    let kernel = Kernel::new(KernelConfig::default()).unwrap();
     let argv = ["busybox", "sh", "-c", "while :; do :; done"].map(Into::into).to_vec();
     let init = kernel.create_process(CreateProcessArgs { path: busybox, argv, envv: vec![], stdio }).unwrap();
     kernel.start();

@@ -183,7 +183,7 @@ impl TempScript {
     /// A fresh executable (mode 755) file holding `text`, unique to this
     /// test process and `tag`.
     fn new(tag: &str, text: &str) -> TempScript {
-        let p = std::env::temp_dir().join(format!("sbx-shell-{}-{tag}", std::process::id()));
+        let p = sandbox_tests::scratch_dir().join(format!("sbx-shell-{}-{tag}", std::process::id()));
         std::fs::write(&p, text).unwrap_or_else(|e| panic!("cannot write {}: {e}", p.display()));
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755))
             .unwrap_or_else(|e| panic!("cannot chmod {}: {e}", p.display()));
@@ -283,7 +283,6 @@ fn busybox_script(tag: &str) -> TempScript {
 
 /// `sandbox-exec /path/to/script args` for a `busybox sh` script.
 #[test]
-#[ignore = "needs a filesystem: busybox sh opens the script (openat is ENOSYS)"]
 fn shell_script_direct() {
     let script = busybox_script("sh-direct");
     let path = utf8(script.path());
@@ -302,7 +301,6 @@ fn shell_script_direct() {
 
 /// A `busybox sh` script runs another one, then execs it.
 #[test]
-#[ignore = "needs a filesystem: busybox sh opens the script (openat is ENOSYS)"]
 fn shell_script_chain() {
     let inner = busybox_script("sh-chain-inner");
     let path = utf8(inner.path());
@@ -326,7 +324,6 @@ fn shell_script_chain() {
 }
 
 #[test]
-#[ignore = "needs signal delivery and /dev/null (issues 5 and 6)"]
 fn background_jobs() {
     // `&` redirects the job's stdin from /dev/null, and `wait` sleeps in
     // rt_sigsuspend until SIGCHLD arrives.
@@ -352,7 +349,6 @@ fn trap_self_signal() {
 /// 10 s sleep ends; the status is 143 from a shell, and the killed process
 /// itself ends by signal 15.
 #[test]
-#[ignore = "needs a filesystem: busybox timeout opens / (openat is ENOSYS until the VFS lands)"]
 fn timeout_kills() {
     let start = std::time::Instant::now();
     sh_prints(

@@ -26,11 +26,21 @@
 //! 9. An epoll's `ctl`, then its `scan` (an epoll's scan may take the
 //!    scans of the epolls it watches, never the reverse: loops are
 //!    refused), then its `state` (see `vfs::epoll`).
-//! 10. `Kernel::unimplemented`, `UtsNamespace::inner`, `WaitQueue`
+//! 10. The VFS rename lock (`vfs::ops`), then at most one dentry's state
+//!     at a time (a cache miss calls the inode's lookup under it), then
+//!     an overlay's copy-up lock and a node's upper layer, then a tmpfs
+//!     directory's entries (two, in address order, for a rename), then
+//!     tmpfs inode metadata and file data; a process's `FsContext` is a
+//!     leaf taken on its own. A procfs lookup under a dentry's state reads
+//!     `TaskSet::inner`, a process's `exit` and `creds` and the caller's
+//!     `FdTable::inner`, out of the order above: no holder of those ever
+//!     takes a VFS lock.
+//! 11. `Kernel::unimplemented`, `UtsNamespace::inner`, `WaitQueue`
 //!     entries (a process's `signal_events` among them), a pipe's buffer,
-//!     an eventfd's counter, a signalfd's mask — leaves. A `WaitQueue`
-//!     runs its callbacks (epoll's, which take an epoll's `state`) after
-//!     releasing its lock.
+//!     an eventfd's counter, a signalfd's mask, the file lock table
+//!     (`vfs::lock`, which notifies its queue after unlocking) — leaves.
+//!     A `WaitQueue` runs its callbacks (epoll's, which take an epoll's
+//!     `state`) after releasing its lock.
 //!
 //! Time (see `ktime` and `cpu_clock`): a kernel timer's state comes before
 //! every numbered lock above that its listener takes, and before the timer
@@ -68,7 +78,7 @@ pub mod wait;
 pub mod wait_queue;
 
 use std::collections::HashSet;
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -86,7 +96,7 @@ use time::Timekeeper;
 use uts::UtsNamespace;
 
 use crate::loader::{self, LoadError};
-use crate::vfs::OpenFile;
+use crate::vfs::{Location, MountNamespace, OpenFile};
 
 /// Settings fixed when the kernel is made.
 #[derive(Debug, Clone)]
@@ -98,6 +108,17 @@ pub struct KernelConfig {
     /// Whether hot `syscall` sites are patched to enter the sentry without
     /// a signal (see `mm::patching`).
     pub patch_syscalls: bool,
+    /// The host directory the sandbox sees, read-only under an overlay,
+    /// as its root; `None` for an empty tmpfs root.
+    pub host_root: Option<PathBuf>,
+    /// Mounts made on top of the default tree.
+    pub mounts: Vec<crate::vfs::ExtraMount>,
+    /// The most file data all the sandbox's tmpfs instances (and the
+    /// overlay's upper layer) may hold together, in bytes.
+    pub tmpfs_limit: u64,
+    /// Where the first process starts (made if missing); by default the
+    /// directory the sandbox was started in.
+    pub cwd: Option<PathBuf>,
 }
 
 impl Default for KernelConfig {
@@ -106,6 +127,10 @@ impl Default for KernelConfig {
             application_cores: std::thread::available_parallelism().map_or(1, |n| n.get() as u32),
             hostname: "sandbox".into(),
             patch_syscalls: true,
+            host_root: Some(PathBuf::from("/")),
+            mounts: Vec::new(),
+            tmpfs_limit: 2 << 30,
+            cwd: None,
         }
     }
 }
@@ -146,6 +171,11 @@ pub struct Kernel {
     pub futexes: futex::FutexManager,
     /// The root UTS namespace.
     pub uts: UtsNamespace,
+    /// The mount namespace every process sees.
+    pub mounts: MountNamespace,
+    /// Where the first process starts: the directory the sandbox was
+    /// started in, as far as it exists in the sandbox's tree.
+    pub start_dir: Location,
     /// Number of CPUs the sandbox reports.
     pub application_cores: u32,
     /// Whether hot syscall sites are patched.
@@ -158,13 +188,27 @@ pub struct Kernel {
 
 impl Kernel {
     /// Makes a kernel with no tasks.
-    pub fn new(config: KernelConfig) -> Arc<Kernel> {
+    pub fn new(config: KernelConfig) -> std::io::Result<Arc<Kernel>> {
         let timekeeper = Arc::new(Timekeeper::new());
         // Without its timer thread the kernel cannot keep time at all.
         let timers = TimerService::new().expect("cannot start the kernel's timer thread");
         let monotonic = timekeeper.clock(abi::time::clock::MONOTONIC);
         let cpu = Arc::new(CpuClock::new(&timers, monotonic.clone()));
+        let proc = crate::vfs::procfs::ProcFs::new(crate::vfs::inode::makedev(0, 0x2f));
+        let budget = crate::vfs::tmpfs::Budget::new(config.tmpfs_limit);
+        let mounts = crate::vfs::default_namespace(config.host_root.as_deref(), proc.root(), &budget)?;
+        crate::vfs::mount_extra(&mounts, &config.mounts, &budget)?;
+        let start_dir = match &config.cwd {
+            Some(d) => crate::vfs::mkdir_p(&mounts, d.as_os_str().as_encoded_bytes()).map_err(|e| std::io::Error::from_raw_os_error(e.0))?,
+            // The directory the sandbox was started in, as far as the tree has it.
+            None => {
+                let cwd = std::env::current_dir().map(|d| d.into_os_string().into_encoded_bytes()).unwrap_or_default();
+                crate::vfs::mkdir_p(&mounts, &cwd).unwrap_or_else(|_| mounts.root())
+            }
+        };
         let kernel = Arc::new(Kernel {
+            mounts,
+            start_dir,
             ext: Mutex::new(()),
             tasks: TaskSet::new(),
             realtime: timekeeper.clock(abi::time::clock::REALTIME),
@@ -187,7 +231,8 @@ impl Kernel {
                 itimer::check_cpu_timers(&k);
             }
         }));
-        kernel
+        proc.attach(&kernel);
+        Ok(kernel)
     }
 
     /// A number never returned before by this kernel.
@@ -200,10 +245,10 @@ impl Kernel {
     pub fn create_process(self: &Arc<Kernel>, args: CreateProcessArgs) -> Result<Arc<ThreadGroup>, LoadError> {
         let _ext = self.ext.lock();
         let creds = creds::Credentials::of_host_user();
-        let (image, argv) = loader::open_program(args.path.clone(), args.argv.clone(), &creds, |p| {
-            Ok(std::path::PathBuf::from(OsStr::from_bytes(p)))
-        })
-        .map_err(|e| LoadError::Io(args.path.clone(), std::io::Error::from_raw_os_error(e.0)))?;
+        let root = self.mounts.root();
+        let find = |p: &[u8]| crate::vfs::find_executable(&self.mounts, &creds, &root, &self.start_dir, p, true);
+        let found = find(args.path.as_os_str().as_bytes()).and_then(|exe| loader::open_program(exe, args.argv.clone(), find));
+        let (image, argv) = found.map_err(|e| LoadError::Io(args.path.clone(), std::io::Error::from_raw_os_error(e.0)))?;
         let tg = ThreadGroup::new_init(self, &image.path, &args.stdio);
         let task = Task::new_process(self.clone(), tg.clone())?;
         let mut task = task;
@@ -264,8 +309,7 @@ impl Kernel {
 
     /// Sends `signo` from outside the sandbox to init, or with `group` to
     /// every process in init's process group, as Linux sends a signal from
-    /// a parent PID namespace (`si_pid` 0); init takes even its default
-    /// action. `ESRCH` once init is gone.
+    /// a parent PID namespace (`si_pid` 0). `ESRCH` once init is gone.
     pub fn send_external_signal(&self, signo: i32, group: bool) -> Result<(), abi::Errno> {
         let _ext = self.ext.lock();
         let init = task_set::INIT_PID;
@@ -273,7 +317,7 @@ impl Kernel {
         let info = abi::signal::SigInfo::from_process(signo, abi::signal::code::SI_USER, 0, 0);
         let mut sent = Err(abi::errno::ESRCH);
         for tg in pids.into_iter().filter_map(|pid| self.tasks.thread_group(pid)) {
-            sent = tg.send_external_signal(self, info);
+            sent = tg.send_signal(self, info, None);
         }
         sent
     }

@@ -195,9 +195,6 @@ pub struct SignalState {
     pub stop: GroupStop,
     /// Set when the process begins to exit: stopped threads must go.
     pub exiting: bool,
-    /// The sandbox's init: signals whose action is the default are
-    /// dropped unless forced (Linux's `SIGNAL_UNKILLABLE`).
-    pub unkillable: bool,
     /// Signals queued with a siginfo, counted against `RLIMIT_SIGPENDING`.
     queued: usize,
 }
@@ -217,15 +214,9 @@ impl SignalState {
         SignalState::with_actions([SigAction::default(); NSIG as usize])
     }
 
-    /// The state of the sandbox's init: as [`SignalState::new`], but
-    /// unkillable by signals it does not handle.
-    pub fn for_init() -> SignalState {
-        SignalState { unkillable: true, ..SignalState::new() }
-    }
-
     /// A state with the given actions and no threads (for `fork`).
     pub fn with_actions(actions: [SigAction; NSIG as usize]) -> SignalState {
-        SignalState { actions, shared: Pending::default(), threads: BTreeMap::new(), stop: GroupStop::default(), exiting: false, unkillable: false, queued: 0 }
+        SignalState { actions, shared: Pending::default(), threads: BTreeMap::new(), stop: GroupStop::default(), exiting: false, queued: 0 }
     }
 
     /// The action of `signo`.
@@ -236,21 +227,20 @@ impl SignalState {
     /// Whether `signo` would be dropped at once: ignored, and not blocked
     /// by `blocked_by`'s mask (a blocked signal stays pending, since the
     /// action may change before it is unblocked).
-    fn ignored(&self, signo: i32, mask: SigSet, forced: bool) -> bool {
+    fn ignored(&self, signo: i32, mask: SigSet) -> bool {
         if mask.has(signo) {
             return false;
         }
         let a = self.action(signo);
-        a.handler == SIG_IGN || (a.handler == SIG_DFL && (default_action(signo) == DefaultAction::Ignore || (self.unkillable && !forced)))
+        a.handler == SIG_IGN || (a.handler == SIG_DFL && default_action(signo) == DefaultAction::Ignore)
     }
 
     /// Queues `info` for `target`, as Linux's `send_signal`: stop and
     /// continue signals cancel each other, ignored signals are dropped,
     /// standard signals coalesce and real-time ones queue up to
     /// `sigpending_limit`; then a thread that can take it is interrupted.
-    /// `forced`: sent by the kernel or from outside the sandbox, so that
-    /// init cannot ignore it by default. `EINVAL` for a thread that is gone.
-    pub fn send(&mut self, info: SigInfo, target: Target, sigpending_limit: u64, forced: bool) -> Result<Sent, Errno> {
+    /// `EINVAL` for a thread that is gone.
+    pub fn send(&mut self, info: SigInfo, target: Target, sigpending_limit: u64) -> Result<Sent, Errno> {
         let signo = info.signo;
         let mask = match target {
             Target::Thread(tid) => self.threads.get(&tid).ok_or(EINVAL)?.mask,
@@ -264,7 +254,7 @@ impl SignalState {
             self.discard_everywhere(STOP_SIGNALS);
             sent.continued = self.resume_stop();
         }
-        if self.ignored(signo, mask, forced) {
+        if self.ignored(signo, mask) {
             return Ok(sent);
         }
         let queued_info = info.code != code::SI_KERNEL || is_realtime(signo);
@@ -458,38 +448,34 @@ mod tests {
     #[test]
     fn ignored_signals_are_dropped_unless_blocked() {
         let mut s = SignalState::new();
-        assert_eq!(s.send(info(sig::SIGCHLD), Target::Process, 10, false), Ok(Sent::default()));
+        assert_eq!(s.send(info(sig::SIGCHLD), Target::Process, 10), Ok(Sent::default()));
         assert_eq!(s.shared.set(), SigSet(0));
         s.actions[sig::SIGUSR1 as usize - 1].handler = SIG_IGN;
-        s.send(info(sig::SIGUSR1), Target::Process, 10, false).unwrap();
+        s.send(info(sig::SIGUSR1), Target::Process, 10).unwrap();
         assert_eq!(s.shared.set(), SigSet(0));
-        s.send(info(sig::SIGTERM), Target::Process, 10, false).unwrap();
+        s.send(info(sig::SIGTERM), Target::Process, 10).unwrap();
         assert_eq!(s.shared.set(), SigSet::of(sig::SIGTERM));
-        s.discard(sig::SIGTERM);
-        s.unkillable = true;
-        assert!(!s.send(info(sig::SIGTERM), Target::Process, 10, false).unwrap().queued);
-        assert!(s.send(info(sig::SIGTERM), Target::Process, 10, true).unwrap().queued);
-        assert_eq!(s.send(info(sig::SIGTERM), Target::Thread(7), 10, false), Err(EINVAL));
+        assert_eq!(s.send(info(sig::SIGTERM), Target::Thread(7), 10), Err(EINVAL));
     }
 
     #[test]
     fn realtime_signals_count_against_the_limit() {
         let mut s = SignalState::new();
-        s.send(info(sig::SIGRTMIN), Target::Process, 2, false).unwrap();
-        s.send(info(sig::SIGRTMIN), Target::Process, 2, false).unwrap();
-        assert_eq!(s.send(info(sig::SIGRTMIN), Target::Process, 2, false), Err(EAGAIN));
+        s.send(info(sig::SIGRTMIN), Target::Process, 2).unwrap();
+        s.send(info(sig::SIGRTMIN), Target::Process, 2).unwrap();
+        assert_eq!(s.send(info(sig::SIGRTMIN), Target::Process, 2), Err(EAGAIN));
         s.discard(sig::SIGRTMIN);
-        assert!(s.send(info(sig::SIGRTMIN), Target::Process, 2, false).is_ok());
+        assert!(s.send(info(sig::SIGRTMIN), Target::Process, 2).is_ok());
     }
 
     #[test]
     fn stop_and_continue_cancel_each_other() {
         let mut s = SignalState::new();
         s.actions[sig::SIGCONT as usize - 1].handler = 0x1000;
-        s.send(info(sig::SIGCONT), Target::Process, 10, false).unwrap();
-        s.send(info(sig::SIGSTOP), Target::Process, 10, false).unwrap();
+        s.send(info(sig::SIGCONT), Target::Process, 10).unwrap();
+        s.send(info(sig::SIGSTOP), Target::Process, 10).unwrap();
         assert_eq!(s.shared.set(), SigSet::of(sig::SIGSTOP));
-        s.send(info(sig::SIGCONT), Target::Process, 10, false).unwrap();
+        s.send(info(sig::SIGCONT), Target::Process, 10).unwrap();
         assert_eq!(s.shared.set(), SigSet::of(sig::SIGCONT));
     }
 }

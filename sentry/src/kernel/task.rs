@@ -22,7 +22,7 @@ use super::Kernel;
 use crate::loader::LoadError;
 use crate::mm::MemoryManager;
 use crate::syscalls;
-use crate::vfs::FdTable;
+use crate::vfs::{FdTable, FsContext};
 
 /// One app thread.
 pub struct Task {
@@ -38,6 +38,8 @@ pub struct Task {
     pub mm: Arc<MemoryManager>,
     /// Its descriptor table.
     pub fds: Arc<FdTable>,
+    /// Its root, working directory and umask.
+    pub fs: Arc<FsContext>,
     /// Its interruptible sleep.
     pub waiter: Arc<Waiter>,
     /// Its CPU time (see `cpu_clock`).
@@ -176,7 +178,9 @@ impl Task {
         let waiter = Waiter::for_task(cpu.clone()).map_err(LoadError::Platform)?;
         tg.cpu.add_thread(&cpu);
         tg.exit.lock().live_threads += 1;
+        let fs = Arc::new(FsContext::new(kernel.mounts.root(), kernel.start_dir.clone()));
         let task = Task {
+            fs,
             kernel,
             tg,
             tid,
@@ -208,6 +212,7 @@ impl Task {
     /// it (the death signal and the robust list are not inherited).
     fn inherit(&mut self, parent: &Task) {
         self.comm = parent.comm;
+        self.fs = Arc::new(parent.fs.fork_copy());
         self.fs_base = parent.fs_base;
         self.gs_base = parent.gs_base;
         self.set_sigmask(parent.sigmask(), false);

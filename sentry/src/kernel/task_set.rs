@@ -185,7 +185,11 @@ impl TaskSet {
         let handle = task.handle();
         let tid = task.tid;
         let mut g = self.inner.lock();
-        match std::thread::Builder::new().name(format!("task-{tid}")).spawn(move || task.run()) {
+        let run = move || {
+            crate::vfs::procfs::set_current(&task);
+            task.run()
+        };
+        match std::thread::Builder::new().name(format!("task-{tid}")).spawn(run) {
             Ok(_) => {
                 g.running.insert(tid, handle);
             }
@@ -338,6 +342,13 @@ impl TaskSet {
         let g = self.inner.lock();
         let p = g.processes.get(&pid).ok_or(ESRCH)?;
         Ok((p.pgid, p.sid))
+    }
+
+    /// The PIDs of the live processes, in order.
+    pub fn pids(&self) -> Vec<i32> {
+        let mut v: Vec<i32> = self.inner.lock().processes.iter().filter(|(_, p)| p.zombie.is_none()).map(|(&pid, _)| pid).collect();
+        v.sort_unstable();
+        v
     }
 
     /// The live process `pid`'s thread group.

@@ -102,8 +102,6 @@ impl Task {
         {
             let mut s = self.tg.signals.lock();
             let blocked = s.threads.get(&self.tid).is_some_and(|t| t.mask.has(signo));
-            // Not even init survives its own fault.
-            s.unkillable = false;
             if blocked || s.action(signo).handler == SIG_IGN {
                 s.actions[signo as usize - 1].handler = SIG_DFL;
                 if let Some(t) = s.threads.get_mut(&self.tid) {

@@ -109,7 +109,7 @@ impl ThreadGroup {
             vfork_events: WaitQueue::new(),
             exit: Mutex::new(GroupExit::default()),
             exited: Condvar::new(),
-            signals: Mutex::new(SignalState::for_init()),
+            signals: Mutex::new(SignalState::new()),
             signal_events: WaitQueue::new(),
             stop_ended: Condvar::new(),
             limits: Mutex::new(Limits::of_host()),
@@ -197,16 +197,7 @@ impl ThreadGroup {
     /// (`tgkill`; `ESRCH` if there is none), as [`ThreadGroup::queue_signal`];
     /// a `SIGCONT` that resumes a stopped process tells its parent.
     pub fn send_signal(self: &Arc<ThreadGroup>, kernel: &Kernel, info: SigInfo, thread: Option<i32>) -> Result<(), Errno> {
-        if self.queue(info, thread, false)?.continued {
-            kernel.tasks.notify_parent(self, code::CLD_CONTINUED, sig::SIGCONT);
-        }
-        Ok(())
-    }
-
-    /// Sends `info` from outside the sandbox (`sandbox-exec` forwarding a
-    /// signal it got): even init takes its default action.
-    pub fn send_external_signal(self: &Arc<ThreadGroup>, kernel: &Kernel, info: SigInfo) -> Result<(), Errno> {
-        if self.queue(info, None, true)?.continued {
+        if self.queue_signal(info, thread)?.continued {
             kernel.tasks.notify_parent(self, code::CLD_CONTINUED, sig::SIGCONT);
         }
         Ok(())
@@ -218,10 +209,6 @@ impl ThreadGroup {
     /// not blocked everywhere) ends the whole process at once. Returns
     /// what happened, for the parent to be told of a resumed process.
     pub fn queue_signal(&self, info: SigInfo, thread: Option<i32>) -> Result<Sent, Errno> {
-        self.queue(info, thread, false)
-    }
-
-    fn queue(&self, info: SigInfo, thread: Option<i32>, forced: bool) -> Result<Sent, Errno> {
         let limit = self.limits.lock().get(abi::process::rlimit::SIGPENDING).map_or(0, |l| l.cur);
         let target = thread.map_or(Target::Process, Target::Thread);
         let signo = info.signo;
@@ -232,7 +219,7 @@ impl ThreadGroup {
                     return Err(abi::errno::ESRCH);
                 }
             }
-            let sent = s.send(info, target, limit, forced)?;
+            let sent = s.send(info, target, limit)?;
             let unblocked = |t: &super::signal::ThreadSignals| !t.mask.has(signo) && !t.awaited.has(signo);
             let unblocked_somewhere = match thread {
                 Some(tid) => s.threads.get(&tid).is_some_and(unblocked),

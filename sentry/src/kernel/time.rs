@@ -243,7 +243,7 @@ mod tests {
                 None
             }
         }
-        let k = Kernel::new(KernelConfig::default());
+        let k = Kernel::new(KernelConfig::default()).expect("a kernel");
         let fired = Arc::new(Count(AtomicU64::new(0)));
         let t = Timer::new(&k.timers, k.monotonic.clone(), Box::new(fired.clone()));
         t.swap_with(|now| Setting::new(300_000_000, 0, false, now));

@@ -15,13 +15,11 @@ use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::fs::FileExt;
 use std::fmt;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use std::os::unix::ffi::OsStringExt;
 
 use abi::Errno;
-
-use crate::kernel::creds::Credentials;
 
 use crate::kernel::task::Task;
 
@@ -107,70 +105,43 @@ impl Executable {
     }
 }
 
-/// Opens a host executable and reads its first page.
-pub fn read_executable(path: &Path) -> Result<Executable, LoadError> {
-    let io = |e| LoadError::Io(path.to_path_buf(), e);
-    let file = File::open(path).map_err(io)?;
-    let len = file.metadata().map_err(io)?.len();
-    let mut head = vec![0u8; len.min(abi::PAGE_SIZE) as usize];
-    file.read_exact_at(&mut head, 0).map_err(io)?;
-    Ok(Executable { path: path.to_path_buf(), file, len, head })
+impl Executable {
+    /// An executable from an open host file holding its contents (what
+    /// the VFS gives for the file at `path`); reads its first page.
+    pub fn new(path: PathBuf, file: File) -> Result<Executable, Errno> {
+        let io = |e: io::Error| Errno(e.raw_os_error().unwrap_or(abi::errno::EIO.0));
+        let len = file.metadata().map_err(io)?.len();
+        let mut head = vec![0u8; len.min(abi::PAGE_SIZE) as usize];
+        file.read_exact_at(&mut head, 0).map_err(io)?;
+        Ok(Executable { path, file, len, head })
+    }
 }
 
 /// How many `#!` interpreters may follow one another (Linux's limit).
 const MAX_INTERPRETERS: usize = 4;
 
-/// Finds the program `execve` runs for `path` with `argv`: checks that it
-/// is a regular file `creds` may execute, and follows `#!` lines to their
-/// interpreters (found with `resolve`), rewriting the arguments as Linux
-/// does: `interpreter [arg] path argv[1..]`.
+/// Finds the program `execve` runs for `exe` with `argv`, following `#!`
+/// lines to their interpreters (opened with `open`, which checks that
+/// each is a regular file the caller may execute) and rewriting the
+/// arguments as Linux does: `interpreter [arg] path argv[1..]`.
 pub fn open_program(
-    path: PathBuf,
+    exe: Executable,
     mut argv: Vec<OsString>,
-    creds: &Credentials,
-    resolve: impl Fn(&[u8]) -> Result<PathBuf, Errno>,
+    open: impl Fn(&[u8]) -> Result<Executable, Errno>,
 ) -> Result<(Executable, Vec<OsString>), Errno> {
-    let mut path = path;
+    let mut exe = exe;
     for _ in 0..=MAX_INTERPRETERS {
-        check_executable(&path, creds)?;
-        let exe = read_executable(&path).map_err(|e| e.errno())?;
         let Some((interp, arg)) = script::interpreter(&exe.head()[..exe.head().len().min(script::LINE_MAX)]) else {
             return Ok((exe, argv));
         };
         let mut next = vec![OsString::from_vec(interp.clone())];
         next.extend(arg.map(OsString::from_vec));
-        next.push(path.clone().into_os_string());
+        next.push(exe.path.clone().into_os_string());
         next.extend(argv.into_iter().skip(1));
         argv = next;
-        path = resolve(&interp)?;
+        exe = open(&interp)?;
     }
     Err(abi::errno::ELOOP)
-}
-
-/// `execve`'s permission check, as Linux's `generic_permission`: a regular
-/// file with an execute bit for the caller's filesystem ids, or any
-/// execute bit with `CAP_DAC_OVERRIDE`.
-fn check_executable(path: &Path, creds: &Credentials) -> Result<(), Errno> {
-    use std::os::unix::fs::MetadataExt;
-    let md = std::fs::metadata(path).map_err(|e| Errno(e.raw_os_error().unwrap_or(abi::errno::EIO.0)))?;
-    if !md.is_file() {
-        return Err(abi::errno::EACCES);
-    }
-    let mode = md.mode();
-    let allowed = if creds.has_cap(crate::kernel::creds::cap::DAC_OVERRIDE) {
-        mode & 0o111 != 0
-    } else if md.uid() == creds.fsuid {
-        mode & 0o100 != 0
-    } else if md.gid() == creds.fsgid || creds.groups.contains(&md.gid()) {
-        mode & 0o010 != 0
-    } else {
-        mode & 0o001 != 0
-    };
-    if allowed {
-        Ok(())
-    } else {
-        Err(abi::errno::EACCES)
-    }
 }
 
 /// Replaces the task's image with `exe`, which the app asked for as

@@ -15,6 +15,7 @@ mod sys_file;
 mod sys_identity;
 mod sys_itimer;
 mod sys_mmap;
+mod sys_path;
 mod sys_pipe;
 mod sys_poll;
 mod sys_prctl;
@@ -30,6 +31,7 @@ mod sys_thread;
 mod sys_time;
 mod sys_timerfd;
 mod sys_utsname;
+mod sys_xattr;
 mod table;
 
 use abi::errno::{EINTR, ERESTARTNOHAND, ERESTARTNOINTR, ERESTARTSYS, ERESTART_RESTARTBLOCK};

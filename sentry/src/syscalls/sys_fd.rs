@@ -16,6 +16,12 @@ mod f {
     pub const SETFD: u32 = 2;
     pub const GETFL: u32 = 3;
     pub const SETFL: u32 = 4;
+    pub const GETLK: u32 = 5;
+    pub const SETLK: u32 = 6;
+    pub const SETLKW: u32 = 7;
+    pub const OFD_GETLK: u32 = 36;
+    pub const OFD_SETLK: u32 = 37;
+    pub const OFD_SETLKW: u32 = 38;
     pub const DUPFD_CLOEXEC: u32 = 1030;
     pub const SETPIPE_SZ: u32 = 1031;
     pub const GETPIPE_SZ: u32 = 1032;
@@ -107,6 +113,110 @@ fn setfl(t: &mut Task, file: &OpenFile, arg: u32) -> SysResult {
     Ok(0)
 }
 
+/// `struct flock`.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+struct Flock {
+    kind: i16,
+    whence: i16,
+    start: i64,
+    len: i64,
+    pid: i32,
+}
+abi::impl_pod!(Flock);
+
+/// `F_RDLCK`, `F_WRLCK`, `F_UNLCK`.
+const F_RDLCK: i16 = 0;
+const F_WRLCK: i16 = 1;
+const F_UNLCK: i16 = 2;
+
+/// The byte range `[start, end)` a `struct flock` names.
+fn lock_range(file: &OpenFile, fl: &Flock) -> Result<(u64, u64), abi::Errno> {
+    let base = match fl.whence as u32 {
+        abi::fs::seek::SET => 0,
+        abi::fs::seek::CUR => file.ops.seek(0, abi::fs::seek::CUR)? as i64,
+        abi::fs::seek::END => file.ops.stat()?.size,
+        _ => return Err(EINVAL),
+    };
+    let start = base.checked_add(fl.start).ok_or(abi::errno::EOVERFLOW)?;
+    let (start, end) = match fl.len {
+        0 => (start, u64::MAX),
+        l if l > 0 => (start, start.checked_add(l).ok_or(abi::errno::EOVERFLOW)? as u64),
+        l => (start + l, start as u64),
+    };
+    if start < 0 {
+        return Err(EINVAL);
+    }
+    Ok((start as u64, end))
+}
+
+/// `F_GETLK`, `F_SETLK(W)` and their OFD forms.
+fn record_lock(t: &mut Task, file: &std::sync::Arc<OpenFile>, cmd: u32, arg: u64) -> SysResult {
+    use crate::vfs::lock;
+    let mut fl: Flock = t.read_obj(arg)?;
+    let ofd = matches!(cmd, f::OFD_GETLK | f::OFD_SETLK | f::OFD_SETLKW);
+    if ofd && fl.pid != 0 {
+        return Err(EINVAL);
+    }
+    let inode = file.downcast::<crate::vfs::InodeFile>().ok_or(EBADF)?;
+    let owner = if ofd { lock::description_owner(inode) } else { lock::process_owner(&t.tg) };
+    let (start, end) = lock_range(file, &fl)?;
+    let st = file.ops.stat()?;
+    let write = match fl.kind {
+        F_RDLCK => false,
+        F_WRLCK => true,
+        F_UNLCK if !matches!(cmd, f::GETLK | f::OFD_GETLK) => {
+            lock::set(t, st.dev, st.ino, lock::Space::Record, lock::Lock { owner, write: false, start, end }, true, false)?;
+            return Ok(0);
+        }
+        _ => return Err(EINVAL),
+    };
+    let want = lock::Lock { owner, write, start, end };
+    if matches!(cmd, f::GETLK | f::OFD_GETLK) {
+        match lock::conflict(st.dev, st.ino, lock::Space::Record, &want) {
+            Some(l) => {
+                fl.kind = if l.write { F_WRLCK } else { F_RDLCK };
+                fl.whence = 0;
+                fl.start = l.start as i64;
+                fl.len = if l.end == u64::MAX { 0 } else { (l.end - l.start) as i64 };
+                fl.pid = match l.owner {
+                    lock::Owner::Process(pid, _) => pid,
+                    lock::Owner::Description(_) => -1,
+                };
+            }
+            None => fl.kind = F_UNLCK,
+        }
+        t.write_obj(arg, &fl)?;
+        return Ok(0);
+    }
+    if (write && !file.writable()) || (!write && !file.readable()) {
+        return Err(EBADF);
+    }
+    let wait = matches!(cmd, f::SETLKW | f::OFD_SETLKW);
+    lock::set(t, st.dev, st.ino, lock::Space::Record, want, false, wait).map(|_| 0)
+}
+
+/// `flock(fd, operation)`.
+pub fn flock(t: &mut Task, a: Args) -> SysResult {
+    use crate::vfs::lock;
+    const LOCK_SH: u32 = 1;
+    const LOCK_EX: u32 = 2;
+    const LOCK_NB: u32 = 4;
+    const LOCK_UN: u32 = 8;
+    let file = t.fds.get(a.int(0))?;
+    let op = a.uint(1);
+    let (write, unlock) = match op & !LOCK_NB {
+        LOCK_SH => (false, false),
+        LOCK_EX => (true, false),
+        LOCK_UN => (false, true),
+        _ => return Err(EINVAL),
+    };
+    let inode = file.downcast::<crate::vfs::InodeFile>().ok_or(EINVAL)?;
+    let st = file.ops.stat()?;
+    let want = lock::Lock { owner: lock::description_owner(inode), write, start: 0, end: u64::MAX };
+    lock::set(t, st.dev, st.ino, lock::Space::Flock, want, unlock, op & LOCK_NB == 0).map(|_| 0)
+}
+
 /// `fcntl(fd, cmd, arg)`.
 pub fn fcntl(t: &mut Task, a: Args) -> SysResult {
     let fd = a.int(0);
@@ -125,6 +235,7 @@ pub fn fcntl(t: &mut Task, a: Args) -> SysResult {
         f::SETFD => t.fds.set_cloexec(fd, u64::from(arg) & FD_CLOEXEC != 0).map(|_| 0),
         f::GETFL => Ok(u64::from(file.flags())),
         f::SETFL => setfl(t, &file, arg),
+        cmd @ (f::GETLK | f::SETLK | f::SETLKW | f::OFD_GETLK | f::OFD_SETLK | f::OFD_SETLKW) => record_lock(t, &file, cmd, a.u64(2)),
         f::GETPIPE_SZ => {
             let end = file.downcast::<PipeEnd>().ok_or(EBADF)?;
             Ok(end.pipe().capacity() as u64)

@@ -7,16 +7,15 @@
 //! waiting until the child execs or exits: correct for programs that only
 //! exec or exit in the child, but the child's writes to memory are not
 //! seen by the parent. `execve` starts a fresh stub process for the new
-//! image. Until the VFS lands, programs are found on the host's root,
-//! read-only, with `/proc`, `/sys` and `/dev` out of reach.
+//! image, found in the caller's file tree.
 
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use abi::errno::{E2BIG, EACCES, EAGAIN, EBADF, EINVAL, ELOOP, ENAMETOOLONG, ENOENT, ENOMEM, ENOTDIR, ESRCH};
+use abi::errno::{E2BIG, EACCES, EAGAIN, EINVAL, ENAMETOOLONG, ENOMEM, ESRCH};
 use abi::fs::{at, PATH_MAX};
 use abi::process::rlimit;
 use abi::signal::{sig, SigAction, SigInfo, SIG_DFL, SIG_IGN};
@@ -57,8 +56,9 @@ mod clone_flags {
 use clone_flags as cf;
 
 /// Flags a new process or thread may be created with. Sharing the
-/// descriptor table (`CLONE_FILES`) is modelled; `CLONE_FS` and
-/// `CLONE_SYSVSEM` share state the sandbox does not have yet; the others
+/// descriptor table (`CLONE_FILES`) and the root, working directory and
+/// umask (`CLONE_FS`) are modelled; `CLONE_SYSVSEM` shares state the
+/// sandbox does not have yet; the others
 /// only concern tracing and I/O scheduling. Namespaces and pidfds are
 /// refused with `EINVAL`.
 const SUPPORTED: u64 = cf::CSIGNAL
@@ -145,6 +145,9 @@ fn create_process(t: &mut Task, c: CloneArgs) -> SysResult {
     if f & cf::FILES != 0 {
         child.fds = t.fds.clone();
     }
+    if f & cf::FS != 0 {
+        child.fs = t.fs.clone();
+    }
     child.ctx.regs.rax = 0;
     if let Some(sp) = c.stack {
         child.ctx.regs.rsp = sp;
@@ -208,6 +211,9 @@ fn create_thread(t: &mut Task, c: CloneArgs) -> SysResult {
     };
     if f & cf::FILES == 0 {
         child.fds = Arc::new(t.fds.fork_copy());
+    }
+    if f & cf::FS != 0 {
+        child.fs = t.fs.clone();
     }
     if f & cf::SETTLS != 0 {
         let r = child.ctx.host_op(sysno::ARCH_PRCTL as u64, [abi::process::arch_prctl::SET_FS, c.tls, 0, 0, 0, 0]);
@@ -354,45 +360,12 @@ fn read_strings(t: &mut Task, addr: u64) -> Result<Vec<OsString>, Errno> {
     Ok(out)
 }
 
-/// Where the host file behind an `execve` path is, for the default root
-/// (the host's `/`, read-only): `/proc/self/exe` and its aliases name the
-/// caller's executable; nothing may resolve into the host's `/proc`,
-/// `/sys` or `/dev`.
-fn resolve_program(tg: &ThreadGroup, path: &[u8], relative_ok: bool, nofollow: bool) -> Result<PathBuf, Errno> {
-    if path.is_empty() {
-        return Err(ENOENT);
-    }
-    if path.len() >= PATH_MAX {
-        return Err(ENAMETOOLONG);
-    }
-    let s = String::from_utf8_lossy(path);
-    let pid = tg.tgid.to_string();
-    if let Some(rest) = s.strip_prefix("/proc/") {
-        let mut parts = rest.split('/');
-        let who = parts.next().unwrap_or("");
-        let link = parts.next();
-        if (who == "self" || who == "thread-self" || who == pid) && link == Some("exe") {
-            // A path through the executable (a file) is not a directory.
-            return if parts.next().is_none() { Ok(tg.exe.lock().clone()) } else { Err(ENOTDIR) };
-        }
-        return Err(ENOENT);
-    }
-    let p = Path::new(<std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(path));
-    let p = if p.is_absolute() {
-        p.to_path_buf()
-    } else if relative_ok {
-        std::env::current_dir().map_err(|_| ENOENT)?.join(p)
-    } else {
-        return Err(ENOTDIR);
-    };
-    if nofollow && std::fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink()) {
-        return Err(ELOOP);
-    }
-    let real = std::fs::canonicalize(&p).map_err(|e| Errno(e.raw_os_error().unwrap_or(ENOENT.0)))?;
-    if ["/proc", "/sys", "/dev"].iter().any(|d| real.starts_with(d)) {
-        return Err(ENOENT);
-    }
-    Ok(real)
+/// The program an `execve` path names, found in the caller's file tree.
+fn find_program(t: &Task, dirfd: i32, path: &[u8], follow: bool) -> Result<loader::Executable, Errno> {
+    let creds = t.tg.creds.lock().clone();
+    let root = t.fs.root();
+    let start = super::sys_path::start_of(t, dirfd, path)?;
+    crate::vfs::find_executable(&t.kernel.mounts, &creds, &root, &start, path, follow)
 }
 
 fn exec(t: &mut Task, path_addr: u64, argv_addr: u64, envp_addr: u64, dirfd: i32, flags: u32) -> SysResult {
@@ -406,20 +379,14 @@ fn exec(t: &mut Task, path_addr: u64, argv_addr: u64, envp_addr: u64, dirfd: i32
         argv.push(OsString::new());
     }
     let envv = read_strings(t, envp_addr)?;
-    if path.is_empty() && flags & at::EMPTY_PATH != 0 {
-        // Only host-backed and pipe files exist: none is executable.
-        t.fds.get(dirfd)?;
-        return Err(EACCES);
-    }
-    let relative_ok = dirfd == at::FDCWD;
-    if !relative_ok && !path.starts_with(b"/") {
-        t.fds.get(dirfd).map_err(|_| EBADF)?;
-    }
-    let nofollow = flags & at::SYMLINK_NOFOLLOW != 0;
-    let program = resolve_program(&t.tg, &path, relative_ok, nofollow)?;
-    let creds = t.tg.creds.lock().clone();
-    let tg = t.tg.clone();
-    let (exe, argv) = loader::open_program(program, argv, &creds, |p| resolve_program(&tg, p, true, false))?;
+    let exe = if path.is_empty() && flags & at::EMPTY_PATH != 0 {
+        let loc = t.fds.get(dirfd)?.ops.location().ok_or(EACCES)?;
+        let creds = t.tg.creds.lock().clone();
+        crate::vfs::executable(&creds, &t.fs.root(), &loc)?
+    } else {
+        find_program(t, dirfd, &path, flags & at::SYMLINK_NOFOLLOW == 0)?
+    };
+    let (exe, argv) = loader::open_program(exe, argv, |p| find_program(t, at::FDCWD, p, true))?;
 
     // Build the new image in a fresh process; the old one survives any
     // failure up to the switch.

@@ -19,7 +19,7 @@ pub fn getrandom(t: &mut Task, a: Args) -> SysResult {
     let mut buf = vec![0u8; (count as usize).min(1 << 16)];
     while done < count {
         let len = ((count - done) as usize).min(buf.len());
-        fill(&mut buf[..len]);
+        crate::vfs::devices::fill_random(&mut buf[..len]);
         let res = if done == 0 && len as u64 == count { t.copy_out_final(addr, &buf[..len]) } else { t.copy_out(addr + done, &buf[..len]) };
         if let Err(e) = res {
             return if done > 0 { Ok(done) } else { Err(e) };
@@ -27,15 +27,4 @@ pub fn getrandom(t: &mut Task, a: Args) -> SysResult {
         done += len as u64;
     }
     Ok(done)
-}
-
-fn fill(buf: &mut [u8]) {
-    let mut at = 0;
-    while at < buf.len() {
-        // SAFETY: writes at most the remaining length into `buf`.
-        let n = unsafe { libc::getrandom(buf[at..].as_mut_ptr() as *mut libc::c_void, buf.len() - at, 0) };
-        if n > 0 {
-            at += n as usize;
-        }
-    }
 }

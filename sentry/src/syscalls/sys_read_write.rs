@@ -142,13 +142,12 @@ fn read_iovecs(task: &mut Task, addr: u64, count: i32) -> Result<Vec<Iovec>, abi
     Ok(out)
 }
 
-/// `readv(fd, iov, iovcnt)`: one read, scattered into the buffers.
-pub fn readv(t: &mut Task, a: Args) -> SysResult {
-    let file = readable_file(t, a.int(0))?;
-    let iovs = read_iovecs(t, a.u64(1), a.int(2))?;
+/// One read at `offset` (or the position), scattered into the buffers.
+fn do_readv(t: &mut Task, file: &OpenFile, iov: u64, count: i32, offset: Option<u64>) -> SysResult {
+    let iovs = read_iovecs(t, iov, count)?;
     let total: u64 = iovs.iter().map(|v| v.len).sum();
     let mut buf = vec![0u8; (total as usize).min(CHUNK)];
-    let n = file.ops.read(t, &mut buf, None)?;
+    let n = file.ops.read(t, &mut buf, offset)?;
     let mut at = 0usize;
     for iov in iovs {
         if at == n {
@@ -161,11 +160,10 @@ pub fn readv(t: &mut Task, a: Args) -> SysResult {
     Ok(n as u64)
 }
 
-/// `writev(fd, iov, iovcnt)`: the buffers gathered into one write, so a
-/// small write to a pipe stays atomic.
-pub fn writev(t: &mut Task, a: Args) -> SysResult {
-    let file = writable_file(t, a.int(0))?;
-    let iovs = read_iovecs(t, a.u64(1), a.int(2))?;
+/// The buffers gathered into one write at `offset` (or the position), so
+/// a small write to a pipe stays atomic.
+fn do_writev(t: &mut Task, file: &OpenFile, iov: u64, count: i32, offset: Option<u64>) -> SysResult {
+    let iovs = read_iovecs(t, iov, count)?;
     let mut data = Vec::new();
     for iov in iovs {
         let start = data.len();
@@ -175,5 +173,174 @@ pub fn writev(t: &mut Task, a: Args) -> SysResult {
     if data.is_empty() {
         return Ok(0);
     }
-    Ok(file.ops.write(t, &data, None)? as u64)
+    Ok(file.ops.write(t, &data, offset)? as u64)
+}
+
+/// `readv(fd, iov, iovcnt)`.
+pub fn readv(t: &mut Task, a: Args) -> SysResult {
+    let file = readable_file(t, a.int(0))?;
+    do_readv(t, &file, a.u64(1), a.int(2), None)
+}
+
+/// `writev(fd, iov, iovcnt)`.
+pub fn writev(t: &mut Task, a: Args) -> SysResult {
+    let file = writable_file(t, a.int(0))?;
+    do_writev(t, &file, a.u64(1), a.int(2), None)
+}
+
+/// `preadv(fd, iov, iovcnt, pos_l, pos_h)` (on x86_64 `pos_l` holds the
+/// whole offset).
+pub fn preadv(t: &mut Task, a: Args) -> SysResult {
+    let file = readable_file(t, a.int(0))?;
+    let off = offset_arg(&file, a.i64(3))?;
+    do_readv(t, &file, a.u64(1), a.int(2), off)
+}
+
+/// `pwritev(fd, iov, iovcnt, pos_l, pos_h)`.
+pub fn pwritev(t: &mut Task, a: Args) -> SysResult {
+    let file = writable_file(t, a.int(0))?;
+    let off = offset_arg(&file, a.i64(3))?;
+    do_writev(t, &file, a.u64(1), a.int(2), off)
+}
+
+/// The offset of `preadv2`/`pwritev2`: -1 for the position. No `RWF_*`
+/// flag is supported (`EOPNOTSUPP`).
+fn v2_offset(file: &OpenFile, a: &Args) -> Result<Option<u64>, abi::Errno> {
+    if a.uint(5) != 0 {
+        return Err(abi::errno::EOPNOTSUPP);
+    }
+    if a.i64(3) == -1 {
+        Ok(None)
+    } else {
+        offset_arg(file, a.i64(3))
+    }
+}
+
+/// `preadv2(fd, iov, iovcnt, pos_l, pos_h, flags)`.
+pub fn preadv2(t: &mut Task, a: Args) -> SysResult {
+    let file = readable_file(t, a.int(0))?;
+    let off = v2_offset(&file, &a)?;
+    do_readv(t, &file, a.u64(1), a.int(2), off)
+}
+
+/// `pwritev2(fd, iov, iovcnt, pos_l, pos_h, flags)`.
+pub fn pwritev2(t: &mut Task, a: Args) -> SysResult {
+    let file = writable_file(t, a.int(0))?;
+    let off = v2_offset(&file, &a)?;
+    do_writev(t, &file, a.u64(1), a.int(2), off)
+}
+
+/// `sendfile(out_fd, in_fd, offset, count)`: a read from `in_fd` (at
+/// `*offset`, which is advanced, or at its position) written to `out_fd`,
+/// a chunk at a time; a short write ends it.
+pub fn sendfile(t: &mut Task, a: Args) -> SysResult {
+    let input = readable_file(t, a.int(1))?;
+    let output = writable_file(t, a.int(0))?;
+    if output.flags() & abi::fs::o::APPEND != 0 {
+        return Err(EINVAL);
+    }
+    let off_addr = a.u64(2);
+    let mut offset = if off_addr == 0 {
+        None
+    } else {
+        let o: i64 = t.read_obj(off_addr)?;
+        offset_arg(&input, o)?
+    };
+    let count = a.u64(3).min(MAX_RW_COUNT);
+    let mut done = 0u64;
+    let mut buf = vec![0u8; (count as usize).min(CHUNK)];
+    while done < count {
+        let want = ((count - done) as usize).min(buf.len());
+        let n = match input.ops.read(t, &mut buf[..want], offset) {
+            Ok(n) => n,
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        };
+        if n == 0 {
+            break;
+        }
+        let w = match output.ops.write(t, &buf[..n], None) {
+            Ok(w) => w,
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        };
+        done += w as u64;
+        offset = offset.map(|o| o + w as u64);
+        if w < n {
+            if offset.is_none() {
+                // Give back what was read but not written.
+                let _ = input.ops.seek(-((n - w) as i64), abi::fs::seek::CUR);
+            }
+            break;
+        }
+    }
+    if let Some(o) = offset {
+        t.write_obj(off_addr, &(o as i64))?;
+    }
+    Ok(done)
+}
+
+/// `copy_file_range(fd_in, off_in, fd_out, off_out, len, flags)`: between
+/// regular files, through the sentry (no flags; ranges of one file must
+/// not overlap).
+pub fn copy_file_range(t: &mut Task, a: Args) -> SysResult {
+    if a.uint(5) != 0 {
+        return Err(EINVAL);
+    }
+    let input = readable_file(t, a.int(0))?;
+    let output = writable_file(t, a.int(2))?;
+    if output.flags() & abi::fs::o::APPEND != 0 {
+        return Err(EBADF);
+    }
+    let (si, so) = (input.ops.stat()?, output.ops.stat()?);
+    let kind = |m: u32| m & abi::fs::mode::S_IFMT;
+    if kind(si.mode) == abi::fs::mode::S_IFDIR || kind(so.mode) == abi::fs::mode::S_IFDIR {
+        return Err(abi::errno::EISDIR);
+    }
+    if kind(si.mode) != abi::fs::mode::S_IFREG || kind(so.mode) != abi::fs::mode::S_IFREG {
+        return Err(EINVAL);
+    }
+    let read_off = |t: &mut Task, addr: u64, file: &OpenFile| -> Result<u64, abi::Errno> {
+        if addr == 0 {
+            return file.ops.seek(0, abi::fs::seek::CUR);
+        }
+        let o: i64 = t.read_obj(addr)?;
+        u64::try_from(o).map_err(|_| EINVAL)
+    };
+    let mut off_in = read_off(t, a.u64(1), &input)?;
+    let mut off_out = read_off(t, a.u64(3), &output)?;
+    let len = a.u64(4).min(MAX_RW_COUNT);
+    if (si.dev, si.ino) == (so.dev, so.ino) && off_in < off_out.saturating_add(len) && off_out < off_in.saturating_add(len) {
+        return Err(EINVAL);
+    }
+    let mut done = 0u64;
+    let mut buf = vec![0u8; (len as usize).min(CHUNK)];
+    while done < len {
+        let want = ((len - done) as usize).min(buf.len());
+        let n = match input.ops.read(t, &mut buf[..want], Some(off_in)) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        };
+        let w = match output.ops.write(t, &buf[..n], Some(off_out)) {
+            Ok(w) => w,
+            Err(e) if done == 0 => return Err(e),
+            Err(_) => break,
+        };
+        done += w as u64;
+        off_in += w as u64;
+        off_out += w as u64;
+        if w < n {
+            break;
+        }
+    }
+    for (addr, file, off) in [(a.u64(1), &input, off_in), (a.u64(3), &output, off_out)] {
+        if addr == 0 {
+            file.ops.seek(off as i64, abi::fs::seek::SET)?;
+        } else {
+            t.write_obj(addr, &(off as i64))?;
+        }
+    }
+    Ok(done)
 }

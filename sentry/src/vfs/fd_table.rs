@@ -236,6 +236,11 @@ impl FdTable {
         drop(removed);
     }
 
+    /// The open descriptors, in order.
+    pub fn open_fds(&self) -> Vec<i32> {
+        self.inner.lock().iter().enumerate().filter(|(_, e)| e.is_some()).map(|(i, _)| i as i32).collect()
+    }
+
     /// How many descriptors are open.
     pub fn count(&self) -> usize {
         self.inner.lock().iter().filter(|e| e.is_some()).count()

@@ -81,6 +81,12 @@ pub trait FileOps: AsAny + Send + Sync {
     fn poll_register(&self, table: &mut PollTable, mask: u32) {
         let _ = (table, mask);
     }
+
+    /// Where in the file tree the file was opened, for files that have a
+    /// name there (the `*at` calls start from it).
+    fn location(&self) -> Option<super::mount::Location> {
+        None
+    }
 }
 
 /// An open file description: shared by every descriptor that `dup` or

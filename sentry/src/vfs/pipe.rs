@@ -65,6 +65,9 @@ pub struct PipeBuffer {
     readers: usize,
     /// Open descriptions that write.
     writers: usize,
+    /// Descriptions ever opened to read and to write (what a named pipe's
+    /// blocking open waits to see change).
+    opens: [u64; 2],
 }
 
 /// How a write attempt ended.
@@ -82,7 +85,7 @@ pub enum WriteStep {
 impl PipeBuffer {
     /// An empty ring of the default size, with no end open yet.
     pub fn new() -> PipeBuffer {
-        PipeBuffer { bufs: VecDeque::new(), max_slots: DEFAULT_PIPE_SIZE / PAGE, readers: 0, writers: 0 }
+        PipeBuffer { bufs: VecDeque::new(), max_slots: DEFAULT_PIPE_SIZE / PAGE, readers: 0, writers: 0, opens: [0; 2] }
     }
 
     /// Bytes waiting to be read.
@@ -276,7 +279,11 @@ impl Pipe {
             let mut b = pipe.buffer.lock();
             b.readers += usize::from(reads);
             b.writers += usize::from(writes);
+            b.opens[0] += u64::from(reads);
+            b.opens[1] += u64::from(writes);
         }
+        // A named pipe's opener may be waiting for this end.
+        pipe.queue.notify(events::IN | events::OUT);
         OpenFile::new_cyclic(flags, |me| Box::new(PipeEnd { pipe: pipe.clone(), file: me.clone(), reads, writes }))
     }
 
@@ -298,6 +305,13 @@ impl Pipe {
             self.queue.notify(events::OUT | events::WRNORM);
         }
         r
+    }
+
+    /// The ends open now (readers, writers) and the counts of ends ever
+    /// opened to read and to write.
+    pub fn ends_open(&self) -> ((usize, usize), [u64; 2]) {
+        let b = self.buffer.lock();
+        ((b.readers, b.writers), b.opens)
     }
 
     /// Bytes waiting to be read (`FIONREAD`).

@@ -2,7 +2,9 @@
 //!
 //! The program sees its own PIDs (it is PID 1), and every system call it
 //! makes is served by the sentry. Standard input, output and error are the
-//! caller's, held by the sentry. The exit status is the program's, or 128
+//! caller's, held by the sentry. The file tree is the host's (`--root`),
+//! read-only under an in-memory overlay, with a private `/tmp` and the
+//! sandbox's own `/dev`. The exit status is the program's, or 128
 //! plus the signal that killed it, as a shell reports it. SIGINT, SIGTERM,
 //! SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 sent to `sandbox-exec` go to init
 //! (see `tools::forward`).
@@ -14,7 +16,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use sentry::syscalls::{Support, TABLE};
-use sentry::vfs::HostFile;
+use sentry::vfs::{ExtraMount, HostFile};
 use sentry::{CreateProcessArgs, Kernel, KernelConfig};
 
 /// Run a program in the sandbox.
@@ -34,6 +36,33 @@ struct Cli {
     /// group rather than to init alone.
     #[arg(long)]
     signal_group: bool,
+
+    /// The host directory the sandbox sees as `/`, read-only under an
+    /// in-memory overlay (writes never reach it).
+    #[arg(long, value_name = "DIR", default_value = "/")]
+    root: PathBuf,
+
+    /// Show host directory HOST at GUEST inside, read-only (`HOST:GUEST`
+    /// or `HOST:GUEST:ro`; read-write binds are not supported yet).
+    /// Repeatable.
+    #[arg(long, value_name = "HOST:GUEST[:ro]", value_parser = parse_bind)]
+    bind: Vec<ExtraMount>,
+
+    /// Mount a new tmpfs at GUEST, with at most N bytes of data
+    /// (`GUEST` or `GUEST:size=N`; 1 GiB by default). Repeatable.
+    #[arg(long, value_name = "GUEST[:size=N]", value_parser = parse_tmpfs)]
+    tmpfs: Vec<ExtraMount>,
+
+    /// The most file data all in-memory filesystems (/tmp, /dev/shm, the
+    /// overlay's writes, --tmpfs) may hold together, in bytes (or with k,
+    /// m, g); past it writes fail with ENOSPC.
+    #[arg(long, value_name = "SIZE", default_value = "2g", value_parser = parse_size)]
+    tmpfs_limit: u64,
+
+    /// The directory the program starts in (made if missing); by default
+    /// the one sandbox-exec was started in, if the sandbox has it.
+    #[arg(long, value_name = "DIR")]
+    cwd: Option<PathBuf>,
 
     /// Print the system call table (what is implemented, and how fully) and exit.
     #[arg(long, exclusive = true)]
@@ -77,7 +106,15 @@ fn main() -> ExitCode {
             return ExitCode::from(CANNOT_EXECUTE);
         }
     };
-    let kernel = Kernel::new(KernelConfig { patch_syscalls: !cli.no_patch, ..KernelConfig::default() });
+    let mounts = cli.bind.iter().chain(&cli.tmpfs).cloned().collect();
+    let config = KernelConfig { patch_syscalls: !cli.no_patch, host_root: Some(cli.root.clone()), mounts, tmpfs_limit: cli.tmpfs_limit, cwd: cli.cwd.clone(), ..KernelConfig::default() };
+    let kernel = match Kernel::new(config) {
+        Ok(k) => k,
+        Err(e) => {
+            eprintln!("sandbox-exec: cannot build the file tree (root {}): {e}", cli.root.display());
+            return ExitCode::from(CANNOT_EXECUTE);
+        }
+    };
     let args = CreateProcessArgs { path: path.clone(), argv: cli.command.clone(), envv: std::env::vars_os().map(env_entry).collect(), stdio };
     let init = match kernel.create_process(args) {
         Ok(tg) => tg,
@@ -93,6 +130,48 @@ fn main() -> ExitCode {
     let status = init.wait_exited();
     kernel.wait_exited();
     ExitCode::from(status.map_or(0, |s| s.shell_code()) as u8)
+}
+
+/// An absolute path inside the sandbox.
+fn guest_path(s: &str) -> Result<Vec<u8>, String> {
+    if !s.starts_with('/') {
+        return Err(format!("{s}: the path inside must be absolute"));
+    }
+    Ok(s.as_bytes().to_vec())
+}
+
+fn parse_bind(s: &str) -> Result<ExtraMount, String> {
+    let mut parts = s.splitn(3, ':');
+    let (host, guest) = match (parts.next(), parts.next()) {
+        (Some(h), Some(g)) if !h.is_empty() => (h, g),
+        _ => return Err("expected HOST:GUEST[:ro]".into()),
+    };
+    match parts.next() {
+        None | Some("ro") => {}
+        Some("rw") => return Err("read-write binds are not supported yet".into()),
+        Some(o) => return Err(format!("unknown bind option {o}")),
+    }
+    Ok(ExtraMount::Bind { host: PathBuf::from(host), guest: guest_path(guest)? })
+}
+
+/// A size in bytes, or with a `k`, `m` or `g` suffix.
+fn parse_size(n: &str) -> Result<u64, String> {
+    let (digits, mult) = match n.char_indices().last() {
+        Some((i, 'k' | 'K')) => (&n[..i], 1u64 << 10),
+        Some((i, 'm' | 'M')) => (&n[..i], 1 << 20),
+        Some((i, 'g' | 'G')) => (&n[..i], 1 << 30),
+        _ => (n, 1),
+    };
+    let v: u64 = digits.parse().map_err(|_| format!("bad size {n}"))?;
+    v.checked_mul(mult).ok_or_else(|| format!("size {n} is too large"))
+}
+
+fn parse_tmpfs(s: &str) -> Result<ExtraMount, String> {
+    let (guest, size) = match s.split_once(':') {
+        None => (s, 1u64 << 30),
+        Some((g, opt)) => (g, parse_size(opt.strip_prefix("size=").ok_or_else(|| format!("unknown tmpfs option {opt}"))?)?),
+    };
+    Ok(ExtraMount::Tmpfs { guest: guest_path(guest)?, size })
 }
 
 fn env_entry((k, v): (OsString, OsString)) -> OsString {

@@ -1,0 +1,203 @@
+//! Dentries: the names of inodes, linked into a tree.
+//!
+//! A dentry names one inode under its parent. Each directory's dentry
+//! caches its live children, so that every holder of a name (a working
+//! directory, an open file, a mount point) shares one dentry: a rename
+//! moves it, an unlink marks it deleted, and `getcwd` reads the current
+//! names by walking up the parents. A child keeps its parent alive; a
+//! parent only refers weakly to its children, which the filesystem can make
+//! again from the inode when they are needed.
+//!
+//! Locking: at most one dentry's `state` is held at a time, and no other
+//! lock is taken under it except the inode lookup of a cache miss.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Weak};
+
+use abi::Errno;
+use parking_lot::Mutex;
+
+use super::inode::{Attr, InodeRef};
+
+struct State {
+    name: Vec<u8>,
+    parent: Option<Arc<Dentry>>,
+    children: HashMap<Vec<u8>, Weak<Dentry>>,
+    deleted: bool,
+}
+
+/// A name of an inode.
+pub struct Dentry {
+    /// The inode it names.
+    pub inode: InodeRef,
+    state: Mutex<State>,
+    /// How many mounts sit on it.
+    mounts: AtomicU32,
+}
+
+impl Dentry {
+    /// The root dentry of a filesystem.
+    pub fn new_root(inode: InodeRef) -> Arc<Dentry> {
+        Arc::new(Dentry {
+            inode,
+            state: Mutex::new(State { name: b"/".to_vec(), parent: None, children: HashMap::new(), deleted: false }),
+            mounts: AtomicU32::new(0),
+        })
+    }
+
+    /// The inode's attributes.
+    pub fn attr(&self) -> Attr {
+        self.inode.attr()
+    }
+
+    /// The parent, or `None` at the root of the filesystem.
+    pub fn parent(&self) -> Option<Arc<Dentry>> {
+        self.state.lock().parent.clone()
+    }
+
+    /// The name under the parent.
+    pub fn name(&self) -> Vec<u8> {
+        self.state.lock().name.clone()
+    }
+
+    /// Whether the name was removed (`unlink`, `rmdir`).
+    pub fn is_deleted(&self) -> bool {
+        self.state.lock().deleted
+    }
+
+    /// The child `name`, from the cache or from the inode.
+    pub fn child(self: &Arc<Dentry>, name: &[u8]) -> Result<Arc<Dentry>, Errno> {
+        let mut s = self.state.lock();
+        if let Some(d) = s.children.get(name).and_then(Weak::upgrade) {
+            return Ok(d);
+        }
+        let inode = self.inode.lookup(name)?;
+        let d = Arc::new(Dentry {
+            inode,
+            state: Mutex::new(State { name: name.to_vec(), parent: Some(self.clone()), children: HashMap::new(), deleted: false }),
+            mounts: AtomicU32::new(0),
+        });
+        s.children.retain(|_, w| w.strong_count() > 0);
+        s.children.insert(name.to_vec(), Arc::downgrade(&d));
+        Ok(d)
+    }
+
+    /// The cached child `name`, if one is live.
+    fn cached(&self, name: &[u8]) -> Option<Arc<Dentry>> {
+        self.state.lock().children.get(name).and_then(Weak::upgrade)
+    }
+
+    /// Forgets the child `name` after the filesystem removed it: a live
+    /// dentry for it is marked deleted.
+    pub fn forget_child(&self, name: &[u8]) {
+        let gone = self.state.lock().children.remove(name).and_then(|w| w.upgrade());
+        if let Some(d) = gone {
+            d.state.lock().deleted = true;
+        }
+    }
+
+    /// Records a rename the filesystem made: `old` under `self` is now
+    /// `new` under `new_parent` (and what `new` named is gone, or, for an
+    /// exchange, now `old` under `self`).
+    pub fn moved(self: &Arc<Dentry>, old: &[u8], new_parent: &Arc<Dentry>, new: &[u8], exchange: bool) {
+        let moving = self.cached(old);
+        let displaced = new_parent.cached(new);
+        self.state.lock().children.remove(old);
+        new_parent.state.lock().children.remove(new);
+        if let Some(d) = &displaced {
+            if exchange {
+                {
+                    let mut s = d.state.lock();
+                    s.name = old.to_vec();
+                    s.parent = Some(self.clone());
+                }
+                self.state.lock().children.insert(old.to_vec(), Arc::downgrade(d));
+            } else {
+                d.state.lock().deleted = true;
+            }
+        }
+        if let Some(d) = moving {
+            {
+                let mut s = d.state.lock();
+                s.name = new.to_vec();
+                s.parent = Some(new_parent.clone());
+            }
+            new_parent.state.lock().children.insert(new.to_vec(), Arc::downgrade(&d));
+        }
+    }
+
+    /// Whether `self` is `other` or one of its ancestors in this filesystem.
+    pub fn is_ancestor_of(self: &Arc<Dentry>, other: &Arc<Dentry>) -> bool {
+        let mut cur = Some(other.clone());
+        while let Some(d) = cur {
+            if Arc::ptr_eq(&d, self) {
+                return true;
+            }
+            cur = d.parent();
+        }
+        false
+    }
+
+    /// Whether a mount sits on this dentry.
+    pub fn is_mountpoint(&self) -> bool {
+        self.mounts.load(Ordering::Relaxed) > 0
+    }
+
+    /// Counts a mount on this dentry.
+    pub(super) fn add_mount(&self) {
+        self.mounts.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+impl Drop for Dentry {
+    /// Drops a chain of parents that only this dentry held one at a time:
+    /// an app can make a tree deeper than the sentry's stack.
+    fn drop(&mut self) {
+        let mut next = self.state.get_mut().parent.take();
+        while let Some(p) = next {
+            next = Arc::into_inner(p).and_then(|mut d| d.state.get_mut().parent.take());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vfs::inode::NodeSpec;
+    use crate::vfs::tmpfs::Tmpfs;
+
+    #[test]
+    fn children_are_shared_renamed_and_deleted() {
+        let fs = Tmpfs::new(1, 1 << 20);
+        let root = Dentry::new_root(fs.root());
+        root.inode.create(b"a", NodeSpec::Directory, 0o755, 0, 0).unwrap();
+        root.inode.create(b"b", NodeSpec::Directory, 0o755, 0, 0).unwrap();
+        let a = root.child(b"a").unwrap();
+        assert!(Arc::ptr_eq(&a, &root.child(b"a").unwrap()));
+        let b = root.child(b"b").unwrap();
+        a.inode.create(b"f", NodeSpec::Regular, 0o644, 0, 0).unwrap();
+        let f = a.child(b"f").unwrap();
+        a.inode.rename(b"f", &b.inode, b"g", 0).unwrap();
+        a.moved(b"f", &b, b"g", false);
+        assert_eq!(f.name(), b"g");
+        assert!(Arc::ptr_eq(&f.parent().unwrap(), &b));
+        assert!(root.is_ancestor_of(&f) && !a.is_ancestor_of(&f));
+        b.inode.unlink(b"g", false).unwrap();
+        b.forget_child(b"g");
+        assert!(f.is_deleted());
+        assert!(b.child(b"g").is_err());
+    }
+
+    #[test]
+    fn a_deep_chain_drops_without_recursion() {
+        let fs = Tmpfs::new(1, 1 << 20);
+        let mut cur = Dentry::new_root(fs.root());
+        for _ in 0..200_000 {
+            cur.inode.create(b"d", NodeSpec::Directory, 0o755, 0, 0).unwrap();
+            cur = cur.child(b"d").unwrap();
+        }
+        drop(cur);
+        drop(fs);
+    }
+}

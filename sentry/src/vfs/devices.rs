@@ -1,0 +1,100 @@
+//! Character devices: what opening a device node gives, by its device
+//! number (`/dev/null`, `/dev/zero`, `/dev/full`, `/dev/random`,
+//! `/dev/urandom`, and `/dev/tty`, which is `ENXIO` since no process has a
+//! controlling terminal). Other numbers are `ENXIO`, as a device with no
+//! driver.
+
+use std::sync::Arc;
+
+use abi::errno::{ENOSPC, ENXIO};
+use abi::fs::Stat;
+use abi::Errno;
+
+use super::inode::{makedev, Attr};
+use super::{FileOps, OpenFile};
+use crate::kernel::task::Task;
+
+/// `/dev/null`.
+pub const NULL: u64 = makedev(1, 3);
+/// `/dev/zero`.
+pub const ZERO: u64 = makedev(1, 5);
+/// `/dev/full`.
+pub const FULL: u64 = makedev(1, 7);
+/// `/dev/random`.
+pub const RANDOM: u64 = makedev(1, 8);
+/// `/dev/urandom`.
+pub const URANDOM: u64 = makedev(1, 9);
+/// `/dev/tty`.
+pub const TTY: u64 = makedev(5, 0);
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Null,
+    Zero,
+    Full,
+    Random,
+}
+
+struct Device {
+    kind: Kind,
+    attr: Attr,
+}
+
+impl FileOps for Device {
+    fn read(&self, _task: &mut Task, buf: &mut [u8], _offset: Option<u64>) -> Result<usize, Errno> {
+        match self.kind {
+            Kind::Null => Ok(0),
+            Kind::Zero | Kind::Full => {
+                buf.fill(0);
+                Ok(buf.len())
+            }
+            Kind::Random => {
+                fill_random(buf);
+                Ok(buf.len())
+            }
+        }
+    }
+
+    fn write(&self, _task: &mut Task, data: &[u8], _offset: Option<u64>) -> Result<usize, Errno> {
+        match self.kind {
+            Kind::Full => Err(ENOSPC),
+            _ => Ok(data.len()),
+        }
+    }
+
+    fn seek(&self, _offset: i64, _whence: u32) -> Result<u64, Errno> {
+        Ok(0)
+    }
+
+    fn seekable(&self) -> bool {
+        true
+    }
+
+    fn stat(&self) -> Result<Stat, Errno> {
+        Ok(self.attr.to_stat())
+    }
+}
+
+/// Opens the device node whose attributes are `attr` with `flags`.
+pub fn open(attr: Attr, flags: u32) -> Result<Arc<OpenFile>, Errno> {
+    let kind = match attr.rdev {
+        NULL => Kind::Null,
+        ZERO => Kind::Zero,
+        FULL => Kind::Full,
+        RANDOM | URANDOM => Kind::Random,
+        _ => return Err(ENXIO),
+    };
+    Ok(OpenFile::new(Box::new(Device { kind, attr }), flags))
+}
+
+/// Fills `buf` from the host's random generator.
+pub fn fill_random(buf: &mut [u8]) {
+    let mut at = 0;
+    while at < buf.len() {
+        // SAFETY: writes at most the remaining length into `buf`.
+        let n = unsafe { libc::getrandom(buf[at..].as_mut_ptr() as *mut libc::c_void, buf.len() - at, 0) };
+        if n > 0 {
+            at += n as usize;
+        }
+    }
+}
