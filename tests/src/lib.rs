@@ -47,6 +47,20 @@ pub fn scratch_dir() -> PathBuf {
     d
 }
 
+/// The `sandbox-exec` flags that make the target directory (test
+/// programs, scratch files) visible inside the sandbox at its own path:
+/// none, unless it lies under `/tmp`, which inside is the sandbox's own.
+pub fn target_bind() -> Vec<std::ffi::OsString> {
+    let target = std::fs::canonicalize(target_dir()).unwrap_or_else(|_| target_dir());
+    if !target.starts_with("/tmp") {
+        return Vec::new();
+    }
+    let mut spec = target.clone().into_os_string();
+    spec.push(":");
+    spec.push(&target);
+    vec!["--bind".into(), spec]
+}
+
 /// The directory holding the C test sources (`tests/c`).
 pub fn c_source_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("c")
@@ -455,6 +469,7 @@ pub fn run_sandboxed_with(flags: &[&str], bin: &Path, args: &[&str], stdin: &[u8
     if let Some(level) = std::env::var_os("SBX_TEST_LOG") {
         cmd.arg("--log").arg(level);
     }
+    cmd.args(target_bind());
     cmd.args(flags).arg(bin).args(args).envs(env.iter().copied());
     let (st, stdout, stderr) = run_command(
         cmd,
