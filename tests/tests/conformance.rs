@@ -78,6 +78,7 @@ conformance! {
     time_posix_timer,
     time_rlimit_cpu,
     time_sleep,
+    time_cpu_sleep,
     time_timerfd,
     vfs_paths,
     vfs_tmpfs,

@@ -341,10 +341,48 @@ pub fn nanosleep(t: &mut Task, a: Args) -> SysResult {
 /// `clock_nanosleep(clockid, flags, req, rem)`.
 pub fn clock_nanosleep(t: &mut Task, a: Args) -> SysResult {
     let id = a.int(0);
+    let absolute = a.u64(1) & TIMER_ABSTIME != 0;
     match id {
         clock::REALTIME | clock::MONOTONIC | clock::BOOTTIME | clock::TAI => {}
         clock::MONOTONIC_RAW | clock::REALTIME_COARSE | clock::MONOTONIC_COARSE => return Err(EOPNOTSUPP),
+        // A thread's CPU clock cannot be slept on (its thread is asleep).
+        clock::THREAD_CPUTIME_ID => return Err(EINVAL),
+        clock::PROCESS_CPUTIME_ID => return cpu_sleep(t, id, absolute, a.u64(2), a.u64(3)),
+        id if id < 0 && id & 4 == 0 => return cpu_sleep(t, id, absolute, a.u64(2), a.u64(3)),
         _ => return Err(EINVAL),
     }
-    sleep(t, id, a.u64(1) & TIMER_ABSTIME != 0, a.u64(2), a.u64(3))
+    sleep(t, id, absolute, a.u64(2), a.u64(3))
+}
+
+/// Sleeps on a process's CPU clock `id` (its other threads run it on) for
+/// `req`, relative or absolute, as [`sleep`] does on the other clocks.
+fn cpu_sleep(t: &mut Task, id: i32, absolute: bool, req: u64, rem: u64) -> SysResult {
+    let ts: Timespec = t.read_obj(req)?;
+    if !ts.is_valid() {
+        return Err(EINVAL);
+    }
+    let now = now_ns(t, id)?;
+    let deadline = if absolute { ts.as_nanos() } else { now.saturating_add(ts.as_nanos()) };
+    cpu_sleep_until(t, id, deadline, (!absolute).then_some(rem))
+}
+
+/// Sleeps until CPU clock `id` reaches `deadline`, looking at it every
+/// clock tick (the clock moves no finer); interrupted, as [`sleep_until`].
+fn cpu_sleep_until(t: &mut Task, id: i32, deadline: i64, rem: Option<u64>) -> SysResult {
+    let tick = std::time::Duration::from_nanos(CLOCK_TICK_NS as u64);
+    loop {
+        let now = now_ns(t, id)?;
+        if now >= deadline {
+            return Ok(0);
+        }
+        if t.waiter.sleep_until(crate::kernel::wait::deadline_after(tick)).is_ok() {
+            continue;
+        }
+        let Some(rem) = rem else { return Err(ERESTARTNOHAND) };
+        if rem != 0 {
+            t.write_obj(rem, &Timespec::from_nanos(deadline - now)).map_err(|_| EFAULT)?;
+        }
+        t.restart_block = Some(Box::new(move |t: &mut Task| cpu_sleep_until(t, id, deadline, Some(rem))));
+        return Err(ERESTART_RESTARTBLOCK);
+    }
 }

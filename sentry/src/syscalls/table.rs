@@ -225,7 +225,7 @@ pub static TABLE: &[Syscall] = &[
     partial(sysno::CLOCK_SETTIME, "clock_settime", sys_time::clock_settime, "the sandbox's clocks cannot be set: EPERM, as without CAP_SYS_TIME"),
     partial(sysno::CLOCK_GETTIME, "clock_gettime", sys_time::clock_gettime, "CPU-time clocks count in 10 ms ticks (the kernel CPU clock)"),
     full(sysno::CLOCK_GETRES, "clock_getres", sys_time::clock_getres),
-    partial(sysno::CLOCK_NANOSLEEP, "clock_nanosleep", sys_time::clock_nanosleep, "CPU-time and alarm clocks return EINVAL"),
+    partial(sysno::CLOCK_NANOSLEEP, "clock_nanosleep", sys_time::clock_nanosleep, "alarm clocks return EINVAL; a sleep on a process CPU clock looks at it every 10 ms tick"),
     full(sysno::EXIT_GROUP, "exit_group", sys_thread::exit_group),
     partial(sysno::EPOLL_WAIT, "epoll_wait", sys_epoll::epoll_wait, EPOLL_WAIT_NOTE),
     partial(sysno::EPOLL_CTL, "epoll_ctl", sys_epoll::epoll_ctl, EPOLL_CTL_NOTE),
