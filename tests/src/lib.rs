@@ -38,27 +38,42 @@ pub fn target_dir() -> PathBuf {
     }
 }
 
+/// Whether `p` lies under `/tmp`, which inside the sandbox is its own
+/// tmpfs: the host's files there are not seen.
+fn hidden_in_sandbox(p: &Path) -> bool {
+    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf()).starts_with("/tmp")
+}
+
 /// A directory for files a test makes on the host for the sandbox to
-/// run or read: under the target directory, since the sandbox's `/tmp` is
-/// its own and does not show the host's.
+/// run or read (through its overlay of the host's root): under the target
+/// directory, or `/var/tmp` when that lies under `/tmp`, which inside is
+/// the sandbox's own.
 pub fn scratch_dir() -> PathBuf {
-    let d = target_dir().join("scratch");
+    let d = if hidden_in_sandbox(&target_dir()) { PathBuf::from("/var/tmp/sandbox-tests-scratch") } else { target_dir().join("scratch") };
     std::fs::create_dir_all(&d).expect("create the scratch directory");
     d
 }
 
-/// The `sandbox-exec` flags that make the target directory (test
-/// programs, scratch files) visible inside the sandbox at its own path:
-/// none, unless it lies under `/tmp`, which inside is the sandbox's own.
+/// The `sandbox-exec` flags that show the test programs built in the
+/// target directory inside the sandbox at their own paths: none, unless
+/// the target directory lies under `/tmp`.
 pub fn target_bind() -> Vec<std::ffi::OsString> {
-    let target = std::fs::canonicalize(target_dir()).unwrap_or_else(|_| target_dir());
-    if !target.starts_with("/tmp") {
+    if !hidden_in_sandbox(&target_dir()) {
         return Vec::new();
     }
-    let mut spec = target.clone().into_os_string();
-    spec.push(":");
-    spec.push(&target);
-    vec!["--bind".into(), spec]
+    let mut flags = Vec::new();
+    for sub in ["c-tests", "rust-tests"] {
+        let dir = target_dir().join(sub);
+        if std::fs::create_dir_all(&dir).is_err() {
+            continue;
+        }
+        let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
+        let mut spec = dir.clone().into_os_string();
+        spec.push(":");
+        spec.push(&dir);
+        flags.extend(["--bind".into(), spec]);
+    }
+    flags
 }
 
 /// The directory holding the C test sources (`tests/c`).
