@@ -181,13 +181,6 @@ impl SigInfo {
         info
     }
 
-    /// A fault at `addr` (`si_addr`).
-    pub const fn fault(signo: i32, code: i32, addr: u64) -> SigInfo {
-        let mut info = SigInfo::new(signo, code);
-        info.fields[0] = addr;
-        info
-    }
-
     /// A timer expiry (`SI_TIMER`): `si_timerid`, `si_overrun`, `si_value`.
     pub const fn timer(signo: i32, timer_id: i32, overrun: i32, value: u64) -> SigInfo {
         let mut info = SigInfo::new(signo, code::SI_TIMER);

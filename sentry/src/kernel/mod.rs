@@ -317,7 +317,7 @@ impl Kernel {
         let info = abi::signal::SigInfo::from_process(signo, abi::signal::code::SI_USER, 0, 0);
         let mut sent = Err(abi::errno::ESRCH);
         for tg in pids.into_iter().filter_map(|pid| self.tasks.thread_group(pid)) {
-            sent = tg.send_signal(self, info, None);
+            sent = tg.send_signal(&self.tasks, info, None);
         }
         sent
     }

@@ -373,8 +373,7 @@ impl TaskSet {
         let parent = p.parent;
         let children: Vec<i32> = std::mem::take(&mut p.children).into_iter().collect();
         let new_parent = Self::reaper_for(&g, parent);
-        let hangups_for = children.clone();
-        for child in children {
+        for &child in &children {
             let zombie = match g.processes.get_mut(&child) {
                 Some(c) => {
                     c.parent = new_parent;
@@ -389,8 +388,8 @@ impl TaskSet {
                 }
             }
         }
-        let hangups = Self::newly_orphaned_stopped_groups(&g, pid, &hangups_for);
-        let orphans: Vec<Arc<ThreadGroup>> = hangups_for.iter().filter_map(|c| g.processes.get(c)).filter(|c| c.zombie.is_none()).map(|c| c.tg.clone()).collect();
+        let hangups = Self::newly_orphaned_stopped_groups(&g, pid, &children);
+        let orphans: Vec<Arc<ThreadGroup>> = children.iter().filter_map(|c| g.processes.get(c)).filter(|c| c.zombie.is_none()).map(|c| c.tg.clone()).collect();
         let ptg = g.processes.get(&parent).map(|p| p.tg.clone());
         if let Some(ptg) = &ptg {
             if Self::auto_reaps(ptg) {
@@ -404,11 +403,7 @@ impl TaskSet {
             log::debug!("process group {pgid} is orphaned with stopped members");
             for signo in [sig::SIGHUP, sig::SIGCONT] {
                 for member in &members {
-                    if let Ok(sent) = member.queue_signal(SigInfo::new(signo, abi::signal::code::SI_KERNEL), None) {
-                        if sent.continued {
-                            self.notify_parent(member, abi::signal::code::CLD_CONTINUED, sig::SIGCONT);
-                        }
-                    }
+                    let _ = member.send_signal(self, SigInfo::new(signo, abi::signal::code::SI_KERNEL), None);
                 }
             }
         }

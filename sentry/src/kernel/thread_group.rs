@@ -15,6 +15,7 @@ use super::creds::Credentials;
 use super::exit::ExitStatus;
 use super::limits::Limits;
 use super::signal::{Sent, SignalState, Target};
+use super::task_set::TaskSet;
 use super::wait_queue::WaitQueue;
 use super::Kernel;
 use crate::vfs::{FdTable, OpenFile};
@@ -196,9 +197,9 @@ impl ThreadGroup {
     /// Sends `info` to the process (`kill`), or to its thread `tid`
     /// (`tgkill`; `ESRCH` if there is none), as [`ThreadGroup::queue_signal`];
     /// a `SIGCONT` that resumes a stopped process tells its parent.
-    pub fn send_signal(self: &Arc<ThreadGroup>, kernel: &Kernel, info: SigInfo, thread: Option<i32>) -> Result<(), Errno> {
+    pub fn send_signal(&self, tasks: &TaskSet, info: SigInfo, thread: Option<i32>) -> Result<(), Errno> {
         if self.queue_signal(info, thread)?.continued {
-            kernel.tasks.notify_parent(self, code::CLD_CONTINUED, sig::SIGCONT);
+            tasks.notify_parent(self, code::CLD_CONTINUED, sig::SIGCONT);
         }
         Ok(())
     }

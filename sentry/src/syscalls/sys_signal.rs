@@ -192,7 +192,7 @@ fn send_checked(t: &Task, tg: &std::sync::Arc<ThreadGroup>, info: SigInfo, threa
     if info.signo == 0 {
         return Ok(());
     }
-    tg.send_signal(&t.kernel, info, thread)
+    tg.send_signal(&t.kernel.tasks, info, thread)
 }
 
 /// The signal a process sends: `SI_USER` or `SI_TKILL`, from its pid and uid.

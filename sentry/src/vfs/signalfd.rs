@@ -198,7 +198,9 @@ mod tests {
         assert_eq!((r.signo, r.pid, r.uid, r.int, r.ptr), (32, 7, 1000, 42, 42));
         let c = SignalfdSiginfo::of(&SigInfo::child(code::CLD_EXITED, 9, 0, 3, 1, 2));
         assert_eq!((r.code, c.pid, c.status, c.utime, c.stime), (code::SI_QUEUE, 9, 3, 1, 2));
-        let f = SignalfdSiginfo::of(&SigInfo::fault(sig::SIGSEGV, code::SEGV_MAPERR, 0x1000));
+        let mut fault = SigInfo::new(sig::SIGSEGV, code::SEGV_MAPERR);
+        fault.fields[0] = 0x1000;
+        let f = SignalfdSiginfo::of(&fault);
         assert_eq!((f.addr, f.pid), (0x1000, 0));
         let k = SignalfdSiginfo::of(&SigInfo::from_process(sig::SIGUSR1, code::SI_USER, 5, 6));
         assert_eq!((k.pid, k.uid, k.int), (5, 6, 0));
