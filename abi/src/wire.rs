@@ -114,7 +114,21 @@ pub mod op {
     /// `args[1]`, store `args[2]`. Returns the value found (zero-extended),
     /// or `-EFAULT` when the word is not writable.
     pub const CMPXCHG32: u64 = 0x1000_0006;
+    /// Run `args[0]` host operations (at most [`MAX_BATCH`](super::MAX_BATCH))
+    /// laid out as [`HostOp`](super::HostOp) records at the start of the
+    /// slot buffer, in order, each result going to its record's `ret`; stop
+    /// after the first that fails. With `args[1]` = 1 the sentry first sends
+    /// one descriptor on the control socket, which every [`MMAP_FD`] of the
+    /// batch maps (nothing more is received for them) and which is closed
+    /// at the end. Returns how many operations succeeded, or `-EINVAL` for
+    /// a batch it cannot run (too long, or holding an operation that uses
+    /// the slot buffer, forks, or starts a thread) and `-EIO` when the
+    /// descriptor did not come.
+    pub const BATCH: u64 = 0x1000_0007;
 }
+
+/// The most operations one [`op::BATCH`] can carry.
+pub const MAX_BATCH: usize = SLOT_BUF_SIZE / core::mem::size_of::<HostOp>();
 
 /// The start of the region.
 #[repr(C)]
@@ -218,6 +232,8 @@ pub struct Slot {
 
 const _: () = assert!(core::mem::offset_of!(Slot, regs) == 64);
 const _: () = assert!(core::mem::offset_of!(Slot, op) % 64 == 0);
+// A batch's records sit at the start of the buffer.
+const _: () = assert!(core::mem::offset_of!(Slot, buf).is_multiple_of(core::mem::align_of::<HostOp>()));
 
 /// Byte offset of slot `i` in the region.
 pub const fn slot_offset(i: usize) -> usize {

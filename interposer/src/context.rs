@@ -243,6 +243,32 @@ impl Context {
         self.host_op(wire::op::MMAP_FD, [addr, len, prot, flags, 0, offset])
     }
 
+    /// Has the stub run `ops` in order in one round trip ([`wire::op::BATCH`]),
+    /// stopping after the first that fails; each record's `ret` is filled
+    /// in for those that ran. With `fd`, every [`wire::op::MMAP_FD`] among
+    /// them maps that descriptor. Returns how many succeeded.
+    pub fn host_batch(&mut self, ops: &mut [HostOp], fd: Option<std::os::fd::BorrowedFd<'_>>) -> Result<usize, Gone> {
+        assert!(ops.len() <= wire::MAX_BATCH, "a batch of {} host operations", ops.len());
+        let size = std::mem::size_of::<HostOp>();
+        let bytes: Vec<u8> = ops.iter().flat_map(op_bytes).collect();
+        let space = self.space.clone();
+        let _g = space.ctl_lock.lock();
+        if let Some(fd) = fd {
+            sys::send_fds(&space.ctl, &[std::os::fd::AsRawFd::as_raw_fd(&fd)]).map_err(|_| Gone)?;
+        }
+        let region = &space.live.region;
+        region.write_buf(self.slot, &bytes);
+        let r = self.host_op(wire::op::BATCH, [ops.len() as u64, fd.is_some() as u64, 0, 0, 0, 0])?;
+        let done = usize::try_from(r).map_err(|_| Gone)?.min(ops.len());
+        let ran = (done + 1).min(ops.len());
+        let mut back = vec![0u8; bytes.len()];
+        region.read_buf(self.slot, &mut back);
+        for (op, rec) in ops.iter_mut().zip(back.chunks_exact(size)).take(ran) {
+            op.ret = i64::from_ne_bytes(rec[size - 8..].try_into().expect("8 bytes"));
+        }
+        Ok(done)
+    }
+
     /// Atomically replaces the app's 32-bit word at `addr` with `new` if it
     /// holds `old`; returns the value found there.
     pub fn cmpxchg32(&mut self, addr: u64, old: u32, new: u32) -> Result<u32, Fault> {
@@ -291,4 +317,9 @@ impl Context {
         self.copy_out = Some((addr, data.len()));
         true
     }
+}
+
+/// `op` as the stub reads it from the slot buffer.
+fn op_bytes(op: &HostOp) -> impl Iterator<Item = u8> {
+    std::iter::once(op.nr).chain(op.args).chain([op.ret as u64]).flat_map(u64::to_ne_bytes)
 }

@@ -328,6 +328,7 @@ fn run_op(s: &Slot, op: &wire::HostOp) -> i64 {
         wire::op::THREAD => new_thread(op.args[0]),
         // SAFETY: a fault on the app's word is recovered (see `handler`).
         wire::op::CMPXCHG32 => unsafe { stub_cmpxchg(op.args[0] as *mut u32, op.args[1] as u32, op.args[2] as u32) },
+        wire::op::BATCH => batch(s, op.args[0], op.args[1] == 1),
         nr => syscall6(nr, op.args),
     }
 }
@@ -368,6 +369,46 @@ fn recv_fds<const N: usize>() -> Option<[u32; N]> {
     let mut fds = [0u32; N];
     fds.copy_from_slice(&words[..N]);
     Some(fds)
+}
+
+/// `op::BATCH`: runs the `n` operations in the slot buffer, stopping
+/// after the first failure; `with_fd`: one descriptor, received first,
+/// serves every `MMAP_FD` among them.
+fn batch(s: &Slot, n: u64, with_fd: bool) -> i64 {
+    let ops = addr_of!(s.buf) as *mut wire::HostOp;
+    if n as usize > wire::MAX_BATCH {
+        return -(abi::errno::EINVAL.0 as i64);
+    }
+    let fd = if with_fd {
+        match recv_fds::<1>() {
+            Some([fd]) => Some(fd),
+            None => return -(abi::errno::EIO.0 as i64),
+        }
+    } else {
+        None
+    };
+    let mut done = 0;
+    while done < n as usize {
+        // SAFETY: `done < n <= MAX_BATCH` records fit the slot buffer, which
+        // is 8-aligned; the app may change them meanwhile, which only
+        // changes what this process does to itself.
+        let op = unsafe { ops.add(done).read_volatile() };
+        let ret = match (op.nr, fd) {
+            (wire::op::MMAP_FD, Some(fd)) => syscall6(sysno::MMAP as u64, [op.args[0], op.args[1], op.args[2], op.args[3], fd as u64, op.args[5]]),
+            (wire::op::COPY_IN | wire::op::COPY_OUT | wire::op::FORK | wire::op::THREAD | wire::op::BATCH | wire::op::MMAP_FD, _) => -(abi::errno::EINVAL.0 as i64),
+            _ => run_op(s, &op),
+        };
+        // SAFETY: as above.
+        unsafe { addr_of_mut!((*ops.add(done)).ret).write_volatile(ret) };
+        if ret < 0 {
+            break;
+        }
+        done += 1;
+    }
+    if let Some(fd) = fd {
+        syscall(sysno::CLOSE, fd as u64, 0, 0, 0);
+    }
+    done as i64
 }
 
 /// `op::MMAP_FD`: maps the descriptor the sentry just sent.

@@ -7,7 +7,7 @@ use abi::{page_down, page_up, Pod, PAGE_SIZE};
 use super::{Executable, LoadError};
 use crate::kernel::task::Task;
 use crate::mm::vma::Backing;
-use crate::mm::{PIE_BASE, TASK_SIZE};
+use crate::mm::{ImageArea, PIE_BASE, TASK_SIZE};
 
 /// Most program headers an image may have (Linux allows 64 KiB of them).
 const MAX_PHNUM: usize = 65536 / std::mem::size_of::<Phdr>();
@@ -103,31 +103,39 @@ impl ElfImage {
     /// Maps the image from `exe` into the task's (empty) address space, as
     /// Linux's `load_elf_binary` does: each segment's file part mapped
     /// private from the file, the rest of its last file page zeroed, and
-    /// the remaining bss mapped anonymous.
-    pub fn load(&self, task: &mut Task, exe: &Executable, name: &str) -> Result<Loaded, LoadError> {
+    /// the remaining bss mapped anonymous. `extra` (the stack) is mapped in
+    /// the same round trip to the stub.
+    pub fn load(&self, task: &mut Task, exe: &Executable, name: &str, extra: ImageArea) -> Result<Loaded, LoadError> {
         let min = self.loads().map(|p| page_down(p.vaddr)).min().unwrap_or(0);
         let bias = if self.ehdr.typ == elf::et::DYN { PIE_BASE - min } else { 0 };
         let mut highest = 0u64;
+        let mut areas = Vec::new();
+        let mut tails = Vec::new();
         for p in self.loads() {
             let start = page_down(p.vaddr + bias);
             let file_end = p.vaddr + bias + p.filesz;
             let mem_end = p.vaddr + bias + p.memsz;
             let prot = segment_prot(p.flags);
-            let backing = Backing::Image { name: name.to_owned(), offset: page_down(p.offset) };
             let mut anon_from = start;
             if p.filesz > 0 {
                 let file_top = page_up(file_end).ok_or_else(|| bad("segment overflows"))?;
-                task.mm.map_file(&mut task.ctx, exe.fd(), start, file_top - start, prot, backing).map_err(LoadError::Memory)?;
+                let backing = Backing::Image { name: name.to_owned(), offset: page_down(p.offset) };
+                areas.push(ImageArea { start, len: file_top - start, prot, backing });
                 if p.memsz > p.filesz && file_end < file_top {
-                    zero_tail(task, file_end, (file_top - file_end) as usize, prot)?;
+                    tails.push((file_end, (file_top - file_end) as usize, prot));
                 }
                 anon_from = file_top;
             }
             let mem_top = page_up(mem_end).ok_or_else(|| bad("segment overflows"))?;
             if mem_top > anon_from {
-                task.mm.map_fixed(&mut task.ctx, anon_from, mem_top - anon_from, prot, Backing::Anonymous).map_err(LoadError::Memory)?;
+                areas.push(ImageArea { start: anon_from, len: mem_top - anon_from, prot, backing: Backing::Anonymous });
             }
             highest = highest.max(mem_end);
+        }
+        areas.push(extra);
+        task.mm.map_image(&mut task.ctx, exe.fd(), &areas).map_err(LoadError::Memory)?;
+        for (addr, len, prot) in tails {
+            zero_tail(task, addr, len, prot)?;
         }
         task.mm.set_brk_start(page_up(highest).unwrap_or(highest));
         Ok(Loaded { entry: self.ehdr.entry + bias, phdr: self.phdr_address()? + bias, phnum: self.phdrs.len() as u64 })

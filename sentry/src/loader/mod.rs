@@ -151,8 +151,10 @@ pub fn exec(task: &mut Task, exe: &Executable, filename: &[u8], argv: &[OsString
     let image = ElfImage::parse(exe)?;
     let stack_limit = task.tg.limits.lock().get(abi::process::rlimit::STACK).map_or(8 << 20, |l| l.cur);
     let strings = stack::Strings::new(argv, envv, filename, stack_limit)?;
-    let loaded = image.load(task, exe, &exe.path.to_string_lossy())?;
-    let sp = stack::build(task, &loaded, &strings, stack_limit)?;
+    let stack = stack::area(stack_limit);
+    let stack_base = stack.start;
+    let loaded = image.load(task, exe, &exe.path.to_string_lossy(), stack)?;
+    let sp = stack::build(task, &loaded, &strings, stack_base)?;
     task.ctx.regs = abi::regs::Regs::for_exec(loaded.entry, sp, &task.ctx.regs);
     task.ctx.reset_fpu_on_resume();
     let name = filename.rsplit(|&b| b == b'/').next().unwrap_or(filename);

@@ -13,7 +13,7 @@ use super::elf::Loaded;
 use super::LoadError;
 use crate::kernel::task::Task;
 use crate::mm::vma::Backing;
-use crate::mm::STACK_TOP;
+use crate::mm::{ImageArea, STACK_TOP};
 
 /// Longest single argument or environment string (`MAX_ARG_STRLEN`).
 const MAX_ARG_STRLEN: usize = 32 * PAGE_SIZE as usize;
@@ -97,11 +97,15 @@ fn host_auxv(key: u64) -> u64 {
     unsafe { libc::getauxval(key) }
 }
 
-/// Maps the stack and writes the initial frame; returns the stack pointer.
-pub fn build(task: &mut Task, img: &Loaded, s: &Strings, stack_limit: u64) -> Result<u64, LoadError> {
+/// The initial stack's area, below [`STACK_TOP`], sized by the stack limit.
+pub fn area(stack_limit: u64) -> ImageArea {
     let size = stack_limit.clamp(ARG_MIN_LIMIT * 4, MAX_INITIAL_STACK) & !(PAGE_SIZE - 1);
-    let base = STACK_TOP - size;
-    task.mm.map_fixed(&mut task.ctx, base, size, prot::READ | prot::WRITE, Backing::Stack).map_err(LoadError::Memory)?;
+    ImageArea { start: STACK_TOP - size, len: size, prot: prot::READ | prot::WRITE, backing: Backing::Stack }
+}
+
+/// Writes the initial frame into the stack mapped at `base`; returns the
+/// stack pointer.
+pub fn build(task: &mut Task, img: &Loaded, s: &Strings, base: u64) -> Result<u64, LoadError> {
 
     let mut b = Builder { top: STACK_TOP, reversed: Vec::new() };
     b.push(&[0; 8]);

@@ -17,6 +17,7 @@ use std::ops::Range;
 
 use abi::errno::{EEXIST, EFAULT, EINVAL, ENODEV, ENOMEM};
 use abi::mm::{madv, map, mremap, prot};
+use abi::wire::{self, HostOp};
 use abi::{page_up, sysno, Errno, PAGE_SIZE};
 use interposer::Context;
 use parking_lot::Mutex;
@@ -82,6 +83,19 @@ impl State {
     }
 }
 
+/// One area of a new program image, for [`MemoryManager::map_image`].
+pub struct ImageArea {
+    /// Its first address (page-aligned).
+    pub start: u64,
+    /// Its length (page-aligned, not 0).
+    pub len: u64,
+    /// Its protection (`PROT_*`).
+    pub prot: u64,
+    /// What backs it: [`Backing::Image`] maps the image file from the
+    /// backing's offset; anything else is anonymous memory.
+    pub backing: Backing,
+}
+
 /// The memory map of one address space.
 pub struct MemoryManager {
     state: Mutex<State>,
@@ -140,30 +154,37 @@ impl MemoryManager {
         MemoryManager { state: Mutex::new(self.state.lock().clone()) }
     }
 
-    /// Maps anonymous memory at a fixed place for the loader, replacing
-    /// anything of the app's there.
-    pub fn map_fixed(&self, ctx: &mut Context, start: u64, len: u64, prot: u64, backing: Backing) -> Result<(), Errno> {
+    /// Maps a new image's areas (all of them in one round trip to the
+    /// stub): each private at its fixed place, from `file` when the area's
+    /// backing is [`Backing::Image`], else anonymous. On failure the areas
+    /// mapped so far stay recorded and the error is returned.
+    pub fn map_image(&self, ctx: &mut Context, file: std::os::fd::BorrowedFd<'_>, areas: &[ImageArea]) -> Result<(), Errno> {
         let mut st = self.state.lock();
-        st.map(ctx, start, len, prot, map::PRIVATE, backing)
-    }
-
-
-    /// Maps `len` bytes of host file `fd`, private, at a fixed place, for
-    /// the loader; `backing` says which file and from which offset.
-    pub fn map_file(&self, ctx: &mut Context, fd: std::os::fd::BorrowedFd<'_>, start: u64, len: u64, p: u64, backing: Backing) -> Result<(), Errno> {
-        let Backing::Image { offset, .. } = backing else { return Err(EINVAL) };
-        let mut st = self.state.lock();
-        let end = start.checked_add(len).ok_or(ENOMEM)?;
-        if !st.is_user(start, len) {
+        let mut ops = Vec::with_capacity(areas.len());
+        for a in areas {
+            if a.len == 0 || !st.is_user(a.start, a.len) {
+                return Err(ENOMEM);
+            }
+            ops.push(match a.backing {
+                Backing::Image { offset, .. } => HostOp { nr: wire::op::MMAP_FD, args: [a.start, a.len, a.prot, map::PRIVATE | map::FIXED, 0, offset], ret: 0 },
+                _ => HostOp { nr: sysno::MMAP as u64, args: [a.start, a.len, a.prot, map::PRIVATE | map::FIXED | map::ANONYMOUS, u64::MAX, 0], ret: 0 },
+            });
+        }
+        if ops.len() > wire::MAX_BATCH {
             return Err(ENOMEM);
         }
-        let flags = map::PRIVATE | map::FIXED;
-        let got = host(ctx.map_file(fd, start, len, p, flags, offset))?;
-        if got != start {
-            return Err(ENOMEM);
+        let done = ctx.host_batch(&mut ops, Some(file)).map_err(|_| ENOMEM)?;
+        for (a, op) in areas.iter().zip(&ops).take(done) {
+            if op.ret as u64 != a.start {
+                // Only a hostile app could make the stub answer otherwise.
+                return Err(ENOMEM);
+            }
+            st.vmas.insert(Vma { start: a.start, end: a.start + a.len, prot: a.prot, shared: false, backing: a.backing.clone() });
         }
-        st.vmas.insert(Vma { start, end, prot: p, shared: false, backing });
-        Ok(())
+        match ops.get(done) {
+            Some(failed) => Err(Errno::from_ret(failed.ret).err().unwrap_or(ENOMEM)),
+            None => Ok(()),
+        }
     }
 
     /// Writes the loader's bytes into memory it has just mapped.
