@@ -13,6 +13,7 @@
  *           open; writes "x" to it), exit 0 if so */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -105,7 +106,39 @@ static void errors(char *argv0)
     SOFT_ERRNO("execve with a 200 KiB environment string", E2BIG,
                  execve("/proc/self/exe", args, big_env));
     free(big_env_str);
+
+    /* MAX_ARG_STRLEN counts the NUL: 131071 characters fit, 131072 do not
+       (checked in a child, since the first exec succeeds). */
+    big[131072] = 0;
+    SOFT_ERRNO("execve with a 131072-byte argument", E2BIG,
+                 execve("/proc/self/exe", big_args, env));
+    big[131071] = 0;
+    pid_t pid = fork_checked();
+    if (pid == 0) {
+        char *fits[] = {argv0, "7", big, NULL};
+        execve("/proc/self/exe", fits, env);
+        _exit(120);
+    }
+    int code = wait_exit(pid);
+    CHECK(code == 7, "exit code %d", code);
+    OK("execve with a 131071-byte argument runs the new image");
     free(big);
+
+    /* A string and a pointer array that run into an unmapped page. */
+    long page = sysconf(_SC_PAGESIZE);
+    char *two = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(two != MAP_FAILED, "mmap");
+    CHECK(munmap(two + page, page) == 0, "munmap");
+    memset(two, 'b', page);
+    char *unterminated[] = {argv0, two, NULL};
+    SOFT_ERRNO("execve with an argument running into unmapped memory", EFAULT,
+                 execve("/proc/self/exe", unterminated, env));
+    char **open_array = (char **)(two + page) - 2;
+    open_array[0] = argv0;
+    open_array[1] = "child";
+    SOFT_ERRNO("execve with an argv running into unmapped memory", EFAULT,
+                 execve("/proc/self/exe", open_array, env));
+    munmap(two, page);
     OK("the caller still runs after the failed execs");
 }
 

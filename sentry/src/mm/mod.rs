@@ -10,8 +10,11 @@
 //! Limitations: file-backed mappings, `MREMAP_DONTUNMAP`, and address-space
 //! randomisation are not modelled yet.
 
+mod page_reader;
 mod patching;
 pub mod vma;
+
+pub use page_reader::PageReader;
 
 use std::ops::Range;
 

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use abi::errno::{E2BIG, EACCES, EAGAIN, EINVAL, ENAMETOOLONG, ENOMEM, ESRCH};
+use abi::errno::{E2BIG, EACCES, EAGAIN, EINVAL, ENOMEM, ESRCH};
 use abi::fs::{at, PATH_MAX};
 use abi::process::rlimit;
 use abi::signal::{sig, SigAction, SigInfo, SIG_DFL, SIG_IGN};
@@ -29,7 +29,7 @@ use crate::kernel::task_set::{child_siginfo, Reaped, WaitFor, WaitWant, INIT_PID
 use crate::kernel::thread_group::ThreadGroup;
 use crate::kernel::wait_queue::{events, wait_until};
 use crate::loader;
-use crate::mm::MemoryManager;
+use crate::mm::{MemoryManager, PageReader};
 
 #[allow(missing_docs)]
 mod clone_flags {
@@ -320,44 +320,31 @@ pub fn clone3(t: &mut Task, a: Args) -> SysResult {
 
 /// Reads a NULL-terminated array of string pointers, stopping with
 /// `E2BIG` before the strings could exceed what `execve` accepts.
-fn read_strings(t: &mut Task, addr: u64) -> Result<Vec<OsString>, Errno> {
+fn read_strings(t: &mut Task, reader: &mut PageReader, addr: u64) -> Result<Vec<OsString>, Errno> {
     const MAX_ARG_STRLEN: usize = 32 * 4096;
     const MAX_TOTAL: usize = 6 << 20;
     let mut out = Vec::new();
     if addr == 0 {
         return Ok(out);
     }
+    let (mm, space) = (t.mm.clone(), t.ctx.space().clone());
     let mut total = 0usize;
-    let mut ptrs = Vec::new();
     let mut at = addr;
-    'array: loop {
-        // The pointers are read a page-bounded chunk at a time.
-        let mut chunk = vec![0u8; (abi::PAGE_SIZE - at % abi::PAGE_SIZE).min(512) as usize];
-        if !t.mm.is_user_range(at, chunk.len() as u64) {
-            return Err(abi::errno::EFAULT);
+    loop {
+        let mut word = [0u8; 8];
+        reader.read(&mm, &space, at, &mut word)?;
+        let p = u64::from_ne_bytes(word);
+        if p == 0 {
+            return Ok(out);
         }
-        let n = t.ctx.space().read_partial(at, &mut chunk) / 8 * 8;
-        if n == 0 {
-            return Err(abi::errno::EFAULT);
-        }
-        for w in chunk[..n].chunks_exact(8) {
-            let p = u64::from_ne_bytes(w.try_into().expect("8 bytes"));
-            if p == 0 {
-                break 'array;
-            }
-            ptrs.push(p);
-        }
-        at = at.checked_add(n as u64).ok_or(abi::errno::EFAULT)?;
-    }
-    for p in ptrs {
-        let s = t.read_cstring(p, MAX_ARG_STRLEN).map_err(|e| if e == ENAMETOOLONG { E2BIG } else { e })?;
+        let s = reader.cstring(&mm, &space, p, MAX_ARG_STRLEN)?.ok_or(E2BIG)?;
         total += s.len() + 1 + 8;
         if total > MAX_TOTAL {
             return Err(E2BIG);
         }
         out.push(OsString::from_vec(s));
+        at = at.checked_add(8).ok_or(abi::errno::EFAULT)?;
     }
-    Ok(out)
 }
 
 /// The program an `execve` path names, found in the caller's file tree.
@@ -373,12 +360,13 @@ fn exec(t: &mut Task, path_addr: u64, argv_addr: u64, envp_addr: u64, dirfd: i32
         return Err(EINVAL);
     }
     let path = t.read_cstring(path_addr, PATH_MAX)?;
-    let mut argv = read_strings(t, argv_addr)?;
+    let mut reader = PageReader::default();
+    let mut argv = read_strings(t, &mut reader, argv_addr)?;
     if argv.is_empty() {
         // As Linux does since 5.18: no program starts with argc 0.
         argv.push(OsString::new());
     }
-    let envv = read_strings(t, envp_addr)?;
+    let envv = read_strings(t, &mut reader, envp_addr)?;
     let exe = if path.is_empty() && flags & at::EMPTY_PATH != 0 {
         let loc = t.fds.get(dirfd)?.ops.location().ok_or(EACCES)?;
         let creds = t.tg.creds.lock().clone();
@@ -393,7 +381,8 @@ fn exec(t: &mut Task, path_addr: u64, argv_addr: u64, envp_addr: u64, dirfd: i32
     let (space, ctx) = AddressSpace::new().map_err(|_| ENOMEM)?;
     let old_ctx = std::mem::replace(&mut t.ctx, ctx);
     let old_mm = std::mem::replace(&mut t.mm, Arc::new(MemoryManager::new(space.reserved())));
-    if let Err(e) = loader::exec(t, &exe, &path, &argv, &envv) {
+    let r = loader::exec(t, &exe, &path, &argv, &envv);
+    if let Err(e) = r {
         t.ctx.space().kill();
         t.ctx = old_ctx;
         t.mm = old_mm;
