@@ -76,6 +76,7 @@ pub mod time;
 pub mod uts;
 pub mod wait;
 pub mod wait_queue;
+pub mod workers;
 
 use std::collections::HashSet;
 use std::ffi::OsString;

@@ -189,7 +189,7 @@ impl TaskSet {
             crate::vfs::procfs::set_current(&task);
             task.run()
         };
-        match std::thread::Builder::new().name(format!("task-{tid}")).spawn(run) {
+        match super::workers::run(run) {
             Ok(_) => {
                 g.running.insert(tid, handle);
             }
