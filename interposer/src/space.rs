@@ -227,7 +227,7 @@ impl AddressSpace {
     /// User and system CPU time the whole process has used so far, as the
     /// host accounts them (`/proc/PID/stat` fields 14 and 15, in clock ticks).
     pub fn cpu_times(&self) -> Option<(std::time::Duration, std::time::Duration)> {
-        let stat = self.live.while_alive(|| std::fs::read_to_string(format!("/proc/{}/stat", self.pid)).ok()).flatten()?;
+        let stat = self.live.while_alive(|| sys::read_proc(&format!("/proc/{}/stat", self.pid)).ok()).flatten()?;
         // "pid (comm) state ...": comm may hold spaces and ')'; field 3
         // (state) comes first after the last ')'.
         let mut fields = stat.get(stat.rfind(')')? + 1..)?.split_whitespace().skip(11);
@@ -242,7 +242,7 @@ impl AddressSpace {
     /// The process's peak resident set size in KiB (`VmHWM` in
     /// `/proc/PID/status`).
     pub fn max_rss_kib(&self) -> Option<u64> {
-        let status = self.live.while_alive(|| std::fs::read_to_string(format!("/proc/{}/status", self.pid)).ok()).flatten()?;
+        let status = self.live.while_alive(|| sys::read_proc(&format!("/proc/{}/status", self.pid)).ok()).flatten()?;
         let line = status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?;
         line.trim().strip_suffix("kB")?.trim().parse().ok()
     }
@@ -328,7 +328,7 @@ pub(crate) fn socketpair() -> io::Result<(OwnedFd, OwnedFd)> {
 /// The ranges mapped in process `pid`, from `/proc/PID/maps`, below the
 /// top of the user address space.
 fn read_maps(pid: i32) -> io::Result<Vec<Range<u64>>> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/maps"))?;
+    let text = sys::read_proc(&format!("/proc/{pid}/maps"))?;
     Ok(parse_maps(&text))
 }
 

@@ -193,11 +193,20 @@ pub fn process_cpu_time(pid: i32) -> Option<std::time::Duration> {
     Some(std::time::Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32))
 }
 
+/// The text of a host `/proc` file, read in as few calls as it takes (the
+/// standard library's `read_to_string` starts with 32 bytes and doubles,
+/// and each read of a proc file is a system call).
+pub fn read_proc(path: &str) -> io::Result<String> {
+    let mut text = String::with_capacity(8192);
+    io::Read::read_to_string(&mut std::fs::File::open(path)?, &mut text)?;
+    Ok(text)
+}
+
 /// CPU time consumed by thread `tid` of host process `pid`. Linux lets a
 /// process read only its own threads' CPU clocks, so this reads the
 /// scheduler's account in `/proc` (nanoseconds on the CPU).
 pub fn thread_cpu_time(pid: i32, tid: i32) -> Option<std::time::Duration> {
-    let s = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/schedstat")).ok()?;
+    let s = read_proc(&format!("/proc/{pid}/task/{tid}/schedstat")).ok()?;
     Some(std::time::Duration::from_nanos(s.split_whitespace().next()?.parse().ok()?))
 }
 
