@@ -125,6 +125,12 @@ pub mod op {
     /// the slot buffer, forks, or starts a thread) and `-EIO` when the
     /// descriptor did not come.
     pub const BATCH: u64 = 0x1000_0007;
+    /// Write `args[1]` bytes from the slot buffer, starting `args[2]` bytes
+    /// into it, to app address `args[0]`, with the pages they touch made
+    /// writable for the write and left with protection `args[3]` (how the
+    /// sentry patches code). Returns 0, `-EINVAL` for a span outside the
+    /// buffer, or the failing `mprotect`'s or the copy's `-errno`.
+    pub const POKE: u64 = 0x1000_0008;
 }
 
 /// The most operations one [`op::BATCH`] can carry.

@@ -6,6 +6,7 @@ use abi::regs::Regs;
 use abi::signal::SigInfo;
 use abi::wire::{self, event, resume, HostOp, SLOT_BUF_SIZE};
 
+use crate::batch::Batch;
 use crate::space::{AddressSpace, Fault, Liveness};
 use crate::{sys, KICK_SIGNAL};
 
@@ -243,14 +244,14 @@ impl Context {
         self.host_op(wire::op::MMAP_FD, [addr, len, prot, flags, 0, offset])
     }
 
-    /// Has the stub run `ops` in order in one round trip ([`wire::op::BATCH`]),
-    /// stopping after the first that fails; each record's `ret` is filled
-    /// in for those that ran. With `fd`, every [`wire::op::MMAP_FD`] among
-    /// them maps that descriptor. Returns how many succeeded.
-    pub fn host_batch(&mut self, ops: &mut [HostOp], fd: Option<std::os::fd::BorrowedFd<'_>>) -> Result<usize, Gone> {
-        assert!(ops.len() <= wire::MAX_BATCH, "a batch of {} host operations", ops.len());
-        let size = std::mem::size_of::<HostOp>();
-        let bytes: Vec<u8> = ops.iter().flat_map(op_bytes).collect();
+    /// Has the stub run `batch` in one round trip ([`wire::op::BATCH`]),
+    /// stopping after the first operation that fails; results are then in
+    /// [`Batch::ret`]. With `fd`, every [`wire::op::MMAP_FD`] in it maps
+    /// that descriptor. Returns how many succeeded. The batch must
+    /// [fit](Batch::fits).
+    pub fn run_batch(&mut self, batch: &mut Batch, fd: Option<std::os::fd::BorrowedFd<'_>>) -> Result<usize, Gone> {
+        assert!(batch.fits(), "a batch of {} host operations does not fit the slot", batch.len());
+        let bytes = batch.encode();
         let space = self.space.clone();
         let _g = space.ctl_lock.lock();
         if let Some(fd) = fd {
@@ -258,14 +259,11 @@ impl Context {
         }
         let region = &space.live.region;
         region.write_buf(self.slot, &bytes);
-        let r = self.host_op(wire::op::BATCH, [ops.len() as u64, fd.is_some() as u64, 0, 0, 0, 0])?;
-        let done = usize::try_from(r).map_err(|_| Gone)?.min(ops.len());
-        let ran = (done + 1).min(ops.len());
-        let mut back = vec![0u8; bytes.len()];
-        region.read_buf(self.slot, &mut back);
-        for (op, rec) in ops.iter_mut().zip(back.chunks_exact(size)).take(ran) {
-            op.ret = i64::from_ne_bytes(rec[size - 8..].try_into().expect("8 bytes"));
-        }
+        let r = self.host_op(wire::op::BATCH, [batch.len() as u64, fd.is_some() as u64, 0, 0, 0, 0])?;
+        let done = usize::try_from(r).map_err(|_| Gone)?.min(batch.len());
+        let mut records = vec![0u8; batch.len() * std::mem::size_of::<HostOp>()];
+        region.read_buf(self.slot, &mut records);
+        batch.decode(&records, (done + 1).min(batch.len()));
         Ok(done)
     }
 
@@ -317,9 +315,4 @@ impl Context {
         self.copy_out = Some((addr, data.len()));
         true
     }
-}
-
-/// `op` as the stub reads it from the slot buffer.
-fn op_bytes(op: &HostOp) -> impl Iterator<Item = u8> {
-    std::iter::once(op.nr).chain(op.args).chain([op.ret as u64]).flat_map(u64::to_ne_bytes)
 }

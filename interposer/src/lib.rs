@@ -13,6 +13,7 @@
 //! Host processes never outlive the sentry: every stub is a child of one
 //! service thread and dies with it (see `service`).
 
+mod batch;
 mod context;
 mod filter;
 pub mod patch;
@@ -22,6 +23,7 @@ mod space;
 mod stub_image;
 mod sys;
 
+pub use batch::Batch;
 pub use context::{Context, Event, Gone, Kicker};
 pub use filter::STUB_ALLOWED;
 pub use space::{AddressSpace, Fault};

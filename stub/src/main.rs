@@ -329,6 +329,7 @@ fn run_op(s: &Slot, op: &wire::HostOp) -> i64 {
         // SAFETY: a fault on the app's word is recovered (see `handler`).
         wire::op::CMPXCHG32 => unsafe { stub_cmpxchg(op.args[0] as *mut u32, op.args[1] as u32, op.args[2] as u32) },
         wire::op::BATCH => batch(s, op.args[0], op.args[1] == 1),
+        wire::op::POKE => poke(s, op.args),
         nr => syscall6(nr, op.args),
     }
 }
@@ -409,6 +410,33 @@ fn batch(s: &Slot, n: u64, with_fd: bool) -> i64 {
         syscall(sysno::CLOSE, fd as u64, 0, 0, 0);
     }
     done as i64
+}
+
+/// `op::POKE`: writes bytes of the slot buffer over app memory whose
+/// protection may forbid writing.
+fn poke(s: &Slot, args: [u64; 6]) -> i64 {
+    const PAGE: u64 = 4096;
+    const PROT_WRITE: u64 = 2;
+    let [addr, len, off, prot, ..] = args;
+    let einval = -(abi::errno::EINVAL.0 as i64);
+    if len == 0 || off.checked_add(len).is_none_or(|end| end > wire::SLOT_BUF_SIZE as u64) {
+        return einval;
+    }
+    let Some(end) = addr.checked_add(len).and_then(|e| e.checked_next_multiple_of(PAGE)) else { return einval };
+    let start = addr & !(PAGE - 1);
+    let opened = syscall(sysno::MPROTECT, start, end - start, prot | PROT_WRITE, 0);
+    if opened < 0 {
+        return opened;
+    }
+    // SAFETY: the source lies in the slot buffer (checked above); a fault
+    // on the app side is recovered by stub_copy.
+    let copied = unsafe { stub_copy(addr as *mut u8, (addr_of!(s.buf) as *const u8).add(off as usize), len as usize) };
+    let closed = syscall(sysno::MPROTECT, start, end - start, prot, 0);
+    if copied < 0 {
+        copied
+    } else {
+        closed.min(0)
+    }
 }
 
 /// `op::MMAP_FD`: maps the descriptor the sentry just sent.

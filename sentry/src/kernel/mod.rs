@@ -181,6 +181,8 @@ pub struct Kernel {
     pub application_cores: u32,
     /// Whether hot syscall sites are patched.
     pub patch_syscalls: bool,
+    /// Syscall sites of executables that proved hot across processes.
+    pub hot_sites: crate::mm::HotSites,
     /// Source of [`Kernel::unique_id`].
     unique_id: AtomicU64,
     /// System calls already reported as unimplemented (each is logged once).
@@ -223,6 +225,7 @@ impl Kernel {
             uts: UtsNamespace::new(&config.hostname),
             application_cores: config.application_cores.max(1),
             patch_syscalls: config.patch_syscalls,
+            hot_sites: Default::default(),
             unique_id: AtomicU64::new(1),
             unimplemented: Mutex::new(HashSet::new()),
         });

@@ -15,14 +15,15 @@ mod patching;
 pub mod vma;
 
 pub use page_reader::PageReader;
+pub use patching::{HotSite, HotSites, ImageKey};
 
 use std::ops::Range;
 
 use abi::errno::{EEXIST, EFAULT, EINVAL, ENODEV, ENOMEM};
 use abi::mm::{madv, map, mremap, prot};
-use abi::wire::{self, HostOp};
+use abi::wire;
 use abi::{page_up, sysno, Errno, PAGE_SIZE};
-use interposer::Context;
+use interposer::{Batch, Context};
 use parking_lot::Mutex;
 
 use vma::{Backing, Vma, VmaSet};
@@ -146,9 +147,9 @@ impl MemoryManager {
 
     /// Counts a trapped system call at its site, and patches the site to
     /// enter the sentry without a signal once it proves hot.
-    pub fn note_syscall_trap(&self, ctx: &mut Context, rip: u64, nr: u64) {
+    pub fn note_syscall_trap(&self, ctx: &mut Context, rip: u64, nr: u64, hot: &HotSites) {
         let mut st = self.state.lock();
-        patching::note_trap(&mut st, ctx, rip, nr);
+        patching::note_trap(&mut st, ctx, rip, nr, hot);
     }
 
     /// The map of a child forked from this address space: the same areas,
@@ -157,37 +158,49 @@ impl MemoryManager {
         MemoryManager { state: Mutex::new(self.state.lock().clone()) }
     }
 
-    /// Maps a new image's areas (all of them in one round trip to the
-    /// stub): each private at its fixed place, from `file` when the area's
-    /// backing is [`Backing::Image`], else anonymous. On failure the areas
-    /// mapped so far stay recorded and the error is returned.
-    pub fn map_image(&self, ctx: &mut Context, file: std::os::fd::BorrowedFd<'_>, areas: &[ImageArea]) -> Result<(), Errno> {
+    /// Maps a new image's areas, and patches its `hot` syscall sites, all in
+    /// one round trip to the stub: each area private at its fixed place,
+    /// from `file` when its backing is [`Backing::Image`], else anonymous.
+    /// `key` names the executable, whose sites' traps are then counted in
+    /// the kernel's [`HotSites`]. A site that cannot be patched is left as
+    /// it is; an area that cannot be mapped fails the whole call (the
+    /// address space is then of no use).
+    pub fn map_image(&self, ctx: &mut Context, file: std::os::fd::BorrowedFd<'_>, areas: &[ImageArea], key: Option<ImageKey>, hot: &[HotSite]) -> Result<(), Errno> {
         let mut st = self.state.lock();
-        let mut ops = Vec::with_capacity(areas.len());
+        let mut batch = Batch::default();
+        let mut code = Vec::new();
         for a in areas {
-            if a.len == 0 || !st.is_user(a.start, a.len) {
+            let end = a.start.checked_add(a.len).ok_or(ENOMEM)?;
+            if a.len == 0 || !st.is_user(a.start, a.len) || !batch.has_room(1, 0) {
                 return Err(ENOMEM);
             }
-            ops.push(match a.backing {
-                Backing::Image { offset, .. } => HostOp { nr: wire::op::MMAP_FD, args: [a.start, a.len, a.prot, map::PRIVATE | map::FIXED, 0, offset], ret: 0 },
-                _ => HostOp { nr: sysno::MMAP as u64, args: [a.start, a.len, a.prot, map::PRIVATE | map::FIXED | map::ANONYMOUS, u64::MAX, 0], ret: 0 },
-            });
-        }
-        if ops.len() > wire::MAX_BATCH {
-            return Err(ENOMEM);
-        }
-        let done = ctx.host_batch(&mut ops, Some(file)).map_err(|_| ENOMEM)?;
-        for (a, op) in areas.iter().zip(&ops).take(done) {
-            if op.ret as u64 != a.start {
-                // Only a hostile app could make the stub answer otherwise.
-                return Err(ENOMEM);
+            match a.backing {
+                Backing::Image { offset, .. } => {
+                    batch.push(wire::op::MMAP_FD, [a.start, a.len, a.prot, map::PRIVATE | map::FIXED, 0, offset]);
+                    if a.prot & prot::EXEC != 0 {
+                        code.push((a.start..end, offset));
+                    }
+                }
+                _ => {
+                    batch.push(sysno::MMAP as u64, [a.start, a.len, a.prot, map::PRIVATE | map::FIXED | map::ANONYMOUS, u64::MAX, 0]);
+                }
             }
-            st.vmas.insert(Vma { start: a.start, end: a.start + a.len, prot: a.prot, shared: false, backing: a.backing.clone() });
+            st.vmas.insert(Vma { start: a.start, end, prot: a.prot, shared: false, backing: a.backing.clone() });
         }
-        match ops.get(done) {
-            Some(failed) => Err(Errno::from_ret(failed.ret).err().unwrap_or(ENOMEM)),
-            None => Ok(()),
+        if let Some(key) = key {
+            st.patching.set_image(key, code);
         }
+        let planned = patching::plan_hot(&mut st, &mut batch, hot);
+        let done = ctx.run_batch(&mut batch, Some(file)).map_err(|_| ENOMEM)?;
+        if let Some(i) = (0..areas.len()).find(|&i| i >= done || batch.ret(i) as u64 != areas[i].start) {
+            // Only a hostile app could make the stub answer with another address.
+            return Err(Errno::from_ret(batch.ret(i)).err().unwrap_or(ENOMEM));
+        }
+        let patched = patching::settle(&mut st, &batch, done, &planned).iter().flatten().count();
+        if patched > 0 {
+            log::debug!("patched {patched} syscall sites hot in earlier runs of the image");
+        }
+        Ok(())
     }
 
     /// Writes the loader's bytes into memory it has just mapped.
