@@ -1,5 +1,6 @@
-//! The interposer's service threads: one starts every stub process, one
-//! reaps every one that dies.
+//! The interposer's service threads: one starts every stub process (and
+//! makes, ahead of need, a spare stub for the next exec and a spare
+//! channel for the next fork), one reaps every one that dies.
 //!
 //! Stubs are started from one long-lived thread because a stub asks the
 //! kernel to kill it when its parent *thread* dies (`PR_SET_PDEATHSIG`):
@@ -19,7 +20,7 @@ use std::sync::{Arc, OnceLock};
 use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
 use parking_lot::Mutex;
 
-use crate::space::{Liveness, Started};
+use crate::space::{Channel, Liveness, Started};
 use crate::stub_image::STUB_ELF;
 use crate::sys;
 
@@ -31,10 +32,22 @@ pub(crate) struct Spawned {
 
 /// The spare stub, started ahead of need.
 static SPARE: Mutex<Option<Started>> = Mutex::new(None);
+/// The spare channel, made ahead of need.
+static SPARE_CHANNEL: Mutex<Option<Channel>> = Mutex::new(None);
+
+/// What the spawner thread is asked for.
+enum Request {
+    /// A stub process, now.
+    Stub(Sender<io::Result<Started>>),
+    /// A spare stub, unless there is one.
+    SpareStub,
+    /// A spare channel, unless there is one.
+    SpareChannel,
+}
 
 struct Service {
     /// Requests for the spawner thread.
-    starts: Sender<Option<Sender<io::Result<Started>>>>,
+    starts: Sender<Request>,
     /// Requests for the reaper thread, and its wake-up.
     watches: Sender<(OwnedFd, Arc<Liveness>)>,
     wake: OwnedFd,
@@ -63,13 +76,23 @@ fn service() -> &'static Service {
 pub(crate) fn prepare() -> io::Result<Started> {
     let (reply, rx) = bounded(1);
     // The receivers live as long as the process: sending cannot fail.
-    let _ = service().starts.send(Some(reply));
+    let _ = service().starts.send(Request::Stub(reply));
     rx.recv().map_err(|_| io::Error::other("interposer service is gone"))?
 }
 
 /// Asks the spawner thread to start a spare stub, if there is none.
 pub(crate) fn prepare_spare() {
-    let _ = service().starts.send(None);
+    let _ = service().starts.send(Request::SpareStub);
+}
+
+/// The spare channel, if one is ready.
+pub(crate) fn take_spare_channel() -> Option<Channel> {
+    SPARE_CHANNEL.lock().take()
+}
+
+/// Asks the spawner thread to make a spare channel, if there is none.
+pub(crate) fn prepare_spare_channel() {
+    let _ = service().starts.send(Request::SpareChannel);
 }
 
 /// The spare stub, if one is ready.
@@ -116,27 +139,34 @@ pub(crate) fn start_stub(ctl: OwnedFd, region: OwnedFd) -> io::Result<Spawned> {
     Ok(Spawned { pid, pidfd })
 }
 
-/// The spawner thread: starts stubs on request, or a spare when asked.
-fn spawner(requests: Receiver<Option<Sender<io::Result<Started>>>>) {
-    for reply in requests {
-        if reply.is_none() && SPARE.lock().is_some() {
-            continue;
-        }
-        let started = Started::start().map(|(started, pidfd)| {
+/// The spawner thread: starts stubs on request, and spares when asked.
+fn spawner(requests: Receiver<Request>) {
+    let start = || {
+        Started::start().map(|(started, pidfd)| {
             watch(pidfd, started.live.clone());
             started
-        });
-        match (reply, started) {
-            (Some(reply), started) => {
-                let _ = reply.send(started);
+        })
+    };
+    for request in requests {
+        match request {
+            Request::Stub(reply) => {
+                let _ = reply.send(start());
             }
-            (None, Ok(mut started)) => {
-                started.settle();
-                *SPARE.lock() = Some(started);
+            Request::SpareStub if SPARE.lock().is_none() => {
+                // On failure, the next exec starts its stub itself and
+                // reports the failure to its caller.
+                if let Ok(mut started) = start() {
+                    started.settle();
+                    *SPARE.lock() = Some(started);
+                }
             }
-            // No spare this time: the next exec starts its stub itself,
-            // and reports any failure to its caller.
-            (None, Err(_)) => {}
+            Request::SpareChannel if SPARE_CHANNEL.lock().is_none() => {
+                // As above, for the next fork.
+                if let Ok(channel) = Channel::new() {
+                    *SPARE_CHANNEL.lock() = Some(channel);
+                }
+            }
+            Request::SpareStub | Request::SpareChannel => {}
         }
     }
 }

@@ -123,9 +123,13 @@ impl AddressSpace {
     /// the same system call, with the same registers.
     pub(crate) fn fork(ctx: &mut Context) -> io::Result<(Arc<AddressSpace>, Context)> {
         let parent = ctx.space().clone();
-        let text = stub_image::text_range();
-        let region = Region::new(&filter::build(text.0, text.1), KICK_SIGNAL, text)?;
-        let (ours, theirs) = socketpair()?;
+        // A channel made ahead of need: the parent stub, which has just
+        // trapped, is still spinning when the order comes.
+        let Channel { region, ours, theirs } = match service::take_spare_channel() {
+            Some(c) => c,
+            None => Channel::new()?,
+        };
+        service::prepare_spare_channel();
         let pid = {
             let _g = parent.ctl_lock.lock();
             sys::send_fds(&parent.ctl, &[region.fd().as_raw_fd(), theirs.as_raw_fd()])?;
@@ -295,9 +299,7 @@ impl Started {
     /// Starts a stub process from the calling thread (the service thread:
     /// see `service`), with a fresh region and control socket.
     pub(crate) fn start() -> io::Result<(Started, OwnedFd)> {
-        let text = stub_image::text_range();
-        let region = Region::new(&filter::build(text.0, text.1), KICK_SIGNAL, text)?;
-        let (ours, theirs) = socketpair()?;
+        let Channel { region, ours, theirs } = Channel::new()?;
         let spawned = service::start_stub(theirs, region.fd().try_clone()?)?;
         let watch = spawned.pidfd.try_clone()?;
         Ok((Started { pid: spawned.pid, pidfd: spawned.pidfd, ctl: ours, live: Arc::new(Liveness::new(region, 1)), reserved: None }, watch))
@@ -320,9 +322,24 @@ fn slots_for(slot: usize) -> Vec<bool> {
     v
 }
 
-pub(crate) fn socketpair() -> io::Result<(OwnedFd, OwnedFd)> {
-    let (a, b) = std::os::unix::net::UnixDatagram::pair()?;
-    Ok((a.into(), b.into()))
+/// What a new stub process talks to the sentry through: its region and
+/// the two ends of its control socket.
+pub(crate) struct Channel {
+    pub region: Region,
+    /// The sentry's end.
+    pub ours: OwnedFd,
+    /// The stub's end.
+    pub theirs: OwnedFd,
+}
+
+impl Channel {
+    /// A fresh region, its header filled in, and a control socket pair.
+    pub(crate) fn new() -> io::Result<Channel> {
+        let text = stub_image::text_range();
+        let region = Region::new(&filter::build(text.0, text.1), KICK_SIGNAL, text)?;
+        let (a, b) = std::os::unix::net::UnixDatagram::pair()?;
+        Ok(Channel { region, ours: a.into(), theirs: b.into() })
+    }
 }
 
 /// The ranges mapped in process `pid`, from `/proc/PID/maps`, below the
