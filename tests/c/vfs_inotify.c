@@ -194,8 +194,8 @@ static void directory_events(void)
     CHECK(mknod("d/fifo", S_IFIFO | 0644, 0) == 0, "mkfifo");
     drain(in, "rename, link, symlink, mkdir, mkfifo");
 
-    CHECK(renameat2(AT_FDCWD, "d/g", AT_FDCWD, "d/s", RENAME_EXCHANGE) == 0, "exchange");
-    CHECK(renameat2(AT_FDCWD, "d/g", AT_FDCWD, "d/s", RENAME_EXCHANGE) == 0, "exchange back");
+    CHECK(syscall(SYS_renameat2, AT_FDCWD, "d/g", AT_FDCWD, "d/s", 2 /* RENAME_EXCHANGE */) == 0, "exchange");
+    CHECK(syscall(SYS_renameat2, AT_FDCWD, "d/g", AT_FDCWD, "d/s", 2 /* RENAME_EXCHANGE */) == 0, "exchange back");
     fd = open("d/g", O_WRONLY | O_TRUNC);
     CHECK(fd >= 0, "open O_TRUNC");
     close(fd);

@@ -177,7 +177,9 @@ pub struct Kernel {
     pub futexes: futex::FutexManager,
     /// The root UTS namespace.
     pub uts: UtsNamespace,
-    /// The mount namespace every process sees.
+    /// The mount namespace every process sees (its inotify watch table,
+    /// `mounts.notify()`, also makes the move cookies, as the seed's
+    /// `GenerateInotifyCookie`).
     pub mounts: MountNamespace,
     /// Where the first process starts: the directory the sandbox was
     /// started in, as far as it exists in the sandbox's tree.

@@ -692,6 +692,8 @@ pub fn fallocate(t: &mut Task, a: Args) -> SysResult {
     let end = off.checked_add(len).ok_or(abi::errno::EFBIG)? as u64;
     if m & KEEP_SIZE == 0 && end > attr.size {
         ops::set_size(&loc, end)?;
+    } else {
+        crate::vfs::inotify::file_event(&loc, crate::vfs::inotify::mask::MODIFY);
     }
     Ok(0)
 }

@@ -581,18 +581,29 @@ pub fn inode_event(loc: &Location, m: u32) {
     n.with_table(|n, t, woken| n.deliver(t, woken, key, &Event { wd: 0, mask: m, cookie: 0, name: Vec::new() }, false));
 }
 
+/// Whether removing a name of the file at `victim` removes its last one,
+/// asked before the removal (an overlay's lower file keeps its link count
+/// when a whiteout hides it): false when nobody watches anything.
+pub fn is_last_name(victim: &Location) -> bool {
+    victim.mnt.notify().active() && {
+        let a = victim.dentry.attr();
+        a.is_dir() || a.nlink <= 1
+    }
+}
+
 /// Reports the removal of the entry `name` of `dir` that named `victim`
-/// (`unlink`, or `rmdir` when `is_dir`): a file's link count change, then
-/// the end of its last name (see [`last_name_removed`]; it comes now if
+/// (`unlink`, `rmdir`): a file's link count change, then the end of its
+/// last name when `last_name` (see [`last_name_removed`]; it comes now if
 /// nothing else uses the dentry), then `IN_DELETE`.
-pub fn removed(dir: &Location, name: &[u8], victim: Location, is_dir: bool) {
+pub fn removed(dir: &Location, name: &[u8], victim: Location, last_name: bool) {
     if !dir.mnt.notify().active() {
         return;
     }
+    let is_dir = victim.dentry.attr().is_dir();
     if !is_dir {
         inode_event(&victim, mask::ATTRIB);
     }
-    if is_dir || victim.dentry.attr().nlink == 0 {
+    if last_name {
         last_name_removed(&victim);
     }
     drop(victim);
@@ -600,12 +611,12 @@ pub fn removed(dir: &Location, name: &[u8], victim: Location, is_dir: bool) {
 }
 
 /// Reports a rename of `from_name` in `from` to `to_name` in `to` of the
-/// file `src`, which replaced `dst` (or, for an exchange, swapped with
-/// it), as Linux's `fsnotify_move`: `IN_MOVED_FROM` and `IN_MOVED_TO`
+/// file `src`, which replaced `dst` (with whether that was its file's last
+/// name) or, for an exchange, swapped with it, as Linux's `fsnotify_move`: `IN_MOVED_FROM` and `IN_MOVED_TO`
 /// with one cookie, the replaced file's link count change, and
 /// `IN_MOVE_SELF`; an exchange reports the other file's move the same
 /// way.
-pub fn renamed(from: &Location, from_name: &[u8], to: &Location, to_name: &[u8], src: &Location, dst: Option<Location>, exchange: bool) {
+pub fn renamed(from: &Location, from_name: &[u8], to: &Location, to_name: &[u8], src: &Location, dst: Option<(Location, bool)>, exchange: bool) {
     let n = from.mnt.notify();
     if !n.active() {
         return;
@@ -621,14 +632,13 @@ pub fn renamed(from: &Location, from_name: &[u8], to: &Location, to_name: &[u8],
         inode_event(moved, mask::MOVE_SELF);
     };
     match dst {
-        Some(d) if exchange => {
+        Some((d, _)) if exchange => {
             one_move(from, from_name, to, to_name, src, None);
             one_move(to, to_name, from, from_name, &d, None);
         }
-        Some(d) => {
+        Some((d, last_name)) => {
             one_move(from, from_name, to, to_name, src, Some(&d));
-            let a = d.dentry.attr();
-            if a.is_dir() || a.nlink == 0 {
+            if last_name {
                 last_name_removed(&d);
             }
         }

@@ -179,9 +179,10 @@ pub fn unlink(r: &mut Resolver<'_>, start: &Location, path: &[u8]) -> Result<(),
         return Err(if victim.dentry.attr().is_dir() { EISDIR } else { ENOTDIR });
     }
     may_delete(r.creds(), &p.dir, &victim, false)?;
+    let last_name = inotify::is_last_name(&victim);
     p.dir.inode().unlink(name, false)?;
     p.dir.dentry.forget_child(name);
-    inotify::removed(&p.dir, name, victim, false);
+    inotify::removed(&p.dir, name, victim, last_name);
     Ok(())
 }
 
@@ -267,9 +268,10 @@ pub fn rename(r: &mut Resolver<'_>, old_start: &Location, old: &[u8], new_start:
             perm::check(c, &dst.as_ref().expect("exchange has a target").dentry.attr(), MAY_WRITE)?;
         }
     }
+    let dst_last = dst.as_ref().is_some_and(|d| !exchange && inotify::is_last_name(d));
     op.dir.inode().rename(oname, np.dir.inode(), nname, flags)?;
     op.dir.dentry.moved(oname, &np.dir.dentry, nname, exchange);
-    inotify::renamed(&op.dir, oname, &np.dir, nname, &src, dst, exchange);
+    inotify::renamed(&op.dir, oname, &np.dir, nname, &src, dst.map(|d| (d, dst_last)), exchange);
     Ok(())
 }
 
