@@ -349,12 +349,17 @@ pub struct Inotify {
 }
 
 impl Inotify {
-    /// A new instance of `task`'s namespace (`inotify_init1`; the caller
-    /// checked `flags` and applies `IN_CLOEXEC`): `EMFILE` past the
-    /// user's `MAX_USER_INSTANCES`.
+    /// A new instance of `task`'s namespace for its effective user; see
+    /// [`Inotify::new_file`].
     pub fn create(task: &Task, flags: u32) -> Result<Arc<OpenFile>, Errno> {
-        let notify = task.kernel.mounts.notify().clone();
         let uid = task.tg.creds.lock().euid;
+        Inotify::new_file(task.kernel.mounts.notify(), uid, flags, anon::boot_time_ns(&task.kernel))
+    }
+
+    /// A new instance on `notify` for user `uid` (`inotify_init1`; the
+    /// caller checked `flags` and applies `IN_CLOEXEC`): `EMFILE` past the
+    /// user's `MAX_USER_INSTANCES`. `boot_ns`: see `anon::boot_time_ns`.
+    pub fn new_file(notify: &Arc<Notify>, uid: u32, flags: u32, boot_ns: i64) -> Result<Arc<OpenFile>, Errno> {
         {
             let mut t = notify.table.lock();
             let u = t.users.entry(uid).or_default();
@@ -364,8 +369,7 @@ impl Inotify {
             u.instances += 1;
         }
         let state = Queue { events: VecDeque::new(), bytes: 0, overflowed: false, last_wd: 0, wds: HashMap::new(), keys: HashMap::new() };
-        let group = Arc::new(Group { notify, uid, state: Mutex::new(state), queue: WaitQueue::new() });
-        let boot_ns = anon::boot_time_ns(&task.kernel);
+        let group = Arc::new(Group { notify: notify.clone(), uid, state: Mutex::new(state), queue: WaitQueue::new() });
         Ok(OpenFile::new_cyclic(o::RDONLY | (flags & IN_NONBLOCK), |me| Box::new(Inotify { group, file: me.clone(), boot_ns })))
     }
 
@@ -667,6 +671,38 @@ pub fn last_name_removed(victim: &Location) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernel::creds::Credentials;
+    use crate::vfs::inode::NodeSpec;
+    use crate::vfs::mount::MountNamespace;
+    use crate::vfs::ops;
+    use crate::vfs::path::Resolver;
+    use crate::vfs::tmpfs::Tmpfs;
+
+    fn ns() -> MountNamespace {
+        MountNamespace::new(Tmpfs::new(1, 1 << 24).root(), "tmpfs", false)
+    }
+
+    fn instance(ns: &MountNamespace) -> Arc<OpenFile> {
+        Inotify::new_file(ns.notify(), 0, IN_NONBLOCK, 0).unwrap()
+    }
+
+    /// The queued events as (wd, mask, name).
+    fn events(f: &OpenFile) -> Vec<(i32, u32, String)> {
+        let g = &f.downcast::<Inotify>().unwrap().group;
+        let mut buf = vec![0u8; 1 << 20];
+        let Some(n) = g.take(&mut buf) else { return Vec::new() };
+        let n = n.unwrap();
+        let mut out = Vec::new();
+        let mut at = 0;
+        while at < n {
+            let word = |i: usize| u32::from_ne_bytes(buf[at + i..at + i + 4].try_into().unwrap());
+            let len = word(12) as usize;
+            let name = String::from_utf8_lossy(&buf[at + 16..at + 16 + len]).trim_end_matches('\0').to_string();
+            out.push((word(0) as i32, word(4), name));
+            at += 16 + len;
+        }
+        out
+    }
 
     #[test]
     fn records_are_padded_to_the_header_size() {
@@ -697,5 +733,88 @@ mod tests {
         n.cookie.store(u32::MAX - 1, Ordering::Relaxed);
         assert_eq!(n.cookie(), u32::MAX);
         assert_eq!(n.cookie(), 1);
+    }
+
+    #[test]
+    fn instances_per_user_are_limited() {
+        let ns = ns();
+        let mut all: Vec<_> = (0..MAX_USER_INSTANCES).map(|_| instance(&ns)).collect();
+        assert_eq!(Inotify::new_file(ns.notify(), 0, 0, 0).err(), Some(EMFILE));
+        assert!(Inotify::new_file(ns.notify(), 1000, 0, 0).is_ok(), "another user has their own count");
+        all.pop();
+        assert!(Inotify::new_file(ns.notify(), 0, 0, 0).is_ok(), "a closed instance no longer counts");
+    }
+
+    #[test]
+    fn watches_per_user_are_limited_and_descriptors_cycle() {
+        let ns = ns();
+        let c = Credentials::fixed(0);
+        let root = ns.root();
+        let mut r = Resolver::new(&ns, root.clone(), &c);
+        let f = instance(&ns);
+        let i = f.downcast::<Inotify>().unwrap();
+        let mut locs = Vec::new();
+        for n in 0..=MAX_USER_WATCHES {
+            locs.push(ops::make(&mut r, &root, format!("f{n}").as_bytes(), NodeSpec::Regular, 0o644).unwrap());
+        }
+        for (n, loc) in locs.iter().take(MAX_USER_WATCHES as usize).enumerate() {
+            assert_eq!(i.add_watch(loc, mask::OPEN), Ok(n as i32 + 1));
+        }
+        assert_eq!(i.add_watch(&locs[MAX_USER_WATCHES as usize], mask::OPEN), Err(ENOSPC));
+        assert_eq!(i.add_watch(&locs[0], mask::OPEN), Ok(1), "an existing watch is no new one");
+        assert_eq!(i.rm_watch(1), Ok(()));
+        let last = MAX_USER_WATCHES as i32 + 1;
+        assert_eq!(i.add_watch(&locs[MAX_USER_WATCHES as usize], mask::OPEN), Ok(last), "descriptors are not reused at once");
+        drop(f);
+        assert_eq!(ns.notify().watches.load(Ordering::Relaxed), 0, "closing the instance removes its watches");
+        assert!(ns.notify().table.lock().marks.is_empty());
+    }
+
+    #[test]
+    fn the_queue_coalesces_and_overflows() {
+        let ns = ns();
+        let c = Credentials::fixed(0);
+        let root = ns.root();
+        let mut r = Resolver::new(&ns, root.clone(), &c);
+        let loc = ops::make(&mut r, &root, b"f", NodeSpec::Regular, 0o644).unwrap();
+        let f = instance(&ns);
+        let i = f.downcast::<Inotify>().unwrap();
+        assert_eq!(i.add_watch(&loc, mask::ACCESS | mask::MODIFY), Ok(1));
+        file_event(&loc, mask::ACCESS);
+        file_event(&loc, mask::ACCESS);
+        file_event(&loc, mask::OPEN);
+        file_event(&loc, mask::MODIFY);
+        file_event(&loc, mask::ACCESS);
+        assert_eq!(events(&f), [(1, mask::ACCESS, String::new()), (1, mask::MODIFY, String::new()), (1, mask::ACCESS, String::new())]);
+        for n in 0..MAX_QUEUED_EVENTS + 10 {
+            file_event(&loc, if n % 2 == 0 { mask::ACCESS } else { mask::MODIFY });
+        }
+        let got = events(&f);
+        assert_eq!(got.len(), MAX_QUEUED_EVENTS + 1);
+        assert_eq!(got.last(), Some(&(-1, mask::Q_OVERFLOW, String::new())));
+        assert_eq!(got.iter().filter(|e| e.1 == mask::Q_OVERFLOW).count(), 1);
+    }
+
+    #[test]
+    fn delete_self_waits_for_the_last_user_of_the_dentry() {
+        let ns = ns();
+        let c = Credentials::fixed(0);
+        let root = ns.root();
+        let mut r = Resolver::new(&ns, root.clone(), &c);
+        let d = ops::make(&mut r, &root, b"d", NodeSpec::Directory, 0o755).unwrap();
+        let open = ops::make(&mut r, &root, b"d/f", NodeSpec::Regular, 0o644).unwrap();
+        let f = instance(&ns);
+        let i = f.downcast::<Inotify>().unwrap();
+        assert_eq!(i.add_watch(&d, mask::ALL_EVENTS), Ok(1));
+        assert_eq!(i.add_watch(&open, mask::ALL_EVENTS), Ok(2));
+        ops::unlink(&mut r, &root, b"d/f").unwrap();
+        assert_eq!(events(&f), [(2, mask::ATTRIB, String::new()), (1, mask::DELETE, "f".to_string())]);
+        drop(open);
+        assert_eq!(events(&f), [(2, mask::DELETE_SELF, String::new()), (2, mask::IGNORED, String::new())]);
+        assert_eq!(i.rm_watch(2), Err(EINVAL));
+        ops::rmdir(&mut r, &root, b"d").unwrap();
+        assert_eq!(events(&f), [], "the directory is still in use");
+        drop(d);
+        assert_eq!(events(&f), [(1, mask::DELETE_SELF, String::new()), (1, mask::IGNORED, String::new())]);
     }
 }
