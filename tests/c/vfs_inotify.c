@@ -2,6 +2,7 @@
  * and polling the queue, and the errors of bad input. */
 #define _GNU_SOURCE
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
@@ -330,6 +331,16 @@ static void reading(void)
     printf("FIONREAD with one event: %d\n", n);
     drain(in, "the rest");
     CHECK(poll(&pf, 1, 0) == 0, "not readable once drained");
+    int ep = epoll_create1(0);
+    struct epoll_event ev = { .events = EPOLLIN }, got;
+    CHECK(epoll_ctl(ep, EPOLL_CTL_ADD, in, &ev) == 0, "epoll_ctl: %s", errname(errno));
+    CHECK(epoll_wait(ep, &got, 1, 0) == 0, "epoll: not ready while empty");
+    close(open("name-of-sixteen+", O_RDONLY));
+    CHECK(epoll_wait(ep, &got, 1, 0) == 1 && got.events == EPOLLIN, "epoll: ready with events");
+    drain(in, "after epoll");
+    CHECK(epoll_wait(ep, &got, 1, 0) == 0, "epoll: not ready once drained");
+    close(ep);
+    printf("ok epoll readiness\n");
     CHECK(lseek(in, 10, SEEK_SET) == 0, "lseek does nothing");
     printf("ok lseek\n");
     struct stat st;

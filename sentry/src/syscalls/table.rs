@@ -233,7 +233,7 @@ pub static TABLE: &[Syscall] = &[
     full(sysno::UTIMES, "utimes", sys_path::utimes),
     partial(sysno::WAITID, "waitid", sys_process::waitid, "P_PIDFD returns EINVAL"),
     full(sysno::INOTIFY_INIT, "inotify_init", sys_inotify::inotify_init),
-    partial(sysno::INOTIFY_ADD_WATCH, "inotify_add_watch", sys_inotify::inotify_add_watch, "devices and named pipes report no open, read, write or close events; no IN_UNMOUNT (mounts are never unmounted); removing the last name of a host file through the overlay reports no IN_DELETE_SELF"),
+    partial(sysno::INOTIFY_ADD_WATCH, "inotify_add_watch", sys_inotify::inotify_add_watch, "devices and named pipes opened by path, and the file execve runs, report no open, read, write or close events; no IN_UNMOUNT (mounts are never unmounted); INOTIFY_IOC_SETNEXTWD is ENOTTY"),
     full(sysno::INOTIFY_RM_WATCH, "inotify_rm_watch", sys_inotify::inotify_rm_watch),
     partial(sysno::OPENAT, "openat", sys_path::openat, OPEN_NOTE),
     full(sysno::MKDIRAT, "mkdirat", sys_path::mkdirat),
