@@ -188,12 +188,12 @@ impl Notify {
             let Some(g) = m.group.upgrade() else { continue };
             g.push(Event { wd: m.wd, ..ev.clone() });
             if m.mask & mask::ONESHOT != 0 {
-                oneshots.push(m.wd);
+                oneshots.push((m.wd, m.group.clone()));
             }
             woken.push(g);
         }
-        for wd in oneshots {
-            self.remove_mark(t, woken, key, |m| m.wd == wd);
+        for (wd, group) in oneshots {
+            self.remove_mark(t, woken, key, |m| m.wd == wd && m.group.ptr_eq(&group));
         }
     }
 
@@ -768,6 +768,25 @@ mod tests {
         drop(f);
         assert_eq!(ns.notify().watches.load(Ordering::Relaxed), 0, "closing the instance removes its watches");
         assert!(ns.notify().table.lock().marks.is_empty());
+    }
+
+    #[test]
+    fn a_oneshot_watch_goes_alone() {
+        let ns = ns();
+        let c = Credentials::fixed(0);
+        let root = ns.root();
+        let mut r = Resolver::new(&ns, root.clone(), &c);
+        let loc = ops::make(&mut r, &root, b"f", NodeSpec::Regular, 0o644).unwrap();
+        let (a, b) = (instance(&ns), instance(&ns));
+        assert_eq!(a.downcast::<Inotify>().unwrap().add_watch(&loc, mask::OPEN | mask::ONESHOT), Ok(1));
+        assert_eq!(b.downcast::<Inotify>().unwrap().add_watch(&loc, mask::OPEN), Ok(1));
+        file_event(&loc, mask::OPEN);
+        file_event(&loc, mask::OPEN);
+        assert_eq!(events(&a), [(1, mask::OPEN, String::new()), (1, mask::IGNORED, String::new())]);
+        assert_eq!(events(&b), [(1, mask::OPEN, String::new())], "the other instance's watch stays (its second event coalesced)");
+        file_event(&loc, mask::ACCESS);
+        file_event(&loc, mask::OPEN);
+        assert_eq!(events(&b), [(1, mask::OPEN, String::new())]);
     }
 
     #[test]
