@@ -1,7 +1,8 @@
 //! The open file of an inode in a filesystem: a regular file, a directory
 //! (read with `getdents64`), a symbolic link or anything else opened with
 //! `O_PATH`. It keeps the file position and the directory listing being
-//! read.
+//! read, and reports its open, reads, writes, listings and last close to
+//! inotify (see [`super::inotify`]).
 
 use std::sync::{Arc, Weak};
 
@@ -100,26 +101,6 @@ impl InodeFile {
         Ok(out)
     }
 
-    /// Writes `data` at `offset` (or the file position), within `limit`.
-    fn write_at(&self, data: &[u8], offset: Option<u64>, limit: u64) -> Result<usize, Errno> {
-        let inode = self.loc.inode();
-        match offset {
-            // As Linux: pwrite on an O_APPEND description appends.
-            Some(off) if self.flags() & o::APPEND == 0 => inode.write_at(fsize_clamp(data, off, limit)?, off),
-            _ => {
-                let mut pos = self.pos.lock();
-                if self.flags() & o::APPEND != 0 {
-                    *pos = inode.attr().size;
-                }
-                let n = inode.write_at(fsize_clamp(data, *pos, limit)?, *pos)?;
-                if offset.is_none() {
-                    *pos += n as u64;
-                }
-                Ok(n)
-            }
-        }
-    }
-
     fn path_only(&self) -> Result<(), Errno> {
         if self.flags() & o::PATH != 0 {
             Err(EBADF)
@@ -180,7 +161,21 @@ impl FileOps for InodeFile {
         self.path_only()?;
         let inode = self.loc.inode();
         let limit = if inode.attr().is_regular() { task.tg.limits.lock().get(abi::process::rlimit::FSIZE).map_or(u64::MAX, |l| l.cur) } else { u64::MAX };
-        let n = self.write_at(data, offset, limit)?;
+        let n = match offset {
+            // As Linux: pwrite on an O_APPEND description appends.
+            Some(off) if self.flags() & o::APPEND == 0 => inode.write_at(fsize_clamp(data, off, limit)?, off)?,
+            _ => {
+                let mut pos = self.pos.lock();
+                if self.flags() & o::APPEND != 0 {
+                    *pos = inode.attr().size;
+                }
+                let n = inode.write_at(fsize_clamp(data, *pos, limit)?, *pos)?;
+                if offset.is_none() {
+                    *pos += n as u64;
+                }
+                n
+            }
+        };
         if n > 0 {
             inotify::file_event(&self.loc, in_mask::MODIFY);
         }

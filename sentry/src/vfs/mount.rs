@@ -4,7 +4,8 @@
 //! mount. A place in the tree is a [`Location`]: a mount and a dentry of
 //! its filesystem, since one dentry can be reached through several mounts.
 //! Mounts are made when the sandbox starts and never unmounted, so the
-//! namespace's list only grows.
+//! namespace's list only grows. Every mount of a namespace shares its
+//! inotify watch table.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;

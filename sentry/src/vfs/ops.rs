@@ -2,7 +2,8 @@
 //! order: the kind of the last component, read-only mounts, existence,
 //! trailing slashes, then permissions (`may_create`, `may_delete`, the
 //! sticky rule, `protected_hardlinks`), mount points (`EBUSY`), and loops
-//! (`rename` of a directory into itself).
+//! (`rename` of a directory into itself). Each change made is reported
+//! to inotify (see `vfs::inotify`).
 
 use abi::errno::{EACCES, EBUSY, EEXIST, EINVAL, EISDIR, ENOENT, ENOTDIR, ENOTEMPTY, EPERM, EROFS, EXDEV};
 use abi::fs::{mode, o, rename as rn};
