@@ -14,8 +14,9 @@
 //!   (not for `O_PATH`), `IN_ACCESS` and `IN_MODIFY` for reads and writes
 //!   that moved data, `IN_ACCESS` for each `getdents64`,
 //!   `IN_CLOSE_WRITE`/`IN_CLOSE_NOWRITE` at the description's last close,
-//!   and `IN_ATTRIB`/`IN_MODIFY`/`IN_ACCESS` for attribute changes (see
-//!   [`setattr_mask`]); these carry `IN_ISDIR` for a directory;
+//!   `IN_ATTRIB`/`IN_MODIFY`/`IN_ACCESS` for attribute changes (see
+//!   [`setattr_mask`]), `IN_ATTRIB` for extended attributes and
+//!   `IN_MODIFY` for `fallocate`; these carry `IN_ISDIR` for a directory;
 //! - to a directory: `IN_CREATE`, `IN_DELETE`, `IN_MOVED_FROM` and
 //!   `IN_MOVED_TO` (paired by a cookie) with the entry's name;
 //! - to the inode alone: `IN_ATTRIB` when a link is added or removed,
@@ -25,12 +26,21 @@
 //!   when the dentry drops its inode.
 //!
 //! Files opened outside [`super::InodeFile`] (devices, named pipes) report
-//! no open, read, write or close events; mounts are never unmounted, so
-//! there is no `IN_UNMOUNT`.
+//! no open, read, write or close events; changes the host makes to its
+//! own files are not seen; mounts are never unmounted, so there is no
+//! `IN_UNMOUNT`.
+//!
+//! An instance's queue drops an event equal to the last one queued, and
+//! past `MAX_QUEUED_EVENTS` queues one `IN_Q_OVERFLOW` (descriptor -1)
+//! instead; a read takes the whole records that fit (`EINVAL` when the
+//! first does not), each name NUL-padded to a multiple of 16 bytes.
+//! Instances and watches count against their creator's effective user
+//! (`MAX_USER_INSTANCES`, `MAX_USER_WATCHES`).
 //!
 //! Locking: the watch table, then one instance's queue; an instance's wait
 //! queue is notified after both are released. No other lock is taken under
-//! them, and events are reported with no VFS lock held.
+//! them, and events are reported with no VFS lock held but the rename
+//! lock.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
