@@ -35,7 +35,13 @@
 //!     `TaskSet::inner`, a process's `exit` and `creds` and the caller's
 //!     `FdTable::inner`, out of the order above: no holder of those ever
 //!     takes a VFS lock.
-//! 11. `Kernel::unimplemented`, `UtsNamespace::inner`, `WaitQueue`
+//! 11. The inotify watch table (`vfs::inotify`), then one instance's
+//!     queue. Events are reported with no lock above held but the VFS
+//!     rename lock (for a rename) or a process's `FsContext` (a dentry's
+//!     last release, which may report `IN_DELETE_SELF`, can come when a
+//!     working directory changes); neither is ever taken under them. An
+//!     instance's `WaitQueue` is notified after both are released.
+//! 12. `Kernel::unimplemented`, `UtsNamespace::inner`, `WaitQueue`
 //!     entries (a process's `signal_events` among them), a pipe's buffer,
 //!     an eventfd's counter, a signalfd's mask, the file lock table
 //!     (`vfs::lock`, which notifies its queue after unlocking) — leaves.
@@ -172,7 +178,9 @@ pub struct Kernel {
     pub futexes: futex::FutexManager,
     /// The root UTS namespace.
     pub uts: UtsNamespace,
-    /// The mount namespace every process sees.
+    /// The mount namespace every process sees (its inotify watch table,
+    /// `mounts.notify()`, also makes the move cookies, as the seed's
+    /// `GenerateInotifyCookie`).
     pub mounts: MountNamespace,
     /// Where the first process starts: the directory the sandbox was
     /// started in, as far as it exists in the sandbox's tree.

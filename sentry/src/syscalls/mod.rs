@@ -13,6 +13,7 @@ mod sys_fd;
 mod sys_futex;
 mod sys_file;
 mod sys_identity;
+mod sys_inotify;
 mod sys_itimer;
 mod sys_mmap;
 mod sys_path;

@@ -153,9 +153,13 @@ fn do_open(t: &mut Task, dirfd: i32, path_addr: u64, flags: u32, perm: u32, rest
             },
             mode::S_IFREG => {
                 if flags & o::TRUNC != 0 && !found.created && matches!(acc, o::WRONLY | o::RDWR) && a.size != 0 {
+                    // As Linux: opened (for inotify, `IN_OPEN`), then cut.
+                    let file = InodeFile::open(loc.clone(), flags);
                     ops::set_size(&loc, 0)?;
+                    file
+                } else {
+                    InodeFile::open(loc, flags)
                 }
-                InodeFile::open(loc, flags)
             }
             _ => InodeFile::open(loc, flags),
         }
@@ -688,6 +692,8 @@ pub fn fallocate(t: &mut Task, a: Args) -> SysResult {
     let end = off.checked_add(len).ok_or(abi::errno::EFBIG)? as u64;
     if m & KEEP_SIZE == 0 && end > attr.size {
         ops::set_size(&loc, end)?;
+    } else {
+        crate::vfs::inotify::file_event(&loc, crate::vfs::inotify::mask::MODIFY);
     }
     Ok(0)
 }

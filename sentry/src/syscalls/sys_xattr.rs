@@ -10,6 +10,7 @@ use abi::Errno;
 use super::sys_path::{creds, lookup_at};
 use super::{Args, SysResult};
 use crate::kernel::task::Task;
+use crate::vfs::inotify;
 use crate::vfs::perm::{self, MAY_READ, MAY_WRITE};
 use crate::vfs::Location;
 
@@ -90,7 +91,9 @@ fn do_set(t: &mut Task, a: Args, which: Target) -> SysResult {
     if flags & XATTR_REPLACE != 0 && !exists {
         return Err(ENODATA);
     }
-    loc.inode().set_xattr(&name, &value).map(|_| 0)
+    loc.inode().set_xattr(&name, &value)?;
+    inotify::file_event(&loc, inotify::mask::ATTRIB);
+    Ok(0)
 }
 
 /// Copies `data` out to a buffer of `size` bytes: `size` 0 asks only for
@@ -136,7 +139,9 @@ fn do_remove(t: &mut Task, a: Args, which: Target) -> SysResult {
     }
     user_xattr_ok(&loc, true)?;
     perm::check(&creds(t), &loc.dentry.attr(), MAY_WRITE)?;
-    loc.inode().remove_xattr(&name).map(|_| 0)
+    loc.inode().remove_xattr(&name)?;
+    inotify::file_event(&loc, inotify::mask::ATTRIB);
+    Ok(0)
 }
 
 /// `setxattr(path, name, value, size, flags)`.

@@ -25,6 +25,8 @@ struct State {
     parent: Option<Arc<Dentry>>,
     children: HashMap<Vec<u8>, Weak<Dentry>>,
     deleted: bool,
+    /// What to do when the last user lets go (inotify's `IN_DELETE_SELF`).
+    on_release: Option<Box<dyn FnOnce() + Send>>,
 }
 
 /// A name of an inode.
@@ -41,7 +43,7 @@ impl Dentry {
     pub fn new_root(inode: InodeRef) -> Arc<Dentry> {
         Arc::new(Dentry {
             inode,
-            state: Mutex::new(State { name: b"/".to_vec(), parent: None, children: HashMap::new(), deleted: false }),
+            state: Mutex::new(State { name: b"/".to_vec(), parent: None, children: HashMap::new(), deleted: false, on_release: None }),
             mounts: AtomicU32::new(0),
         })
     }
@@ -75,7 +77,7 @@ impl Dentry {
         let inode = self.inode.lookup(name)?;
         let d = Arc::new(Dentry {
             inode,
-            state: Mutex::new(State { name: name.to_vec(), parent: Some(self.clone()), children: HashMap::new(), deleted: false }),
+            state: Mutex::new(State { name: name.to_vec(), parent: Some(self.clone()), children: HashMap::new(), deleted: false, on_release: None }),
             mounts: AtomicU32::new(0),
         });
         s.children.retain(|_, w| w.strong_count() > 0);
@@ -127,6 +129,18 @@ impl Dentry {
         }
     }
 
+    /// Runs `f` when the dentry is dropped (after one set before it).
+    pub fn on_release(&self, f: Box<dyn FnOnce() + Send>) {
+        let mut s = self.state.lock();
+        s.on_release = Some(match s.on_release.take() {
+            Some(prev) => Box::new(move || {
+                prev();
+                f();
+            }),
+            None => f,
+        });
+    }
+
     /// Whether `self` is `other` or one of its ancestors in this filesystem.
     pub fn is_ancestor_of(self: &Arc<Dentry>, other: &Arc<Dentry>) -> bool {
         let mut cur = Some(other.clone());
@@ -151,9 +165,13 @@ impl Dentry {
 }
 
 impl Drop for Dentry {
-    /// Drops a chain of parents that only this dentry held one at a time:
-    /// an app can make a tree deeper than the sentry's stack.
+    /// Runs the release action, then drops a chain of parents that only
+    /// this dentry held one at a time: an app can make a tree deeper than
+    /// the sentry's stack.
     fn drop(&mut self) {
+        if let Some(f) = self.state.get_mut().on_release.take() {
+            f();
+        }
         let mut next = self.state.get_mut().parent.take();
         while let Some(p) = next {
             next = Arc::into_inner(p).and_then(|mut d| d.state.get_mut().parent.take());

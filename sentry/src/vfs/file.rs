@@ -87,6 +87,12 @@ pub trait FileOps: AsAny + Send + Sync {
     fn location(&self) -> Option<super::mount::Location> {
         None
     }
+
+    /// For a file on the anonymous inode: the name `/proc/self/fd/N`
+    /// shows after `anon_inode:`.
+    fn anon_name(&self) -> &'static str {
+        "[file]"
+    }
 }
 
 /// An open file description: shared by every descriptor that `dup` or

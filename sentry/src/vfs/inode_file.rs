@@ -1,7 +1,8 @@
 //! The open file of an inode in a filesystem: a regular file, a directory
 //! (read with `getdents64`), a symbolic link or anything else opened with
 //! `O_PATH`. It keeps the file position and the directory listing being
-//! read.
+//! read, and reports its open, reads, writes, listings and last close to
+//! inotify (see [`super::inotify`]).
 
 use std::sync::{Arc, Weak};
 
@@ -11,6 +12,7 @@ use abi::Errno;
 use parking_lot::Mutex;
 
 use super::inode::DirEntry;
+use super::inotify::{self, mask as in_mask};
 use super::mount::Location;
 use super::{FileOps, OpenFile};
 use crate::kernel::task::Task;
@@ -23,12 +25,25 @@ pub struct InodeFile {
     /// The listing `getdents64` reads from, made when it reads at 0.
     listing: Mutex<Vec<DirEntry>>,
     file: Weak<OpenFile>,
+    /// The inotify event of the last close (none for `O_PATH`).
+    close_event: u32,
 }
 
 impl InodeFile {
-    /// A new description of `loc` with `flags`.
+    /// A new description of `loc` with `flags` (reported to inotify as
+    /// an open unless it is `O_PATH`).
     pub fn open(loc: Location, flags: u32) -> Arc<OpenFile> {
-        OpenFile::new_cyclic(flags, |me| Box::new(InodeFile { loc, pos: Mutex::new(0), listing: Mutex::new(Vec::new()), file: me.clone() }))
+        let close_event = if flags & o::PATH != 0 {
+            0
+        } else if matches!(flags & o::ACCMODE, o::WRONLY | o::RDWR) {
+            in_mask::CLOSE_WRITE
+        } else {
+            in_mask::CLOSE_NOWRITE
+        };
+        if close_event != 0 {
+            inotify::file_event(&loc, in_mask::OPEN);
+        }
+        OpenFile::new_cyclic(flags, |me| Box::new(InodeFile { loc, pos: Mutex::new(0), listing: Mutex::new(Vec::new()), file: me.clone(), close_event }))
     }
 
     fn flags(&self) -> u32 {
@@ -48,6 +63,12 @@ impl InodeFile {
         if self.loc.dentry.is_deleted() {
             return Ok(Vec::new());
         }
+        let out = self.fill_dents(&a, out_len)?;
+        inotify::file_event(&self.loc, in_mask::ACCESS);
+        Ok(out)
+    }
+
+    fn fill_dents(&self, a: &super::inode::Attr, out_len: usize) -> Result<Vec<u8>, Errno> {
         let mut pos = self.pos.lock();
         let mut listing = self.listing.lock();
         if *pos == 0 {
@@ -91,7 +112,11 @@ impl InodeFile {
 
 impl Drop for InodeFile {
     /// The description's last close drops its OFD and `flock` locks.
+    /// It is reported to inotify.
     fn drop(&mut self) {
+        if self.close_event != 0 {
+            inotify::file_event(&self.loc, self.close_event);
+        }
         let a = self.loc.dentry.attr();
         super::lock::release(a.dev, a.ino, &super::lock::description_owner(self));
     }
@@ -117,24 +142,28 @@ impl FileOps for InodeFile {
         if inode.attr().is_dir() {
             return Err(EISDIR);
         }
-        match offset {
-            Some(off) => inode.read_at(buf, off),
+        let n = match offset {
+            Some(off) => inode.read_at(buf, off)?,
             None => {
                 let mut pos = self.pos.lock();
                 let n = inode.read_at(buf, *pos)?;
                 *pos += n as u64;
-                Ok(n)
+                n
             }
+        };
+        if n > 0 {
+            inotify::file_event(&self.loc, in_mask::ACCESS);
         }
+        Ok(n)
     }
 
     fn write(&self, task: &mut Task, data: &[u8], offset: Option<u64>) -> Result<usize, Errno> {
         self.path_only()?;
         let inode = self.loc.inode();
         let limit = if inode.attr().is_regular() { task.tg.limits.lock().get(abi::process::rlimit::FSIZE).map_or(u64::MAX, |l| l.cur) } else { u64::MAX };
-        match offset {
+        let n = match offset {
             // As Linux: pwrite on an O_APPEND description appends.
-            Some(off) if self.flags() & o::APPEND == 0 => inode.write_at(fsize_clamp(data, off, limit)?, off),
+            Some(off) if self.flags() & o::APPEND == 0 => inode.write_at(fsize_clamp(data, off, limit)?, off)?,
             _ => {
                 let mut pos = self.pos.lock();
                 if self.flags() & o::APPEND != 0 {
@@ -144,9 +173,13 @@ impl FileOps for InodeFile {
                 if offset.is_none() {
                     *pos += n as u64;
                 }
-                Ok(n)
+                n
             }
+        };
+        if n > 0 {
+            inotify::file_event(&self.loc, in_mask::MODIFY);
         }
+        Ok(n)
     }
 
     fn seek(&self, offset: i64, whence: u32) -> Result<u64, Errno> {

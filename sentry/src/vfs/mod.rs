@@ -10,7 +10,7 @@
 //! empty read-only directory.
 //!
 //! Besides the files of the tree: host-backed stdio, pipes, eventfds,
-//! timerfds, signalfds and epoll instances. Every file kind reports its
+//! timerfds, signalfds, epoll and inotify instances. Every file kind reports its
 //! readiness for `poll`, `select` and `epoll` through [`FileOps`]; see
 //! [`poll`].
 
@@ -27,6 +27,7 @@ mod host;
 pub mod hostfs;
 pub mod inode;
 mod inode_file;
+pub mod inotify;
 pub mod lock;
 pub mod mount;
 pub mod ops;

@@ -4,7 +4,8 @@
 //! mount. A place in the tree is a [`Location`]: a mount and a dentry of
 //! its filesystem, since one dentry can be reached through several mounts.
 //! Mounts are made when the sandbox starts and never unmounted, so the
-//! namespace's list only grows.
+//! namespace's list only grows. Every mount of a namespace shares its
+//! inotify watch table.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -13,6 +14,7 @@ use parking_lot::RwLock;
 
 use super::dentry::Dentry;
 use super::inode::InodeRef;
+use super::inotify::Notify;
 
 /// A filesystem attached in the tree.
 pub struct Mount {
@@ -27,6 +29,15 @@ pub struct Mount {
     /// Where it is mounted: the parent mount and the dentry it covers
     /// (`None` for the namespace's root).
     pub parent: Option<(Arc<Mount>, Arc<Dentry>)>,
+    /// The namespace's inotify watch table.
+    notify: Arc<Notify>,
+}
+
+impl Mount {
+    /// The inotify watch table of the mount's namespace.
+    pub fn notify(&self) -> &Arc<Notify> {
+        &self.notify
+    }
 }
 
 /// A place in the tree: a dentry as seen through a mount.
@@ -65,7 +76,7 @@ pub struct MountNamespace {
 impl MountNamespace {
     /// A namespace whose root is `root` (a filesystem's root inode).
     pub fn new(root: InodeRef, fs_type: &'static str, read_only: bool) -> MountNamespace {
-        let root = Arc::new(Mount { id: 1, root: Dentry::new_root(root), read_only, fs_type, parent: None });
+        let root = Arc::new(Mount { id: 1, root: Dentry::new_root(root), read_only, fs_type, parent: None, notify: Notify::new() });
         MountNamespace { mounts: RwLock::new(vec![root.clone()]), root, next_id: AtomicU64::new(2) }
     }
 
@@ -77,7 +88,7 @@ impl MountNamespace {
     /// Mounts the filesystem whose root is `fs_root` on `at`.
     pub fn mount(&self, at: &Location, fs_root: InodeRef, fs_type: &'static str, read_only: bool) -> Location {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let m = Arc::new(Mount { id, root: Dentry::new_root(fs_root), read_only, fs_type, parent: Some((at.mnt.clone(), at.dentry.clone())) });
+        let m = Arc::new(Mount { id, root: Dentry::new_root(fs_root), read_only, fs_type, parent: Some((at.mnt.clone(), at.dentry.clone())), notify: self.root.notify.clone() });
         at.dentry.add_mount();
         self.mounts.write().push(m.clone());
         Location { mnt: m.clone(), dentry: m.root.clone() }
@@ -94,6 +105,11 @@ impl MountNamespace {
             }
         }
         loc
+    }
+
+    /// The inotify watch table of every file in the namespace.
+    pub fn notify(&self) -> &Arc<Notify> {
+        &self.root.notify
     }
 
     /// Every mount, in the order they were made.

@@ -2,7 +2,8 @@
 //! order: the kind of the last component, read-only mounts, existence,
 //! trailing slashes, then permissions (`may_create`, `may_delete`, the
 //! sticky rule, `protected_hardlinks`), mount points (`EBUSY`), and loops
-//! (`rename` of a directory into itself).
+//! (`rename` of a directory into itself). Each change made is reported
+//! to inotify (see `vfs::inotify`).
 
 use abi::errno::{EACCES, EBUSY, EEXIST, EINVAL, EISDIR, ENOENT, ENOTDIR, ENOTEMPTY, EPERM, EROFS, EXDEV};
 use abi::fs::{mode, o, rename as rn};
@@ -10,6 +11,7 @@ use abi::Errno;
 use parking_lot::Mutex;
 
 use super::inode::{now_ns, Nanos, NodeSpec, SetAttr};
+use super::inotify::{self, mask as in_mask};
 use super::mount::Location;
 use super::path::{Last, Parent, Resolver};
 use super::perm::{self, MAY_EXEC, MAY_READ, MAY_WRITE};
@@ -103,7 +105,9 @@ pub fn make(r: &mut Resolver<'_>, start: &Location, path: &[u8], spec: NodeSpec,
 fn create_in(r: &Resolver<'_>, dir: &Location, name: &[u8], spec: NodeSpec, perm: u32) -> Result<Location, Errno> {
     may_create(r.creds(), dir)?;
     let (perm, uid, gid) = new_owner(r.creds(), dir, &spec, perm);
+    let is_dir = matches!(spec, NodeSpec::Directory);
     dir.inode().create(name, spec, perm, uid, gid)?;
+    inotify::entry_event(dir, in_mask::CREATE, name, is_dir, 0);
     r.child(dir, name)
 }
 
@@ -176,8 +180,10 @@ pub fn unlink(r: &mut Resolver<'_>, start: &Location, path: &[u8]) -> Result<(),
         return Err(if victim.dentry.attr().is_dir() { EISDIR } else { ENOTDIR });
     }
     may_delete(r.creds(), &p.dir, &victim, false)?;
+    let last_name = inotify::is_last_name(&victim);
     p.dir.inode().unlink(name, false)?;
     p.dir.dentry.forget_child(name);
+    inotify::removed(&p.dir, name, victim, last_name);
     Ok(())
 }
 
@@ -195,6 +201,7 @@ pub fn rmdir(r: &mut Resolver<'_>, start: &Location, path: &[u8]) -> Result<(), 
     may_delete(r.creds(), &p.dir, &victim, true)?;
     p.dir.inode().unlink(name, true)?;
     p.dir.dentry.forget_child(name);
+    inotify::removed(&p.dir, name, victim, true);
     Ok(())
 }
 
@@ -262,8 +269,10 @@ pub fn rename(r: &mut Resolver<'_>, old_start: &Location, old: &[u8], new_start:
             perm::check(c, &dst.as_ref().expect("exchange has a target").dentry.attr(), MAY_WRITE)?;
         }
     }
+    let dst_last = dst.as_ref().is_some_and(|d| !exchange && inotify::is_last_name(d));
     op.dir.inode().rename(oname, np.dir.inode(), nname, flags)?;
     op.dir.dentry.moved(oname, &np.dir.dentry, nname, exchange);
+    inotify::renamed(&op.dir, oname, &np.dir, nname, &src, dst.map(|d| (d, dst_last)), exchange);
     Ok(())
 }
 
@@ -299,6 +308,16 @@ pub fn link(r: &mut Resolver<'_>, target: &Location, new_start: &Location, new: 
         return Err(ENOENT);
     }
     p.dir.inode().link(name, target.inode())?;
+    inotify::inode_event(target, in_mask::ATTRIB);
+    inotify::entry_event(&p.dir, in_mask::CREATE, name, false, 0);
+    Ok(())
+}
+
+/// Changes the attributes of the file at `loc` and reports the change
+/// to inotify.
+fn set_attr(loc: &Location, set: &SetAttr) -> Result<(), Errno> {
+    loc.inode().setattr(set)?;
+    inotify::file_event(loc, inotify::setattr_mask(set));
     Ok(())
 }
 
@@ -313,7 +332,7 @@ pub fn chmod(c: &Credentials, loc: &Location, perm_bits: u32) -> Result<(), Errn
     if m & mode::S_ISGID != 0 && !perm::in_fs_group(c, a.gid) && !c.has_cap(cap::FSETID) {
         m &= !mode::S_ISGID;
     }
-    loc.inode().setattr(&SetAttr { mode: Some(m), ctime: now_ns(), ..SetAttr::default() })
+    set_attr(loc, &SetAttr { mode: Some(m), ctime: now_ns(), ..SetAttr::default() })
 }
 
 /// `chown` (`None` leaves an id as it is): changing the owner takes
@@ -337,7 +356,7 @@ pub fn chown(c: &Credentials, loc: &Location, uid: Option<u32>, gid: Option<u32>
         }
     }
     if uid.is_none() && gid.is_none() {
-        return loc.inode().setattr(&SetAttr { ctime: now_ns(), ..SetAttr::default() });
+        return set_attr(loc, &SetAttr { ctime: now_ns(), ..SetAttr::default() });
     }
     let mut m = None;
     if !a.is_dir() {
@@ -349,7 +368,7 @@ pub fn chown(c: &Credentials, loc: &Location, uid: Option<u32>, gid: Option<u32>
             m = Some(bits);
         }
     }
-    loc.inode().setattr(&SetAttr { mode: m, uid, gid, ctime: now_ns(), ..SetAttr::default() })
+    set_attr(loc, &SetAttr { mode: m, uid, gid, ctime: now_ns(), ..SetAttr::default() })
 }
 
 /// A new time for `utimensat`: the current time, a given time, or none.
@@ -384,7 +403,7 @@ pub fn utimes(c: &Credentials, loc: &Location, atime: TimeSet, mtime: TimeSet) -
         TimeSet::At(v) => Some(v),
         TimeSet::Omit => None,
     };
-    loc.inode().setattr(&SetAttr { atime: pick(atime), mtime: pick(mtime), ctime: now, ..SetAttr::default() })
+    set_attr(loc, &SetAttr { atime: pick(atime), mtime: pick(mtime), ctime: now, ..SetAttr::default() })
 }
 
 /// `truncate(path)`: `EISDIR` for a directory, `EINVAL` for what is not
@@ -406,7 +425,7 @@ pub fn truncate(c: &Credentials, loc: &Location, size: u64) -> Result<(), Errno>
 /// description, `O_TRUNC`); its modification time changes.
 pub fn set_size(loc: &Location, size: u64) -> Result<(), Errno> {
     let now = now_ns();
-    loc.inode().setattr(&SetAttr { size: Some(size), mtime: Some(now), ctime: now, ..SetAttr::default() })
+    set_attr(loc, &SetAttr { size: Some(size), mtime: Some(now), ctime: now, ..SetAttr::default() })
 }
 
 /// The credentials `access` checks with: the real ids instead of the

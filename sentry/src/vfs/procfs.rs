@@ -5,7 +5,8 @@
 //! `cmdline` is not there yet). A process's `fd/` and `cwd` are shown to
 //! the process itself only; `fd/N` and `cwd` lead to the file itself when
 //! it is in the tree (pipes and the host's standard streams read as
-//! `pipe:[N]` or `anon_inode:[file]` and cannot be opened through them).
+//! `pipe:[N]` or `anon_inode:` and the kind, as `anon_inode:inotify`, and
+//! cannot be opened through them).
 //! Files are made when read and report size 0, as Linux's do. Nothing of
 //! the host's `/proc` is shown.
 //!
@@ -78,7 +79,7 @@ fn fd_target(fds: &FdTable, fs: &FsContext, n: i32) -> Result<(Vec<u8>, Option<L
     let text = match st.mode & mode::S_IFMT {
         mode::S_IFIFO => format!("pipe:[{}]", st.ino),
         mode::S_IFSOCK => format!("socket:[{}]", st.ino),
-        _ => "anon_inode:[file]".to_string(),
+        _ => format!("anon_inode:{}", file.ops.anon_name()),
     };
     Ok((text.into_bytes(), None))
 }
