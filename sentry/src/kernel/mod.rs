@@ -19,7 +19,7 @@
 //!    written and the platform's kick (a leaf) sent.
 //! 6. `MemoryManager::state` — a process's memory map (held across host
 //!    operations on the calling thread's own slot, never across a wait for
-//!    another thread).
+//!    another thread; under it, the kernel's `HotSites`, a leaf).
 //! 7. `FdTable::inner` — a process's descriptors (never held across file I/O).
 //! 8. `FutexManager::queues` — held while the futex word is read (through
 //!    the calling task's own slot) and while waking; takes no other lock.
