@@ -16,11 +16,14 @@ static void *burn(void *arg)
     return NULL;
 }
 
-static double cpu_now(void)
+/* The process's CPU time in nanoseconds (whole numbers: the sandbox's
+   clock moves in 10 ms ticks, and a difference of two doubles that should
+   be 0.2 exactly may come out just below it). */
+static long long cpu_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
+    return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 int main(void)
@@ -35,9 +38,9 @@ int main(void)
 
     pthread_t t;
     CHECK(pthread_create(&t, NULL, burn, NULL) == 0, "pthread_create");
-    double before = cpu_now();
+    long long before = cpu_now();
     CHECK(clock_nanosleep(CLOCK_PROCESS_CPUTIME_ID, 0, &req, NULL) == 0, "relative sleep");
-    CHECK(cpu_now() - before >= 0.2, "woke after %f s of CPU", cpu_now() - before);
+    CHECK(cpu_now() - before >= 200000000, "woke after %lld ns of CPU", cpu_now() - before);
     OK("a relative sleep on the process CPU clock lasts 200 ms of the burner's CPU");
     struct timespec at;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &at);
@@ -47,7 +50,7 @@ int main(void)
         at.tv_nsec -= 1000000000;
     }
     CHECK(clock_nanosleep(CLOCK_PROCESS_CPUTIME_ID, TIMER_ABSTIME, &at, NULL) == 0, "absolute sleep");
-    CHECK(cpu_now() >= at.tv_sec + at.tv_nsec / 1e9, "woke before the CPU time asked for");
+    CHECK(cpu_now() >= at.tv_sec * 1000000000LL + at.tv_nsec, "woke before the CPU time asked for");
     OK("an absolute sleep on the process CPU clock ends once the clock gets there");
     stop = 1;
     pthread_join(t, NULL);
