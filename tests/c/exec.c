@@ -60,6 +60,18 @@ static int fds(int argc, char **argv)
     return 0;
 }
 
+/* The new image: the page the old one mapped at argv[1] is gone (a
+   mapping there that must not replace anything succeeds). */
+static int fresh_memory(int argc, char **argv)
+{
+    if (argc < 2)
+        return 20;
+    void *at = (void *)strtoul(argv[1], NULL, 0);
+    void *got = mmap(at, 4096, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    return got == at ? 0 : 21;
+}
+
 static int image(const char *mode, int argc, char **argv)
 {
     if (strcmp(mode, "show") == 0)
@@ -68,6 +80,8 @@ static int image(const char *mode, int argc, char **argv)
         return argc > 1 ? atoi(argv[1]) : 100;
     if (strcmp(mode, "fds") == 0)
         return fds(argc, argv);
+    if (strcmp(mode, "memory") == 0)
+        return fresh_memory(argc, argv);
     return 101;
 }
 
@@ -140,6 +154,34 @@ static void errors(char *argv0)
                  execve("/proc/self/exe", open_array, env));
     munmap(two, page);
     OK("the caller still runs after the failed execs");
+}
+
+/* An exec'd image starts with none of the old image's memory, and a
+   forked child's exec leaves memory it shared with its parent alone. */
+static void memory(char *argv0)
+{
+    char *fixed = (char *)0x200000000;
+    CHECK(mmap(fixed, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+               -1, 0) == fixed, "mmap at %p", fixed);
+    fixed[0] = 1;
+    int *shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    CHECK(shared != MAP_FAILED, "mmap shared");
+    *shared = 42;
+    char *env[] = {"SBX_EXEC_MODE=memory", NULL};
+    pid_t pid = fork_checked();
+    if (pid == 0) {
+        *shared = 43;
+        char *args[] = {argv0, "0x200000000", NULL};
+        execve("/proc/self/exe", args, env);
+        _exit(120);
+    }
+    int code = wait_exit(pid);
+    CHECK(code == 0, "the new image found the old one's page still mapped (exit %d)", code);
+    OK("an exec'd image starts without the old image's mappings");
+    CHECK(*shared == 43 && fixed[0] == 1, "shared %d, private %d", *shared, fixed[0]);
+    OK("the child's exec leaves its parent's memory, shared and private, alone");
+    munmap(fixed, 4096);
+    munmap(shared, 4096);
 }
 
 static void exit_code(char *argv0)
@@ -280,6 +322,7 @@ int main(int argc, char **argv)
 
     errors(argv[0]);
     exit_code(argv[0]);
+    memory(argv[0]);
     null_argv();
     cloexec(argv[0]);
 

@@ -264,7 +264,9 @@ impl Kernel {
         let tg = ThreadGroup::new_init(self, &image.path, &args.stdio);
         let task = Task::new_process(self.clone(), tg.clone())?;
         let mut task = task;
-        loader::exec(&mut task, &image, args.path.as_os_str().as_encoded_bytes(), &argv, &args.envv)?;
+        let name = args.path.as_os_str().as_encoded_bytes();
+        let prepared = loader::prepare(&task, &image, name, &argv, &args.envv)?;
+        loader::exec(&mut task, &image, prepared, name, false)?;
         self.tasks.add_unstarted(task);
         Ok(tg)
     }

@@ -20,6 +20,7 @@ pub struct ElfImage {
 }
 
 /// Where an image ended up.
+#[derive(Clone, Copy)]
 pub struct Loaded {
     /// The first instruction.
     pub entry: u64,
@@ -27,6 +28,36 @@ pub struct Loaded {
     pub phdr: u64,
     /// Number of program headers (`AT_PHNUM`).
     pub phnum: u64,
+}
+
+/// Where an image's pieces go, worked out before anything is mapped.
+pub struct Plan {
+    areas: Vec<ImageArea>,
+    /// Bytes of file-mapped pages past a segment's file part, to zero:
+    /// address, length, the segment's protection.
+    tails: Vec<(u64, usize, u64)>,
+    /// Where the heap starts.
+    brk: u64,
+    /// Where the image's entry and program headers end up.
+    pub loaded: Loaded,
+}
+
+impl Plan {
+    /// Maps the image from `exe` into the task's address space, with
+    /// `extra` (the stack) in the same round trip to the stub, which also
+    /// patches the image's hot syscall sites. `reuse`: the address space
+    /// held the previous image, which goes first (see
+    /// [`crate::mm::MemoryManager::map_image`]).
+    pub fn load(mut self, task: &mut Task, exe: &Executable, extra: ImageArea, reuse: bool) -> Result<(), LoadError> {
+        let hot = if task.kernel.patch_syscalls { hot_sites(task, exe, &self.areas) } else { Vec::new() };
+        self.areas.push(extra);
+        task.mm.map_image(&mut task.ctx, exe.fd(), &self.areas, exe.key(), &hot, reuse).map_err(LoadError::Memory)?;
+        for (addr, len, prot) in self.tails {
+            zero_tail(task, addr, len, prot)?;
+        }
+        task.mm.set_brk_start(self.brk);
+        Ok(())
+    }
 }
 
 fn bad(why: impl Into<String>) -> LoadError {
@@ -101,12 +132,11 @@ impl ElfImage {
         Ok(())
     }
 
-    /// Maps the image from `exe` into the task's (empty) address space, as
-    /// Linux's `load_elf_binary` does: each segment's file part mapped
-    /// private from the file, the rest of its last file page zeroed, and
-    /// the remaining bss mapped anonymous. `extra` (the stack) is mapped in
-    /// the same round trip to the stub.
-    pub fn load(&self, task: &mut Task, exe: &Executable, name: &str, extra: ImageArea) -> Result<Loaded, LoadError> {
+    /// Works out where the image goes, as Linux's `load_elf_binary` lays
+    /// it out: each segment's file part mapped private from the file, the
+    /// rest of its last file page zeroed, and the remaining bss mapped
+    /// anonymous. `name` is the file's name in `/proc/PID/maps`.
+    pub fn plan(&self, name: &str) -> Result<Plan, LoadError> {
         let min = self.loads().map(|p| page_down(p.vaddr)).min().unwrap_or(0);
         let bias = if self.ehdr.typ == elf::et::DYN { PIE_BASE - min } else { 0 };
         let mut highest = 0u64;
@@ -133,14 +163,8 @@ impl ElfImage {
             }
             highest = highest.max(mem_end);
         }
-        let hot = if task.kernel.patch_syscalls { hot_sites(task, exe, &areas) } else { Vec::new() };
-        areas.push(extra);
-        task.mm.map_image(&mut task.ctx, exe.fd(), &areas, exe.key(), &hot).map_err(LoadError::Memory)?;
-        for (addr, len, prot) in tails {
-            zero_tail(task, addr, len, prot)?;
-        }
-        task.mm.set_brk_start(page_up(highest).unwrap_or(highest));
-        Ok(Loaded { entry: self.ehdr.entry + bias, phdr: self.phdr_address()? + bias, phnum: self.phdrs.len() as u64 })
+        let loaded = Loaded { entry: self.ehdr.entry + bias, phdr: self.phdr_address()? + bias, phnum: self.phdrs.len() as u64 };
+        Ok(Plan { areas, tails, brk: page_up(highest).unwrap_or(highest), loaded })
     }
 
     /// Where the program headers are in memory (before the bias): from

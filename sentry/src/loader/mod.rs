@@ -160,16 +160,35 @@ pub fn open_program(
     Err(abi::errno::ELOOP)
 }
 
-/// Replaces the task's image with `exe`, which the app asked for as
-/// `filename` (its `AT_EXECFN`, and the task's new name): maps it, builds
-/// the initial stack, and sets the registers for its first instruction.
-pub fn exec(task: &mut Task, exe: &Executable, filename: &[u8], argv: &[OsString], envv: &[OsString]) -> Result<(), LoadError> {
+/// A new image ready to load: everything `execve` checks before it starts
+/// replacing the old one.
+pub struct Prepared {
+    plan: elf::Plan,
+    strings: stack::Strings,
+    stack_limit: u64,
+}
+
+/// Checks that `exe`, which the app asked for as `filename` (its
+/// `AT_EXECFN`), can be loaded with `argv` and `envv`, and works out where
+/// everything goes; changes nothing.
+pub fn prepare(task: &Task, exe: &Executable, filename: &[u8], argv: &[OsString], envv: &[OsString]) -> Result<Prepared, LoadError> {
     let image = ElfImage::parse(exe)?;
     let stack_limit = task.tg.limits.lock().get(abi::process::rlimit::STACK).map_or(8 << 20, |l| l.cur);
     let strings = stack::Strings::new(argv, envv, filename, stack_limit)?;
+    let plan = image.plan(&exe.path.to_string_lossy())?;
+    Ok(Prepared { plan, strings, stack_limit })
+}
+
+/// Replaces the task's image with the prepared `exe` (also the task's new
+/// name): maps it, builds the initial stack, and sets the registers for
+/// its first instruction. `reuse`: the task's address space still holds
+/// the old image, which goes first.
+pub fn exec(task: &mut Task, exe: &Executable, prepared: Prepared, filename: &[u8], reuse: bool) -> Result<(), LoadError> {
+    let Prepared { plan, strings, stack_limit } = prepared;
     let stack = stack::area(stack_limit);
     let stack_base = stack.start;
-    let loaded = image.load(task, exe, &exe.path.to_string_lossy(), stack)?;
+    let loaded = plan.loaded;
+    plan.load(task, exe, stack, reuse)?;
     let sp = stack::build(task, &loaded, &strings, stack_base)?;
     task.ctx.regs = abi::regs::Regs::for_exec(loaded.entry, sp, &task.ctx.regs);
     task.ctx.reset_fpu_on_resume();

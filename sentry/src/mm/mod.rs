@@ -164,10 +164,29 @@ impl MemoryManager {
     /// `key` names the executable, whose sites' traps are then counted in
     /// the kernel's [`HotSites`]. A site that cannot be patched is left as
     /// it is; an area that cannot be mapped fails the whole call (the
-    /// address space is then of no use).
-    pub fn map_image(&self, ctx: &mut Context, file: std::os::fd::BorrowedFd<'_>, areas: &[ImageArea], key: Option<ImageKey>, hot: &[HotSite]) -> Result<(), Errno> {
+    /// address space is then of no use). `reuse`: the stub process still
+    /// holds an earlier image (this map being new, for it), so everything
+    /// it has outside the stub's own ranges is unmapped first, and its
+    /// thread's `%fs` base cleared.
+    pub fn map_image(&self, ctx: &mut Context, file: std::os::fd::BorrowedFd<'_>, areas: &[ImageArea], key: Option<ImageKey>, hot: &[HotSite], reuse: bool) -> Result<(), Errno> {
         let mut st = self.state.lock();
         let mut batch = Batch::default();
+        if reuse {
+            let mut from = 0;
+            let mut stub: Vec<&Range<u64>> = st.blocked.iter().collect();
+            stub.sort_by_key(|r| r.start);
+            for r in stub.into_iter().chain([&(TASK_SIZE..TASK_SIZE)]) {
+                if r.start > from {
+                    batch.push(sysno::MUNMAP as u64, [from, r.start.min(TASK_SIZE) - from, 0, 0, 0, 0]);
+                }
+                from = from.max(r.end);
+                if from >= TASK_SIZE {
+                    break;
+                }
+            }
+            batch.push(sysno::ARCH_PRCTL as u64, [abi::process::arch_prctl::SET_FS, 0, 0, 0, 0, 0]);
+        }
+        let first = batch.len();
         let mut code = Vec::new();
         for a in areas {
             let end = a.start.checked_add(a.len).ok_or(ENOMEM)?;
@@ -192,9 +211,12 @@ impl MemoryManager {
         }
         let planned = patching::plan_hot(&mut st, &mut batch, hot);
         let done = ctx.run_batch(&mut batch, Some(file)).map_err(|_| ENOMEM)?;
-        if let Some(i) = (0..areas.len()).find(|&i| i >= done || batch.ret(i) as u64 != areas[i].start) {
+        if done < first {
+            return Err(Errno::from_ret(batch.ret(done)).err().unwrap_or(ENOMEM));
+        }
+        if let Some(i) = (0..areas.len()).find(|&i| first + i >= done || batch.ret(first + i) as u64 != areas[i].start) {
             // Only a hostile app could make the stub answer with another address.
-            return Err(Errno::from_ret(batch.ret(i)).err().unwrap_or(ENOMEM));
+            return Err(Errno::from_ret(batch.ret(first + i)).err().unwrap_or(ENOMEM));
         }
         let patched = patching::settle(&mut st, &batch, done, &planned).iter().flatten().count();
         if patched > 0 {

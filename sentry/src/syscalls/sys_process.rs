@@ -24,6 +24,7 @@ use interposer::AddressSpace;
 
 use super::{sys_rusage, Args, SysResult};
 use crate::kernel::creds::cap;
+use crate::kernel::exit::ExitStatus;
 use crate::kernel::task::Task;
 use crate::kernel::task_set::{child_siginfo, Reaped, WaitFor, WaitWant, INIT_PID};
 use crate::kernel::thread_group::ThreadGroup;
@@ -376,32 +377,53 @@ fn exec(t: &mut Task, path_addr: u64, argv_addr: u64, envp_addr: u64, dirfd: i32
     };
     let (exe, argv) = loader::open_program(exe, argv, |p| find_program(t, at::FDCWD, p, true))?;
 
-    // Build the new image in a fresh process; the old one survives any
-    // failure up to the switch.
+    let prepared = loader::prepare(t, &exe, &path, &argv, &envv).map_err(|e| e.errno())?;
+    if t.tg.exit.lock().live_threads == 1 {
+        replace_image(t, &exe, prepared, &path)?;
+    } else {
+        exec_in_new_process(t, &exe, prepared, &path)?;
+    }
+    t.tg.posix_timers.clear();
+    finish_exec(t, exe.path);
+    Ok(0)
+}
+
+/// `execve` in a single-threaded process (the usual case): the new image
+/// replaces the old one in the same stub process, sparing a host process's
+/// start and end. Past the checks of [`loader::prepare`] a failure cannot
+/// return to the old image: the process dies of SIGSEGV, as on Linux.
+fn replace_image(t: &mut Task, exe: &loader::Executable, prepared: loader::Prepared, path: &[u8]) -> Result<(), Errno> {
+    t.mm = Arc::new(MemoryManager::new(t.ctx.space().reserved()));
+    if let Err(e) = loader::exec(t, exe, prepared, path, true) {
+        log::warn!("execve of {} failed past the point of no return: {e}", exe.path.display());
+        t.tg.begin_exit(ExitStatus::killed_by(sig::SIGSEGV));
+        return Err(e.errno());
+    }
+    Ok(())
+}
+
+/// `execve` while other threads still run in the old image: the new one
+/// is built in a fresh process, the old one surviving any failure up to
+/// the switch; then the other threads end and this one becomes the leader.
+fn exec_in_new_process(t: &mut Task, exe: &loader::Executable, prepared: loader::Prepared, path: &[u8]) -> Result<(), Errno> {
     let (space, ctx) = AddressSpace::new().map_err(|_| ENOMEM)?;
     let old_ctx = std::mem::replace(&mut t.ctx, ctx);
     let old_mm = std::mem::replace(&mut t.mm, Arc::new(MemoryManager::new(space.reserved())));
-    let r = loader::exec(t, &exe, &path, &argv, &envv);
-    if let Err(e) = r {
+    if let Err(e) = loader::exec(t, exe, prepared, path, false) {
         t.ctx.space().kill();
         t.ctx = old_ctx;
         t.mm = old_mm;
         return Err(e.errno());
     }
     let old_tid = t.tid;
-    if t.tg.exit.lock().live_threads > 1 {
-        // Every other thread ends; this one becomes the leader.
-        let tg = t.tg.clone();
-        t.tid = t.kernel.tasks.de_thread(tg.tgid, t.tid, &tg);
-        t.cpu.set_tid(t.tid);
-    }
+    let tg = t.tg.clone();
+    t.tid = t.kernel.tasks.de_thread(tg.tgid, t.tid, &tg);
+    t.cpu.set_tid(t.tid);
     old_ctx.space().kill();
     drop(old_ctx);
-    t.tg.posix_timers.clear();
     t.tg.signals.lock().rebind_thread(old_tid, t.tid, t.ctx.kicker());
     t.kernel.tasks.update_handle(t.handle());
-    finish_exec(t, exe.path);
-    Ok(0)
+    Ok(())
 }
 
 /// What `execve` resets once the new image is in place.
