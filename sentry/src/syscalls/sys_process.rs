@@ -411,6 +411,7 @@ fn exec(t: &mut Task, path_addr: u64, argv_addr: u64, envp_addr: u64, dirfd: i32
     t.tg.posix_timers.clear();
     t.tg.signals.lock().rebind_thread(old_tid, t.tid, t.ctx.kicker());
     t.kernel.tasks.update_handle(t.handle());
+    crate::vfs::procfs::set_current(t);
     finish_exec(t, exe.path);
     Ok(0)
 }
