@@ -892,8 +892,9 @@ impl Inode for Node {
         };
         let (uid, gid) = match self.kind {
             Kind::Proc(w) | Kind::Entry(w, _) | Kind::Fd(w, _) | Kind::FdInfo(w, _) => self.fs.kernel().and_then(|k| k.tasks.process(w.pid)).map_or((0, 0), |tg| {
-                // A process that may not be dumped has its files owned by root.
-                if tg.dumpable.load(Ordering::Relaxed) != 1 {
+                // A process that may not be dumped has its files owned by
+                // root, but for its directories open to all.
+                if tg.dumpable.load(Ordering::Relaxed) != 1 && m != mode::S_IFDIR | 0o555 {
                     return (0, 0);
                 }
                 let c = tg.creds.lock();
