@@ -32,9 +32,11 @@
 //!     directory's entries (two, in address order, for a rename), then
 //!     tmpfs inode metadata and file data; a process's `FsContext` is a
 //!     leaf taken on its own. A procfs lookup under a dentry's state reads
-//!     `TaskSet::inner`, a process's `exit` and `creds` and the caller's
-//!     `FdTable::inner`, out of the order above: no holder of those ever
-//!     takes a VFS lock.
+//!     `TaskSet::inner`, a process's `creds` and any process's
+//!     `FdTable::inner`, one at a time and out of the order above: no
+//!     holder of those ever takes a VFS lock. (Reading a procfs file takes
+//!     them, a process's `signals` and `limits` and its `MemoryManager::state`,
+//!     each alone, with no VFS lock held.)
 //! 11. `Kernel::unimplemented`, `UtsNamespace::inner`, `WaitQueue`
 //!     entries (a process's `signal_events` among them), a pipe's buffer,
 //!     an eventfd's counter, a signalfd's mask, the file lock table
