@@ -415,6 +415,7 @@ static void nobody_looks_at_parent(void)
     EXPECT_ERRNO("another user's fd/", EACCES, open(path, O_RDONLY | O_DIRECTORY));
     snprintf(path, sizeof path, "/proc/%d/comm", parent);
     EXPECT_ERRNO("writing another user's comm", EACCES, open(path, O_WRONLY));
+    EXPECT_ERRNO("writing the host name as nobody", EACCES, open("/proc/sys/kernel/hostname", O_WRONLY));
     snprintf(path, sizeof path, "/proc/%d/stat", parent);
     CHECK(slurp(path, big, sizeof big) > 0 && atol(big) == parent, "another user's stat is readable");
     snprintf(path, sizeof path, "/proc/%d/cmdline", parent);

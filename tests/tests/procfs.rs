@@ -1,6 +1,7 @@
 //! The sandbox's `/proc` as tools see it: busybox `ps` and `top` list the
-//! sandbox's processes by their sandbox PIDs and nothing of the host, and
-//! no `/proc/PID` link leads out of the sandbox's tree.
+//! sandbox's processes by their sandbox PIDs and nothing of the host, no
+//! `/proc/PID` link leads out of the sandbox's tree, and the host name
+//! written there is the sandbox's own.
 
 use std::path::Path;
 
@@ -91,4 +92,16 @@ fn proc_links_stay_in_the_sandbox() {
     std::fs::remove_dir_all(&root).unwrap();
     assert_eq!(out.status, Status::Exited(0), "{out}");
     assert_eq!(out.stdout_text(), "root-stays\ninside\nno-passwd\nno-passwd\n/\nnot-a-dir\ninside\n/marker\n/\ninside\npipe-not-followed\n", "{out}");
+}
+
+/// Root in the sandbox sets the host name through
+/// `/proc/sys/kernel/hostname` as with `sethostname`; the host's stays.
+#[test]
+fn hostname_is_writable_through_proc() {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    let script = "echo sbx-renamed > /proc/sys/kernel/hostname && busybox hostname && busybox cat /proc/sys/kernel/hostname";
+    let out = run_sandboxed(Path::new("/bin/busybox"), &["sh", "-c", script], b"", &[]);
+    assert_eq!(out.status, Status::Exited(0), "{out}");
+    assert_eq!(out.stdout_text(), "sbx-renamed\nsbx-renamed\n", "{out}");
+    assert_eq!(std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap(), host, "the host's name changed");
 }

@@ -11,7 +11,8 @@
 //!   `comm` are the thread's own).
 //! - `/proc/{cpuinfo,meminfo,stat,uptime,loadavg,version,filesystems,
 //!   mounts}` and `/proc/sys/kernel/{hostname,osrelease,ostype,pid_max,
-//!   ngroups_max,random/boot_id}` (read-only: writes are `EROFS`).
+//!   ngroups_max,random/boot_id}` (read-only but `hostname`, which root
+//!   may write as Linux's string sysctls take it).
 //!
 //! Access follows Linux: `exe`, `cwd`, `root` and `fd/N` of another
 //! process are `EACCES` to read or follow, and `environ`, `maps` and
@@ -828,6 +829,20 @@ impl Node {
     }
 }
 
+/// The host name after `data` is written at `offset` into
+/// `/proc/sys/kernel/hostname` holding `current`, as Linux's string
+/// sysctls take it: the bytes before `offset` stay, the written ones up
+/// to a NUL or newline follow, and nothing after; at most
+/// [`NAME_MAX`](crate::kernel::uts::NAME_MAX) bytes.
+fn hostname_after_write(current: &[u8], data: &[u8], offset: u64) -> Vec<u8> {
+    let keep = usize::try_from(offset).unwrap_or(usize::MAX).min(current.len());
+    let end = data.iter().position(|&b| b == 0 || b == b'\n').unwrap_or(data.len());
+    let mut name = current[..keep].to_vec();
+    name.extend_from_slice(&data[..end]);
+    name.truncate(crate::kernel::uts::NAME_MAX);
+    name
+}
+
 /// The state letter of what `t` shows.
 fn state_letter(t: &Target) -> u8 {
     if t.zombie {
@@ -876,6 +891,7 @@ impl Inode for Node {
         let (m, nlink) = match self.kind {
             Kind::Root | Kind::Dir(_) | Kind::Proc(_) => (mode::S_IFDIR | 0o555, 2),
             Kind::SelfLink | Kind::ThreadSelf => (mode::S_IFLNK | 0o777, 1),
+            Kind::File(File::Hostname) => (mode::S_IFREG | 0o644, 1),
             Kind::File(_) => (mode::S_IFREG | 0o444, 1),
             Kind::Entry(_, e) => (e.mode(), if e.mode() & mode::S_IFMT == mode::S_IFDIR { 2 } else { 1 }),
             Kind::Fd(who, n) => {
@@ -1054,9 +1070,18 @@ impl Inode for Node {
         Ok(n)
     }
 
-    /// Only `comm` is writable, by a thread of its own process (`EINVAL`
-    /// for others, as Linux): the first 15 bytes become the name.
-    fn write_at(&self, data: &[u8], _offset: u64) -> Result<usize, Errno> {
+    /// `comm` is writable by a thread of its own process (`EINVAL` for
+    /// others, as Linux): the first 15 bytes become the name. The host
+    /// name is writable by whoever could open it (root): see
+    /// [`hostname_after_write`]. Other files are `EROFS`.
+    fn write_at(&self, data: &[u8], offset: u64) -> Result<usize, Errno> {
+        if self.kind == Kind::File(File::Hostname) {
+            let k = self.fs.kernel().ok_or(ENOENT)?;
+            let u = k.uts.utsname();
+            let len = u.nodename.iter().position(|&b| b == 0).unwrap_or(u.nodename.len());
+            k.uts.set_hostname(&hostname_after_write(&u.nodename[..len], data, offset));
+            return Ok(data.len());
+        }
         let Kind::Entry(who, Entry::Comm) = self.kind else { return Err(EROFS) };
         let t = self.fs.target(who).ok_or(ENOENT)?;
         let task = t.task.filter(|_| is_reader(&t.tg)).ok_or(EINVAL)?;
@@ -1111,6 +1136,14 @@ mod tests {
         assert!(maps_line(&anon).starts_with("700000000000-700000002000 rw-s 00000000 00:00 0 "));
         let plain = Vma { backing: Backing::Anonymous, ..anon };
         assert!(maps_line(&plain).ends_with(" 0 \n"));
+    }
+
+    #[test]
+    fn hostname_writes_are_sysctl_strings() {
+        assert_eq!(hostname_after_write(b"old", b"new\n", 0), b"new");
+        assert_eq!(hostname_after_write(b"ab", b"cd", 2), b"abcd");
+        assert_eq!(hostname_after_write(b"abc", b"x\0y", 1), b"ax");
+        assert_eq!(hostname_after_write(b"", &[b'h'; 100], 0).len(), 64);
     }
 
     #[test]
