@@ -53,11 +53,20 @@ static size_t joined(char *const *v, char *out, size_t size)
 
 static char big[1 << 16], want[1 << 16];
 
-/* The exec'd child: overwrites its first argument in place, says so on
- * fd 1 (a pipe) and waits until its parent closes fd 0. */
-static int child_main(char **argv)
+/* The exec'd child: with "child", overwrites its first argument in
+ * place; with "title", turns every NUL of its arguments into a space, as
+ * setproctitle does, so that its title runs into its environment. Then
+ * says so on fd 1 (a pipe) and waits until its parent closes fd 0. */
+static int child_main(int argc, char **argv)
 {
-    argv[1][0] = 'C';
+    if (!strcmp(argv[1], "title")) {
+        char *end = argv[argc - 1] + strlen(argv[argc - 1]) + 1;
+        for (char *p = argv[0]; p < end; p++)
+            if (!*p)
+                *p = ' ';
+    } else {
+        argv[1][0] = 'C';
+    }
     CHECK(write(1, "r", 1) == 1, "tell the parent");
     char c;
     while (read(0, &c, 1) > 0) {
@@ -65,17 +74,11 @@ static int child_main(char **argv)
     return 0;
 }
 
-static void cmdline_and_environ(const char *self_exe, char **argv)
+/* Runs this program as a child with `mode` (see child_main) and a known
+ * environment; once it is ready, checks its cmdline against `args`
+ * (`len` bytes), its environ and its comm. */
+static void check_child(const char *self_exe, const char *mode, const char *args, size_t len)
 {
-    char path[64];
-    long n = slurp("/proc/self/cmdline", big, sizeof big);
-    size_t w = joined(argv, want, sizeof want);
-    CHECK(n == (long)w && !memcmp(big, want, w), "/proc/self/cmdline is argv");
-    n = slurp("/proc/self/environ", big, sizeof big);
-    w = joined(environ, want, sizeof want);
-    CHECK(n == (long)w && !memcmp(big, want, w), "/proc/self/environ is the environment");
-    OK("cmdline and environ of the caller");
-
     int up[2], down[2];
     CHECK(pipe(up) == 0 && pipe(down) == 0, "pipes");
     pid_t pid = fork_checked();
@@ -84,19 +87,19 @@ static void cmdline_and_environ(const char *self_exe, char **argv)
         dup2(up[1], 1);
         close(up[0]);
         close(down[1]);
-        char *cargv[] = {"proc-pid-child", "child", "a b", "", NULL};
+        char *cargv[] = {"proc-pid-child", (char *)mode, "a b", "", NULL};
         char *cenv[] = {"X=1", "Y=two words", NULL};
         execve(self_exe, cargv, cenv);
         _exit(127);
     }
     close(up[1]);
     close(down[0]);
-    char c;
+    char c, path[64];
     CHECK(read(up[0], &c, 1) == 1, "the child is ready");
+    close(up[0]);
     snprintf(path, sizeof path, "/proc/%d/cmdline", pid);
-    static const char args[] = "proc-pid-child\0Child\0a b\0";
-    n = slurp(path, big, sizeof big);
-    CHECK(n == (long)sizeof args && !memcmp(big, args, sizeof args), "the child's cmdline, as it rewrote it (%ld bytes)", n);
+    long n = slurp(path, big, sizeof big);
+    CHECK(n == (long)len && !memcmp(big, args, len), "the %s child's cmdline, as it rewrote it (%ld bytes)", mode, n);
     snprintf(path, sizeof path, "/proc/%d/environ", pid);
     static const char env[] = "X=1\0Y=two words";
     n = slurp(path, big, sizeof big);
@@ -107,7 +110,23 @@ static void cmdline_and_environ(const char *self_exe, char **argv)
     CHECK(slurp(path, big, sizeof big) > 0 && !strcmp(big, want), "the child's comm is its file's name (%s)", big);
     close(down[1]);
     expect_exit(pid, 0, "exec'd child");
+}
+
+static void cmdline_and_environ(const char *self_exe, char **argv)
+{
+    long n = slurp("/proc/self/cmdline", big, sizeof big);
+    size_t w = joined(argv, want, sizeof want);
+    CHECK(n == (long)w && !memcmp(big, want, w), "/proc/self/cmdline is argv");
+    n = slurp("/proc/self/environ", big, sizeof big);
+    w = joined(environ, want, sizeof want);
+    CHECK(n == (long)w && !memcmp(big, want, w), "/proc/self/environ is the environment");
+    OK("cmdline and environ of the caller");
+    static const char args[] = "proc-pid-child\0Child\0a b\0";
+    check_child(self_exe, "child", args, sizeof args);
     OK("cmdline and environ of an exec'd child, read live");
+    static const char title[] = "proc-pid-child title a b  X=1";
+    check_child(self_exe, "title", title, sizeof title);
+    OK("a title over the arguments runs into the environment");
 }
 
 static void comm(void)
@@ -475,8 +494,8 @@ static void access_checks(void)
 
 int main(int argc, char **argv)
 {
-    if (argc > 1 && !strcmp(argv[1], "child"))
-        return child_main(argv);
+    if (argc > 1 && (!strcmp(argv[1], "child") || !strcmp(argv[1], "title")))
+        return child_main(argc, argv);
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     CHECK(n > 0, "readlink /proc/self/exe");
