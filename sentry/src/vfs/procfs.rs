@@ -18,20 +18,26 @@
 //! process are `EACCES` to read or follow, and `environ`, `maps` and
 //! `fdinfo/N` to open, unless the reader may inspect it
 //! ([`Credentials::may_inspect`]: the same ids and a dumpable target, or
-//! `CAP_SYS_PTRACE`); a non-dumpable process's files belong to root. The
-//! links `cwd`, `root` and `fd/N` lead to the file itself (always a place
-//! in the sandbox's own tree; pipes and other files outside it read as
-//! `pipe:[N]` or `anon_inode:[file]` and cannot be followed). `cmdline`
-//! and `environ` are read live from the process's memory between the
-//! addresses the loader recorded; a process that rewrote its last
-//! argument's NUL shows its title up to the end of its environment, as
-//! Linux does. `comm` may be written by the process's own threads.
+//! `CAP_SYS_PTRACE`); a non-dumpable process's files belong to root (but
+//! for its 0555 directories). The links `cwd`, `root` and `fd/N` lead to
+//! the file itself (always a place in the sandbox's own tree; pipes and
+//! other files outside it read as `pipe:[N]` or `anon_inode:[file]` and
+//! cannot be followed); `exe` reads as the executable's path, which is
+//! then resolved. `cmdline` and `environ` are read live from the
+//! process's memory between the addresses the loader recorded (empty for
+//! a zombie); a process that rewrote its last argument's NUL shows its
+//! title, up to a page and the end of its environment, as Linux does.
+//! `comm` may be written by the process's own threads.
 //!
 //! Approximations: CPU times come from the sentry's CPU clock, memory
 //! sizes from the memory map model and the host's resident-set count,
-//! `/proc/stat` spreads the sandbox's CPU time evenly over its CPUs, and
-//! `maps` shows file mappings with device and inode 0. Files are made
-//! when read and report size 0, as Linux's do.
+//! `/proc/stat` spreads the sandbox's CPU time evenly over its CPUs and
+//! counts no interrupts or context switches, load averages are 0, states
+//! are only `R`, `S`, `T` and `Z`, `status` leaves out the lines of
+//! memory detail, speculation and NUMA that have no model here, `fdinfo`
+//! has only its first four lines, and `maps` shows file mappings with
+//! device and inode 0. Files are made when read and report size 0, as
+//! Linux's do.
 //!
 //! `/proc/self` names the process of the task reading it: each sentry
 //! thread serves one task and records it here when it starts and after
@@ -589,30 +595,44 @@ fn mem_sizes(areas: &[Vma]) -> MemSizes {
     m
 }
 
-/// Reads `[start, end)` of a task's memory, stopping at the first
-/// unreadable byte.
-fn read_range(task: &TaskHandle, (start, end): (u64, u64)) -> Vec<u8> {
-    let mut out = vec![0u8; end.saturating_sub(start).min(1 << 24) as usize];
-    let n = task.read_memory(start, &mut out);
+/// Reads up to `len` bytes from `offset` on in `[start, end)` of a
+/// task's memory, stopping at the first unreadable byte.
+fn read_range(task: &TaskHandle, (start, end): (u64, u64), offset: u64, len: usize) -> Vec<u8> {
+    let from = start.saturating_add(offset);
+    if from >= end {
+        return Vec::new();
+    }
+    let mut out = vec![0u8; (end - from).min(len as u64).min(1 << 24) as usize];
+    let n = task.read_memory(from, &mut out);
     out.truncate(n);
     out
 }
 
-/// `/proc/PID/cmdline`: the argument strings as they are now; when the
-/// process has overwritten the NUL ending them (`setproctitle`), its
-/// title up to the first NUL, which may run into the environment.
-fn cmdline(task: &TaskHandle) -> Vec<u8> {
+/// Up to `len` bytes at `offset` of `/proc/PID/cmdline`: the argument
+/// strings as they are now; when the process has overwritten the NUL
+/// ending them (`setproctitle`), as Linux: its title, the first page from
+/// the arguments' start up to a NUL, which may run into the environment
+/// (but not past its end).
+fn cmdline(task: &TaskHandle, offset: u64, len: usize) -> Vec<u8> {
     let Some(mm) = task.mm.upgrade() else { return Vec::new() };
     let s = mm.arg_strings();
-    let args = read_range(task, s.args);
-    if args.last().is_none_or(|&b| b == 0) {
-        return args;
+    let mut last = [0u8];
+    let title = s.args.1 > s.args.0 && task.read_memory(s.args.1 - 1, &mut last) == 1 && last[0] != 0;
+    if !title {
+        return read_range(task, s.args, offset, len);
     }
-    let mut title = read_range(task, (s.args.0, s.env.1.max(s.args.1)));
-    if let Some(nul) = title.iter().position(|&b| b == 0) {
-        title.truncate(nul + 1);
+    let end = if s.env.0 == s.args.1 { s.env.1.max(s.args.1) } else { s.args.1 };
+    let mut page = read_range(task, (s.args.0, end.min(s.args.0.saturating_add(abi::PAGE_SIZE))), 0, abi::PAGE_SIZE as usize);
+    if let Some(nul) = page.iter().position(|&b| b == 0) {
+        page.truncate(nul + 1);
     }
-    title
+    let from = usize::try_from(offset).unwrap_or(usize::MAX).min(page.len());
+    page[from..].iter().take(len).copied().collect()
+}
+
+/// Up to `len` bytes at `offset` of `/proc/PID/environ`.
+fn environ(task: &TaskHandle, offset: u64, len: usize) -> Vec<u8> {
+    task.mm.upgrade().map_or_else(Vec::new, |mm| read_range(task, mm.arg_strings().env, offset, len))
 }
 
 impl Node {
@@ -719,12 +739,6 @@ impl Node {
                 let mut name = comm_of(&t).into_bytes();
                 name.push(b'\n');
                 name
-            }
-            Entry::Cmdline => t.task.as_ref().filter(|_| !t.zombie).map(cmdline).unwrap_or_default(),
-            Entry::Environ => {
-                let task = t.task.as_ref().ok_or(ENOENT)?;
-                let mm = task.mm.upgrade().ok_or(ENOENT)?;
-                read_range(task, mm.arg_strings().env)
             }
             Entry::Limits => limits_text(&t.tg).into_bytes(),
             Entry::Maps => {
@@ -1063,6 +1077,17 @@ impl Inode for Node {
     }
 
     fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<usize, Errno> {
+        if let Kind::Entry(who, e @ (Entry::Cmdline | Entry::Environ)) = self.kind {
+            // Read in place from the app's memory: only what is asked for.
+            let t = self.fs.target(who).ok_or(ENOENT)?;
+            let data = match (t.task.filter(|_| !t.zombie), e) {
+                (None, _) => Vec::new(),
+                (Some(task), Entry::Cmdline) => cmdline(&task, offset, buf.len()),
+                (Some(task), _) => environ(&task, offset, buf.len()),
+            };
+            buf[..data.len()].copy_from_slice(&data);
+            return Ok(data.len());
+        }
         let data = self.contents()?;
         let start = usize::try_from(offset).unwrap_or(usize::MAX).min(data.len());
         let n = (data.len() - start).min(buf.len());
