@@ -84,14 +84,14 @@ fn proc_links_stay_in_the_sandbox() {
         cd /proc/self/cwd/../../../.. && pwd; \
         exec 3</marker; busybox cat /proc/self/fd/3/../marker 2>/dev/null || echo not-a-dir; \
         busybox cat /proc/self/fd/3; busybox readlink /proc/self/fd/3; \
-        busybox readlink /proc/1/root; \
+        busybox readlink /proc/1/root; busybox readlink /proc/1/exe; \
         busybox cat /proc/1/root/proc/1/root/marker; \
         echo | busybox cat /proc/self/fd/0/x 2>/dev/null || echo pipe-not-followed";
     let flag = format!("--root={}", root.display());
     let out = run_sandboxed_with(&[&flag], Path::new("/bin/busybox"), &["sh", "-c", script], b"", &[]);
     std::fs::remove_dir_all(&root).unwrap();
     assert_eq!(out.status, Status::Exited(0), "{out}");
-    assert_eq!(out.stdout_text(), "root-stays\ninside\nno-passwd\nno-passwd\n/\nnot-a-dir\ninside\n/marker\n/\ninside\npipe-not-followed\n", "{out}");
+    assert_eq!(out.stdout_text(), "root-stays\ninside\nno-passwd\nno-passwd\n/\nnot-a-dir\ninside\n/marker\n/\n/bin/busybox\ninside\npipe-not-followed\n", "{out}");
 }
 
 /// Root in the sandbox sets the host name through
