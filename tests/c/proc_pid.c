@@ -442,7 +442,19 @@ static void nobody_looks_at_parent(void)
     snprintf(path, sizeof path, "/proc/%d/status", parent);
     CHECK(slurp(path, big, sizeof big) > 0, "and its status");
     CHECK(readlink("/proc/self/cwd", buf, sizeof buf) > 0, "its own cwd");
-    /* setuid made it not dumpable: its own files are root's. */
+    /* setuid made it not dumpable: its own files are root's, but it may
+     * still use its own fd/. */
+    DIR *d = opendir("/proc/self/fd");
+    CHECK(d != NULL, "its own fd/");
+    closedir(d);
+    CHECK(readlink("/proc/self/fd/0", buf, sizeof buf) > 0, "its own fd/0");
+    int dir = open("/", O_RDONLY | O_DIRECTORY);
+    char fdpath[64];
+    snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", dir);
+    int again = open(fdpath, O_RDONLY | O_DIRECTORY);
+    CHECK(dir >= 0 && again >= 0, "opening through its own fd/");
+    close(again);
+    close(dir);
     CHECK(stat("/proc/self/environ", &st) == 0 && st.st_uid == 0, "its own files are root's");
     EXPECT_ERRNO("its own environ, 0400 and root's", EACCES, open("/proc/self/environ", O_RDONLY));
     CHECK(prctl(PR_SET_DUMPABLE, 1) == 0, "PR_SET_DUMPABLE");

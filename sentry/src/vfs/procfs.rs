@@ -19,7 +19,9 @@
 //! `fdinfo/N` to open, unless the reader may inspect it
 //! ([`Credentials::may_inspect`]: the same ids and a dumpable target, or
 //! `CAP_SYS_PTRACE`); a non-dumpable process's files belong to root (but
-//! for its 0555 directories). The links `cwd`, `root` and `fd/N` lead to
+//! for its 0555 directories, and its `fd/` and `fdinfo/`, which show as
+//! the reader's own to the process itself so that it may always use
+//! them, as Linux lets it). The links `cwd`, `root` and `fd/N` lead to
 //! the file itself (always a place in the sandbox's own tree; pipes and
 //! other files outside it read as `pipe:[N]` or `anon_inode:[file]` and
 //! cannot be followed); `exe` reads as the executable's path, which is
@@ -922,6 +924,12 @@ impl Inode for Node {
         };
         let (uid, gid) = match self.kind {
             Kind::Proc(w) | Kind::Entry(w, _) | Kind::Fd(w, _) | Kind::FdInfo(w, _) => self.fs.kernel().and_then(|k| k.tasks.process(w.pid)).map_or((0, 0), |tg| {
+                // A process's own fd/ and fdinfo/ are open to it whoever
+                // owns them (Linux's proc_fd_permission): shown as its own.
+                if matches!(self.kind, Kind::Entry(_, Entry::Fd | Entry::Fdinfo)) && is_reader(&tg) {
+                    let c = tg.creds.lock();
+                    return (c.fsuid, c.fsgid);
+                }
                 // A process that may not be dumped has its files owned by
                 // root, but for its directories open to all.
                 if tg.dumpable.load(Ordering::Relaxed) != 1 && m != mode::S_IFDIR | 0o555 {
