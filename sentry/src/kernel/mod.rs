@@ -37,7 +37,8 @@
 //!     holder of those ever takes a VFS lock. (Reading a procfs file takes
 //!     them, a process's `signals` and `limits` and its `MemoryManager::state`,
 //!     each alone, with no VFS lock held.)
-//! 11. `Kernel::unimplemented`, `UtsNamespace::inner`, `WaitQueue`
+//! 11. `Kernel::unimplemented`, `UtsNamespace::inner`, a task's `comm`,
+//!     `WaitQueue`
 //!     entries (a process's `signal_events` among them), a pipe's buffer,
 //!     an eventfd's counter, a signalfd's mask, the file lock table
 //!     (`vfs::lock`, which notifies its queue after unlocking) — leaves.
@@ -58,7 +59,9 @@
 //! (sending): so does `ITIMER_REAL`'s listener; a process's interval
 //! timers lock (`IntervalTimers`) comes before its timer's state.
 //!
-//! A task's own fields (`Task`) belong to its sentry thread and need no lock.
+//! A task's own fields (`Task`) belong to its sentry thread and need no
+//! lock, but those it shares with its `TaskHandle` (its `comm`, affinity
+//! and no-new-privs flag), which `/proc` reads from other threads.
 
 pub mod cpu_clock;
 pub mod creds;
