@@ -38,8 +38,8 @@
 //!     them, a process's `signals` and `limits` and its `MemoryManager::state`,
 //!     each alone, with no VFS lock held.)
 //! 11. `Kernel::unimplemented`, `UtsNamespace::inner`, a task's `comm`,
-//!     `WaitQueue`
-//!     entries (a process's `signal_events` among them), a pipe's buffer,
+//!     `WaitQueue` entries (a process's `signal_events` among them), a
+//!     pipe's buffer,
 //!     an eventfd's counter, a signalfd's mask, the file lock table
 //!     (`vfs::lock`, which notifies its queue after unlocking) — leaves.
 //!     A `WaitQueue` runs its callbacks (epoll's, which take an epoll's
