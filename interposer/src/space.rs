@@ -246,8 +246,18 @@ impl AddressSpace {
     /// The process's peak resident set size in KiB (`VmHWM` in
     /// `/proc/PID/status`).
     pub fn max_rss_kib(&self) -> Option<u64> {
+        self.status_kib("VmHWM:")
+    }
+
+    /// The process's resident set size in KiB (`VmRSS`).
+    pub fn rss_kib(&self) -> Option<u64> {
+        self.status_kib("VmRSS:")
+    }
+
+    /// A size field of the host's `/proc/PID/status` for the process, in KiB.
+    fn status_kib(&self, field: &str) -> Option<u64> {
         let status = self.live.while_alive(|| sys::read_proc(&format!("/proc/{}/status", self.pid)).ok()).flatten()?;
-        let line = status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?;
+        let line = status.lines().find_map(|l| l.strip_prefix(field))?;
         line.trim().strip_suffix("kB")?.trim().parse().ok()
     }
 

@@ -85,6 +85,7 @@ conformance! {
     vfs_rename,
     vfs_perm,
     vfs_proc,
+    proc_pid,
     vfs_xattr,
     vfs_lock,
     vfs_inotify,

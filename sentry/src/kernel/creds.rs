@@ -36,6 +36,8 @@ pub mod cap {
     pub const SETPCAP: u32 = 8;
     /// `CAP_LINUX_IMMUTABLE`.
     pub const LINUX_IMMUTABLE: u32 = 9;
+    /// `CAP_SYS_PTRACE`: inspect any process (`/proc/PID/environ`, ...).
+    pub const SYS_PTRACE: u32 = 19;
     /// `CAP_SYS_ADMIN`: sethostname, setdomainname and much else.
     pub const SYS_ADMIN: u32 = 21;
     /// `CAP_SYS_NICE`: scheduling policies and priorities.
@@ -210,6 +212,21 @@ impl Credentials {
     /// (`in_egroup_p`).
     pub fn in_group(&self, gid: u32) -> bool {
         self.egid == gid || self.groups.binary_search(&gid).is_ok()
+    }
+
+    /// Whether a process acting as `self` may inspect another one (not of
+    /// its own thread group) whose credentials are `target`, as Linux's
+    /// `ptrace_may_access` with `PTRACE_MODE_READ_FSCREDS` decides for
+    /// `/proc`: the caller's filesystem ids equal all the target's real,
+    /// effective and saved ids, and the target is dumpable; or the caller
+    /// holds `CAP_SYS_PTRACE`.
+    pub fn may_inspect(&self, target: &Credentials, target_dumpable: bool) -> bool {
+        if self.has_cap(cap::SYS_PTRACE) {
+            return true;
+        }
+        let same_user = [target.uid, target.euid, target.suid].iter().all(|&u| u == self.fsuid);
+        let same_group = [target.gid, target.egid, target.sgid].iter().all(|&g| g == self.fsgid);
+        same_user && same_group && target_dumpable
     }
 
     /// Whether a change from `old` to `self` makes Linux reset the
@@ -631,6 +648,20 @@ mod tests {
     use super::*;
 
     const ALL: u64 = CAP_VALID_MASK;
+
+    #[test]
+    fn inspecting_needs_the_same_ids_and_dumpable_or_cap_sys_ptrace() {
+        let root = Credentials::fixed(0);
+        let mut user = Credentials::fixed(1000);
+        user.setuid(1000).unwrap();
+        assert!(root.may_inspect(&user, false), "CAP_SYS_PTRACE");
+        assert!(!user.may_inspect(&root, true), "another user");
+        assert!(user.may_inspect(&user.clone(), true));
+        assert!(!user.may_inspect(&user.clone(), false), "not dumpable");
+        let mut saved = user.clone();
+        saved.suid = 0;
+        assert!(!user.may_inspect(&saved, true), "a saved id differs");
+    }
 
     #[test]
     fn setuid_as_root_sets_every_id_and_drops_all_capabilities() {

@@ -32,17 +32,20 @@
 //!     directory's entries (two, in address order, for a rename), then
 //!     tmpfs inode metadata and file data; a process's `FsContext` is a
 //!     leaf taken on its own. A procfs lookup under a dentry's state reads
-//!     `TaskSet::inner`, a process's `exit` and `creds` and the caller's
-//!     `FdTable::inner`, out of the order above: no holder of those ever
-//!     takes a VFS lock.
+//!     `TaskSet::inner`, a process's `creds` and any process's
+//!     `FdTable::inner`, one at a time and out of the order above: no
+//!     holder of those ever takes a VFS lock. (Reading a procfs file takes
+//!     them, a process's `signals` and `limits` and its `MemoryManager::state`,
+//!     each alone, with no VFS lock held.)
 //! 11. The inotify watch table (`vfs::inotify`), then one instance's
 //!     queue. Events are reported with no lock above held but the VFS
 //!     rename lock (for a rename) or a process's `FsContext` (a dentry's
 //!     last release, which may report `IN_DELETE_SELF`, can come when a
 //!     working directory changes); neither is ever taken under them. An
 //!     instance's `WaitQueue` is notified after both are released.
-//! 12. `Kernel::unimplemented`, `UtsNamespace::inner`, `WaitQueue`
-//!     entries (a process's `signal_events` among them), a pipe's buffer,
+//! 12. `Kernel::unimplemented`, `UtsNamespace::inner`, a task's `comm`,
+//!     `WaitQueue` entries (a process's `signal_events` among them), a
+//!     pipe's buffer,
 //!     an eventfd's counter, a signalfd's mask, the file lock table
 //!     (`vfs::lock`, which notifies its queue after unlocking) — leaves.
 //!     A `WaitQueue` runs its callbacks (epoll's, which take an epoll's
@@ -62,7 +65,9 @@
 //! (sending): so does `ITIMER_REAL`'s listener; a process's interval
 //! timers lock (`IntervalTimers`) comes before its timer's state.
 //!
-//! A task's own fields (`Task`) belong to its sentry thread and need no lock.
+//! A task's own fields (`Task`) belong to its sentry thread and need no
+//! lock, but those it shares with its `TaskHandle` (its `comm`, affinity
+//! and no-new-privs flag), which `/proc` reads from other threads.
 
 pub mod cpu_clock;
 pub mod creds;

@@ -6,12 +6,13 @@
 //! may touch is reachable through a [`TaskHandle`].
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use abi::process::TASK_COMM_LEN;
 use abi::signal::{sig, SigSet};
 use abi::{Errno, Pod};
 use interposer::{AddressSpace, Context, Event, Kicker};
+use parking_lot::Mutex;
 
 use super::cpu_clock::TaskClock;
 use super::exit::ExitStatus;
@@ -44,8 +45,11 @@ pub struct Task {
     pub waiter: Arc<Waiter>,
     /// Its CPU time (see `cpu_clock`).
     pub cpu: Arc<TaskClock>,
-    /// Its name (`comm`), NUL-padded.
-    pub comm: [u8; TASK_COMM_LEN],
+    /// Its name (`comm`), NUL-padded; shared with its [`TaskHandle`]
+    /// (`/proc/PID/comm` reads and writes it).
+    pub comm: Arc<Mutex<[u8; TASK_COMM_LEN]>>,
+    /// When the task was made (monotonic nanoseconds since boot).
+    pub started: i64,
     /// `set_tid_address`: cleared and woken when the thread exits.
     pub clear_child_tid: u64,
     /// `set_robust_list`: head and length.
@@ -68,8 +72,9 @@ pub struct Task {
     /// CPUs the thread may run on (`sched_setaffinity`), one bit each;
     /// shared with its [`TaskHandle`] so other threads can set it too.
     pub affinity: Arc<AtomicU64>,
-    /// `PR_SET_NO_NEW_PRIVS`: set once, never cleared, inherited.
-    pub no_new_privs: bool,
+    /// `PR_SET_NO_NEW_PRIVS`: set once, never cleared, inherited; shared
+    /// with its [`TaskHandle`].
+    pub no_new_privs: Arc<AtomicBool>,
     /// Set when this thread alone exits (`exit`), with its status.
     pub(super) thread_exit: Option<ExitStatus>,
     /// Set while the task waits at its stop point or in a group stop (see
@@ -98,6 +103,19 @@ pub struct TaskHandle {
     zapped: Arc<AtomicBool>,
     /// The task's CPU affinity (see [`Task::affinity`]).
     pub affinity: Arc<AtomicU64>,
+    /// The task's name (see [`Task::comm`]).
+    pub comm: Arc<Mutex<[u8; TASK_COMM_LEN]>>,
+    /// See [`Task::no_new_privs`].
+    pub no_new_privs: Arc<AtomicBool>,
+    /// See [`Task::started`].
+    pub started: i64,
+    /// The task's address space, descriptors and filesystem context, for
+    /// `/proc` (not kept alive by the handle: a dead task's are gone).
+    pub mm: Weak<MemoryManager>,
+    /// See `mm`.
+    pub fds: Weak<FdTable>,
+    /// See `mm`.
+    pub fs: Weak<FsContext>,
 }
 
 impl TaskHandle {
@@ -115,6 +133,34 @@ impl TaskHandle {
         self.stopped.load(Ordering::SeqCst) || self.waiter.is_asleep()
     }
 
+    /// The task's state letter as `/proc/PID/stat` shows it: `T` in a
+    /// group stop, `S` asleep, `R` otherwise.
+    pub fn state(&self) -> u8 {
+        if self.stopped.load(Ordering::SeqCst) && self.tg.signals.lock().stop.signo.is_some() {
+            b'T'
+        } else if self.is_stopped() {
+            b'S'
+        } else {
+            b'R'
+        }
+    }
+
+    /// Reads the task's memory at `addr` into `buf` up to the first
+    /// unreadable byte; returns how many bytes were read (0 once the
+    /// process is gone).
+    pub fn read_memory(&self, addr: u64, buf: &mut [u8]) -> usize {
+        match self.mm.upgrade() {
+            Some(mm) if mm.is_user_range(addr, buf.len() as u64) => self.space.read_partial(addr, buf),
+            _ => 0,
+        }
+    }
+
+    /// The host process's resident set size and its peak, in KiB (0
+    /// when unknown).
+    pub fn resident_kib(&self) -> (u64, u64) {
+        (self.space.rss_kib().unwrap_or(0), self.space.max_rss_kib().unwrap_or(0))
+    }
+
     /// Interrupts the task if it runs app code (for `Kernel::pause`).
     pub fn kick(&self) {
         self.kicker.kick();
@@ -128,6 +174,15 @@ impl TaskHandle {
         self.waiter.interrupt();
         self.kicker.kick();
     }
+}
+
+/// Sets a task's name `comm` to `name` up to its first NUL, truncated to
+/// 15 bytes as Linux does.
+pub fn set_comm(comm: &Mutex<[u8; TASK_COMM_LEN]>, name: &[u8]) {
+    let mut c = [0; TASK_COMM_LEN];
+    let n = name.iter().position(|&b| b == 0).unwrap_or(name.len()).min(TASK_COMM_LEN - 1);
+    c[..n].copy_from_slice(&name[..n]);
+    *comm.lock() = c;
 }
 
 /// The affinity mask of every CPU the sandbox has.
@@ -179,6 +234,7 @@ impl Task {
         tg.cpu.add_thread(&cpu);
         tg.exit.lock().live_threads += 1;
         let fs = Arc::new(FsContext::new(kernel.mounts.root(), kernel.start_dir.clone()));
+        let kernel_now = kernel.timekeeper.monotonic_ns();
         let task = Task {
             fs,
             kernel,
@@ -189,7 +245,8 @@ impl Task {
             fds,
             waiter: Arc::new(waiter),
             cpu,
-            comm: [0; TASK_COMM_LEN],
+            comm: Arc::new(Mutex::new([0; TASK_COMM_LEN])),
+            started: kernel_now,
             clear_child_tid: 0,
             robust_list: (0, 0),
             fs_base: 0,
@@ -199,7 +256,7 @@ impl Task {
             restart_block: None,
             retrap: None,
             affinity: Arc::new(AtomicU64::new(0)),
-            no_new_privs: false,
+            no_new_privs: Arc::new(AtomicBool::new(false)),
             thread_exit: None,
             stopped: Arc::new(AtomicBool::new(false)),
             zapped: Arc::new(AtomicBool::new(false)),
@@ -211,14 +268,14 @@ impl Task {
     /// What a new thread or forked child takes from the thread that made
     /// it (the death signal and the robust list are not inherited).
     fn inherit(&mut self, parent: &Task) {
-        self.comm = parent.comm;
+        self.comm = Arc::new(Mutex::new(*parent.comm.lock()));
         self.fs = Arc::new(parent.fs.fork_copy());
         self.fs_base = parent.fs_base;
         self.gs_base = parent.gs_base;
         self.set_sigmask(parent.sigmask(), false);
         self.altstack = parent.altstack;
         self.affinity.store(parent.affinity.load(Ordering::Relaxed), Ordering::Relaxed);
-        self.no_new_privs = parent.no_new_privs;
+        self.no_new_privs = Arc::new(AtomicBool::new(parent.no_new_privs.load(Ordering::Relaxed)));
     }
 
     /// A handle for other threads.
@@ -232,14 +289,18 @@ impl Task {
             stopped: self.stopped.clone(),
             zapped: self.zapped.clone(),
             affinity: self.affinity.clone(),
+            comm: self.comm.clone(),
+            no_new_privs: self.no_new_privs.clone(),
+            started: self.started,
+            mm: Arc::downgrade(&self.mm),
+            fds: Arc::downgrade(&self.fds),
+            fs: Arc::downgrade(&self.fs),
         }
     }
 
     /// Sets the task's name, truncated to 15 bytes as Linux does.
     pub fn set_comm(&mut self, name: &[u8]) {
-        self.comm = [0; TASK_COMM_LEN];
-        let n = name.iter().position(|&b| b == 0).unwrap_or(name.len()).min(TASK_COMM_LEN - 1);
-        self.comm[..n].copy_from_slice(&name[..n]);
+        set_comm(&self.comm, name);
     }
 
     /// The task loop; returns when the task has exited.

@@ -346,8 +346,26 @@ impl TaskSet {
 
     /// The PIDs of the live processes, in order.
     pub fn pids(&self) -> Vec<i32> {
-        let mut v: Vec<i32> = self.inner.lock().processes.iter().filter(|(_, p)| p.zombie.is_none()).map(|(&pid, _)| pid).collect();
+        self.process_ids(false)
+    }
+
+    /// The PIDs of the live processes and, with `zombies`, of those not
+    /// reaped yet, in order.
+    pub fn process_ids(&self, zombies: bool) -> Vec<i32> {
+        let mut v: Vec<i32> = self.inner.lock().processes.iter().filter(|(_, p)| zombies || p.zombie.is_none()).map(|(&pid, _)| pid).collect();
         v.sort_unstable();
+        v
+    }
+
+    /// Whether process `pid` has ended and waits to be reaped.
+    pub fn is_zombie(&self, pid: i32) -> bool {
+        self.inner.lock().processes.get(&pid).is_some_and(|p| p.zombie.is_some())
+    }
+
+    /// The handles of process `tgid`'s live threads, by thread id.
+    pub fn threads_of(&self, tgid: i32) -> Vec<TaskHandle> {
+        let mut v: Vec<TaskHandle> = self.inner.lock().running.values().filter(|h| h.tg.tgid == tgid).cloned().collect();
+        v.sort_unstable_by_key(|h| h.tid);
         v
     }
 

@@ -94,7 +94,8 @@ pub struct Usage {
 }
 
 impl ThreadGroup {
-    /// The init process (PID 1), before its first thread exists.
+    /// The init process (PID 1), before its first thread exists; `exe`
+    /// is its executable's path in the sandbox's tree.
     pub fn new_init(kernel: &Kernel, exe: &Path, stdio: &[Arc<OpenFile>; 3]) -> Arc<ThreadGroup> {
         let tgid = kernel.tasks.allocate_pid();
         let fds = FdTable::new();
@@ -115,7 +116,7 @@ impl ThreadGroup {
             stop_ended: Condvar::new(),
             limits: Mutex::new(Limits::of_host()),
             creds: Mutex::new(Credentials::of_host_user()),
-            exe: Mutex::new(std::fs::canonicalize(exe).unwrap_or_else(|_| exe.to_path_buf())),
+            exe: Mutex::new(exe.to_path_buf()),
             initial_fds: Mutex::new(Some(Arc::new(fds))),
             child_subreaper: AtomicBool::new(false),
             dumpable: AtomicU32::new(1),

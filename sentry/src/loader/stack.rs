@@ -13,7 +13,7 @@ use super::elf::Loaded;
 use super::LoadError;
 use crate::kernel::task::Task;
 use crate::mm::vma::Backing;
-use crate::mm::{ImageArea, STACK_TOP};
+use crate::mm::{ArgStrings, ImageArea, STACK_TOP};
 
 /// Longest single argument or environment string (`MAX_ARG_STRLEN`).
 const MAX_ARG_STRLEN: usize = 32 * PAGE_SIZE as usize;
@@ -111,7 +111,9 @@ pub fn build(task: &mut Task, img: &Loaded, s: &Strings, base: u64) -> Result<u6
     b.push(&[0; 8]);
     let execfn = b.push(&s.execfn);
     let envp: Vec<u64> = s.envv.iter().rev().map(|e| b.push(e)).collect::<Vec<_>>().into_iter().rev().collect();
+    let env_start = b.sp();
     let argp: Vec<u64> = s.argv.iter().rev().map(|a| b.push(a)).collect::<Vec<_>>().into_iter().rev().collect();
+    task.mm.set_arg_strings(ArgStrings { args: (b.sp(), env_start), env: (env_start, execfn) });
     b.align(16);
     let platform = b.push(b"x86_64\0");
     let mut random = [0u8; 16];

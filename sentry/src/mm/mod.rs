@@ -59,6 +59,19 @@ struct State {
     patching: patching::Patching,
     /// Ranges the app may never touch: the stub's, and the trampolines.
     blocked: Vec<Range<u64>>,
+    /// Where `execve` put the argument and environment strings.
+    strings: ArgStrings,
+}
+
+/// Where the initial stack holds the argument and environment strings
+/// (Linux's `arg_start`, `arg_end`, `env_start` and `env_end`): what
+/// `/proc/PID/cmdline` and `environ` read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ArgStrings {
+    /// The arguments' strings, NULs included.
+    pub args: (u64, u64),
+    /// The environment's strings, NULs included.
+    pub env: (u64, u64),
 }
 
 impl State {
@@ -123,7 +136,7 @@ impl MemoryManager {
     /// An empty map over a fresh stub process that occupies `reserved`.
     pub fn new(reserved: &[Range<u64>]) -> MemoryManager {
         let blocked = reserved.to_vec();
-        MemoryManager { state: Mutex::new(State { vmas: VmaSet::new(), brk_start: 0, brk: 0, patching: Default::default(), blocked }) }
+        MemoryManager { state: Mutex::new(State { vmas: VmaSet::new(), brk_start: 0, brk: 0, patching: Default::default(), blocked, strings: ArgStrings::default() }) }
     }
 
     /// Whether `[addr, addr + len)` lies in user space and outside the
@@ -233,6 +246,27 @@ impl MemoryManager {
     /// Changes the protection of a range the loader mapped.
     pub fn protect_fixed(&self, ctx: &mut Context, start: u64, len: u64, p: u64) -> Result<(), Errno> {
         self.mprotect(ctx, start, len, p)
+    }
+
+    /// Records where the loader put the argument and environment strings.
+    pub fn set_arg_strings(&self, strings: ArgStrings) {
+        self.state.lock().strings = strings;
+    }
+
+    /// Where the argument and environment strings are.
+    pub fn arg_strings(&self) -> ArgStrings {
+        self.state.lock().strings
+    }
+
+    /// Where the heap starts and the current program break.
+    pub fn brk_range(&self) -> (u64, u64) {
+        let st = self.state.lock();
+        (st.brk_start, st.brk)
+    }
+
+    /// A copy of every area, in address order.
+    pub fn areas(&self) -> Vec<Vma> {
+        self.state.lock().vmas.iter().cloned().collect()
     }
 
     /// Sets where the heap begins (after the loaded image).

@@ -145,6 +145,7 @@ fn do_open(t: &mut Task, dirfd: i32, path_addr: u64, flags: u32, perm: u32, rest
         if flags & o::NOATIME != 0 {
             perm::owner_or_capable(&c, &a)?;
         }
+        loc.inode().check_open()?;
         match a.kind() {
             mode::S_IFCHR => devices::open(a, flags)?,
             mode::S_IFIFO => match loc.inode().open_special(t, flags) {

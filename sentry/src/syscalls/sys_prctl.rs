@@ -46,7 +46,7 @@ pub fn prctl(t: &mut Task, a: Args) -> SysResult {
             Ok(0)
         }
         pr::GET_NAME => {
-            let comm = t.comm;
+            let comm = *t.comm.lock();
             t.copy_out_final(arg2, &comm)?;
             Ok(0)
         }
@@ -83,14 +83,14 @@ pub fn prctl(t: &mut Task, a: Args) -> SysResult {
             if arg2 != 1 || arg3 != 0 || arg4 != 0 || arg5 != 0 {
                 return Err(EINVAL);
             }
-            t.no_new_privs = true;
+            t.no_new_privs.store(true, Ordering::Relaxed);
             Ok(0)
         }
         pr::GET_NO_NEW_PRIVS => {
             if arg2 != 0 || arg3 != 0 || arg4 != 0 || arg5 != 0 {
                 return Err(EINVAL);
             }
-            Ok(t.no_new_privs as u64)
+            Ok(t.no_new_privs.load(Ordering::Relaxed) as u64)
         }
         opt::GET_KEEPCAPS => Ok((t.tg.creds.lock().securebits & secbit::KEEP_CAPS != 0) as u64),
         opt::SET_KEEPCAPS => t.tg.creds.lock().set_keepcaps(arg2).map(|_| 0),

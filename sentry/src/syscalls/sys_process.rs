@@ -384,6 +384,7 @@ fn exec(t: &mut Task, path_addr: u64, argv_addr: u64, envp_addr: u64, dirfd: i32
         exec_in_new_process(t, &exe, prepared, &path)?;
     }
     t.tg.posix_timers.clear();
+    crate::vfs::procfs::set_current(t);
     finish_exec(t, exe.path);
     Ok(0)
 }

@@ -374,6 +374,13 @@ pub trait Inode: IntoAny + Send + Sync {
         Err(EOPNOTSUPP)
     }
 
+    /// Refuses an open (not `O_PATH`) that the file's own rules forbid
+    /// after its permission bits allowed it (a `/proc/PID` file of a
+    /// process the caller may not inspect).
+    fn check_open(&self) -> Result<(), Errno> {
+        Ok(())
+    }
+
     /// The open file for a named pipe or a file of its own kind, or `None`
     /// for the VFS's file on the inode's data (or, for a device node, the
     /// device's).
