@@ -14,22 +14,22 @@
 //!   ngroups_max,random/boot_id}` (read-only but `hostname`, which root
 //!   may write as Linux's string sysctls take it).
 //!
-//! Access follows Linux: `exe`, `cwd`, `root` and `fd/N` of another
-//! process are `EACCES` to read or follow, and `environ`, `maps` and
-//! `fdinfo/N` to open, unless the reader may inspect it
-//! ([`Credentials::may_inspect`]: the same ids and a dumpable target, or
-//! `CAP_SYS_PTRACE`); a non-dumpable process's files belong to root (but
-//! for its 0555 directories, and its `fd/` and `fdinfo/`, which show as
-//! the reader's own to the process itself so that it may always use
-//! them, as Linux lets it). The links `cwd`, `root` and `fd/N` lead to
-//! the file itself (always a place in the sandbox's own tree; pipes and
-//! other files outside it read as `pipe:[N]` or `anon_inode:` and their
-//! kind, as `anon_inode:inotify`, and cannot be followed); `exe` reads as
-//! the executable's path, which is then resolved. `cmdline` and
-//! `environ` are read live from the process's memory between the addresses the loader recorded (empty for
-//! a zombie); a process that rewrote its last argument's NUL shows its
-//! title, up to a page and the end of its environment, as Linux does.
-//! `comm` may be written by the process's own threads.
+//! Access follows Linux: `exe`, `cwd`, `root` and `fd/N` of another process
+//! are `EACCES` to read or follow, and `environ`, `maps` and `fdinfo/N` to
+//! open, unless the reader may inspect it ([`Credentials::may_inspect`]:
+//! the same ids and a dumpable target, or `CAP_SYS_PTRACE`); a non-dumpable
+//! process's files belong to root (but for its 0555 directories, and its
+//! `fd/` and `fdinfo/`, which show as the reader's own to the process
+//! itself so that it may always use them, as Linux lets it). The links
+//! `cwd`, `root` and `fd/N` lead to the file itself (always a place in the
+//! sandbox's own tree; pipes and other files outside it read as `pipe:[N]`
+//! or `anon_inode:` and their kind, as `anon_inode:inotify`, and cannot be
+//! followed); `exe` reads as the executable's path, which is then resolved.
+//! `cmdline` and `environ` are read live from the process's memory between
+//! the addresses the loader recorded (empty for a zombie); a process that
+//! rewrote its last argument's NUL shows its title, up to a page and the
+//! end of its environment, as Linux does. `comm` may be written by the
+//! process's own threads.
 //!
 //! Approximations: CPU times come from the sentry's CPU clock, memory
 //! sizes from the memory map model and the host's resident-set count,
