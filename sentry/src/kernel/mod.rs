@@ -173,6 +173,8 @@ pub struct Kernel {
     pub uts: UtsNamespace,
     /// The mount namespace every process sees.
     pub mounts: MountNamespace,
+    /// The root of the internal tmpfs `memfd_create` files live on.
+    pub memfd_root: Location,
     /// Where the first process starts: the directory the sandbox was
     /// started in, as far as it exists in the sandbox's tree.
     pub start_dir: Location,
@@ -197,6 +199,7 @@ impl Kernel {
         let proc = crate::vfs::procfs::ProcFs::new(crate::vfs::inode::makedev(0, 0x2f));
         let budget = crate::vfs::tmpfs::Budget::new(config.tmpfs_limit);
         let mounts = crate::vfs::default_namespace(config.host_root.as_deref(), proc.root(), &budget)?;
+        let memfd_root = crate::vfs::internal_shm(&budget);
         crate::vfs::mount_extra(&mounts, &config.mounts, &budget)?;
         let start_dir = match &config.cwd {
             Some(d) => crate::vfs::mkdir_p(&mounts, d.as_os_str().as_encoded_bytes()).map_err(|e| std::io::Error::from_raw_os_error(e.0))?,
@@ -208,6 +211,7 @@ impl Kernel {
         };
         let kernel = Arc::new(Kernel {
             mounts,
+            memfd_root,
             start_dir,
             ext: Mutex::new(()),
             tasks: TaskSet::new(),

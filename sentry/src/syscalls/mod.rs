@@ -14,6 +14,7 @@ mod sys_futex;
 mod sys_file;
 mod sys_identity;
 mod sys_itimer;
+mod sys_memfd;
 mod sys_mmap;
 mod sys_path;
 mod sys_pipe;

@@ -73,6 +73,13 @@ impl FileOps for Device {
     fn stat(&self) -> Result<Stat, Errno> {
         Ok(self.attr.to_stat())
     }
+
+    fn mmap_source(&self) -> Result<super::MmapSource, Errno> {
+        match self.kind {
+            Kind::Zero => Ok(super::MmapSource::Zero),
+            _ => Err(abi::errno::ENODEV),
+        }
+    }
 }
 
 /// Opens the device node whose attributes are `attr` with `flags`.

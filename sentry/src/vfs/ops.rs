@@ -435,7 +435,8 @@ pub fn access(c: &Credentials, loc: &Location, mask: u32) -> Result<(), Errno> {
 
 /// The path of `loc` as seen from `root` (`getcwd`, `/proc/PID/cwd`):
 /// with `(deleted)` after a removed name, and `None` when `loc` is not
-/// under `root`.
+/// under `root` (a file of an internal mount is named from that mount's
+/// root, as Linux names a memfd `/memfd:name (deleted)`).
 pub fn path_of(root: &Location, loc: &Location) -> Option<Vec<u8>> {
     let mut names: Vec<Vec<u8>> = Vec::new();
     let mut cur = loc.clone();
@@ -449,6 +450,8 @@ pub fn path_of(root: &Location, loc: &Location) -> Option<Vec<u8>> {
                     cur = Location { mnt: pm.clone(), dentry: pd.clone() };
                     continue;
                 }
+                // An internal mount's files are named from its root.
+                None if cur.mnt.is_internal() => break,
                 None => return None,
             }
         }
