@@ -87,6 +87,8 @@ conformance! {
     vfs_proc,
     vfs_xattr,
     vfs_lock,
+    vfs_mmap,
+    vfs_memfd,
 }
 
 /// The harness itself, natively: a program killed by SIGSEGV is reported as
