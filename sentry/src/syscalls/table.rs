@@ -116,7 +116,7 @@ pub static TABLE: &[Syscall] = &[
     partial(sysno::CLONE, "clone", sys_process::clone, "processes and threads; namespaces and CLONE_PIDFD return EINVAL; a process sharing memory or handlers only with CLONE_VFORK, where memory is copied, not shared"),
     full(sysno::FORK, "fork", sys_process::fork),
     partial(sysno::VFORK, "vfork", sys_process::vfork, "the parent waits until the child execs or exits, but the child's memory is a copy"),
-    partial(sysno::EXECVE, "execve", sys_process::execve, "static ELF and #! scripts, found in the sandbox's file tree (tmpfs files are mapped from a memory copy)"),
+    partial(sysno::EXECVE, "execve", sys_process::execve, "static ELF and #! scripts, found in the sandbox's file tree (dynamic programs need ld.so named: no PT_INTERP)"),
     full(sysno::EXIT, "exit", sys_thread::exit),
     full(sysno::WAIT4, "wait4", sys_process::wait4),
     full(sysno::KILL, "kill", sys_signal::kill),

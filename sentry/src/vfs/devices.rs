@@ -2,7 +2,8 @@
 //! number (`/dev/null`, `/dev/zero`, `/dev/full`, `/dev/random`,
 //! `/dev/urandom`, and `/dev/tty`, which is `ENXIO` since no process has a
 //! controlling terminal). Other numbers are `ENXIO`, as a device with no
-//! driver.
+//! driver. Only `/dev/zero` can be mapped: as anonymous memory, shared when
+//! mapped shared through a writable descriptor.
 
 use std::sync::Arc;
 

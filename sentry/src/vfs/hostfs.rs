@@ -5,7 +5,8 @@
 //! descriptor with `O_NOFOLLOW`: the VFS walks `..` and symbolic links in
 //! the sandbox's own tree, so no host link and no `..` can lead outside
 //! the host directory. Data is read through a descriptor opened the same
-//! way and checked to be the same host file. Host inode numbers and
+//! way and checked to be the same host file, and `mmap` maps the host
+//! file through that read-only descriptor. Host inode numbers and
 //! devices are never shown: each host file gets a number of the
 //! sandbox's, and the filesystem one device number. Writes are `EROFS`.
 

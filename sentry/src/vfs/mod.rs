@@ -10,7 +10,9 @@
 //! empty read-only directory.
 //!
 //! Besides the files of the tree: host-backed stdio, pipes, eventfds,
-//! timerfds, signalfds and epoll instances. Every file kind reports its
+//! timerfds, signalfds, epoll instances, and memfds (files of an internal
+//! tmpfs no directory names, see [`internal_shm`]). A regular file's data
+//! can be mapped ([`inode::Inode::map`]). Every file kind reports its
 //! readiness for `poll`, `select` and `epoll` through [`FileOps`]; see
 //! [`poll`].
 

@@ -28,7 +28,8 @@
 //!
 //! Locking: a directory's entries, then (for link counts and times) the
 //! metadata of the inodes in it; a rename locks its two directories in
-//! address order. File data and metadata are leaves.
+//! address order. An inode's metadata comes before its file data; file
+//! data is a leaf.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
@@ -346,6 +347,8 @@ pub fn get_seals(inode: &InodeRef) -> Result<u32, Errno> {
 pub fn add_seals(inode: &InodeRef, seals: u32) -> Result<(), Errno> {
     let node = regular_data(inode)?;
     let Body::Regular(d) = &node.body else { return Err(EINVAL) };
+    // Metadata before data (the order `attr` takes them in).
+    let executable = node.meta.lock().mode & 0o111 != 0;
     let mut d = d.lock();
     if d.seals & seal::SEAL != 0 {
         return Err(EPERM);
@@ -354,7 +357,7 @@ pub fn add_seals(inode: &InodeRef, seals: u32) -> Result<(), Errno> {
         return Err(EBUSY);
     }
     let mut seals = seals;
-    if seals & seal::EXEC != 0 && node.meta.lock().mode & 0o111 != 0 {
+    if seals & seal::EXEC != 0 && executable {
         seals |= seal::SHRINK | seal::GROW | seal::WRITE | seal::FUTURE_WRITE;
     }
     d.seals |= seals;
@@ -420,7 +423,8 @@ impl Inode for Node {
 
     fn setattr(&self, set: &SetAttr) -> Result<(), Errno> {
         if let (Some(p), Body::Regular(d)) = (set.mode, &self.body) {
-            if d.lock().seals & seal::EXEC != 0 && (self.meta.lock().mode ^ p) & 0o111 != 0 {
+            let changes_exec = (self.meta.lock().mode ^ p) & 0o111 != 0;
+            if changes_exec && d.lock().seals & seal::EXEC != 0 {
                 return Err(EPERM);
             }
         }
@@ -453,8 +457,8 @@ impl Inode for Node {
                 }
             }
             d.size = size;
-            let mut m = self.meta.lock();
-            m.mtime = set.ctime;
+            drop(d);
+            self.meta.lock().mtime = set.ctime;
         }
         let mut m = self.meta.lock();
         if let Some(p) = set.mode {
