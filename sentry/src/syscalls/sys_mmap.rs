@@ -42,7 +42,11 @@ pub fn mmap(t: &mut Task, a: Args) -> SysResult {
     }
     let source = if flags & map::ANONYMOUS != 0 {
         MemoryManager::check_mmap(len, prot, flags)?;
-        Source::Anonymous { shared: flags & map::TYPE != map::PRIVATE }
+        // MAP_SHARED_VALIDATE is for files only.
+        if flags & map::TYPE == map::SHARED_VALIDATE {
+            return Err(EINVAL);
+        }
+        Source::Anonymous { shared: flags & map::TYPE == map::SHARED }
     } else {
         let file = t.fds.get(fd)?;
         if file.flags() & o::PATH != 0 {

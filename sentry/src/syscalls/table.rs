@@ -84,7 +84,7 @@ pub static TABLE: &[Syscall] = &[
     full(sysno::LSTAT, "lstat", sys_stat::lstat),
     full(sysno::POLL, "poll", sys_poll::poll),
     full(sysno::LSEEK, "lseek", sys_file::lseek),
-    partial(sysno::MMAP, "mmap", sys_mmap::mmap, "anonymous memory, /dev/zero and regular files of tmpfs, host binds and the overlay, private and shared (a host file's own pages, a tmpfs file's memory file); /proc/PID/maps names files by their path at mapping time; MAP_SYNC EOPNOTSUPP; no noexec mounts"),
+    partial(sysno::MMAP, "mmap", sys_mmap::mmap, "anonymous memory, /dev/zero and regular files of tmpfs, host binds and the overlay, private and shared (a host file's own pages, a tmpfs file's memory file); /proc/PID/maps names files by their path at mapping time; host-backed stdio ENODEV; MAP_SYNC EOPNOTSUPP (the sandbox has no noexec mounts)"),
     full(sysno::MPROTECT, "mprotect", sys_mmap::mprotect),
     full(sysno::MUNMAP, "munmap", sys_mmap::munmap),
     full(sysno::BRK, "brk", sys_mmap::brk),

@@ -533,6 +533,19 @@ mod tests {
     }
 
     #[test]
+    fn files_of_an_internal_mount_are_named_from_its_root() {
+        let ns = ns();
+        let budget = crate::vfs::tmpfs::Budget::new(1 << 20);
+        let shm = crate::vfs::internal_shm(&budget);
+        let inode = crate::vfs::tmpfs::new_unlinked_file(shm.inode(), 0o777, 0, 0, 0).unwrap();
+        let loc = Location { dentry: crate::vfs::Dentry::new_unlinked(&shm.dentry, b"memfd:x", inode), mnt: shm.mnt.clone() };
+        assert_eq!(path_of(&ns.root(), &loc).unwrap(), b"/memfd:x (deleted)");
+        let other = Tmpfs::new(2, 1 << 20);
+        let detached = Location { mnt: ns.root().mnt.clone(), dentry: crate::vfs::Dentry::new_root(other.root()) };
+        assert_eq!(path_of(&ns.root(), &detached), None, "a place outside the root is still unreachable");
+    }
+
+    #[test]
     fn sticky_and_owner_checks() {
         let ns = ns();
         let root = ns.root();
