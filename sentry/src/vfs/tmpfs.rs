@@ -211,6 +211,14 @@ impl Node {
         Arc::new(Node { ino, fs: fs.clone(), meta: Mutex::new(meta), body })
     }
 
+    /// A regular file's data (`EINVAL` for other files).
+    fn data(&self) -> Result<&Mutex<Data>, Errno> {
+        match &self.body {
+            Body::Regular(d) => Ok(d),
+            _ => Err(EINVAL),
+        }
+    }
+
     fn entries(&self) -> Result<&Mutex<Entries>, Errno> {
         match &self.body {
             Body::Dir(e) => Ok(e),
@@ -314,27 +322,23 @@ pub fn new_unlinked_file(dir: &InodeRef, perm: u32, uid: u32, gid: u32, seals: u
     let dir = dir.clone().into_any().downcast::<Node>().map_err(|_| EINVAL)?;
     let node = Node::new(&dir.fs, NodeSpec::Regular, perm, uid, gid, now_ns());
     node.meta.lock().nlink = 0;
-    if let Body::Regular(d) = &node.body {
-        d.lock().seals = seals;
-    }
+    node.data()?.lock().seals = seals;
     Ok(node)
 }
 
-/// The data of a regular tmpfs file (`EINVAL` for any other file, as
-/// Linux answers seal requests on files that are not shmem's).
-fn regular_data(inode: &InodeRef) -> Result<Arc<Node>, Errno> {
+/// The tmpfs node behind `inode` and its file data (`EINVAL` for any
+/// other file, as Linux answers seal requests on files that are not
+/// shmem's).
+fn regular(inode: &InodeRef) -> Result<Arc<Node>, Errno> {
     let node = inode.clone().into_any().downcast::<Node>().map_err(|_| EINVAL)?;
-    match node.body {
-        Body::Regular(_) => Ok(node),
-        _ => Err(EINVAL),
-    }
+    node.data()?;
+    Ok(node)
 }
 
 /// `F_GET_SEALS`: the seals of a regular tmpfs file.
 pub fn get_seals(inode: &InodeRef) -> Result<u32, Errno> {
-    let node = regular_data(inode)?;
-    let Body::Regular(d) = &node.body else { return Err(EINVAL) };
-    let seals = d.lock().seals;
+    let node = regular(inode)?;
+    let seals = node.data()?.lock().seals;
     Ok(seals)
 }
 
@@ -345,11 +349,10 @@ pub fn get_seals(inode: &InodeRef) -> Result<u32, Errno> {
 /// on an executable file also seals it against writes, shrinking and
 /// growing, as Linux does.
 pub fn add_seals(inode: &InodeRef, seals: u32) -> Result<(), Errno> {
-    let node = regular_data(inode)?;
-    let Body::Regular(d) = &node.body else { return Err(EINVAL) };
+    let node = regular(inode)?;
     // Metadata before data (the order `attr` takes them in).
     let executable = node.meta.lock().mode & 0o111 != 0;
-    let mut d = d.lock();
+    let mut d = node.data()?.lock();
     if d.seals & seal::SEAL != 0 {
         return Err(EPERM);
     }
