@@ -261,3 +261,26 @@ pub mod seek {
     pub const DATA: u32 = 3;
     pub const HOLE: u32 = 4;
 }
+
+/// File seals (`F_ADD_SEALS`, `F_GET_SEALS`).
+#[allow(missing_docs)]
+pub mod seal {
+    pub const SEAL: u32 = 0x01;
+    pub const SHRINK: u32 = 0x02;
+    pub const GROW: u32 = 0x04;
+    pub const WRITE: u32 = 0x08;
+    pub const FUTURE_WRITE: u32 = 0x10;
+    pub const EXEC: u32 = 0x20;
+    /// Every seal there is.
+    pub const ALL: u32 = SEAL | SHRINK | GROW | WRITE | FUTURE_WRITE | EXEC;
+}
+
+/// `memfd_create` flags.
+#[allow(missing_docs)]
+pub mod mfd {
+    pub const CLOEXEC: u32 = 0x01;
+    pub const ALLOW_SEALING: u32 = 0x02;
+    pub const HUGETLB: u32 = 0x04;
+    pub const NOEXEC_SEAL: u32 = 0x08;
+    pub const EXEC: u32 = 0x10;
+}

@@ -34,7 +34,8 @@ const BPF_JGT_K: u16 = 0x25;
 const BPF_RET_K: u16 = 0x06;
 
 /// What the stub itself may ask of the host once its filter is in place:
-/// the slot protocol (futex), memory host ops, returning from its signal
+/// the slot protocol (futex), memory host ops (msync and mincore among
+/// them), returning from its signal
 /// handlers (and unblocking signals in a new thread), creating threads and
 /// processes for the sentry, receiving
 /// descriptors on its control socket and closing them, kicking and naming
@@ -48,6 +49,8 @@ pub const STUB_ALLOWED: &[u32] = &[
     sysno::MPROTECT,
     sysno::MADVISE,
     sysno::MREMAP,
+    sysno::MSYNC,
+    sysno::MINCORE,
     sysno::RT_SIGRETURN,
     sysno::RT_SIGPROCMASK,
     sysno::SIGALTSTACK,

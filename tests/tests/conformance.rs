@@ -89,6 +89,8 @@ conformance! {
     vfs_xattr,
     vfs_lock,
     vfs_inotify,
+    vfs_mmap,
+    vfs_memfd,
 }
 
 /// The harness itself, natively: a program killed by SIGSEGV is reported as

@@ -187,6 +187,8 @@ pub struct Kernel {
     /// `mounts.notify()`, also makes the move cookies, as the seed's
     /// `GenerateInotifyCookie`).
     pub mounts: MountNamespace,
+    /// The root of the internal tmpfs `memfd_create` files live on.
+    pub memfd_root: Location,
     /// Where the first process starts: the directory the sandbox was
     /// started in, as far as it exists in the sandbox's tree.
     pub start_dir: Location,
@@ -213,6 +215,7 @@ impl Kernel {
         let proc = crate::vfs::procfs::ProcFs::new(crate::vfs::inode::makedev(0, 0x2f));
         let budget = crate::vfs::tmpfs::Budget::new(config.tmpfs_limit);
         let mounts = crate::vfs::default_namespace(config.host_root.as_deref(), proc.root(), &budget)?;
+        let memfd_root = crate::vfs::internal_shm(&budget);
         crate::vfs::mount_extra(&mounts, &config.mounts, &budget)?;
         let start_dir = match &config.cwd {
             Some(d) => crate::vfs::mkdir_p(&mounts, d.as_os_str().as_encoded_bytes()).map_err(|e| std::io::Error::from_raw_os_error(e.0))?,
@@ -224,6 +227,7 @@ impl Kernel {
         };
         let kernel = Arc::new(Kernel {
             mounts,
+            memfd_root,
             start_dir,
             ext: Mutex::new(()),
             tasks: TaskSet::new(),

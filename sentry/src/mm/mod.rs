@@ -7,8 +7,16 @@
 //! the app's map: the app can neither map over them nor unmap them, and
 //! addresses there are `EFAULT` to system calls.
 //!
-//! Limitations: file-backed mappings, `MREMAP_DONTUNMAP`, and address-space
-//! randomisation are not modelled yet.
+//! File mappings ([`Source::File`]) are host mappings of a host descriptor
+//! the sentry sends the stub (a host file, or the memory file a tmpfs
+//! file's data lives in once mapped), so the host keeps `MAP_SHARED`
+//! mappings coherent with the file and with other processes, shares them
+//! with forked children, and raises `SIGBUS` past the end of the file. A
+//! shared mapping records whether it may be made writable; `mprotect`
+//! refuses `PROT_WRITE` to one that may not (`EACCES`).
+//!
+//! Limitations: `MREMAP_DONTUNMAP`, `mremap` of a zero length, and
+//! address-space randomisation are not modelled yet.
 
 mod page_reader;
 mod patching;
@@ -18,15 +26,16 @@ pub use page_reader::PageReader;
 pub use patching::{HotSite, HotSites, ImageKey};
 
 use std::ops::Range;
+use std::os::fd::AsFd;
 
-use abi::errno::{EEXIST, EFAULT, EINVAL, ENODEV, ENOMEM};
+use abi::errno::{EACCES, EEXIST, EFAULT, EINVAL, ENOMEM};
 use abi::mm::{madv, map, mremap, prot};
 use abi::wire;
 use abi::{page_up, sysno, Errno, PAGE_SIZE};
 use interposer::{Batch, Context};
 use parking_lot::Mutex;
 
-use vma::{Backing, Vma, VmaSet};
+use vma::{Backing, FileObject, Vma, VmaSet};
 
 /// One past the highest app address (Linux's `TASK_SIZE` on x86_64).
 pub const TASK_SIZE: u64 = 0x7fff_ffff_f000;
@@ -42,9 +51,38 @@ pub const MMAP_MIN_ADDR: u64 = 0x10000;
 const STACK_GAP: u64 = 128 << 20;
 
 /// A new identity for a shared memory object.
-fn next_object_id() -> u64 {
+pub fn next_object_id() -> u64 {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
     NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+/// `msync` flags.
+mod ms {
+    pub const ASYNC: u64 = 1;
+    pub const INVALIDATE: u64 = 2;
+    pub const SYNC: u64 = 4;
+}
+
+/// What a new `mmap` maps.
+pub enum Source {
+    /// Anonymous memory: private, or one new shared object when `shared`.
+    Anonymous {
+        /// `MAP_SHARED`.
+        shared: bool,
+    },
+    /// A file's data.
+    File {
+        /// The host descriptor the stub maps.
+        file: std::fs::File,
+        /// The file offset of the mapping's start.
+        offset: u64,
+        /// `MAP_SHARED` (otherwise private: writes stay in the process).
+        shared: bool,
+        /// The file's path, for `/proc/PID/maps`.
+        name: String,
+        /// The file's memory object.
+        object: FileObject,
+    },
 }
 
 /// The model's state of one address space.
@@ -95,6 +133,25 @@ impl State {
             return Err(ENOMEM);
         }
         let shared = flags & map::TYPE != map::PRIVATE;
+        self.vmas.insert(Vma { start, end, prot: p, shared, backing });
+        Ok(())
+    }
+
+    /// Maps host file `fd` from `offset` at a fixed place (host op),
+    /// shared or private, recording it.
+    #[allow(clippy::too_many_arguments)] // One host mmap's arguments and the record.
+    fn map_file(&mut self, ctx: &mut Context, fd: std::os::fd::BorrowedFd<'_>, start: u64, len: u64, p: u64, flags: u64, offset: u64, backing: Backing) -> Result<(), Errno> {
+        let end = start.checked_add(len).ok_or(ENOMEM)?;
+        if !self.is_user(start, len) {
+            return Err(ENOMEM);
+        }
+        let shared = flags & map::TYPE != map::PRIVATE;
+        let kind = if shared { map::SHARED } else { map::PRIVATE };
+        let host_flags = kind | (flags & (map::NORESERVE | map::POPULATE)) | map::FIXED;
+        let got = host(ctx.map_file(fd, start, len, p, host_flags, offset))?;
+        if got != start {
+            return Err(ENOMEM);
+        }
         self.vmas.insert(Vma { start, end, prot: p, shared, backing });
         Ok(())
     }
@@ -152,8 +209,9 @@ impl MemoryManager {
     pub fn shared_object_at(&self, addr: u64) -> Option<(u64, u64)> {
         let st = self.state.lock();
         let v = st.vmas.find(addr)?;
-        match v.backing {
-            Backing::SharedAnonymous { id, offset } => Some((id, offset + (addr - v.start))),
+        match &v.backing {
+            Backing::SharedAnonymous { id, offset } => Some((*id, offset + (addr - v.start))),
+            Backing::File { offset, object, .. } if v.shared => Some((object.id, offset + (addr - v.start))),
             _ => None,
         }
     }
@@ -276,8 +334,9 @@ impl MemoryManager {
         st.brk = addr;
     }
 
-    /// `mmap` of anonymous memory.
-    pub fn mmap(&self, ctx: &mut Context, addr: u64, len: u64, p: u64, flags: u64, anonymous: bool) -> Result<u64, Errno> {
+    /// The checks `mmap` makes of its length, protection and flags before
+    /// it looks at a file; the length rounded up to pages.
+    pub fn check_mmap(len: u64, p: u64, flags: u64) -> Result<u64, Errno> {
         if len == 0 {
             return Err(EINVAL);
         }
@@ -288,15 +347,16 @@ impl MemoryManager {
         if p & !(prot::READ | prot::WRITE | prot::EXEC) != 0 {
             return Err(EINVAL);
         }
-        let len = page_len(len)?;
-        if !anonymous {
-            return Err(ENODEV);
-        }
+        page_len(len)
+    }
+
+    /// `mmap` of `source` (the caller checked a file's access mode).
+    pub fn mmap(&self, ctx: &mut Context, addr: u64, len: u64, p: u64, flags: u64, source: Source) -> Result<u64, Errno> {
+        let len = MemoryManager::check_mmap(len, p, flags)?;
         let fixed = flags & (map::FIXED | map::FIXED_NOREPLACE) != 0;
         if fixed && !addr.is_multiple_of(PAGE_SIZE) {
             return Err(EINVAL);
         }
-        let backing = if kind == map::PRIVATE { Backing::Anonymous } else { Backing::SharedAnonymous { id: next_object_id(), offset: 0 } };
         let mut st = self.state.lock();
         let start = if fixed {
             if addr.checked_add(len).is_none_or(|e| e > TASK_SIZE) {
@@ -309,8 +369,62 @@ impl MemoryManager {
         } else {
             self.choose_address(&st, abi::page_down(addr), len)?
         };
-        st.map(ctx, start, len, p, kind, backing)?;
+        let keep = flags & (map::NORESERVE | map::POPULATE);
+        match source {
+            Source::Anonymous { shared: false } => st.map(ctx, start, len, p, map::PRIVATE | keep, Backing::Anonymous)?,
+            Source::Anonymous { shared: true } => st.map(ctx, start, len, p, map::SHARED | keep, Backing::SharedAnonymous { id: next_object_id(), offset: 0 })?,
+            Source::File { file, offset, shared, name, object } => {
+                let kind = if shared { map::SHARED } else { map::PRIVATE };
+                st.map_file(ctx, file.as_fd(), start, len, p, kind | keep, offset, Backing::File { name, offset, object })?
+            }
+        }
         Ok(start)
+    }
+
+    /// `msync`: checks the range and has the host write back its shared
+    /// file pages (memory files and read-only host files have nothing to
+    /// write, as on Linux for tmpfs).
+    pub fn msync(&self, ctx: &mut Context, addr: u64, len: u64, flags: u64) -> Result<(), Errno> {
+        if flags & !(ms::ASYNC | ms::INVALIDATE | ms::SYNC) != 0 || !addr.is_multiple_of(PAGE_SIZE) || flags & (ms::ASYNC | ms::SYNC) == ms::ASYNC | ms::SYNC {
+            return Err(EINVAL);
+        }
+        let len = page_up(len).ok_or(ENOMEM)?;
+        let end = addr.checked_add(len).ok_or(ENOMEM)?;
+        if len == 0 {
+            return Ok(());
+        }
+        let st = self.state.lock();
+        let pieces: Vec<(u64, u64)> = st.vmas.range(addr, end).filter(|v| v.shared).map(|v| (v.start.max(addr), v.end.min(end))).collect();
+        for (s, e) in pieces {
+            host(ctx.host_op(sysno::MSYNC as u64, [s, e - s, flags, 0, 0, 0]))?;
+        }
+        if !st.vmas.is_fully_mapped(addr, end) {
+            return Err(ENOMEM);
+        }
+        Ok(())
+    }
+
+    /// `mincore`: the host fills `vec` with the residency of each page
+    /// of a mapped range.
+    pub fn mincore(&self, ctx: &mut Context, addr: u64, len: u64, vec: u64) -> Result<(), Errno> {
+        if !addr.is_multiple_of(PAGE_SIZE) {
+            return Err(EINVAL);
+        }
+        let st = self.state.lock();
+        if !st.is_user(addr, len) {
+            return Err(ENOMEM);
+        }
+        let pages = len.div_ceil(PAGE_SIZE);
+        if !st.is_user(vec, pages) {
+            return Err(EFAULT);
+        }
+        if pages == 0 {
+            return Ok(());
+        }
+        if !st.vmas.is_fully_mapped(addr, addr + pages * PAGE_SIZE) {
+            return Err(ENOMEM);
+        }
+        host(ctx.host_op(sysno::MINCORE as u64, [addr, len, vec, 0, 0, 0])).map(|_| ())
     }
 
     /// Where a new mapping of `len` bytes goes: at the hint when that is
@@ -353,6 +467,10 @@ impl MemoryManager {
         let mut st = self.state.lock();
         if !st.vmas.is_fully_mapped(addr, end) {
             return Err(ENOMEM);
+        }
+        let read_only_file = |v: &Vma| v.shared && matches!(&v.backing, Backing::File { object, .. } if object.writers.is_none());
+        if p & prot::WRITE != 0 && st.vmas.range(addr, end).any(read_only_file) {
+            return Err(EACCES);
         }
         host(ctx.host_op(sysno::MPROTECT as u64, [addr, len, p, 0, 0, 0]))?;
         st.vmas.protect(addr, end, p).map_err(|_| ENOMEM)
@@ -423,15 +541,12 @@ impl MemoryManager {
         let old_end = old.checked_add(old_len).ok_or(EFAULT)?;
         let mut st = self.state.lock();
         let area = st.vmas.find(old).filter(|v| v.end >= old_end).cloned().ok_or(EFAULT)?;
-        let moved = |start: u64| Vma {
-            start,
-            end: start + new_len,
-            prot: area.prot,
-            shared: area.shared,
-            backing: match &area.backing {
-                Backing::Image { name, offset } => Backing::Image { name: name.clone(), offset: offset + (old - area.start) },
-                b => b.clone(),
-            },
+        let moved = |start: u64| {
+            let mut backing = area.backing.clone();
+            if let Some(offset) = backing.offset_mut() {
+                *offset += old - area.start;
+            }
+            Vma { start, end: start + new_len, prot: area.prot, shared: area.shared, backing }
         };
         if flags & mremap::FIXED != 0 {
             if !new_addr.is_multiple_of(PAGE_SIZE) {

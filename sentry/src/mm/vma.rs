@@ -14,6 +14,7 @@
 
 use std::collections::BTreeMap;
 use std::ops::Range;
+use std::sync::Arc;
 
 /// The page size assumed for alignment of search results.
 pub const PAGE: u64 = 4096;
@@ -45,13 +46,61 @@ pub enum Backing {
         /// File offset corresponding to the area's start address.
         offset: u64,
     },
+    /// A mapping of a file the app opened (`mmap` of a descriptor).
+    File {
+        /// The file's path when it was mapped, as `/proc/PID/maps` shows it.
+        name: String,
+        /// File offset corresponding to the area's start address.
+        offset: u64,
+        /// The file's memory object.
+        object: FileObject,
+    },
 }
+
+/// The writable shared mappings of one file: every area that maps the
+/// file shared and may be written holds a clone of the file's
+/// `Arc<Writers>` (the file keeps one itself), so they are counted by the
+/// areas' own lifetimes: unmapping, splitting, merging, forking and exiting
+/// need no bookkeeping. See [`Writers::mapped`].
+#[derive(Debug, Default)]
+pub struct Writers;
+
+impl Writers {
+    /// Whether any area holds `w` besides the file's own reference.
+    pub fn mapped(w: &Arc<Writers>) -> bool {
+        Arc::strong_count(w) > 1
+    }
+}
+
+/// The memory object behind a file mapping.
+#[derive(Clone, Debug)]
+pub struct FileObject {
+    /// The object's identity (unique in the kernel): shared mappings of
+    /// one object meet one futex per offset.
+    pub id: u64,
+    /// The sandbox's device number of the file (`/proc/PID/maps`).
+    pub dev: u64,
+    /// The sandbox's inode number of the file (`/proc/PID/maps`).
+    pub ino: u64,
+    /// For a shared mapping that may be made writable (the file open for
+    /// writing and not sealed against writes): the file's count of such
+    /// mappings. `None` refuses `PROT_WRITE` to `mprotect` (`EACCES`).
+    pub writers: Option<Arc<Writers>>,
+}
+
+impl PartialEq for FileObject {
+    fn eq(&self, other: &FileObject) -> bool {
+        (self.id, self.dev, self.ino, self.writers.is_some()) == (other.id, other.dev, other.ino, other.writers.is_some())
+    }
+}
+
+impl Eq for FileObject {}
 
 impl Backing {
     /// The offset into the backing object, for objects that have one.
     pub fn offset_mut(&mut self) -> Option<&mut u64> {
         match self {
-            Backing::Image { offset, .. } | Backing::SharedAnonymous { offset, .. } => Some(offset),
+            Backing::Image { offset, .. } | Backing::File { offset, .. } | Backing::SharedAnonymous { offset, .. } => Some(offset),
             _ => None,
         }
     }
@@ -119,6 +168,9 @@ impl Vma {
             ) => a == b && oa.checked_add(self.len()) == Some(*ob),
             (Backing::SharedAnonymous { id: a, offset: oa }, Backing::SharedAnonymous { id: b, offset: ob }) => {
                 a == b && oa.checked_add(self.len()) == Some(*ob)
+            }
+            (Backing::File { name: na, offset: oa, object: a }, Backing::File { name: nb, offset: ob, object: b }) => {
+                na == nb && a == b && oa.checked_add(self.len()) == Some(*ob)
             }
             (a, b) => a == b,
         }
@@ -715,6 +767,39 @@ mod tests {
     }
 
     #[test]
+    fn file_writers_are_counted_by_the_areas() {
+        let w = Arc::new(Writers);
+        let file = |start: u64, end: u64, offset: u64, writers: Option<Arc<Writers>>| Vma {
+            start: p(start),
+            end: p(end),
+            prot: RW,
+            shared: true,
+            backing: Backing::File { name: "/tmp/f".into(), offset, object: FileObject { id: 9, dev: 1, ino: 5, writers } },
+        };
+        let mut set = VmaSet::new();
+        assert!(!Writers::mapped(&w));
+        set.insert(file(10, 20, p(1), Some(w.clone())));
+        assert!(Writers::mapped(&w));
+        set.protect(p(12), p(14), R).unwrap();
+        assert_eq!(set.len(), 3);
+        let offsets: Vec<u64> = set.iter().map(|v| *v.backing.clone().offset_mut().unwrap()).collect();
+        assert_eq!(offsets, [p(1), p(3), p(5)], "splits keep the file offsets");
+        let forked = set.clone();
+        set.remove(p(10), p(20));
+        assert!(Writers::mapped(&w), "the forked copy still maps the file");
+        drop(forked);
+        assert!(!Writers::mapped(&w), "no area holds the file any more");
+        // A read-only shared mapping of the same file does not merge with
+        // a writable one, nor do discontiguous offsets.
+        set.insert(file(10, 12, 0, Some(w.clone())));
+        set.insert(file(12, 14, p(2), None));
+        set.insert(file(14, 16, p(9), None));
+        assert_eq!(set.len(), 3);
+        set.insert(file(16, 18, p(11), None));
+        assert_eq!(set.len(), 3, "contiguous offsets of one object merge");
+    }
+
+    #[test]
     fn image_offsets_after_split_and_merge() {
         let mut set = VmaSet::new();
         set.insert(image(10, 20, R | X, "libc.so", 0x3000));
@@ -919,10 +1004,15 @@ mod tests {
         let a = rng.below(pages + 1);
         let b = rng.below(pages + 1);
         let (start, end) = (a.min(b), a.max(b));
-        let backing = match rng.below(5) {
+        let backing = match rng.below(6) {
             0 => Backing::Anonymous,
             1 => Backing::Heap,
             2 => Backing::SharedAnonymous { id: 7, offset: p(start) },
+            5 => Backing::File {
+                name: "f".into(),
+                offset: p(start),
+                object: FileObject { id: 3, dev: 1, ino: 2, writers: Some(Arc::new(Writers)) },
+            },
             3 => Backing::Image {
                 name: "a".into(),
                 offset: p(rng.below(4)),

@@ -15,6 +15,7 @@ mod sys_file;
 mod sys_identity;
 mod sys_inotify;
 mod sys_itimer;
+mod sys_memfd;
 mod sys_mmap;
 mod sys_path;
 mod sys_pipe;

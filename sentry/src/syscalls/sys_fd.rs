@@ -25,6 +25,8 @@ mod f {
     pub const DUPFD_CLOEXEC: u32 = 1030;
     pub const SETPIPE_SZ: u32 = 1031;
     pub const GETPIPE_SZ: u32 = 1032;
+    pub const ADD_SEALS: u32 = 1033;
+    pub const GET_SEALS: u32 = 1034;
 }
 
 /// The close-on-exec bit of `F_GETFD`/`F_SETFD`.
@@ -245,6 +247,8 @@ pub fn fcntl(t: &mut Task, a: Args) -> SysResult {
             let privileged = t.tg.creds.lock().has_cap(cap::SYS_RESOURCE);
             end.pipe().set_capacity(arg, privileged).map(|n| n as u64)
         }
+        f::ADD_SEALS => super::sys_memfd::add_seals(&file, a.u64(2)),
+        f::GET_SEALS => super::sys_memfd::get_seals(&file),
         _ => Err(EINVAL),
     }
 }

@@ -48,6 +48,16 @@ impl Dentry {
         })
     }
 
+    /// A dentry named `name` under `parent` for `inode`, which no
+    /// directory names: deleted from the start (a `memfd_create` file).
+    pub fn new_unlinked(parent: &Arc<Dentry>, name: &[u8], inode: InodeRef) -> Arc<Dentry> {
+        Arc::new(Dentry {
+            inode,
+            state: Mutex::new(State { name: name.to_vec(), parent: Some(parent.clone()), children: HashMap::new(), deleted: true, on_release: None }),
+            mounts: AtomicU32::new(0),
+        })
+    }
+
     /// The inode's attributes.
     pub fn attr(&self) -> Attr {
         self.inode.attr()

@@ -2,7 +2,8 @@
 //! number (`/dev/null`, `/dev/zero`, `/dev/full`, `/dev/random`,
 //! `/dev/urandom`, and `/dev/tty`, which is `ENXIO` since no process has a
 //! controlling terminal). Other numbers are `ENXIO`, as a device with no
-//! driver.
+//! driver. Only `/dev/zero` can be mapped: as anonymous memory, shared when
+//! mapped shared through a writable descriptor.
 
 use std::sync::Arc;
 
@@ -72,6 +73,13 @@ impl FileOps for Device {
 
     fn stat(&self) -> Result<Stat, Errno> {
         Ok(self.attr.to_stat())
+    }
+
+    fn mmap_source(&self) -> Result<super::MmapSource, Errno> {
+        match self.kind {
+            Kind::Zero => Ok(super::MmapSource::Zero),
+            _ => Err(abi::errno::ENODEV),
+        }
     }
 }
 

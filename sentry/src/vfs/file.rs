@@ -93,6 +93,20 @@ pub trait FileOps: AsAny + Send + Sync {
     fn anon_name(&self) -> &'static str {
         "[file]"
     }
+
+    /// What `mmap` of the file maps; `ENODEV`, the default, for files
+    /// that cannot be mapped.
+    fn mmap_source(&self) -> Result<MmapSource, Errno> {
+        Err(abi::errno::ENODEV)
+    }
+}
+
+/// What `mmap` of a file maps.
+pub enum MmapSource {
+    /// Anonymous memory (`/dev/zero`).
+    Zero,
+    /// The data of the regular file there (see `Inode::map`).
+    Inode(super::mount::Location),
 }
 
 /// An open file description: shared by every descriptor that `dup` or

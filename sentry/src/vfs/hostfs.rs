@@ -5,7 +5,8 @@
 //! descriptor with `O_NOFOLLOW`: the VFS walks `..` and symbolic links in
 //! the sandbox's own tree, so no host link and no `..` can lead outside
 //! the host directory. Data is read through a descriptor opened the same
-//! way and checked to be the same host file. Host inode numbers and
+//! way and checked to be the same host file, and `mmap` maps the host
+//! file through that read-only descriptor. Host inode numbers and
 //! devices are never shown: each host file gets a number of the
 //! sandbox's, and the filesystem one device number. Writes are `EROFS`.
 
@@ -20,7 +21,7 @@ use abi::fs::Statfs;
 use abi::Errno;
 use parking_lot::Mutex;
 
-use super::inode::{dtype_of, Attr, DirEntry, InoAllocator, Inode, InodeRef, NodeSpec, SetAttr};
+use super::inode::{dtype_of, Attr, DirEntry, HostMapping, InoAllocator, Inode, InodeRef, MapWant, NodeSpec, SetAttr};
 
 struct Shared {
     dev: u64,
@@ -248,6 +249,17 @@ impl Inode for HostNode {
     fn host_file(&self) -> Result<File, Errno> {
         let fd = self.data_fd()?.try_clone().map_err(|_| abi::errno::EMFILE)?;
         Ok(File::from(fd))
+    }
+
+    /// The host file itself, through its read-only descriptor, so the
+    /// host refuses any write to it through a mapping. Each mapping is a
+    /// memory object of its own (its futexes are not shared with other
+    /// mappings of the file; nothing can write them anyway).
+    fn map(&self, want: MapWant) -> Result<HostMapping, Errno> {
+        if want.shared && want.may_write {
+            return Err(EROFS);
+        }
+        Ok(HostMapping { file: self.host_file()?, id: crate::mm::next_object_id(), writers: None })
     }
 }
 

@@ -394,17 +394,71 @@ pub trait Inode: IntoAny + Send + Sync {
     fn host_file(&self) -> Result<File, Errno> {
         copy_to_memfd(self)
     }
+
+    /// The file's data for `mmap`, as `want` describes the mapping (the
+    /// caller has checked the description's access mode against it):
+    /// `ENODEV`, the default, for files that cannot be mapped; `EPERM` when
+    /// a seal forbids the mapping.
+    fn map(&self, want: MapWant) -> Result<HostMapping, Errno> {
+        let _ = want;
+        Err(abi::errno::ENODEV)
+    }
 }
 
-/// A sealed anonymous memory file holding a copy of `inode`'s data.
-pub fn copy_to_memfd(inode: &(impl Inode + ?Sized)) -> Result<File, Errno> {
+/// What a new `mmap` of a file needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MapWant {
+    /// `MAP_SHARED` (otherwise private: writes never reach the file).
+    pub shared: bool,
+    /// `PROT_WRITE` now.
+    pub write: bool,
+    /// The description is open for writing, so a shared mapping may be
+    /// made writable later.
+    pub may_write: bool,
+}
+
+/// A file's data as the stub maps it.
+pub struct HostMapping {
+    /// A host descriptor of the data, open for writing only when the
+    /// mapping may write the file (a shared mapping with
+    /// [`HostMapping::writers`]).
+    pub file: File,
+    /// The memory object's identity (see [`crate::mm::vma::FileObject`]).
+    pub id: u64,
+    /// For a shared mapping that may write the file: the file's count of
+    /// such mappings, which the mapping holds.
+    pub writers: Option<Arc<crate::mm::vma::Writers>>,
+}
+
+/// A new empty anonymous memory file of the sentry's (`ENOMEM` when the
+/// host has no descriptor or memory left for it).
+pub fn new_memfd() -> Result<File, Errno> {
     // SAFETY: the name is a NUL-terminated literal.
     let fd = unsafe { libc::memfd_create(c"sandbox-file".as_ptr(), libc::MFD_CLOEXEC) };
     if fd < 0 {
         return Err(abi::errno::ENOMEM);
     }
     // SAFETY: `fd` was just created and is owned by nothing else.
-    let mut file = unsafe { File::from_raw_fd(fd) };
+    Ok(unsafe { File::from_raw_fd(fd) })
+}
+
+/// A read-only descriptor of the host file `f` (opened again through
+/// `/proc/self/fd`), to map it where nothing may write it.
+pub fn reopen_read_only(f: &File) -> Result<File, Errno> {
+    use std::os::fd::AsRawFd;
+    let path = std::ffi::CString::new(format!("/proc/self/fd/{}", f.as_raw_fd())).map_err(|_| EIO)?;
+    // SAFETY: `path` is NUL-terminated; the result is a new descriptor.
+    let fd = unsafe { libc::open(path.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) };
+    if fd < 0 {
+        return Err(abi::errno::ENOMEM);
+    }
+    // SAFETY: `fd` was just opened and is owned by nothing else.
+    Ok(unsafe { File::from_raw_fd(fd) })
+}
+
+/// An anonymous memory file holding a copy of `inode`'s data.
+pub fn copy_to_memfd(inode: &(impl Inode + ?Sized)) -> Result<File, Errno> {
+    let mut file = new_memfd()?;
     let mut buf = vec![0u8; 1 << 16];
     let mut off = 0u64;
     loop {

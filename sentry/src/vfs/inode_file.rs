@@ -234,4 +234,11 @@ impl FileOps for InodeFile {
     fn location(&self) -> Option<Location> {
         Some(self.loc.clone())
     }
+
+    fn mmap_source(&self) -> Result<super::MmapSource, Errno> {
+        if !self.loc.dentry.attr().is_regular() {
+            return Err(abi::errno::ENODEV);
+        }
+        Ok(super::MmapSource::Inode(self.loc.clone()))
+    }
 }

@@ -10,7 +10,9 @@
 //! empty read-only directory.
 //!
 //! Besides the files of the tree: host-backed stdio, pipes, eventfds,
-//! timerfds, signalfds, epoll and inotify instances. Every file kind reports its
+//! timerfds, signalfds, epoll and inotify instances, and memfds (files of
+//! an internal tmpfs no directory names, see [`internal_shm`]). A regular
+//! file's data can be mapped ([`inode::Inode::map`]). Every file kind reports its
 //! readiness for `poll`, `select` and `epoll` through [`FileOps`]; see
 //! [`poll`].
 
@@ -45,7 +47,7 @@ pub use dentry::Dentry;
 pub use epoll::Epoll;
 pub use eventfd::EventFd;
 pub use fd_table::FdTable;
-pub use file::{AsAny, FileOps, OpenFile};
+pub use file::{AsAny, FileOps, MmapSource, OpenFile};
 pub use fs_context::FsContext;
 pub use host::HostFile;
 pub use inode_file::InodeFile;
@@ -120,6 +122,15 @@ pub fn default_namespace(host_root: Option<&std::path::Path>, proc: InodeRef, bu
     let shm = dir(&dev, b"shm", 0o1777)?;
     ns.mount(&shm, Tmpfs::with_inos(anon_dev(3), TMPFS_SIZE, Some(budget), inode::InoAllocator::new(), 0o1777).root(), "tmpfs", false);
     Ok(ns)
+}
+
+/// The kernel's internal tmpfs mount that `memfd_create` makes its files
+/// on (Linux's `shm_mnt`), its data counted against `budget`; the root of
+/// it.
+pub fn internal_shm(budget: &Arc<tmpfs::Budget>) -> Location {
+    let fs = Tmpfs::with_inos(anon_dev(5), TMPFS_SIZE, Some(budget), inode::InoAllocator::new(), 0o1777);
+    let m = mount::Mount::internal(fs.root(), "tmpfs");
+    Location { dentry: m.root.clone(), mnt: m }
 }
 
 /// The directory at the absolute `path`, made (mode 0755, owned by root)

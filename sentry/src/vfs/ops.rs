@@ -454,7 +454,8 @@ pub fn access(c: &Credentials, loc: &Location, mask: u32) -> Result<(), Errno> {
 
 /// The path of `loc` as seen from `root` (`getcwd`, `/proc/PID/cwd`):
 /// with `(deleted)` after a removed name, and `None` when `loc` is not
-/// under `root`.
+/// under `root` (a file of an internal mount is named from that mount's
+/// root, as Linux names a memfd `/memfd:name (deleted)`).
 pub fn path_of(root: &Location, loc: &Location) -> Option<Vec<u8>> {
     let mut names: Vec<Vec<u8>> = Vec::new();
     let mut cur = loc.clone();
@@ -468,6 +469,8 @@ pub fn path_of(root: &Location, loc: &Location) -> Option<Vec<u8>> {
                     cur = Location { mnt: pm.clone(), dentry: pd.clone() };
                     continue;
                 }
+                // An internal mount's files are named from its root.
+                None if cur.mnt.is_internal() => break,
                 None => return None,
             }
         }
@@ -546,6 +549,19 @@ mod tests {
         assert_eq!(path_of(&root, &cwd).unwrap(), b"/f");
         rename(&mut r, &root, b"g", &root, b"z/b", 0).unwrap();
         assert_eq!(r.resolve(&root, b"g", true).err(), Some(ENOENT));
+    }
+
+    #[test]
+    fn files_of_an_internal_mount_are_named_from_its_root() {
+        let ns = ns();
+        let budget = crate::vfs::tmpfs::Budget::new(1 << 20);
+        let shm = crate::vfs::internal_shm(&budget);
+        let inode = crate::vfs::tmpfs::new_unlinked_file(shm.inode(), 0o777, 0, 0, 0).unwrap();
+        let loc = Location { dentry: crate::vfs::Dentry::new_unlinked(&shm.dentry, b"memfd:x", inode), mnt: shm.mnt.clone() };
+        assert_eq!(path_of(&ns.root(), &loc).unwrap(), b"/memfd:x (deleted)");
+        let other = Tmpfs::new(2, 1 << 20);
+        let detached = Location { mnt: ns.root().mnt.clone(), dentry: crate::vfs::Dentry::new_root(other.root()) };
+        assert_eq!(path_of(&ns.root(), &detached), None, "a place outside the root is still unreachable");
     }
 
     #[test]

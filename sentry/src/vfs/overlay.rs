@@ -24,7 +24,7 @@ use abi::fs::{mode, rename, Statfs};
 use abi::Errno;
 use parking_lot::Mutex;
 
-use super::inode::{Attr, DirEntry, Inode, InodeRef, NodeSpec, SetAttr};
+use super::inode::{Attr, DirEntry, HostMapping, Inode, InodeRef, MapWant, NodeSpec, SetAttr};
 use super::OpenFile;
 use crate::kernel::task::Task;
 
@@ -394,6 +394,17 @@ impl Inode for Node {
     fn host_file(&self) -> Result<File, Errno> {
         self.layer().host_file()
     }
+
+    /// A mapping that may write the file maps the upper copy (copying up
+    /// first); others map whichever layer holds the file now, so a
+    /// shared mapping of a lower file does not see a later copy-up, as on
+    /// Linux's overlayfs.
+    fn map(&self, want: MapWant) -> Result<HostMapping, Errno> {
+        if want.shared && want.may_write {
+            self.prepare_write()?;
+        }
+        self.layer().map(want)
+    }
 }
 
 impl Drop for Node {
@@ -415,6 +426,30 @@ mod tests {
 
     fn names(i: &InodeRef) -> Vec<Vec<u8>> {
         i.readdir().unwrap().into_iter().map(|e| e.name).collect()
+    }
+
+    #[test]
+    fn a_mapping_that_may_write_maps_the_copied_up_file() {
+        use std::os::unix::fs::FileExt;
+        let dir = std::env::temp_dir().join(format!("sbx-overlay-map-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("f"), b"lower").unwrap();
+        let inos = InoAllocator::new();
+        let upper = Tmpfs::with_inos(9, 1 << 20, None, inos.clone(), 0o755).root();
+        let root = new(upper.clone(), hostfs::open_root(&dir, 9, inos).unwrap(), 9);
+        let f = root.lookup(b"f").unwrap();
+        let ro = f.map(MapWant { shared: true, write: false, may_write: false }).unwrap();
+        assert!(ro.writers.is_none());
+        assert!(upper.lookup(b"f").is_err(), "a read-only mapping maps the lower file");
+        assert!(ro.file.write_at(b"x", 0).is_err(), "through a read-only host descriptor");
+        let rw = f.map(MapWant { shared: true, write: true, may_write: true }).unwrap();
+        assert!(rw.writers.is_some());
+        rw.file.write_all_at(b"UP", 0).unwrap();
+        let mut buf = [0u8; 5];
+        assert_eq!(upper.lookup(b"f").unwrap().read_at(&mut buf, 0), Ok(5));
+        assert_eq!(&buf, b"UPwer", "a writable mapping maps the upper copy");
+        assert_eq!(std::fs::read(dir.join("f")).unwrap(), b"lower", "the host file is untouched");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

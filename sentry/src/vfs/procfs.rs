@@ -37,9 +37,9 @@
 //! counts no interrupts or context switches, load averages are 0, states
 //! are only `R`, `S`, `T` and `Z`, `status` leaves out the lines of
 //! memory detail, speculation and NUMA that have no model here, `fdinfo`
-//! has only its first four lines, and `maps` shows file mappings with
-//! device and inode 0. Files are made when read and report size 0, as
-//! Linux's do.
+//! has only its first four lines, and `maps` shows the program image's
+//! areas with device and inode 0 (files mapped with `mmap` show theirs).
+//! Files are made when read and report size 0, as Linux's do.
 //!
 //! `/proc/self` names the process of the task reading it: each sentry
 //! thread serves one task and records it here when it starts and after
@@ -477,7 +477,7 @@ fn area_name(v: &Vma) -> Option<String> {
     match &v.backing {
         Backing::Heap => Some("[heap]".into()),
         Backing::Stack => Some("[stack]".into()),
-        Backing::Image { name, .. } => Some(name.clone()),
+        Backing::Image { name, .. } | Backing::File { name, .. } => Some(name.clone()),
         Backing::SharedAnonymous { .. } => Some("/dev/zero (deleted)".into()),
         Backing::Anonymous => None,
     }
@@ -487,11 +487,18 @@ fn area_name(v: &Vma) -> Option<String> {
 fn maps_line(v: &Vma) -> String {
     let flag = |bit: u64, c: char| if v.prot & bit != 0 { c } else { '-' };
     let offset = match &v.backing {
-        Backing::Image { offset, .. } | Backing::SharedAnonymous { offset, .. } => *offset,
+        Backing::Image { offset, .. } | Backing::File { offset, .. } | Backing::SharedAnonymous { offset, .. } => *offset,
         _ => 0,
     };
+    let (major, minor, ino) = match &v.backing {
+        Backing::File { object, .. } => {
+            let (major, minor) = dev_split(object.dev);
+            (major, minor, object.ino)
+        }
+        _ => (0, 0, 0),
+    };
     let mut line = format!(
-        "{:08x}-{:08x} {}{}{}{} {offset:08x} 00:00 0 ",
+        "{:08x}-{:08x} {}{}{}{} {offset:08x} {major:02x}:{minor:02x} {ino} ",
         v.start,
         v.end,
         flag(abi::mm::prot::READ, 'r'),

@@ -8,20 +8,43 @@
 //! change, modification, and access under the `relatime` rule. The pages
 //! of one filesystem are limited; a write beyond the limit is `ENOSPC`.
 //!
+//! Mapped files: the first `mmap` (or `execve`) of a file moves its data
+//! into a host memory file (memfd) of the sentry's, where it then stays
+//! for the file's life; reads and writes go to that file, and the stub
+//! maps it, so `MAP_SHARED` mappings, the descriptor and other processes
+//! all see one copy of the data. Moving on first mapping rather than
+//! keeping every file in a memfd keeps the sentry's descriptors to one per
+//! mapped file instead of one per file. The host allocates a memfd's pages
+//! as the app touches them through a mapping, unseen by the sentry, so a
+//! mapped file counts against the limit for every page up to its size
+//! (the most it can hold): growing it past the limit is `ENOSPC` even
+//! where Linux would leave the file sparse, and mapping a file that the
+//! limit cannot cover so is `ENOMEM`. `stat` reports the host's blocks.
+//!
+//! Seals (`F_ADD_SEALS`, see [`add_seals`]) are kept with the data and
+//! enforced here on writes, size changes, mode changes and mappings, as
+//! Linux's shmem does; a file made by `create` starts sealed with
+//! `F_SEAL_SEAL`, as on Linux, so only `memfd_create` files can be sealed.
+//!
 //! Locking: a directory's entries, then (for link counts and times) the
 //! metadata of the inodes in it; a rename locks its two directories in
-//! address order. File data and metadata are leaves.
+//! address order. An inode's metadata comes before its file data; file
+//! data is a leaf.
 
 use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::{FileExt, MetadataExt};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use abi::errno::{EEXIST, EFBIG, EINVAL, EISDIR, EMLINK, ENOENT, ENOSPC, ENOTDIR, ENOTEMPTY, ENXIO, EXDEV};
-use abi::fs::{mode, rename, Statfs};
+use abi::errno::{EBUSY, EEXIST, EFBIG, EINVAL, EIO, EISDIR, EMLINK, ENODEV, ENOENT, ENOMEM, ENOSPC, ENOTDIR, ENOTEMPTY, ENXIO, EPERM, EXDEV};
+use abi::fs::{mode, rename, seal, Statfs};
 use abi::Errno;
 use parking_lot::Mutex;
 
-use super::inode::{now_ns, Attr, DirEntry, InoAllocator, Inode, InodeRef, Nanos, NodeSpec, SetAttr};
+use super::inode::{new_memfd, now_ns, reopen_read_only, Attr, DirEntry, HostMapping, InoAllocator, Inode, InodeRef, MapWant, Nanos, NodeSpec, SetAttr};
+use crate::mm::vma::Writers;
 use super::pipe::Pipe;
 use super::OpenFile;
 use crate::kernel::task::Task;
@@ -51,10 +74,10 @@ impl Budget {
         Arc::new(Budget { used: AtomicU64::new(0), max_pages: max_bytes / PAGE })
     }
 
-    /// Takes one page, if one is left.
-    fn take(&self) -> bool {
-        if self.used.fetch_add(1, Ordering::Relaxed) >= self.max_pages {
-            self.used.fetch_sub(1, Ordering::Relaxed);
+    /// Takes `n` pages, if that many are left.
+    fn take(&self, n: u64) -> bool {
+        if self.used.fetch_add(n, Ordering::Relaxed).saturating_add(n) > self.max_pages {
+            self.used.fetch_sub(n, Ordering::Relaxed);
             return false;
         }
         true
@@ -85,10 +108,41 @@ struct Meta {
     xattrs: HashMap<Vec<u8>, Vec<u8>>,
 }
 
-#[derive(Default)]
 struct Data {
     size: u64,
+    /// The data, until the file is first mapped.
     pages: BTreeMap<u64, Box<[u8]>>,
+    /// From the first mapping on: the host memory file holding the data
+    /// (then `pages` is empty).
+    memfd: Option<Memfd>,
+    /// The file's seals (`F_SEAL_*`).
+    seals: u32,
+}
+
+/// The host memory file of a mapped file.
+struct Memfd {
+    file: File,
+    /// The memory object's identity for the mappings.
+    id: u64,
+    /// Counts the writable shared mappings (for `F_SEAL_WRITE`).
+    writers: Arc<Writers>,
+}
+
+impl Data {
+    /// The pages the data counts against the limits: those allocated,
+    /// or, in a memory file, every page up to the size.
+    fn charged(&self) -> u64 {
+        if self.memfd.is_some() {
+            self.size.div_ceil(PAGE)
+        } else {
+            self.pages.len() as u64
+        }
+    }
+}
+
+/// Whether `seals` forbid writing.
+fn write_sealed(seals: u32) -> bool {
+    seals & (seal::WRITE | seal::FUTURE_WRITE) != 0
 }
 
 /// A directory's entries by name.
@@ -143,7 +197,7 @@ impl Node {
         let ino = fs.inos.next();
         let mut rdev = 0;
         let body = match spec.clone() {
-            NodeSpec::Regular => Body::Regular(Mutex::new(Data::default())),
+            NodeSpec::Regular => Body::Regular(Mutex::new(Data { size: 0, pages: BTreeMap::new(), memfd: None, seals: seal::SEAL })),
             NodeSpec::Directory => Body::Dir(Mutex::new(BTreeMap::new())),
             NodeSpec::Symlink(t) => Body::Symlink(t),
             NodeSpec::Fifo => Body::Fifo(Pipe::new(ino, uid, gid, now)),
@@ -155,6 +209,14 @@ impl Node {
         let nlink = if matches!(spec, NodeSpec::Directory) { 2 } else { 1 };
         let meta = Meta { mode: spec.kind() | (perm & 0o7777), uid, gid, nlink, rdev, atime: now, mtime: now, ctime: now, btime: now, xattrs: HashMap::new() };
         Arc::new(Node { ino, fs: fs.clone(), meta: Mutex::new(meta), body })
+    }
+
+    /// A regular file's data (`EINVAL` for other files).
+    fn data(&self) -> Result<&Mutex<Data>, Errno> {
+        match &self.body {
+            Body::Regular(d) => Ok(d),
+            _ => Err(EINVAL),
+        }
     }
 
     fn entries(&self) -> Result<&Mutex<Entries>, Errno> {
@@ -205,25 +267,111 @@ impl Node {
         }
     }
 
-    /// Takes a page from the filesystem and the overall budget.
-    fn take_page(&self) -> bool {
-        if self.fs.pages.fetch_add(1, Ordering::Relaxed) >= self.fs.max_pages {
-            self.fs.pages.fetch_sub(1, Ordering::Relaxed);
+    /// Takes `n` pages from the filesystem and the overall budget, or
+    /// none if there are not that many.
+    fn take_pages(&self, n: u64) -> bool {
+        if self.fs.pages.fetch_add(n, Ordering::Relaxed).saturating_add(n) > self.fs.max_pages {
+            self.fs.pages.fetch_sub(n, Ordering::Relaxed);
             return false;
         }
-        if self.fs.budget.as_ref().is_some_and(|b| !b.take()) {
-            self.fs.pages.fetch_sub(1, Ordering::Relaxed);
+        if self.fs.budget.as_ref().is_some_and(|b| !b.take(n)) {
+            self.fs.pages.fetch_sub(n, Ordering::Relaxed);
             return false;
         }
         true
     }
+
+    /// The file's memory file, moving the data into one first if it has
+    /// none yet (`ENOMEM` if the limits cannot cover its size, see the
+    /// module's documentation).
+    fn memfd<'a>(&self, d: &'a mut Data) -> Result<&'a Memfd, Errno> {
+        if d.memfd.is_none() {
+            let extra = d.size.div_ceil(PAGE).saturating_sub(d.pages.len() as u64);
+            if !self.take_pages(extra) {
+                return Err(ENOMEM);
+            }
+            let fill = || -> Result<File, Errno> {
+                let file = new_memfd()?;
+                file.set_len(d.size).map_err(|_| ENOMEM)?;
+                for (&idx, page) in &d.pages {
+                    let len = (d.size - idx * PAGE).min(PAGE) as usize;
+                    file.write_all_at(&page[..len], idx * PAGE).map_err(|_| ENOMEM)?;
+                }
+                Ok(file)
+            };
+            match fill() {
+                Ok(file) => {
+                    d.pages.clear();
+                    d.memfd = Some(Memfd { file, id: crate::mm::next_object_id(), writers: Arc::new(Writers) });
+                }
+                Err(e) => {
+                    self.free_pages(extra);
+                    return Err(e);
+                }
+            }
+        }
+        d.memfd.as_ref().ok_or(EIO)
+    }
+}
+
+/// Makes a regular file with permission bits `perm` and owner `uid`/`gid`
+/// in the tmpfs of directory `dir` that no directory names (link count
+/// 0), as `memfd_create` does, with `seals`; `EINVAL` if `dir` is not a
+/// tmpfs directory.
+pub fn new_unlinked_file(dir: &InodeRef, perm: u32, uid: u32, gid: u32, seals: u32) -> Result<InodeRef, Errno> {
+    let dir = dir.clone().into_any().downcast::<Node>().map_err(|_| EINVAL)?;
+    let node = Node::new(&dir.fs, NodeSpec::Regular, perm, uid, gid, now_ns());
+    node.meta.lock().nlink = 0;
+    node.data()?.lock().seals = seals;
+    Ok(node)
+}
+
+/// The tmpfs node behind `inode` and its file data (`EINVAL` for any
+/// other file, as Linux answers seal requests on files that are not
+/// shmem's).
+fn regular(inode: &InodeRef) -> Result<Arc<Node>, Errno> {
+    let node = inode.clone().into_any().downcast::<Node>().map_err(|_| EINVAL)?;
+    node.data()?;
+    Ok(node)
+}
+
+/// `F_GET_SEALS`: the seals of a regular tmpfs file.
+pub fn get_seals(inode: &InodeRef) -> Result<u32, Errno> {
+    let node = regular(inode)?;
+    let seals = node.data()?.lock().seals;
+    Ok(seals)
+}
+
+/// `F_ADD_SEALS` (the caller checked that the description is writable
+/// and `seals` names only seals): `EINVAL` for a file that is not a
+/// regular tmpfs file, `EPERM` once `F_SEAL_SEAL` is set, `EBUSY` for
+/// `F_SEAL_WRITE` while a writable shared mapping exists. `F_SEAL_EXEC`
+/// on an executable file also seals it against writes, shrinking and
+/// growing, as Linux does.
+pub fn add_seals(inode: &InodeRef, seals: u32) -> Result<(), Errno> {
+    let node = regular(inode)?;
+    // Metadata before data (the order `attr` takes them in).
+    let executable = node.meta.lock().mode & 0o111 != 0;
+    let mut d = node.data()?.lock();
+    if d.seals & seal::SEAL != 0 {
+        return Err(EPERM);
+    }
+    if seals & seal::WRITE != 0 && d.seals & seal::WRITE == 0 && d.memfd.as_ref().is_some_and(|m| Writers::mapped(&m.writers)) {
+        return Err(EBUSY);
+    }
+    let mut seals = seals;
+    if seals & seal::EXEC != 0 && executable {
+        seals |= seal::SHRINK | seal::GROW | seal::WRITE | seal::FUTURE_WRITE;
+    }
+    d.seals |= seals;
+    Ok(())
 }
 
 impl Drop for Node {
     fn drop(&mut self) {
         match &mut self.body {
             Body::Regular(d) => {
-                let n = d.get_mut().pages.len() as u64;
+                let n = d.get_mut().charged();
                 self.free_pages(n);
             }
             Body::Dir(entries) => {
@@ -249,7 +397,11 @@ impl Inode for Node {
         let (size, blocks) = match &self.body {
             Body::Regular(d) => {
                 let d = d.lock();
-                (d.size, d.pages.len() as u64 * (PAGE / 512))
+                let blocks = match &d.memfd {
+                    Some(m) => m.file.metadata().map_or(0, |md| md.blocks()),
+                    None => d.pages.len() as u64 * (PAGE / 512),
+                };
+                (d.size, blocks)
             }
             Body::Dir(e) => ((e.lock().len() as u64 + 2) * 20, 0),
             Body::Symlink(t) => (t.len() as u64, 0),
@@ -273,23 +425,43 @@ impl Inode for Node {
     }
 
     fn setattr(&self, set: &SetAttr) -> Result<(), Errno> {
+        if let (Some(p), Body::Regular(d)) = (set.mode, &self.body) {
+            let changes_exec = (self.meta.lock().mode ^ p) & 0o111 != 0;
+            if changes_exec && d.lock().seals & seal::EXEC != 0 {
+                return Err(EPERM);
+            }
+        }
         if let Some(size) = set.size {
             let Body::Regular(d) = &self.body else { return Err(EINVAL) };
             if size > MAX_FILE_SIZE {
                 return Err(EFBIG);
             }
             let mut d = d.lock();
-            let keep = size.div_ceil(PAGE);
-            let dropped = d.pages.split_off(&keep).len() as u64;
-            self.free_pages(dropped);
-            if size % PAGE != 0 {
-                if let Some(p) = d.pages.get_mut(&(size / PAGE)) {
-                    p[(size % PAGE) as usize..].fill(0);
+            if (size < d.size && d.seals & seal::SHRINK != 0) || (size > d.size && d.seals & seal::GROW != 0) {
+                return Err(EPERM);
+            }
+            let (was, now) = (d.charged(), size.div_ceil(PAGE));
+            if let Some(m) = &d.memfd {
+                if now > was && !self.take_pages(now - was) {
+                    return Err(ENOSPC);
+                }
+                if m.file.set_len(size).is_err() {
+                    self.free_pages(now.saturating_sub(was));
+                    return Err(EIO);
+                }
+                self.free_pages(was.saturating_sub(now));
+            } else {
+                let dropped = d.pages.split_off(&now).len() as u64;
+                self.free_pages(dropped);
+                if size % PAGE != 0 {
+                    if let Some(p) = d.pages.get_mut(&(size / PAGE)) {
+                        p[(size % PAGE) as usize..].fill(0);
+                    }
                 }
             }
             d.size = size;
-            let mut m = self.meta.lock();
-            m.mtime = set.ctime;
+            drop(d);
+            self.meta.lock().mtime = set.ctime;
         }
         let mut m = self.meta.lock();
         if let Some(p) = set.mode {
@@ -471,6 +643,12 @@ impl Inode for Node {
             return Ok(0);
         }
         let n = ((d.size - offset) as usize).min(buf.len());
+        if let Some(m) = &d.memfd {
+            m.file.read_exact_at(&mut buf[..n], offset).map_err(|_| EIO)?;
+            drop(d);
+            self.touch_atime();
+            return Ok(n);
+        }
         let mut done = 0;
         while done < n {
             let pos = offset + done as u64;
@@ -492,26 +670,22 @@ impl Inode for Node {
         if data.is_empty() {
             return Ok(0);
         }
-        offset.checked_add(data.len() as u64).filter(|&e| e <= MAX_FILE_SIZE).ok_or(EFBIG)?;
+        let end = offset.checked_add(data.len() as u64).filter(|&e| e <= MAX_FILE_SIZE).ok_or(EFBIG)?;
         let mut d = d.lock();
-        let mut done = 0;
-        while done < data.len() {
-            let pos = offset + done as u64;
-            let idx = pos / PAGE;
-            let in_page = (pos % PAGE) as usize;
-            let take = (PAGE as usize - in_page).min(data.len() - done);
-            let p = match d.pages.entry(idx) {
-                std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
-                std::collections::btree_map::Entry::Vacant(e) => {
-                    if !self.take_page() {
-                        break;
-                    }
-                    e.insert(vec![0u8; PAGE as usize].into_boxed_slice())
-                }
-            };
-            p[in_page..in_page + take].copy_from_slice(&data[done..done + take]);
-            done += take;
+        if write_sealed(d.seals) {
+            return Err(EPERM);
         }
+        let mut data = data;
+        if end > d.size && d.seals & seal::GROW != 0 {
+            // Linux writes page by page and stops at the first page that
+            // would grow the file.
+            let keep = abi::page_down(d.size).max(offset) - offset;
+            if keep == 0 {
+                return Err(EPERM);
+            }
+            data = &data[..keep as usize];
+        }
+        let done = if d.memfd.is_some() { self.write_memfd(&mut d, data, offset)? } else { self.write_pages(&mut d, data, offset) };
         if done == 0 {
             return Err(ENOSPC);
         }
@@ -529,6 +703,12 @@ impl Inode for Node {
         let d = d.lock();
         if offset >= d.size {
             return Err(ENXIO);
+        }
+        if let Some(m) = &d.memfd {
+            let whence = if hole { libc::SEEK_HOLE } else { libc::SEEK_DATA };
+            // SAFETY: lseek on a descriptor the node owns.
+            let r = unsafe { libc::lseek(m.file.as_raw_fd(), offset as libc::off_t, whence) };
+            return if r < 0 { Err(ENXIO) } else { Ok((r as u64).min(d.size)) };
         }
         let mut idx = offset / PAGE;
         if hole {
@@ -590,6 +770,77 @@ impl Inode for Node {
             _ => None,
         }
     }
+
+    fn host_file(&self) -> Result<File, Errno> {
+        Ok(self.map(MapWant { shared: false, write: false, may_write: false })?.file)
+    }
+
+    fn map(&self, want: MapWant) -> Result<HostMapping, Errno> {
+        let Body::Regular(d) = &self.body else { return Err(ENODEV) };
+        let mut d = d.lock();
+        let sealed = write_sealed(d.seals);
+        if want.shared && want.write && sealed {
+            return Err(EPERM);
+        }
+        let m = self.memfd(&mut d)?;
+        if want.shared && want.may_write && !sealed {
+            let file = m.file.try_clone().map_err(|_| ENOMEM)?;
+            return Ok(HostMapping { file, id: m.id, writers: Some(m.writers.clone()) });
+        }
+        Ok(HostMapping { file: reopen_read_only(&m.file)?, id: m.id, writers: None })
+    }
+}
+
+impl Node {
+    /// Writes into the pages as far as the limits allow; the bytes written.
+    fn write_pages(&self, d: &mut Data, data: &[u8], offset: u64) -> usize {
+        let mut done = 0;
+        while done < data.len() {
+            let pos = offset + done as u64;
+            let idx = pos / PAGE;
+            let in_page = (pos % PAGE) as usize;
+            let take = (PAGE as usize - in_page).min(data.len() - done);
+            let p = match d.pages.entry(idx) {
+                std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    if !self.take_pages(1) {
+                        break;
+                    }
+                    e.insert(vec![0u8; PAGE as usize].into_boxed_slice())
+                }
+            };
+            p[in_page..in_page + take].copy_from_slice(&data[done..done + take]);
+            done += take;
+        }
+        done
+    }
+
+    /// Writes into the memory file: all of `data`, or, when the limits
+    /// cannot cover the pages it would grow the file by, what fits in the
+    /// pages left.
+    fn write_memfd(&self, d: &mut Data, data: &[u8], offset: u64) -> Result<usize, Errno> {
+        let (was, end) = (d.charged(), offset + data.len() as u64);
+        let grow = end.div_ceil(PAGE).saturating_sub(was);
+        let mut taken = grow;
+        if grow > 0 && !self.take_pages(grow) {
+            // Page by page: this stops at the first page the limits lack.
+            taken = 0;
+            while taken < grow && self.take_pages(1) {
+                taken += 1;
+            }
+        }
+        let room = ((was + taken) * PAGE).saturating_sub(offset).min(data.len() as u64);
+        let data = &data[..room as usize];
+        // Only whole pages the data reaches stay counted.
+        let keep = if room == 0 { 0 } else { (offset + room).div_ceil(PAGE).saturating_sub(was).min(taken) };
+        self.free_pages(taken - keep);
+        let Some(m) = &d.memfd else { return Err(EIO) };
+        if !data.is_empty() && m.file.write_all_at(data, offset).is_err() {
+            self.free_pages(keep);
+            return Err(EIO);
+        }
+        Ok(data.len())
+    }
 }
 
 #[cfg(test)]
@@ -638,6 +889,73 @@ mod tests {
         drop(f);
         let g = fs.root().create(b"g", NodeSpec::Regular, 0o644, 0, 0).unwrap();
         assert_eq!(g.write_at(&big, 0), Ok(2 * PAGE as usize), "pages of a dropped file are free again");
+    }
+
+    #[test]
+    fn a_mapped_file_moves_into_a_memory_file_and_counts_its_size() {
+        let fs = Tmpfs::new(1, 4 * PAGE);
+        let f = fs.root().create(b"f", NodeSpec::Regular, 0o644, 0, 0).unwrap();
+        assert_eq!(f.write_at(b"abc", PAGE + 1), Ok(3));
+        let used = |f: &InodeRef| f.statfs().blocks - f.statfs().bfree;
+        assert_eq!(used(&f), 1, "a sparse file counts its pages");
+        let rw = MapWant { shared: true, write: true, may_write: true };
+        let m = f.map(rw).unwrap();
+        assert_eq!(used(&f), 2, "a mapped file counts every page up to its size");
+        assert!(m.writers.is_some());
+        let mut buf = [0u8; 4];
+        assert_eq!(m.file.read_at(&mut buf, PAGE).unwrap(), 4);
+        assert_eq!(&buf, b"\0abc", "the memory file holds the data");
+        m.file.write_all_at(b"X", 0).unwrap();
+        assert_eq!(f.read_at(&mut buf[..1], 0), Ok(1));
+        assert_eq!(buf[0], b'X', "reads see stores through the memory file");
+        assert_eq!(f.write_at(b"0123", 2 * PAGE - 2), Ok(4));
+        assert_eq!(used(&f), 3);
+        assert_eq!(f.write_at(&[1u8; 2 * PAGE as usize], 3 * PAGE), Ok(PAGE as usize), "a write grows as far as the limit");
+        assert_eq!(f.write_at(b"x", 4 * PAGE), Err(ENOSPC));
+        assert_eq!(f.setattr(&SetAttr { size: Some(5 * PAGE), ctime: 1, ..SetAttr::default() }), Err(ENOSPC));
+        f.setattr(&SetAttr { size: Some(1), ctime: 1, ..SetAttr::default() }).unwrap();
+        assert_eq!((f.attr().size, used(&f)), (1, 1));
+        let ro = f.map(MapWant { shared: true, write: false, may_write: false }).unwrap();
+        assert!(ro.writers.is_none());
+        assert!(ro.file.write_at(b"y", 0).is_err(), "a read-only mapping gets a read-only descriptor");
+        assert_eq!(ro.id, m.id, "one memory object");
+        fs.root().unlink(b"f", false).unwrap();
+        drop((f, m, ro));
+        assert_eq!(fs.root().statfs().bfree, 4, "a dropped file frees what it counted");
+        let full = fs.root().create(b"big", NodeSpec::Regular, 0o644, 0, 0).unwrap();
+        full.setattr(&SetAttr { size: Some(5 * PAGE), ctime: 1, ..SetAttr::default() }).unwrap();
+        assert_eq!(full.map(rw).err(), Some(ENOMEM), "a file the limit cannot cover cannot be mapped");
+        assert_eq!(full.attr().size, 5 * PAGE);
+    }
+
+    #[test]
+    fn seals_follow_linux() {
+        let fs = Tmpfs::new(1, 1 << 20);
+        let plain = fs.root().create(b"f", NodeSpec::Regular, 0o755, 0, 0).unwrap();
+        assert_eq!(get_seals(&plain), Ok(seal::SEAL));
+        assert_eq!(add_seals(&plain, seal::GROW), Err(EPERM));
+        assert_eq!(get_seals(&fs.root()), Err(EINVAL), "a directory has no seals");
+        let f = new_unlinked_file(&fs.root(), 0o777, 0, 0, 0).unwrap();
+        assert_eq!(f.attr().nlink, 0);
+        assert_eq!(f.write_at(b"hello", 0), Ok(5));
+        add_seals(&f, seal::SHRINK | seal::GROW).unwrap();
+        let size = |n| SetAttr { size: Some(n), ctime: 1, ..SetAttr::default() };
+        assert_eq!(f.setattr(&size(2)), Err(EPERM));
+        assert_eq!(f.setattr(&size(9)), Err(EPERM));
+        assert_eq!(f.write_at(b"HELLO!", 0), Err(EPERM), "a write that would grow the file");
+        assert_eq!(f.write_at(b"J", 0), Ok(1));
+        let m = f.map(MapWant { shared: true, write: true, may_write: true }).unwrap();
+        assert_eq!(add_seals(&f, seal::WRITE), Err(EBUSY), "a writable shared mapping exists");
+        drop(m);
+        add_seals(&f, seal::WRITE).unwrap();
+        assert_eq!(f.write_at(b"x", 0), Err(EPERM));
+        assert_eq!(f.map(MapWant { shared: true, write: true, may_write: true }).err(), Some(EPERM));
+        assert!(f.map(MapWant { shared: true, write: false, may_write: true }).unwrap().writers.is_none(), "a shared mapping of a sealed file may never write");
+        assert!(f.map(MapWant { shared: false, write: true, may_write: true }).is_ok(), "private mappings are fine");
+        add_seals(&f, seal::EXEC | seal::SEAL).unwrap();
+        assert_eq!(f.setattr(&SetAttr { mode: Some(0o666), ctime: 1, ..SetAttr::default() }), Err(EPERM));
+        assert_eq!(get_seals(&f), Ok(seal::ALL), "F_SEAL_EXEC on an executable file seals writes too");
+        assert_eq!(add_seals(&f, 0), Err(EPERM));
     }
 
     #[test]
