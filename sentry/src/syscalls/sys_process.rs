@@ -383,8 +383,10 @@ fn exec(t: &mut Task, path_addr: u64, argv_addr: u64, envp_addr: u64, dirfd: i32
     } else {
         exec_in_new_process(t, &exe, prepared, &path)?;
     }
-    t.tg.posix_timers.clear();
+    // The task's handle and /proc's view of it name the new memory map.
+    t.kernel.tasks.update_handle(t.handle());
     crate::vfs::procfs::set_current(t);
+    t.tg.posix_timers.clear();
     finish_exec(t, exe.path);
     Ok(0)
 }
@@ -423,7 +425,6 @@ fn exec_in_new_process(t: &mut Task, exe: &loader::Executable, prepared: loader:
     old_ctx.space().kill();
     drop(old_ctx);
     t.tg.signals.lock().rebind_thread(old_tid, t.tid, t.ctx.kicker());
-    t.kernel.tasks.update_handle(t.handle());
     Ok(())
 }
 
