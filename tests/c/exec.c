@@ -13,6 +13,8 @@
  *           open; writes "x" to it), exit 0 if so */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -60,8 +62,17 @@ static int fds(int argc, char **argv)
     return 0;
 }
 
+static sigjmp_buf text_fault;
+
+static void on_text_fault(int sig)
+{
+    (void)sig;
+    siglongjmp(text_fault, 1);
+}
+
 /* The new image: the page the old one mapped at argv[1] is gone (a
-   mapping there that must not replace anything succeeds). */
+   mapping there that must not replace anything succeeds), and its code is
+   not writable (the sandbox may write patches into it as it loads). */
 static int fresh_memory(int argc, char **argv)
 {
     if (argc < 2)
@@ -69,7 +80,15 @@ static int fresh_memory(int argc, char **argv)
     void *at = (void *)strtoul(argv[1], NULL, 0);
     void *got = mmap(at, 4096, PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-    return got == at ? 0 : 21;
+    if (got != at)
+        return 21;
+    signal(SIGSEGV, on_text_fault);
+    volatile char *code = (volatile char *)(void *)fresh_memory;
+    if (sigsetjmp(text_fault, 1) == 0) {
+        *code = *code;
+        return 22;
+    }
+    return 0;
 }
 
 static int image(const char *mode, int argc, char **argv)
@@ -168,16 +187,22 @@ static void memory(char *argv0)
     CHECK(shared != MAP_FAILED, "mmap shared");
     *shared = 42;
     char *env[] = {"SBX_EXEC_MODE=memory", NULL};
-    pid_t pid = fork_checked();
-    if (pid == 0) {
-        *shared = 43;
-        char *args[] = {argv0, "0x200000000", NULL};
-        execve("/proc/self/exe", args, env);
-        _exit(120);
+    /* Many times over: the sandbox patches the syscall sites of an image
+       that proved hot in its earlier runs as it loads it. */
+    for (int i = 0; i < 12; i++) {
+        pid_t pid = fork_checked();
+        if (pid == 0) {
+            *shared = 43;
+            char *args[] = {argv0, "0x200000000", NULL};
+            execve("/proc/self/exe", args, env);
+            _exit(120);
+        }
+        int code = wait_exit(pid);
+        CHECK(code != 21, "run %d: the new image found the old one's page still mapped", i);
+        CHECK(code != 22, "run %d: the new image could write its own code", i);
+        CHECK(code == 0, "run %d: exit %d", i, code);
     }
-    int code = wait_exit(pid);
-    CHECK(code == 0, "the new image found the old one's page still mapped (exit %d)", code);
-    OK("an exec'd image starts without the old image's mappings");
+    OK("an exec'd image starts without the old image's mappings, its code not writable");
     CHECK(*shared == 43 && fixed[0] == 1, "shared %d, private %d", *shared, fixed[0]);
     OK("the child's exec leaves its parent's memory, shared and private, alone");
     munmap(fixed, 4096);

@@ -259,14 +259,22 @@ impl MemoryManager {
         }
         let first = batch.len();
         let mut code = Vec::new();
+        // Code to patch is mapped writable, and made what it should be once
+        // the patches are written.
+        let holds_hot = |a: &ImageArea, hot: &[HotSite]| a.prot & prot::EXEC != 0 && hot.iter().any(|h| h.addr >= a.start && h.addr < a.start + a.len);
+        // (An image with its code in more pieces than that is not patched
+        // at load: the batch keeps room for only so many.)
+        let hot = if areas.iter().filter(|a| holds_hot(a, hot)).count() <= patching::MAX_OPENED { hot } else { &[] };
+        let opened: Vec<&ImageArea> = areas.iter().filter(|a| holds_hot(a, hot)).collect();
         for a in areas {
             let end = a.start.checked_add(a.len).ok_or(ENOMEM)?;
             if a.len == 0 || !st.is_user(a.start, a.len) || !batch.has_room(1, 0) {
                 return Err(ENOMEM);
             }
+            let host_prot = if holds_hot(a, hot) { a.prot | prot::WRITE } else { a.prot };
             match a.backing {
                 Backing::Image { offset, .. } => {
-                    batch.push(wire::op::MMAP_FD, [a.start, a.len, a.prot, map::PRIVATE | map::FIXED, 0, offset]);
+                    batch.push(wire::op::MMAP_FD, [a.start, a.len, host_prot, map::PRIVATE | map::FIXED, 0, offset]);
                     if a.prot & prot::EXEC != 0 {
                         code.push((a.start..end, offset));
                     }
@@ -280,8 +288,28 @@ impl MemoryManager {
         if let Some(key) = key {
             st.patching.set_image(key, code);
         }
-        let planned = patching::plan_hot(&mut st, &mut batch, hot);
+        let (planned, chunks) = patching::plan_hot(&mut st, &mut batch, hot);
+        let close = |b: &mut Batch| {
+            for a in &opened {
+                b.push(sysno::MPROTECT as u64, [a.start, a.len, a.prot, 0, 0, 0]);
+            }
+            for c in &chunks {
+                b.push(sysno::MPROTECT as u64, [c.start, c.end - c.start, prot::READ | prot::EXEC, 0, 0, 0]);
+            }
+        };
+        // The patches' room left for this (see plan_hot).
+        let closed_from = batch.len();
+        close(&mut batch);
         let done = ctx.run_batch(&mut batch, Some(file)).map_err(|_| ENOMEM)?;
+        if done < batch.len() && closed_from < batch.len() {
+            // Something stopped the batch before the code and chunks got
+            // their protection back: they must not stay writable.
+            let mut closing = Batch::default();
+            close(&mut closing);
+            if ctx.run_batch(&mut closing, None).map_err(|_| ENOMEM)? < closing.len() {
+                return Err(ENOMEM);
+            }
+        }
         if done < first {
             return Err(Errno::from_ret(batch.ret(done)).err().unwrap_or(ENOMEM));
         }

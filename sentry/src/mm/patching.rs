@@ -27,6 +27,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use abi::mm::{map, prot};
+use abi::wire::op::POKE_AS_IS;
 use abi::wire::TRAMPOLINE_SIZE;
 use abi::{page_down, sysno};
 use interposer::patch::{self, Site, JUMP_LEN, SITE_LEN};
@@ -185,7 +186,7 @@ fn patch_site(st: &mut State, ctx: &mut Context, site: u64, nr: u32) -> Option<(
         return None;
     }
     let mut batch = Batch::default();
-    let planned = plan(st, &mut batch, site, &code)?;
+    let planned = plan(st, &mut batch, site, &code, Writes::Protected)?;
     let done = ctx.run_batch(&mut batch, None).unwrap_or(0);
     settle(st, &batch, done, &[planned]).into_iter().next().flatten()
 }
@@ -213,18 +214,39 @@ pub(super) struct Planned {
     chunk: Option<NewChunk>,
 }
 
+/// The most areas of a new image's code that may be opened for writing
+/// patches at load (each needs an `mprotect` after).
+pub(super) const MAX_OPENED: usize = 4;
+
+/// How a batch writes patches.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Writes {
+    /// Each write makes its pages writable and restores them (code that
+    /// may be running).
+    Protected,
+    /// The code is mapped writable already, and new chunks are mapped
+    /// writable; the caller restores both afterwards (a new image, whose
+    /// code nothing runs yet: two `mprotect`s in all, not two per write,
+    /// each of which may cost the host a TLB shootdown).
+    Open,
+}
+
 /// Adds the patching of `site` (whose bytes are `code`) to `batch`, if it
 /// lies in app code whose protection the map knows and fits the batch.
-pub(super) fn plan(st: &mut State, batch: &mut Batch, site: u64, code: &[u8; SITE_LEN]) -> Option<Planned> {
+pub(super) fn plan(st: &mut State, batch: &mut Batch, site: u64, code: &[u8; SITE_LEN], writes: Writes) -> Option<Planned> {
     // The whole site must be app code, in areas whose protection we know.
     let code_prot = st.vmas.find(site)?.prot;
     let last = st.vmas.find(site + SITE_LEN as u64 - 1)?.prot;
     if code_prot & prot::EXEC == 0 || last != code_prot {
         return None;
     }
-    let (tramp, chunk) = trampoline_slot(st, batch, site)?;
+    let (tramp, chunk) = trampoline_slot(st, batch, site, writes)?;
     let jump = patch::jump(site, tramp)?;
-    batch.poke(tramp, &patch::trampoline(code, site + SITE_LEN as u64), prot::READ | prot::EXEC);
+    let (tramp_prot, code_prot) = match writes {
+        Writes::Protected => (prot::READ | prot::EXEC, code_prot),
+        Writes::Open => (POKE_AS_IS, POKE_AS_IS),
+    };
+    batch.poke(tramp, &patch::trampoline(code, site + SITE_LEN as u64), tramp_prot);
     let jump = batch.poke(site, &jump, code_prot);
     Some(Planned { site, jump, chunk })
 }
@@ -249,28 +271,32 @@ pub(super) fn settle(st: &mut State, batch: &Batch, done: usize, planned: &[Plan
         .collect()
 }
 
-/// Patches the hot sites of a new image in `batch` (which maps it): those
-/// that are patchable and fit. Returns what was planned, for [`settle`].
-pub(super) fn plan_hot(st: &mut State, batch: &mut Batch, sites: &[HotSite]) -> Vec<Planned> {
-    // A site's writes and a chunk's mapping, at most.
-    const ROOM_OPS: usize = 3;
+/// Patches the hot sites of a new image in `batch` (which maps it, its
+/// code writable: [`Writes::Open`]): those that are patchable and fit.
+/// Returns what was planned, for [`settle`], and the new chunks, to be
+/// made read-only and executable once written.
+pub(super) fn plan_hot(st: &mut State, batch: &mut Batch, sites: &[HotSite]) -> (Vec<Planned>, Vec<Range<u64>>) {
+    // A site's writes, a chunk's mapping and its later mprotect, at most,
+    // with room kept for the image code's mprotects.
+    const ROOM_OPS: usize = 4;
     const ROOM_BYTES: usize = TRAMPOLINE_SIZE + JUMP_LEN;
     let mut planned = Vec::new();
     for s in sites {
-        if !batch.has_room(ROOM_OPS, ROOM_BYTES) {
+        if !batch.has_room(ROOM_OPS + MAX_OPENED, ROOM_BYTES) {
             break;
         }
         if st.patching.hits.get(&s.addr) == Some(&UNPATCHABLE) || !patchable(&s.code, None) {
             continue;
         }
-        planned.extend(plan(st, batch, s.addr, &s.code));
+        planned.extend(plan(st, batch, s.addr, &s.code, Writes::Open));
     }
-    planned
+    let chunks = planned.iter().filter_map(|p| p.chunk.as_ref().map(|(_, c)| c.clone())).collect();
+    (planned, chunks)
 }
 
 /// A free trampoline within reach of `site`: in a chunk already mapped,
 /// or in a new one whose mapping is added to `batch` (returned with it).
-fn trampoline_slot(st: &mut State, batch: &mut Batch, site: u64) -> Option<(u64, Option<NewChunk>)> {
+fn trampoline_slot(st: &mut State, batch: &mut Batch, site: u64, writes: Writes) -> Option<(u64, Option<NewChunk>)> {
     let reachable = |r: &Range<u64>| r.start.abs_diff(site) < REACH && r.end.abs_diff(site) < REACH;
     if let Some((r, used)) = st.patching.chunks.iter_mut().find(|(r, used)| reachable(r) && *used + TRAMPOLINE_SIZE as u64 <= r.end - r.start) {
         let at = r.start + *used;
@@ -285,7 +311,8 @@ fn trampoline_slot(st: &mut State, batch: &mut Batch, site: u64) -> Option<(u64,
         .find_gap_top_down(CHUNK, low, page_down(site), &st.blocked)
         .or_else(|| st.vmas.find_gap_top_down(CHUNK, low, high, &st.blocked))?;
     let flags = map::PRIVATE | map::ANONYMOUS | map::FIXED;
-    let i = batch.push(sysno::MMAP as u64, [start, CHUNK, prot::READ | prot::EXEC, flags, u64::MAX, 0]);
+    let p = if writes == Writes::Open { prot::READ | prot::WRITE } else { prot::READ | prot::EXEC };
+    let i = batch.push(sysno::MMAP as u64, [start, CHUNK, p, flags, u64::MAX, 0]);
     st.patching.chunks.push((start..start + CHUNK, TRAMPOLINE_SIZE as u64));
     st.blocked.push(start..start + CHUNK);
     Some((start, Some((i, start..start + CHUNK))))
