@@ -77,8 +77,9 @@ pub struct Executable {
     file: File,
     len: u64,
     head: Vec<u8>,
-    /// The host file's identity, unless it is a private copy (a memfd
-    /// made for this exec, which no other exec will see again).
+    /// The host file's identity, unless the host file has no name (the
+    /// memfd holding a tmpfs file's data, whose inode number the host
+    /// reuses once it is gone).
     key: Option<ImageKey>,
 }
 
