@@ -108,9 +108,9 @@ pub struct KernelConfig {
     /// Whether hot `syscall` sites are patched to enter the sentry without
     /// a signal (see `mm::patching`).
     pub patch_syscalls: bool,
-    /// The host directory the sandbox sees, read-only under an overlay,
-    /// as its root; `None` for an empty tmpfs root.
-    pub host_root: Option<PathBuf>,
+    /// What the sandbox sees as its root: by default the host's `/`,
+    /// read-only under an overlay.
+    pub root: crate::vfs::RootFs,
     /// Mounts made on top of the default tree.
     pub mounts: Vec<crate::vfs::ExtraMount>,
     /// The most file data all the sandbox's tmpfs instances (and the
@@ -127,7 +127,7 @@ impl Default for KernelConfig {
             application_cores: std::thread::available_parallelism().map_or(1, |n| n.get() as u32),
             hostname: "sandbox".into(),
             patch_syscalls: true,
-            host_root: Some(PathBuf::from("/")),
+            root: crate::vfs::RootFs::HostOverlay(PathBuf::from("/")),
             mounts: Vec::new(),
             tmpfs_limit: 2 << 30,
             cwd: None,
@@ -196,7 +196,7 @@ impl Kernel {
         let cpu = Arc::new(CpuClock::new(&timers, monotonic.clone()));
         let proc = crate::vfs::procfs::ProcFs::new(crate::vfs::inode::makedev(0, 0x2f));
         let budget = crate::vfs::tmpfs::Budget::new(config.tmpfs_limit);
-        let mounts = crate::vfs::default_namespace(config.host_root.as_deref(), proc.root(), &budget)?;
+        let mounts = crate::vfs::default_namespace(&config.root, proc.root(), &budget)?;
         crate::vfs::mount_extra(&mounts, &config.mounts, &budget)?;
         let start_dir = match &config.cwd {
             Some(d) => crate::vfs::mkdir_p(&mounts, d.as_os_str().as_encoded_bytes()).map_err(|e| std::io::Error::from_raw_os_error(e.0))?,

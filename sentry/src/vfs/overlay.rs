@@ -425,7 +425,7 @@ mod tests {
         std::fs::write(dir.join("top"), b"t").unwrap();
         let inos = InoAllocator::new();
         let upper = Tmpfs::with_inos(9, 1 << 20, None, inos.clone(), 0o755).root();
-        let root = new(upper.clone(), hostfs::open_root(&dir, 9, inos).unwrap(), 9);
+        let root = new(upper.clone(), hostfs::open_root(&dir, 9, inos, false).unwrap(), 9);
         assert_eq!(names(&root), [b"d".to_vec(), b"top".to_vec()]);
         let d = root.lookup(b"d").unwrap();
         let f = d.lookup(b"f").unwrap();
