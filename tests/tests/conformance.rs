@@ -87,6 +87,7 @@ conformance! {
     vfs_proc,
     vfs_xattr,
     vfs_lock,
+    vfs_splice,
 }
 
 /// The harness itself, natively: a program killed by SIGSEGV is reported as

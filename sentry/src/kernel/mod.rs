@@ -36,8 +36,10 @@
 //!     `FdTable::inner`, out of the order above: no holder of those ever
 //!     takes a VFS lock.
 //! 11. `Kernel::unimplemented`, `UtsNamespace::inner`, `WaitQueue`
-//!     entries (a process's `signal_events` among them), a pipe's buffer,
-//!     an eventfd's counter, a signalfd's mask, the file lock table
+//!     entries (a process's `signal_events` among them), a pipe's buffer
+//!     (two pipes' buffers, in address order, for a splice or tee between
+//!     them), a hostfs's inode-number map and named-pipe table, an
+//!     eventfd's counter, a signalfd's mask, the file lock table
 //!     (`vfs::lock`, which notifies its queue after unlocking) — leaves.
 //!     A `WaitQueue` runs its callbacks (epoll's, which take an epoll's
 //!     `state`) after releasing its lock.

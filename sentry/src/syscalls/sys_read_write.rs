@@ -8,9 +8,9 @@ use crate::kernel::task::Task;
 use crate::vfs::OpenFile;
 
 /// The most one call transfers (`MAX_RW_COUNT`).
-const MAX_RW_COUNT: u64 = 0x7fff_f000;
+pub(super) const MAX_RW_COUNT: u64 = 0x7fff_f000;
 /// The largest buffer the sentry moves through memory at once.
-const CHUNK: usize = 1 << 20;
+pub(super) const CHUNK: usize = 1 << 20;
 /// Most entries in an iovec array (`UIO_MAXIOV`).
 const IOV_MAX: usize = 1024;
 
