@@ -88,6 +88,7 @@ conformance! {
     vfs_xattr,
     vfs_lock,
     vfs_splice,
+    vfs_tmpfile,
 }
 
 /// The harness itself, natively: a program killed by SIGSEGV is reported as

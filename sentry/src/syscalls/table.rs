@@ -62,7 +62,7 @@ const EPOLL_PWAIT_NOTE: &str = "events it fails to write back (a fault) are lost
 const EPOLL_CTL_NOTE: &str = "EPOLLEXCLUSIVE wakes every epoll watching the file (Linux: one or more); host-backed files (stdio) are polled in the host, and edge-triggered they make an edge only when a readiness bit turns on";
 
 /// The note of the open family.
-const OPEN_NOTE: &str = "O_TMPFILE returns EOPNOTSUPP; /proc/PID/fd/N opens only files in the tree (not pipes or the host's standard streams)";
+const OPEN_NOTE: &str = "O_TMPFILE on tmpfs, the overlay and read-write host binds (EOPNOTSUPP elsewhere); /proc/PID/fd/N opens only files in the tree (not pipes or the host's standard streams)";
 
 /// The note of the write family.
 const FSIZE_NOTE: &str = "past RLIMIT_FSIZE a write is cut short or EFBIG, without SIGXFSZ (no signal delivery yet)";

@@ -12,7 +12,7 @@
 //! lock is taken under it except the inode lookup of a cache miss.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Weak};
 
 use abi::Errno;
@@ -34,6 +34,9 @@ pub struct Dentry {
     state: Mutex<State>,
     /// How many mounts sit on it.
     mounts: AtomicU32,
+    /// An `O_TMPFILE` file without `O_EXCL` that has had no link yet:
+    /// `linkat` may give it one (Linux's `I_LINKABLE`).
+    linkable: AtomicBool,
 }
 
 impl Dentry {
@@ -43,6 +46,7 @@ impl Dentry {
             inode,
             state: Mutex::new(State { name: b"/".to_vec(), parent: None, children: HashMap::new(), deleted: false }),
             mounts: AtomicU32::new(0),
+            linkable: AtomicBool::new(false),
         })
     }
 
@@ -77,10 +81,34 @@ impl Dentry {
             inode,
             state: Mutex::new(State { name: name.to_vec(), parent: Some(self.clone()), children: HashMap::new(), deleted: false }),
             mounts: AtomicU32::new(0),
+            linkable: AtomicBool::new(false),
         });
         s.children.retain(|_, w| w.strong_count() > 0);
         s.children.insert(name.to_vec(), Arc::downgrade(&d));
         Ok(d)
+    }
+
+    /// A dentry for `inode`, a file with no name in this directory
+    /// (`O_TMPFILE`): named `#` and its inode number, as on Linux, and
+    /// deleted from the start; `linkable` if `linkat` may name it.
+    pub fn new_tmpfile(self: &Arc<Dentry>, inode: InodeRef, linkable: bool) -> Arc<Dentry> {
+        let name = format!("#{}", inode.attr().ino).into_bytes();
+        Arc::new(Dentry {
+            inode,
+            state: Mutex::new(State { name, parent: Some(self.clone()), children: HashMap::new(), deleted: true }),
+            mounts: AtomicU32::new(0),
+            linkable: AtomicBool::new(linkable),
+        })
+    }
+
+    /// Whether a file with no link may be given one ([`Dentry::new_tmpfile`]).
+    pub fn linkable(&self) -> bool {
+        self.linkable.load(Ordering::Relaxed)
+    }
+
+    /// Records that the file was given a link: it is linkable no more.
+    pub fn linked(&self) {
+        self.linkable.store(false, Ordering::Relaxed);
     }
 
     /// The cached child `name`, if one is live.

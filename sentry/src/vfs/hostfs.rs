@@ -308,6 +308,18 @@ impl Inode for HostNode {
         Ok(node)
     }
 
+    /// The host's own `O_TMPFILE` in the directory (`EOPNOTSUPP` where
+    /// the host filesystem has none).
+    fn tmpfile(&self, perm: u32, _uid: u32, _gid: u32) -> Result<InodeRef, Errno> {
+        self.writable()?;
+        let fd = open_at(&self.fd, c".", libc::O_TMPFILE | libc::O_RDWR, perm & 0o7777)?;
+        let node = HostNode::new(self.fs.clone(), fd);
+        if host_stat(&node.fd)?.st_mode & 0o7777 != perm & 0o7777 {
+            node.chmod(perm)?;
+        }
+        Ok(Arc::new(node))
+    }
+
     fn link(&self, name: &[u8], target: &InodeRef) -> Result<(), Errno> {
         self.writable()?;
         let target = self.same_fs(target).ok_or(EXDEV)?;

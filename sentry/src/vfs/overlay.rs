@@ -265,6 +265,13 @@ impl Inode for Node {
         Ok(me.child(name, Some(new), None))
     }
 
+    /// In the upper layer, the directory copied up first.
+    fn tmpfile(&self, perm: u32, uid: u32, gid: u32) -> Result<InodeRef, Errno> {
+        let me = self.me()?;
+        let new = me.copy_up()?.tmpfile(perm, uid, gid)?;
+        Ok(me.child(b"", Some(new), None))
+    }
+
     fn link(&self, name: &[u8], target: &InodeRef) -> Result<(), Errno> {
         if self.lookup(name).is_ok() {
             return Err(EEXIST);
