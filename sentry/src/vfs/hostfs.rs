@@ -582,6 +582,17 @@ mod tests {
         assert_eq!(std::fs::metadata(dir.join("d/g")).unwrap().len(), 1);
         assert_eq!(root.unlink(b"d", true), Err(abi::errno::ENOTEMPTY));
         assert_eq!(root.create(b"c", NodeSpec::CharDevice(0x103), 0o600, 0, 0).err(), Some(EPERM));
+        // user. attributes reach the host (where its filesystem has them).
+        match f.set_xattr(b"user.k", b"v") {
+            Ok(()) => {
+                assert_eq!(f.get_xattr(b"user.k").unwrap(), b"v");
+                assert_eq!(f.list_xattr().unwrap(), [b"user.k".to_vec()]);
+                f.remove_xattr(b"user.k").unwrap();
+                assert_eq!(f.get_xattr(b"user.k"), Err(ENODATA));
+            }
+            Err(e) => assert_eq!(e, EOPNOTSUPP, "the host's answer"),
+        }
+        assert_eq!(f.set_xattr(b"trusted.k", b"v"), Err(EOPNOTSUPP));
         // A planted link is replaced or removed itself, never followed.
         assert_eq!(root.create(b"etc", NodeSpec::Regular, 0o644, 0, 0).err(), Some(abi::errno::EEXIST));
         root.unlink(b"etc", false).unwrap();
