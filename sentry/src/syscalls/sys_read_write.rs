@@ -55,7 +55,7 @@ fn read_into(task: &mut Task, file: &OpenFile, addr: u64, count: u64, offset: Op
     if !task.mm.is_user_range(addr, count) {
         return Err(EFAULT);
     }
-    let mut buf = vec![0u8; (count as usize).min(CHUNK)];
+    let mut buf = transfer_buffer(file, offset, count);
     let n = file.ops.read(task, &mut buf, offset)?;
     task.copy_out_final(addr, &buf[..n])?;
     Ok(n as u64)
@@ -230,6 +230,23 @@ pub fn pwritev2(t: &mut Task, a: Args) -> SysResult {
     do_writev(t, &file, a.u64(1), a.int(2), off)
 }
 
+/// A buffer for reading up to `count` bytes of `input` from `offset` (or
+/// its position), a chunk at a time: for a regular file with a size, no
+/// larger than what is left of it (at least a page, should it grow).
+/// Zeroing a whole chunk for each call of a program that asks for far
+/// more than the file holds (`cp`'s `sendfile` of 16 MiB) costs more than
+/// the copy. (Files of size 0, as procfs's, may hold more.)
+fn transfer_buffer(input: &OpenFile, offset: Option<u64>, count: u64) -> Vec<u8> {
+    let left = match input.ops.stat() {
+        Ok(st) if st.mode & abi::fs::mode::S_IFMT == abi::fs::mode::S_IFREG && st.size > 0 => {
+            let pos = offset.unwrap_or_else(|| input.ops.seek(0, abi::fs::seek::CUR).unwrap_or(0));
+            (st.size as u64).saturating_sub(pos).max(abi::PAGE_SIZE)
+        }
+        _ => CHUNK as u64,
+    };
+    vec![0u8; count.min(left).min(CHUNK as u64) as usize]
+}
+
 /// `sendfile(out_fd, in_fd, offset, count)`: a read from `in_fd` (at
 /// `*offset`, which is advanced, or at its position) written to `out_fd`,
 /// a chunk at a time; a short write ends it.
@@ -248,7 +265,7 @@ pub fn sendfile(t: &mut Task, a: Args) -> SysResult {
     };
     let count = a.u64(3).min(MAX_RW_COUNT);
     let mut done = 0u64;
-    let mut buf = vec![0u8; (count as usize).min(CHUNK)];
+    let mut buf = transfer_buffer(&input, offset, count);
     while done < count {
         let want = ((count - done) as usize).min(buf.len());
         let n = match input.ops.read(t, &mut buf[..want], offset) {
@@ -314,7 +331,7 @@ pub fn copy_file_range(t: &mut Task, a: Args) -> SysResult {
         return Err(EINVAL);
     }
     let mut done = 0u64;
-    let mut buf = vec![0u8; (len as usize).min(CHUNK)];
+    let mut buf = transfer_buffer(&input, Some(off_in), len);
     while done < len {
         let want = ((len - done) as usize).min(buf.len());
         let n = match input.ops.read(t, &mut buf[..want], Some(off_in)) {

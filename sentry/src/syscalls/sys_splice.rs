@@ -121,7 +121,7 @@ fn pipe_to_file(t: &mut Task, pipe: &Pipe, out: &OpenFile, offset: Option<i64>, 
     if !pipe.wait_data(t, nonblock)? {
         return Ok(0);
     }
-    let mut buf = vec![0u8; len.min(CHUNK)];
+    let mut buf = vec![0u8; len.min(CHUNK).min(pipe.available())];
     let n = pipe.peek(&mut buf);
     if n == 0 {
         // Another reader took the data first.
