@@ -12,14 +12,15 @@ pub(super) const MAX_RW_COUNT: u64 = 0x7fff_f000;
 /// The largest buffer the sentry moves through memory at once.
 pub(super) const CHUNK: usize = 1 << 20;
 /// Most entries in an iovec array (`UIO_MAXIOV`).
-const IOV_MAX: usize = 1024;
+pub(super) const IOV_MAX: usize = 1024;
 
 /// `struct iovec`.
 #[repr(C)]
 #[derive(Clone, Copy, Default)]
-struct Iovec {
+pub(super) struct Iovec {
     base: u64,
-    len: u64,
+    /// The buffer's length.
+    pub(super) len: u64,
 }
 abi::impl_pod!(Iovec);
 
@@ -118,7 +119,7 @@ pub fn pwrite64(t: &mut Task, a: Args) -> SysResult {
 
 /// Reads and checks an iovec array: at most `IOV_MAX` entries, no
 /// negative lengths, the total clamped to `MAX_RW_COUNT` as Linux does.
-fn read_iovecs(task: &mut Task, addr: u64, count: i32) -> Result<Vec<Iovec>, abi::Errno> {
+pub(super) fn read_iovecs(task: &mut Task, addr: u64, count: i32) -> Result<Vec<Iovec>, abi::Errno> {
     let n = usize::try_from(count).map_err(|_| EINVAL)?;
     if n > IOV_MAX {
         return Err(EINVAL);
@@ -146,30 +147,45 @@ fn read_iovecs(task: &mut Task, addr: u64, count: i32) -> Result<Vec<Iovec>, abi
 fn do_readv(t: &mut Task, file: &OpenFile, iov: u64, count: i32, offset: Option<u64>) -> SysResult {
     let iovs = read_iovecs(t, iov, count)?;
     let total: u64 = iovs.iter().map(|v| v.len).sum();
-    let mut buf = vec![0u8; (total as usize).min(CHUNK)];
+    let mut buf = transfer_buffer(file, offset, total);
     let n = file.ops.read(t, &mut buf, offset)?;
+    scatter(t, &iovs, &buf[..n])?;
+    Ok(n as u64)
+}
+
+/// Copies `data` out into the buffers `iovs`, in order, as far as it goes.
+pub(super) fn scatter(t: &mut Task, iovs: &[Iovec], data: &[u8]) -> Result<(), abi::Errno> {
     let mut at = 0usize;
     for iov in iovs {
-        if at == n {
+        if at == data.len() {
             break;
         }
-        let take = (iov.len as usize).min(n - at);
-        t.copy_out(iov.base, &buf[at..at + take])?;
+        let take = (iov.len as usize).min(data.len() - at);
+        t.copy_out(iov.base, &data[at..at + take])?;
         at += take;
     }
-    Ok(n as u64)
+    Ok(())
+}
+
+/// The contents of the buffers `iovs`, gathered, at most `limit` bytes.
+pub(super) fn gather(t: &mut Task, iovs: &[Iovec], limit: usize) -> Result<Vec<u8>, abi::Errno> {
+    let mut data = Vec::new();
+    for iov in iovs {
+        let start = data.len();
+        if start == limit {
+            break;
+        }
+        data.resize(start + (iov.len as usize).min(limit - start), 0);
+        t.copy_in(iov.base, &mut data[start..])?;
+    }
+    Ok(data)
 }
 
 /// The buffers gathered into one write at `offset` (or the position), so
 /// a small write to a pipe stays atomic.
 fn do_writev(t: &mut Task, file: &OpenFile, iov: u64, count: i32, offset: Option<u64>) -> SysResult {
     let iovs = read_iovecs(t, iov, count)?;
-    let mut data = Vec::new();
-    for iov in iovs {
-        let start = data.len();
-        data.resize(start + iov.len as usize, 0);
-        t.copy_in(iov.base, &mut data[start..])?;
-    }
+    let data = gather(t, &iovs, usize::MAX)?;
     if data.is_empty() {
         return Ok(0);
     }

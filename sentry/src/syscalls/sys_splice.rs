@@ -1,10 +1,10 @@
-//! `splice` and `tee`: data moved between a pipe and another pipe or a
+//! `splice`, `tee` and `vmsplice`: data moved between a pipe and another pipe or a
 //! file without passing through the caller's memory, as Linux checks and
 //! does it (`fs/splice.c`). Between two pipes, buffers move (or, for
 //! `tee`, are copied) whole; between a pipe and a file the sentry copies
 //! through its own memory, a chunk at a time. `SPLICE_F_MOVE`,
 //! `SPLICE_F_MORE` and `SPLICE_F_GIFT` are hints with no effect.
-//! `vmsplice` is not implemented (`ENOSYS`).
+//! `vmsplice` copies the caller's buffers (it never shares its pages).
 
 use std::sync::Arc;
 
@@ -12,7 +12,7 @@ use abi::errno::{EAGAIN, EBADF, EINVAL, ESPIPE};
 use abi::fs::{mode, o, seek};
 use abi::Errno;
 
-use super::sys_read_write::{CHUNK, MAX_RW_COUNT};
+use super::sys_read_write::{gather, read_iovecs, scatter, CHUNK, IOV_MAX, MAX_RW_COUNT};
 use super::{Args, SysResult};
 use crate::kernel::task::Task;
 use crate::vfs::{OpenFile, Pipe, PipeEnd};
@@ -171,4 +171,45 @@ pub fn tee(t: &mut Task, a: Args) -> SysResult {
         }
         _ => Err(EINVAL),
     }
+}
+
+/// `vmsplice(fd, iov, nr_segs, flags)`: into a pipe's write end, the
+/// buffers' bytes as fresh pipe buffers, after waiting once for room, as
+/// many as fit; out of a read end, what waits in the pipe (waiting for
+/// some first), copied into the buffers. An end open both ways is
+/// written.
+pub fn vmsplice(t: &mut Task, a: Args) -> SysResult {
+    let flags = a.uint(3);
+    if flags & !SPLICE_F_ALL != 0 {
+        return Err(EINVAL);
+    }
+    let file = t.fds.get(a.int(0))?;
+    let to_pipe = file.writable();
+    if file.flags() & o::PATH != 0 || !(to_pipe || file.readable()) {
+        return Err(EBADF);
+    }
+    let nr = a.u64(2);
+    if nr > IOV_MAX as u64 {
+        return Err(EINVAL);
+    }
+    let iovs = read_iovecs(t, a.u64(1), nr as i32)?;
+    let total = iovs.iter().map(|v| v.len).sum::<u64>() as usize;
+    if total == 0 {
+        return Ok(0);
+    }
+    let pipe = pipe_of(&file).ok_or(EBADF)?;
+    let nonblock = flags & SPLICE_F_NONBLOCK != 0 || file.flags() & o::NONBLOCK != 0;
+    if to_pipe {
+        pipe.wait_room(t, nonblock)?;
+        let data = gather(t, &iovs, total.min(pipe.room()))?;
+        return Ok(pipe.push(&data) as u64);
+    }
+    if !pipe.wait_data(t, nonblock)? {
+        return Ok(0);
+    }
+    let mut buf = vec![0u8; total.min(CHUNK).min(pipe.available())];
+    let n = pipe.peek(&mut buf);
+    scatter(t, &iovs, &buf[..n])?;
+    pipe.consume(n);
+    Ok(n as u64)
 }

@@ -251,7 +251,7 @@ pub static TABLE: &[Syscall] = &[
     full(sysno::GET_ROBUST_LIST, "get_robust_list", sys_thread::get_robust_list),
     full(sysno::SPLICE, "splice", sys_splice::splice),
     full(sysno::TEE, "tee", sys_splice::tee),
-    missing(sysno::VMSPLICE, "vmsplice", "ENOSYS: use write/read on the pipe"),
+    partial(sysno::VMSPLICE, "vmsplice", sys_splice::vmsplice, "the caller's pages are copied, never shared with the pipe (SPLICE_F_GIFT is a hint)"),
     full(sysno::UTIMENSAT, "utimensat", sys_path::utimensat),
     partial(sysno::EPOLL_PWAIT, "epoll_pwait", sys_epoll::epoll_pwait, EPOLL_PWAIT_NOTE),
     partial(sysno::SIGNALFD, "signalfd", sys_signal::signalfd, SIGNALFD_NOTE),
