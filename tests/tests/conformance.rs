@@ -91,6 +91,8 @@ conformance! {
     vfs_inotify,
     vfs_mmap,
     vfs_memfd,
+    vfs_splice,
+    vfs_tmpfile,
 }
 
 /// The harness itself, natively: a program killed by SIGSEGV is reported as

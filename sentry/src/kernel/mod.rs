@@ -45,7 +45,8 @@
 //!     instance's `WaitQueue` is notified after both are released.
 //! 12. `Kernel::unimplemented`, `UtsNamespace::inner`, a task's `comm`,
 //!     `WaitQueue` entries (a process's `signal_events` among them), a
-//!     pipe's buffer,
+//!     pipe's buffer (two pipes' buffers, in address order, for a splice or
+//!     tee between them), a hostfs's inode-number map and named-pipe table,
 //!     an eventfd's counter, a signalfd's mask, the file lock table
 //!     (`vfs::lock`, which notifies its queue after unlocking) — leaves.
 //!     A `WaitQueue` runs its callbacks (epoll's, which take an epoll's
@@ -120,9 +121,9 @@ pub struct KernelConfig {
     /// Whether hot `syscall` sites are patched to enter the sentry without
     /// a signal (see `mm::patching`).
     pub patch_syscalls: bool,
-    /// The host directory the sandbox sees, read-only under an overlay,
-    /// as its root; `None` for an empty tmpfs root.
-    pub host_root: Option<PathBuf>,
+    /// What the sandbox sees as its root: by default the host's `/`,
+    /// read-only under an overlay.
+    pub root: crate::vfs::RootFs,
     /// Mounts made on top of the default tree.
     pub mounts: Vec<crate::vfs::ExtraMount>,
     /// The most file data all the sandbox's tmpfs instances (and the
@@ -139,7 +140,7 @@ impl Default for KernelConfig {
             application_cores: std::thread::available_parallelism().map_or(1, |n| n.get() as u32),
             hostname: "sandbox".into(),
             patch_syscalls: true,
-            host_root: Some(PathBuf::from("/")),
+            root: crate::vfs::RootFs::HostOverlay(PathBuf::from("/")),
             mounts: Vec::new(),
             tmpfs_limit: 2 << 30,
             cwd: None,
@@ -214,7 +215,7 @@ impl Kernel {
         let cpu = Arc::new(CpuClock::new(&timers, monotonic.clone()));
         let proc = crate::vfs::procfs::ProcFs::new(crate::vfs::inode::makedev(0, 0x2f));
         let budget = crate::vfs::tmpfs::Budget::new(config.tmpfs_limit);
-        let mounts = crate::vfs::default_namespace(config.host_root.as_deref(), proc.root(), &budget)?;
+        let mounts = crate::vfs::default_namespace(&config.root, proc.root(), &budget)?;
         let memfd_root = crate::vfs::internal_shm(&budget);
         crate::vfs::mount_extra(&mounts, &config.mounts, &budget)?;
         let start_dir = match &config.cwd {

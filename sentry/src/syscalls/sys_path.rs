@@ -96,8 +96,11 @@ const VALID_OPEN_FLAGS: u32 = o::ACCMODE
 
 /// `do_sys_openat2`: opens `path` from `dirfd` and installs a descriptor.
 fn do_open(t: &mut Task, dirfd: i32, path_addr: u64, flags: u32, perm: u32, restrict: Restrict, in_root: bool) -> SysResult {
-    if flags & o::TMPFILE == o::TMPFILE {
-        return Err(abi::errno::EOPNOTSUPP);
+    // `__O_TMPFILE` (unless O_PATH drops it) takes O_DIRECTORY, no
+    // O_CREAT, and write access.
+    let tmpfile = flags & o::PATH == 0 && flags & o::TMPFILE & !o::DIRECTORY != 0;
+    if tmpfile && (flags & (o::TMPFILE | o::CREAT) != o::TMPFILE || flags & o::ACCMODE == o::RDONLY) {
+        return Err(EINVAL);
     }
     // O_PATH keeps only the flags that concern the walk.
     let flags = if flags & o::PATH != 0 { flags & (o::PATH | o::DIRECTORY | o::NOFOLLOW | o::CLOEXEC) } else { flags };
@@ -106,6 +109,16 @@ fn do_open(t: &mut Task, dirfd: i32, path_addr: u64, flags: u32, perm: u32, rest
     let c = creds(t);
     let root = if in_root { start.clone() } else { t.fs.root() };
     let perm = (perm & 0o7777) & !t.fs.umask();
+    if tmpfile {
+        let loc = {
+            let mut r = Resolver::new(&t.kernel.mounts, root, &c).restricted(restrict, &start);
+            let dir = r.resolve(&start, &path, flags & o::NOFOLLOW == 0)?;
+            ops::tmpfile(&c, &dir, perm, flags & o::EXCL == 0)?
+        };
+        let file = InodeFile::open(loc, flags & !(o::CREAT | o::EXCL | o::NOCTTY | o::TRUNC));
+        let limit = super::sys_fd::nofile_limit(t);
+        return t.fds.install(file, flags & o::CLOEXEC != 0, limit).map(|fd| fd as u64);
+    }
     let found = {
         let mut r = Resolver::new(&t.kernel.mounts, root, &c).restricted(restrict, &start);
         ops::open(&mut r, &start, &path, flags, perm)?
@@ -208,6 +221,10 @@ pub fn openat2(t: &mut Task, a: Args) -> SysResult {
         return Err(EINVAL);
     }
     let flags = how.flags as u32;
+    // openat2 refuses what open() would drop beside O_PATH.
+    if flags & o::PATH != 0 && flags & !(o::PATH | o::DIRECTORY | o::NOFOLLOW | o::CLOEXEC) != 0 {
+        return Err(EINVAL);
+    }
     if how.mode != 0 && flags & o::CREAT == 0 && flags & o::TMPFILE != o::TMPFILE {
         return Err(EINVAL);
     }
@@ -657,9 +674,9 @@ pub fn getdents64(t: &mut Task, a: Args) -> SysResult {
     Ok(out.len() as u64)
 }
 
-/// `fsync(fd)`, `fdatasync(fd)`: the data is in memory, so nothing is
-/// left to do once the descriptor is valid (`EINVAL` for files that
-/// cannot be synced, as pipes).
+/// `fsync(fd)`, `fdatasync(fd)`: the inode's own sync (a host `fsync`
+/// for a file of a read-write host directory; nothing for data in
+/// memory); `EINVAL` for files that cannot be synced, as pipes.
 pub fn fsync(t: &mut Task, a: Args) -> SysResult {
     let file = t.fds.get(a.int(0))?;
     let loc = file.ops.location().ok_or(EINVAL)?;

@@ -1,7 +1,8 @@
 //! Extended attributes: the `user.` namespace, on files of filesystems
-//! that keep them (tmpfs, and the overlay's upper layer after copy-up).
-//! Other namespaces (`trusted.`, `security.`, `system.`) are
-//! `EOPNOTSUPP`; host files show none.
+//! that keep them (tmpfs, the overlay's upper layer after copy-up, and
+//! host files, which show their own and take changes on read-write
+//! binds where the host filesystem has them). Other namespaces
+//! (`trusted.`, `security.`, `system.`) are `EOPNOTSUPP`.
 
 use abi::errno::{E2BIG, EEXIST, EINVAL, ENODATA, EOPNOTSUPP, EPERM, ERANGE, EROFS};
 use abi::fs::at;

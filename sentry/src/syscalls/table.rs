@@ -62,13 +62,13 @@ const EPOLL_PWAIT_NOTE: &str = "events it fails to write back (a fault) are lost
 const EPOLL_CTL_NOTE: &str = "EPOLLEXCLUSIVE wakes every epoll watching the file (Linux: one or more); host-backed files (stdio) are polled in the host, and edge-triggered they make an edge only when a readiness bit turns on";
 
 /// The note of the open family.
-const OPEN_NOTE: &str = "O_TMPFILE returns EOPNOTSUPP; /proc/PID/fd/N opens only files in the tree (not pipes or the host's standard streams)";
+const OPEN_NOTE: &str = "O_TMPFILE on tmpfs, the overlay and read-write host binds (EOPNOTSUPP elsewhere); /proc/PID/fd/N opens only files in the tree (not pipes or the host's standard streams)";
 
 /// The note of the write family.
 const FSIZE_NOTE: &str = "past RLIMIT_FSIZE a write is cut short or EFBIG, without SIGXFSZ (no signal delivery yet)";
 
 /// The note of the extended attribute calls.
-const XATTR_NOTE: &str = "the user. namespace on tmpfs and overlay files; trusted., security. and system. return EOPNOTSUPP; host files have none";
+const XATTR_NOTE: &str = "the user. namespace on tmpfs, overlay and host files (changed on read-write binds); trusted., security. and system. return EOPNOTSUPP";
 
 /// The note of `mknod` and `mknodat`.
 const MKNOD_NOTE: &str = "regular files, FIFOs and (with CAP_MKNOD) character devices; block devices and sockets EPERM";
@@ -254,6 +254,9 @@ pub static TABLE: &[Syscall] = &[
     full(sysno::PPOLL, "ppoll", sys_poll::ppoll),
     full(sysno::SET_ROBUST_LIST, "set_robust_list", sys_thread::set_robust_list),
     full(sysno::GET_ROBUST_LIST, "get_robust_list", sys_thread::get_robust_list),
+    full(sysno::SPLICE, "splice", sys_splice::splice),
+    full(sysno::TEE, "tee", sys_splice::tee),
+    partial(sysno::VMSPLICE, "vmsplice", sys_splice::vmsplice, "the caller's pages are copied, never shared with the pipe (SPLICE_F_GIFT is a hint)"),
     full(sysno::UTIMENSAT, "utimensat", sys_path::utimensat),
     partial(sysno::EPOLL_PWAIT, "epoll_pwait", sys_epoll::epoll_pwait, EPOLL_PWAIT_NOTE),
     partial(sysno::SIGNALFD, "signalfd", sys_signal::signalfd, SIGNALFD_NOTE),

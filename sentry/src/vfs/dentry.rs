@@ -12,7 +12,7 @@
 //! lock is taken under it except the inode lookup of a cache miss.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Weak};
 
 use abi::Errno;
@@ -36,26 +36,30 @@ pub struct Dentry {
     state: Mutex<State>,
     /// How many mounts sit on it.
     mounts: AtomicU32,
+    /// An `O_TMPFILE` file without `O_EXCL` that has had no link yet:
+    /// `linkat` may give it one (Linux's `I_LINKABLE`).
+    linkable: AtomicBool,
 }
 
 impl Dentry {
-    /// The root dentry of a filesystem.
-    pub fn new_root(inode: InodeRef) -> Arc<Dentry> {
+    fn make(inode: InodeRef, name: Vec<u8>, parent: Option<Arc<Dentry>>, deleted: bool, linkable: bool) -> Arc<Dentry> {
         Arc::new(Dentry {
             inode,
-            state: Mutex::new(State { name: b"/".to_vec(), parent: None, children: HashMap::new(), deleted: false, on_release: None }),
+            state: Mutex::new(State { name, parent, children: HashMap::new(), deleted, on_release: None }),
             mounts: AtomicU32::new(0),
+            linkable: AtomicBool::new(linkable),
         })
+    }
+
+    /// The root dentry of a filesystem.
+    pub fn new_root(inode: InodeRef) -> Arc<Dentry> {
+        Dentry::make(inode, b"/".to_vec(), None, false, false)
     }
 
     /// A dentry named `name` under `parent` for `inode`, which no
     /// directory names: deleted from the start (a `memfd_create` file).
     pub fn new_unlinked(parent: &Arc<Dentry>, name: &[u8], inode: InodeRef) -> Arc<Dentry> {
-        Arc::new(Dentry {
-            inode,
-            state: Mutex::new(State { name: name.to_vec(), parent: Some(parent.clone()), children: HashMap::new(), deleted: true, on_release: None }),
-            mounts: AtomicU32::new(0),
-        })
+        Dentry::make(inode, name.to_vec(), Some(parent.clone()), true, false)
     }
 
     /// The inode's attributes.
@@ -85,14 +89,28 @@ impl Dentry {
             return Ok(d);
         }
         let inode = self.inode.lookup(name)?;
-        let d = Arc::new(Dentry {
-            inode,
-            state: Mutex::new(State { name: name.to_vec(), parent: Some(self.clone()), children: HashMap::new(), deleted: false, on_release: None }),
-            mounts: AtomicU32::new(0),
-        });
+        let d = Dentry::make(inode, name.to_vec(), Some(self.clone()), false, false);
         s.children.retain(|_, w| w.strong_count() > 0);
         s.children.insert(name.to_vec(), Arc::downgrade(&d));
         Ok(d)
+    }
+
+    /// A dentry for `inode`, a file with no name in this directory
+    /// (`O_TMPFILE`): named `#` and its inode number, as on Linux, and
+    /// deleted from the start; `linkable` if `linkat` may name it.
+    pub fn new_tmpfile(self: &Arc<Dentry>, inode: InodeRef, linkable: bool) -> Arc<Dentry> {
+        let name = format!("#{}", inode.attr().ino).into_bytes();
+        Dentry::make(inode, name, Some(self.clone()), true, linkable)
+    }
+
+    /// Whether a file with no link may be given one ([`Dentry::new_tmpfile`]).
+    pub fn linkable(&self) -> bool {
+        self.linkable.load(Ordering::Relaxed)
+    }
+
+    /// Records that the file was given a link: it is linkable no more.
+    pub fn linked(&self) {
+        self.linkable.store(false, Ordering::Relaxed);
     }
 
     /// The cached child `name`, if one is live.

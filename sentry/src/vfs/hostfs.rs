@@ -1,33 +1,63 @@
-//! The host passthrough filesystem: a host directory tree, read-only.
+//! The host passthrough filesystem: a host directory tree, read-only or
+//! written through.
 //!
-//! Every inode holds an `O_PATH` descriptor of its host file, opened by
-//! the sentry itself one name at a time relative to its parent's
-//! descriptor with `O_NOFOLLOW`: the VFS walks `..` and symbolic links in
-//! the sandbox's own tree, so no host link and no `..` can lead outside
-//! the host directory. Data is read through a descriptor opened the same
-//! way and checked to be the same host file, and `mmap` maps the host
-//! file through that read-only descriptor. Host inode numbers and
-//! devices are never shown: each host file gets a number of the
-//! sandbox's, and the filesystem one device number. Writes are `EROFS`.
+//! Every inode holds a descriptor of its host file (`O_PATH` when found
+//! by a lookup), opened by the sentry itself one name at a time relative
+//! to its parent's descriptor with `O_NOFOLLOW`: the VFS walks `..` and
+//! symbolic links in the sandbox's own tree, so no host link and no `..`
+//! can lead outside the host directory. A regular file's data is read and
+//! written through descriptors reopened from that one by its
+//! `/proc/self/fd` entry, which names the inode itself, not a path, so
+//! they stay right when the file is renamed or unlinked; `mmap` maps the
+//! host file through such a descriptor (read-write only for a shared
+//! mapping that may write, on a read-write tree).
+//!
+//! Read-write, every change is a host `*at` call on one name relative to
+//! the directory's descriptor (`mkdirat`, `mknodat`, `symlinkat`,
+//! `unlinkat`, `renameat2`, `linkat`; a new regular file is made with
+//! `O_CREAT | O_EXCL | O_NOFOLLOW`, which never follows a link), and
+//! attribute changes go to the inode's descriptor, so a planted link is
+//! only ever read (by the VFS, which resolves it in the sandbox's tree).
+//! New files belong to the sentry's host user (the sandbox's user is the
+//! host's); their permission bits are the ones asked for, whatever the
+//! sentry's umask. The host's errors are passed on. Device nodes cannot
+//! be made (`EPERM`), and only `user.` extended attributes reach the
+//! host. A named pipe, old or new, is a sandbox pipe: processes in the
+//! sandbox that open it meet there, never a host process.
+//!
+//! Host inode numbers and devices are never shown: each host file gets a
+//! number of the sandbox's, kept by its host identity (so that hard links
+//! share it and a rename keeps it), and the filesystem one device number.
+//! Read-only, writes are `EROFS`.
 
 use std::collections::HashMap;
-use std::ffi::CString;
+use std::ffi::{CStr, CString};
 use std::fs::File;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, OnceLock, Weak};
 
-use abi::errno::{EINVAL, EIO, EISDIR, ENOENT, EROFS};
+use abi::errno::{EINVAL, EIO, EISDIR, ENODATA, ENOENT, EOPNOTSUPP, EPERM, EROFS, EXDEV};
 use abi::fs::Statfs;
 use abi::Errno;
 use parking_lot::Mutex;
 
-use super::inode::{dtype_of, Attr, DirEntry, HostMapping, InoAllocator, Inode, InodeRef, MapWant, NodeSpec, SetAttr};
+use super::inode::{now_ns, Attr, DirEntry, HostMapping, InoAllocator, Inode, InodeRef, MapWant, NodeSpec, SetAttr};
+use super::pipe::Pipe;
+use super::OpenFile;
+use crate::kernel::task::Task;
+
+/// A host file's identity: its device and inode number.
+type HostId = (u64, u64);
 
 struct Shared {
     dev: u64,
     inos: Arc<InoAllocator>,
-    /// Host (device, inode) to the sandbox's inode number.
-    map: Mutex<HashMap<(u64, u64), u64>>,
+    /// Whether changes are written through (else they are `EROFS`).
+    writable: bool,
+    /// Host identity to the sandbox's inode number.
+    map: Mutex<HashMap<HostId, u64>>,
+    /// The sandbox pipe of each named pipe open in the sandbox.
+    fifos: Mutex<HashMap<HostId, Weak<Pipe>>>,
 }
 
 impl Shared {
@@ -39,34 +69,43 @@ impl Shared {
 /// A host file.
 pub struct HostNode {
     fs: Arc<Shared>,
-    /// The `O_PATH` descriptor.
-    path_fd: Arc<OwnedFd>,
-    /// The parent's descriptor and the name, to open the data from (none
-    /// for the root).
-    parent: Option<(Arc<OwnedFd>, CString)>,
-    /// The descriptor to read a regular file's data through.
-    data: OnceLock<Result<OwnedFd, Errno>>,
+    /// The descriptor naming the host file.
+    fd: OwnedFd,
+    /// A regular file's data, opened for reading.
+    rfd: OnceLock<Result<OwnedFd, Errno>>,
+    /// A regular file's data, opened for writing (read-write only).
+    wfd: OnceLock<Result<OwnedFd, Errno>>,
+    /// A regular file's data opened for both, for shared mappings that
+    /// write (read-write only).
+    rwfd: OnceLock<Result<OwnedFd, Errno>>,
+    /// The file as a memory object: its identity, and the count of its
+    /// shared mappings that may write.
+    object: OnceLock<(u64, Arc<crate::mm::vma::Writers>)>,
 }
 
 fn last_errno() -> Errno {
     Errno(std::io::Error::last_os_error().raw_os_error().unwrap_or(EIO.0))
 }
 
+/// `Ok(())` for a host call's 0, the host's errno for -1.
+fn check(r: libc::c_int) -> Result<(), Errno> {
+    if r < 0 {
+        Err(last_errno())
+    } else {
+        Ok(())
+    }
+}
+
 fn host_stat(fd: &OwnedFd) -> Result<libc::stat, Errno> {
     // SAFETY: libc::stat is plain data for fstatat to fill.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
     // SAFETY: the path is an empty NUL-terminated string and `st` is valid.
-    let r = unsafe { libc::fstatat(fd.as_raw_fd(), c"".as_ptr(), &mut st, libc::AT_EMPTY_PATH | libc::AT_SYMLINK_NOFOLLOW) };
-    if r < 0 {
-        return Err(last_errno());
-    }
+    check(unsafe { libc::fstatat(fd.as_raw_fd(), c"".as_ptr(), &mut st, libc::AT_EMPTY_PATH | libc::AT_SYMLINK_NOFOLLOW) })?;
     Ok(st)
 }
 
-/// `openat(dir, name, flags)` as an owned descriptor.
-fn open_at(dir: &OwnedFd, name: &std::ffi::CStr, flags: i32) -> Result<OwnedFd, Errno> {
-    // SAFETY: `name` is NUL-terminated; the result is a new descriptor.
-    let fd = unsafe { libc::openat(dir.as_raw_fd(), name.as_ptr(), flags | libc::O_CLOEXEC | libc::O_NOFOLLOW) };
+/// A host descriptor just returned by a call, as an owned one.
+fn owned(fd: libc::c_int) -> Result<OwnedFd, Errno> {
     if fd < 0 {
         return Err(last_errno());
     }
@@ -74,47 +113,123 @@ fn open_at(dir: &OwnedFd, name: &std::ffi::CStr, flags: i32) -> Result<OwnedFd, 
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
-/// Opens the host directory `path` as the root of a read-only filesystem
-/// with device number `dev`, numbering its inodes from `inos`.
-pub fn open_root(path: &std::path::Path, dev: u64, inos: Arc<InoAllocator>) -> std::io::Result<InodeRef> {
+/// `openat(dir, name, flags)`, never following a link in `name`.
+fn open_at(dir: &OwnedFd, name: &CStr, flags: i32, perm: u32) -> Result<OwnedFd, Errno> {
+    // SAFETY: `name` is NUL-terminated; the result is a new descriptor.
+    owned(unsafe { libc::openat(dir.as_raw_fd(), name.as_ptr(), flags | libc::O_CLOEXEC | libc::O_NOFOLLOW, perm) })
+}
+
+/// The `/proc/self/fd` entry of `fd`: opening it reaches the very file
+/// `fd` refers to, wherever its names are now.
+fn proc_path(fd: &OwnedFd) -> CString {
+    CString::new(format!("/proc/self/fd/{}", fd.as_raw_fd())).expect("no NUL in a number")
+}
+
+/// A name of a directory entry as a C string (`ENOENT` for one with a
+/// NUL, which no host name has).
+fn c_name(name: &[u8]) -> Result<CString, Errno> {
+    CString::new(name).map_err(|_| ENOENT)
+}
+
+/// A host `timespec` for a time to set, or `UTIME_OMIT`.
+fn timespec(t: Option<i64>) -> libc::timespec {
+    match t {
+        Some(ns) => libc::timespec { tv_sec: ns.div_euclid(1_000_000_000), tv_nsec: ns.rem_euclid(1_000_000_000) },
+        None => libc::timespec { tv_sec: 0, tv_nsec: libc::UTIME_OMIT },
+    }
+}
+
+/// Opens the host directory `path` as the root of a filesystem with
+/// device number `dev`, numbering its inodes from `inos`; changes are
+/// written through when `writable`.
+pub fn open_root(path: &std::path::Path, dev: u64, inos: Arc<InoAllocator>, writable: bool) -> std::io::Result<InodeRef> {
     let c = CString::new(path.as_os_str().as_encoded_bytes()).map_err(|_| std::io::Error::from_raw_os_error(libc::EINVAL))?;
     // SAFETY: `c` is NUL-terminated; the result is a new descriptor.
-    let fd = unsafe { libc::open(c.as_ptr(), libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC) };
-    if fd < 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    // SAFETY: `fd` was just opened and is owned by nothing else.
-    let path_fd = Arc::new(unsafe { OwnedFd::from_raw_fd(fd) });
-    let fs = Arc::new(Shared { dev, inos, map: Mutex::new(HashMap::new()) });
-    Ok(Arc::new(HostNode { fs, path_fd, parent: None, data: OnceLock::new() }))
+    let fd = owned(unsafe { libc::open(c.as_ptr(), libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC) }).map_err(|e| std::io::Error::from_raw_os_error(e.0))?;
+    let fs = Arc::new(Shared { dev, inos, writable, map: Mutex::new(HashMap::new()), fifos: Mutex::new(HashMap::new()) });
+    Ok(Arc::new(HostNode::new(fs, fd)))
 }
 
 impl HostNode {
-    /// The descriptor for reading: the directory itself, or the file
-    /// opened again by name, which must still be the same host file.
-    fn data_fd(&self) -> Result<&OwnedFd, Errno> {
-        self.data
-            .get_or_init(|| {
-                let st = host_stat(&self.path_fd)?;
-                if st.st_mode & libc::S_IFMT != libc::S_IFREG {
-                    return Err(EINVAL);
-                }
-                let (parent, name) = self.parent.as_ref().ok_or(EISDIR)?;
-                let fd = open_at(parent, name, libc::O_RDONLY | libc::O_NONBLOCK)?;
-                let again = host_stat(&fd)?;
-                if (again.st_dev, again.st_ino) != (st.st_dev, st.st_ino) {
-                    return Err(ENOENT);
-                }
-                Ok(fd)
-            })
-            .as_ref()
-            .map_err(|e| *e)
+    fn new(fs: Arc<Shared>, fd: OwnedFd) -> HostNode {
+        HostNode { fs, fd, rfd: OnceLock::new(), wfd: OnceLock::new(), rwfd: OnceLock::new(), object: OnceLock::new() }
+    }
+
+    fn host_kind(&self) -> Result<u32, Errno> {
+        Ok(host_stat(&self.fd)?.st_mode & libc::S_IFMT)
+    }
+
+    /// A descriptor of the regular file's data opened with `flags`,
+    /// reopened from the inode's own descriptor once and kept in `slot`.
+    fn data<'a>(&self, slot: &'a OnceLock<Result<OwnedFd, Errno>>, flags: i32) -> Result<&'a OwnedFd, Errno> {
+        slot.get_or_init(|| {
+            match self.host_kind()? {
+                libc::S_IFREG => {}
+                libc::S_IFDIR => return Err(EISDIR),
+                _ => return Err(EINVAL),
+            }
+            let path = proc_path(&self.fd);
+            // SAFETY: `path` is NUL-terminated; the result is a new descriptor.
+            owned(unsafe { libc::open(path.as_ptr(), flags | libc::O_CLOEXEC | libc::O_NONBLOCK) })
+        })
+        .as_ref()
+        .map_err(|e| *e)
+    }
+
+    fn read_fd(&self) -> Result<&OwnedFd, Errno> {
+        self.data(&self.rfd, libc::O_RDONLY)
+    }
+
+    fn write_fd(&self) -> Result<&OwnedFd, Errno> {
+        self.writable()?;
+        self.data(&self.wfd, libc::O_WRONLY)
+    }
+
+    fn writable(&self) -> Result<(), Errno> {
+        if self.fs.writable {
+            Ok(())
+        } else {
+            Err(EROFS)
+        }
+    }
+
+    /// The host node behind `inode`, if it belongs to this filesystem.
+    fn same_fs(&self, inode: &InodeRef) -> Option<Arc<HostNode>> {
+        inode.clone().into_any().downcast::<HostNode>().ok().filter(|n| Arc::ptr_eq(&n.fs, &self.fs))
+    }
+
+    /// Sets the permission bits of a file that is not a symbolic link
+    /// (through its `/proc/self/fd` entry, which reaches the inode).
+    fn chmod(&self, perm: u32) -> Result<(), Errno> {
+        let path = proc_path(&self.fd);
+        // SAFETY: `path` is NUL-terminated.
+        check(unsafe { libc::chmod(path.as_ptr(), perm & 0o7777) })
+    }
+
+    /// The directory opened for reading its entries (or syncing it).
+    fn dir_fd(&self) -> Result<OwnedFd, Errno> {
+        open_at(&self.fd, c".", libc::O_RDONLY | libc::O_DIRECTORY, 0)
+    }
+
+    /// Runs an xattr call on the file's `/proc/self/fd` entry, for a
+    /// `user.` name on a regular file or directory; `other` is the
+    /// answer for the rest.
+    fn xattr_call(&self, name: &[u8], other: Errno, call: impl FnOnce(&CStr, &CStr) -> isize) -> Result<usize, Errno> {
+        if !name.starts_with(b"user.") || !matches!(self.host_kind()?, libc::S_IFREG | libc::S_IFDIR) {
+            return Err(other);
+        }
+        let name = CString::new(name).map_err(|_| EINVAL)?;
+        let n = call(&proc_path(&self.fd), &name);
+        if n < 0 {
+            return Err(last_errno());
+        }
+        Ok(n as usize)
     }
 }
 
 impl Inode for HostNode {
     fn attr(&self) -> Attr {
-        let Ok(st) = host_stat(&self.path_fd) else {
+        let Ok(st) = host_stat(&self.fd) else {
             return Attr { ino: self.fs.inos.next(), dev: self.fs.dev, ..Attr::default() };
         };
         let ns = |s: i64, n: i64| s.saturating_mul(1_000_000_000).saturating_add(n);
@@ -135,37 +250,112 @@ impl Inode for HostNode {
         }
     }
 
-    fn setattr(&self, _set: &SetAttr) -> Result<(), Errno> {
-        Err(EROFS)
+    /// The size first (the host's truncate sets the times itself), then
+    /// the owner (which may clear set-ID bits), the mode and the times;
+    /// with nothing to set, the change time alone is updated.
+    fn setattr(&self, set: &SetAttr) -> Result<(), Errno> {
+        self.writable()?;
+        if let Some(size) = set.size {
+            let size = libc::off_t::try_from(size).map_err(|_| abi::errno::EFBIG)?;
+            // SAFETY: ftruncate reads no memory.
+            check(unsafe { libc::ftruncate(self.write_fd()?.as_raw_fd(), size) })?;
+        }
+        let touch_only = set.size.is_none() && set.mode.is_none() && set.atime.is_none() && set.mtime.is_none();
+        if set.uid.is_some() || set.gid.is_some() || touch_only {
+            let (u, g) = (set.uid.unwrap_or(u32::MAX), set.gid.unwrap_or(u32::MAX));
+            // SAFETY: the path is empty; the call acts on the descriptor.
+            check(unsafe { libc::fchownat(self.fd.as_raw_fd(), c"".as_ptr(), u, g, libc::AT_EMPTY_PATH | libc::AT_SYMLINK_NOFOLLOW) })?;
+        }
+        if let Some(m) = set.mode {
+            if self.host_kind()? == libc::S_IFLNK {
+                return Err(EOPNOTSUPP);
+            }
+            self.chmod(m)?;
+        }
+        if set.size.is_none() && (set.atime.is_some() || set.mtime.is_some()) {
+            let ts = [timespec(set.atime), timespec(set.mtime)];
+            // SAFETY: `ts` holds two timespecs; the path is empty.
+            check(unsafe { libc::utimensat(self.fd.as_raw_fd(), c"".as_ptr(), ts.as_ptr(), libc::AT_EMPTY_PATH | libc::AT_SYMLINK_NOFOLLOW) })?;
+        }
+        Ok(())
     }
 
     fn lookup(&self, name: &[u8]) -> Result<InodeRef, Errno> {
         if name.contains(&b'/') || name == b"." || name == b".." || name.is_empty() {
             return Err(ENOENT);
         }
-        let c = CString::new(name).map_err(|_| ENOENT)?;
-        let fd = open_at(&self.path_fd, &c, libc::O_PATH)?;
-        Ok(Arc::new(HostNode { fs: self.fs.clone(), path_fd: Arc::new(fd), parent: Some((self.path_fd.clone(), c)), data: OnceLock::new() }))
+        let fd = open_at(&self.fd, &c_name(name)?, libc::O_PATH, 0)?;
+        Ok(Arc::new(HostNode::new(self.fs.clone(), fd)))
     }
 
-    fn create(&self, _name: &[u8], _spec: NodeSpec, _perm: u32, _uid: u32, _gid: u32) -> Result<InodeRef, Errno> {
-        Err(EROFS)
+    fn create(&self, name: &[u8], spec: NodeSpec, perm: u32, _uid: u32, _gid: u32) -> Result<InodeRef, Errno> {
+        self.writable()?;
+        let c = c_name(name)?;
+        let dir = self.fd.as_raw_fd();
+        let perm = perm & 0o7777;
+        match &spec {
+            NodeSpec::Regular => drop(open_at(&self.fd, &c, libc::O_CREAT | libc::O_EXCL | libc::O_WRONLY, perm)?),
+            // SAFETY: `c` is NUL-terminated; the call acts on one name in `dir`.
+            NodeSpec::Directory => check(unsafe { libc::mkdirat(dir, c.as_ptr(), perm) })?,
+            // SAFETY: as above.
+            NodeSpec::Fifo => check(unsafe { libc::mknodat(dir, c.as_ptr(), libc::S_IFIFO | perm, 0) })?,
+            NodeSpec::Symlink(target) => {
+                let t = CString::new(target.as_slice()).map_err(|_| ENOENT)?;
+                // SAFETY: `t` and `c` are NUL-terminated; the call makes one name in `dir`.
+                check(unsafe { libc::symlinkat(t.as_ptr(), dir, c.as_ptr()) })?
+            }
+            // A device node on the host would give host users the device.
+            NodeSpec::CharDevice(_) => return Err(EPERM),
+        }
+        let node = self.lookup(name)?;
+        let a = node.attr();
+        if !matches!(spec, NodeSpec::Symlink(_)) && a.kind() == spec.kind() && a.mode & 0o7777 != perm {
+            // The host applied the sentry's umask: set the bits asked for.
+            self.same_fs(&node).ok_or(EIO)?.chmod(perm)?;
+        }
+        Ok(node)
     }
 
-    fn link(&self, _name: &[u8], _target: &InodeRef) -> Result<(), Errno> {
-        Err(EROFS)
+    /// The host's own `O_TMPFILE` in the directory (`EOPNOTSUPP` where
+    /// the host filesystem has none).
+    fn tmpfile(&self, perm: u32, _uid: u32, _gid: u32) -> Result<InodeRef, Errno> {
+        self.writable()?;
+        let fd = open_at(&self.fd, c".", libc::O_TMPFILE | libc::O_RDWR, perm & 0o7777)?;
+        let node = HostNode::new(self.fs.clone(), fd);
+        if host_stat(&node.fd)?.st_mode & 0o7777 != perm & 0o7777 {
+            node.chmod(perm)?;
+        }
+        Ok(Arc::new(node))
     }
 
-    fn unlink(&self, _name: &[u8], _dir: bool) -> Result<(), Errno> {
-        Err(EROFS)
+    fn link(&self, name: &[u8], target: &InodeRef) -> Result<(), Errno> {
+        self.writable()?;
+        let target = self.same_fs(target).ok_or(EXDEV)?;
+        let c = c_name(name)?;
+        let from = proc_path(&target.fd);
+        // SAFETY: both paths are NUL-terminated; following the
+        // `/proc/self/fd` entry reaches the target inode itself.
+        check(unsafe { libc::linkat(libc::AT_FDCWD, from.as_ptr(), self.fd.as_raw_fd(), c.as_ptr(), libc::AT_SYMLINK_FOLLOW) })
     }
 
-    fn rename(&self, _old: &[u8], _new_dir: &InodeRef, _new: &[u8], _flags: u32) -> Result<(), Errno> {
-        Err(EROFS)
+    fn unlink(&self, name: &[u8], dir: bool) -> Result<(), Errno> {
+        self.writable()?;
+        let c = c_name(name)?;
+        // SAFETY: `c` is NUL-terminated.
+        check(unsafe { libc::unlinkat(self.fd.as_raw_fd(), c.as_ptr(), if dir { libc::AT_REMOVEDIR } else { 0 }) })
+    }
+
+    fn rename(&self, old: &[u8], new_dir: &InodeRef, new: &[u8], flags: u32) -> Result<(), Errno> {
+        self.writable()?;
+        let to = self.same_fs(new_dir).ok_or(EXDEV)?;
+        let (o, n) = (c_name(old)?, c_name(new)?);
+        // SAFETY: both names are NUL-terminated, one component each.
+        let r = unsafe { libc::syscall(libc::SYS_renameat2, self.fd.as_raw_fd(), o.as_ptr(), to.fd.as_raw_fd(), n.as_ptr(), flags) };
+        check(r as libc::c_int)
     }
 
     fn readdir(&self) -> Result<Vec<DirEntry>, Errno> {
-        let dir = open_at(&self.path_fd, c".", libc::O_RDONLY | libc::O_DIRECTORY)?;
+        let dir = self.dir_fd()?;
         let st = host_stat(&dir)?;
         let mut out = Vec::new();
         let mut buf = vec![0u8; 32 * 1024];
@@ -199,7 +389,7 @@ impl Inode for HostNode {
     fn readlink(&self) -> Result<Vec<u8>, Errno> {
         let mut buf = vec![0u8; abi::fs::PATH_MAX];
         // SAFETY: `buf` is writable for its length; the path is empty.
-        let n = unsafe { libc::readlinkat(self.path_fd.as_raw_fd(), c"".as_ptr(), buf.as_mut_ptr() as *mut libc::c_char, buf.len()) };
+        let n = unsafe { libc::readlinkat(self.fd.as_raw_fd(), c"".as_ptr(), buf.as_mut_ptr() as *mut libc::c_char, buf.len()) };
         if n < 0 {
             return Err(if last_errno() == ENOENT { EINVAL } else { last_errno() });
         }
@@ -208,10 +398,7 @@ impl Inode for HostNode {
     }
 
     fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<usize, Errno> {
-        if dtype_of(self.attr().mode) == abi::fs::dt::DIR {
-            return Err(EISDIR);
-        }
-        let fd = self.data_fd()?;
+        let fd = self.read_fd()?;
         // SAFETY: `buf` is writable for its length.
         let n = unsafe { libc::pread(fd.as_raw_fd(), buf.as_mut_ptr() as *mut libc::c_void, buf.len(), offset as libc::off_t) };
         if n < 0 {
@@ -220,15 +407,43 @@ impl Inode for HostNode {
         Ok(n as usize)
     }
 
-    fn write_at(&self, _data: &[u8], _offset: u64) -> Result<usize, Errno> {
-        Err(EROFS)
+    fn write_at(&self, data: &[u8], offset: u64) -> Result<usize, Errno> {
+        let fd = self.write_fd()?;
+        let offset = libc::off_t::try_from(offset).map_err(|_| abi::errno::EFBIG)?;
+        // SAFETY: `data` is readable for its length.
+        let n = unsafe { libc::pwrite(fd.as_raw_fd(), data.as_ptr() as *const libc::c_void, data.len(), offset) };
+        if n < 0 {
+            return Err(last_errno());
+        }
+        Ok(n as usize)
+    }
+
+    fn prepare_write(&self) -> Result<(), Errno> {
+        match self.host_kind()? {
+            libc::S_IFREG => self.write_fd().map(|_| ()),
+            _ => Ok(()),
+        }
+    }
+
+    fn sync(&self) -> Result<(), Errno> {
+        let dir;
+        let fd = match self.host_kind()? {
+            libc::S_IFREG => self.read_fd()?,
+            libc::S_IFDIR => {
+                dir = self.dir_fd()?;
+                &dir
+            }
+            _ => return Ok(()),
+        };
+        // SAFETY: fsync reads no memory.
+        check(unsafe { libc::fsync(fd.as_raw_fd()) })
     }
 
     fn statfs(&self) -> Statfs {
         // SAFETY: libc::statfs is plain data for fstatfs to fill.
         let mut s: libc::statfs = unsafe { std::mem::zeroed() };
         // SAFETY: `s` is a valid buffer.
-        if unsafe { libc::fstatfs(self.path_fd.as_raw_fd(), &mut s) } < 0 {
+        if unsafe { libc::fstatfs(self.fd.as_raw_fd(), &mut s) } < 0 {
             return Statfs::default();
         }
         Statfs {
@@ -241,28 +456,96 @@ impl Inode for HostNode {
             ffree: s.f_ffree,
             namelen: s.f_namelen,
             frsize: s.f_frsize,
-            flags: 1, /* ST_RDONLY */
+            flags: if self.fs.writable { 0 } else { 1 /* ST_RDONLY */ },
             ..Statfs::default()
         }
     }
 
+    fn get_xattr(&self, name: &[u8]) -> Result<Vec<u8>, Errno> {
+        let mut buf = vec![0u8; 65536];
+        let n = self.xattr_call(name, ENODATA, |p, n| {
+            // SAFETY: `p` and `n` are NUL-terminated; `buf` is writable for its length.
+            unsafe { libc::getxattr(p.as_ptr(), n.as_ptr(), buf.as_mut_ptr() as *mut libc::c_void, buf.len()) }
+        })?;
+        buf.truncate(n);
+        Ok(buf)
+    }
+
+    fn set_xattr(&self, name: &[u8], value: &[u8]) -> Result<(), Errno> {
+        self.writable()?;
+        self.xattr_call(name, EOPNOTSUPP, |p, n| {
+            // SAFETY: `p` and `n` are NUL-terminated; `value` is readable for its length.
+            unsafe { libc::setxattr(p.as_ptr(), n.as_ptr(), value.as_ptr() as *const libc::c_void, value.len(), 0) as isize }
+        })
+        .map(|_| ())
+    }
+
+    fn list_xattr(&self) -> Result<Vec<Vec<u8>>, Errno> {
+        if !matches!(self.host_kind()?, libc::S_IFREG | libc::S_IFDIR) {
+            return Ok(Vec::new());
+        }
+        let mut buf = vec![0u8; 65536];
+        let p = proc_path(&self.fd);
+        // SAFETY: `p` is NUL-terminated; `buf` is writable for its length.
+        let n = unsafe { libc::listxattr(p.as_ptr(), buf.as_mut_ptr() as *mut libc::c_char, buf.len()) };
+        if n < 0 {
+            return Err(last_errno());
+        }
+        buf.truncate(n as usize);
+        Ok(buf.split(|&b| b == 0).filter(|n| n.starts_with(b"user.")).map(<[u8]>::to_vec).collect())
+    }
+
+    fn remove_xattr(&self, name: &[u8]) -> Result<(), Errno> {
+        self.writable()?;
+        self.xattr_call(name, EOPNOTSUPP, |p, n| {
+            // SAFETY: `p` and `n` are NUL-terminated.
+            unsafe { libc::removexattr(p.as_ptr(), n.as_ptr()) as isize }
+        })
+        .map(|_| ())
+    }
+
+    fn open_special(&self, task: &mut Task, flags: u32) -> Option<Result<Arc<OpenFile>, Errno>> {
+        let a = self.attr();
+        if a.kind() != abi::fs::mode::S_IFIFO {
+            return None;
+        }
+        let st = host_stat(&self.fd).ok()?;
+        let pipe = {
+            let mut fifos = self.fs.fifos.lock();
+            fifos.retain(|_, w| w.strong_count() > 0);
+            match fifos.get(&(st.st_dev, st.st_ino)).and_then(Weak::upgrade) {
+                Some(p) => p,
+                None => {
+                    let p = Pipe::new(a.ino, a.uid, a.gid, now_ns());
+                    fifos.insert((st.st_dev, st.st_ino), Arc::downgrade(&p));
+                    p
+                }
+            }
+        };
+        Some(super::fifo::open(task, &pipe, flags))
+    }
+
     fn host_file(&self) -> Result<File, Errno> {
-        let fd = self.data_fd()?.try_clone().map_err(|_| abi::errno::EMFILE)?;
+        let fd = self.read_fd()?.try_clone().map_err(|_| abi::errno::EMFILE)?;
         Ok(File::from(fd))
     }
 
-    /// The host file itself, through its read-only descriptor, so the
-    /// host refuses any write to it through a mapping. Each mapping is a
-    /// memory object of its own (its futexes are not shared with other
-    /// mappings of the file; nothing can write them anyway).
+    /// The host file itself: through its read-only descriptor, so that
+    /// the host refuses any write to it through the mapping, but for a
+    /// shared mapping that may write on a read-write tree, which maps a
+    /// read-write descriptor and writes the host file. The file is one
+    /// memory object, so that shared futexes in it meet (each name of a
+    /// hard-linked file is one of its own).
     fn map(&self, want: MapWant) -> Result<HostMapping, Errno> {
+        let (id, writers) = self.object.get_or_init(|| (crate::mm::next_object_id(), Arc::default()));
         if want.shared && want.may_write {
-            return Err(EROFS);
+            self.writable()?;
+            let fd = self.data(&self.rwfd, libc::O_RDWR)?.try_clone().map_err(|_| abi::errno::EMFILE)?;
+            return Ok(HostMapping { file: File::from(fd), id: *id, writers: Some(writers.clone()) });
         }
-        Ok(HostMapping { file: self.host_file()?, id: crate::mm::next_object_id(), writers: None })
+        Ok(HostMapping { file: self.host_file()?, id: *id, writers: None })
     }
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -273,7 +556,7 @@ mod tests {
         std::fs::create_dir_all(dir.join("sub")).unwrap();
         std::fs::write(dir.join("sub/f"), b"contents").unwrap();
         std::os::unix::fs::symlink("../../..", dir.join("sub/escape")).unwrap();
-        let root = open_root(&dir, 7, InoAllocator::new()).unwrap();
+        let root = open_root(&dir, 7, InoAllocator::new(), false).unwrap();
         let sub = root.lookup(b"sub").unwrap();
         let f = sub.lookup(b"f").unwrap();
         let a = f.attr();
@@ -294,8 +577,50 @@ mod tests {
         names.sort();
         assert_eq!(names, [b"escape".to_vec(), b"f".to_vec()]);
         std::fs::remove_dir_all(&dir).unwrap();
-        let host_root = open_root(std::path::Path::new("/"), 7, InoAllocator::new()).unwrap();
+        let host_root = open_root(std::path::Path::new("/"), 7, InoAllocator::new(), false).unwrap();
         assert!(host_root.readdir().unwrap().iter().any(|e| e.name == b"etc"));
         assert!(host_root.lookup(b"etc").unwrap().attr().is_dir());
+    }
+
+    #[test]
+    fn writes_go_to_the_host_and_keep_inode_numbers() {
+        let dir = std::env::temp_dir().join(format!("sbx-hostfs-rw-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::os::unix::fs::symlink("/etc", dir.join("etc")).unwrap();
+        let root = open_root(&dir, 7, InoAllocator::new(), true).unwrap();
+        let f = root.create(b"f", NodeSpec::Regular, 0o640, 0, 0).unwrap();
+        assert_eq!(f.attr().mode, libc::S_IFREG | 0o640, "the bits asked for, whatever the umask");
+        assert_eq!(f.write_at(b"hello", 2), Ok(5));
+        assert_eq!(std::fs::read(dir.join("f")).unwrap(), b"\0\0hello");
+        let d = root.create(b"d", NodeSpec::Directory, 0o700, 0, 0).unwrap();
+        d.link(b"g", &f).unwrap();
+        let g = d.lookup(b"g").unwrap();
+        assert_eq!((g.attr().ino, g.attr().nlink), (f.attr().ino, 2));
+        root.rename(b"f", &d, b"h", 0).unwrap();
+        assert_eq!(d.lookup(b"h").unwrap().attr().ino, f.attr().ino);
+        let mut buf = [0u8; 8];
+        assert_eq!(f.read_at(&mut buf, 0), Ok(7), "data is reached after a rename");
+        assert_eq!(d.rename(b"g", &root, b"etc", abi::fs::rename::NOREPLACE), Err(abi::errno::EEXIST));
+        f.setattr(&SetAttr { size: Some(1), ..SetAttr::default() }).unwrap();
+        assert_eq!(std::fs::metadata(dir.join("d/g")).unwrap().len(), 1);
+        assert_eq!(root.unlink(b"d", true), Err(abi::errno::ENOTEMPTY));
+        assert_eq!(root.create(b"c", NodeSpec::CharDevice(0x103), 0o600, 0, 0).err(), Some(EPERM));
+        // user. attributes reach the host (where its filesystem has them).
+        match f.set_xattr(b"user.k", b"v") {
+            Ok(()) => {
+                assert_eq!(f.get_xattr(b"user.k").unwrap(), b"v");
+                assert_eq!(f.list_xattr().unwrap(), [b"user.k".to_vec()]);
+                f.remove_xattr(b"user.k").unwrap();
+                assert_eq!(f.get_xattr(b"user.k"), Err(ENODATA));
+            }
+            Err(e) => assert_eq!(e, EOPNOTSUPP, "the host's answer"),
+        }
+        assert_eq!(f.set_xattr(b"trusted.k", b"v"), Err(EOPNOTSUPP));
+        // A planted link is replaced or removed itself, never followed.
+        assert_eq!(root.create(b"etc", NodeSpec::Regular, 0o644, 0, 0).err(), Some(abi::errno::EEXIST));
+        root.unlink(b"etc", false).unwrap();
+        assert!(std::path::Path::new("/etc").is_dir());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -276,6 +276,14 @@ pub trait Inode: IntoAny + Send + Sync {
         Err(ENOTDIR)
     }
 
+    /// Makes a regular file with no name and no link in this directory
+    /// (`O_TMPFILE`), with permission bits `perm` and owner `uid`/`gid`;
+    /// `EOPNOTSUPP` where the filesystem cannot.
+    fn tmpfile(&self, perm: u32, uid: u32, gid: u32) -> Result<InodeRef, Errno> {
+        let _ = (perm, uid, gid);
+        Err(EOPNOTSUPP)
+    }
+
     /// Adds `name` in this directory as a new link to `target` (`EXDEV`
     /// when it belongs to another filesystem).
     fn link(&self, name: &[u8], target: &InodeRef) -> Result<(), Errno> {

@@ -2,7 +2,8 @@
 //! filesystems, open file descriptions and descriptor tables.
 //!
 //! The tree is a [`MountNamespace`]: the sandbox's root is the host's
-//! root, read-only, under a tmpfs overlay (so writes stay in memory), with
+//! root, read-only, under a tmpfs overlay (so writes stay in memory), or
+//! a host directory written through ([`RootFs::HostWritable`]), with
 //! a private tmpfs `/tmp`, and `/dev` a tmpfs holding the device nodes
 //! (`null`, `zero`, `full`, `random`, `urandom`, `tty`), the `fd`,
 //! `stdin`, `stdout` and `stderr` links and a `shm` tmpfs; `/proc` is the
@@ -72,18 +73,32 @@ const fn anon_dev(n: u32) -> u64 {
     makedev(0, 0x30 + n)
 }
 
-/// The sandbox's file tree: the host directory `host_root` read-only
-/// under a tmpfs overlay (or, without one, a bare tmpfs) as `/`, a
-/// private tmpfs `/tmp`, `/dev` and `/dev/shm`, `proc` (a procfs root)
-/// on `/proc`, and an empty read-only directory over the host's `/sys`.
-/// The data of every tmpfs (the overlay's upper layer included) counts
-/// against `budget`.
-pub fn default_namespace(host_root: Option<&std::path::Path>, proc: InodeRef, budget: &Arc<tmpfs::Budget>) -> std::io::Result<MountNamespace> {
+/// What the sandbox's `/` is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RootFs {
+    /// A bare tmpfs.
+    Tmpfs,
+    /// A host directory, read-only under a tmpfs overlay that keeps the
+    /// writes in memory.
+    HostOverlay(std::path::PathBuf),
+    /// A host directory, written through (the mount points the tree needs,
+    /// `/proc`, `/dev`, `/tmp` and `/sys`, are made in it where missing).
+    HostWritable(std::path::PathBuf),
+}
+
+/// The sandbox's file tree: `root` as `/`, a private tmpfs `/tmp`,
+/// `/dev` and `/dev/shm`, `proc` (a procfs root) on `/proc`, and an empty
+/// read-only directory over the host's `/sys`. The data of every tmpfs
+/// (the overlay's upper layer included) counts against `budget`.
+pub fn default_namespace(root: &RootFs, proc: InodeRef, budget: &Arc<tmpfs::Budget>) -> std::io::Result<MountNamespace> {
     let inos = inode::InoAllocator::new();
-    let upper = Tmpfs::with_inos(anon_dev(0), TMPFS_SIZE, Some(budget), inos.clone(), 0o755).root();
-    let ns = match host_root {
-        Some(p) => MountNamespace::new(overlay::new(upper, hostfs::open_root(p, anon_dev(0), inos)?, anon_dev(0)), "overlay", false),
-        None => MountNamespace::new(upper, "tmpfs", false),
+    let ns = match root {
+        RootFs::HostOverlay(p) => {
+            let upper = Tmpfs::with_inos(anon_dev(0), TMPFS_SIZE, Some(budget), inos.clone(), 0o755).root();
+            MountNamespace::new(overlay::new(upper, hostfs::open_root(p, anon_dev(0), inos, false)?, anon_dev(0)), "overlay", false)
+        }
+        RootFs::HostWritable(p) => MountNamespace::new(hostfs::open_root(p, anon_dev(0), inos, true)?, "bind", false),
+        RootFs::Tmpfs => MountNamespace::new(Tmpfs::with_inos(anon_dev(0), TMPFS_SIZE, Some(budget), inos, 0o755).root(), "tmpfs", false),
     };
     let root = ns.root();
     let dir = |at: &Location, name: &[u8], perm: u32| -> std::io::Result<Location> {
@@ -160,12 +175,15 @@ pub fn mkdir_p(ns: &MountNamespace, path: &[u8]) -> Result<Location, abi::Errno>
 /// A mount asked for when the sandbox starts, on top of the default tree.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ExtraMount {
-    /// A host directory, read-only, at an absolute path inside.
+    /// A host directory at an absolute path inside.
     Bind {
         /// The host directory.
         host: std::path::PathBuf,
         /// Where it appears.
         guest: Vec<u8>,
+        /// Whether changes are written through to the host (else the
+        /// mount is read-only).
+        writable: bool,
     },
     /// A new tmpfs of at most `size` bytes of data.
     Tmpfs {
@@ -183,9 +201,9 @@ pub fn mount_extra(ns: &MountNamespace, extra: &[ExtraMount], budget: &Arc<tmpfs
     for (i, m) in extra.iter().enumerate() {
         let dev = anon_dev(0x10 + i as u32);
         match m {
-            ExtraMount::Bind { host, guest } => {
+            ExtraMount::Bind { host, guest, writable } => {
                 let at = mkdir_p(ns, guest).map_err(io)?;
-                ns.mount(&at, hostfs::open_root(host, dev, inode::InoAllocator::new())?, "bind", true);
+                ns.mount(&at, hostfs::open_root(host, dev, inode::InoAllocator::new(), *writable)?, "bind", !writable);
             }
             ExtraMount::Tmpfs { guest, size } => {
                 let at = mkdir_p(ns, guest).map_err(io)?;

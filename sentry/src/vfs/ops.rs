@@ -170,6 +170,23 @@ pub fn open(r: &mut Resolver<'_>, start: &Location, path: &[u8], flags: u32, per
     }
 }
 
+/// `O_TMPFILE` in the directory `dir`: a new regular file with no name,
+/// permission bits `perm` (the umask applied), that `linkat` may name
+/// if `linkable` (no `O_EXCL`). `ENOTDIR` for what is not a directory,
+/// then `EROFS`, write and search permission, and `EOPNOTSUPP` from a
+/// filesystem without unnamed files.
+pub fn tmpfile(c: &Credentials, dir: &Location, perm: u32, linkable: bool) -> Result<Location, Errno> {
+    let a = dir.dentry.attr();
+    if !a.is_dir() {
+        return Err(ENOTDIR);
+    }
+    not_read_only(dir)?;
+    perm::check(c, &a, MAY_WRITE | MAY_EXEC)?;
+    let (perm, uid, gid) = new_owner(c, dir, &NodeSpec::Regular, perm);
+    let inode = dir.inode().tmpfile(perm, uid, gid)?;
+    Ok(Location { mnt: dir.mnt.clone(), dentry: dir.dentry.new_tmpfile(inode, linkable) })
+}
+
 /// `unlink(path)`.
 pub fn unlink(r: &mut Resolver<'_>, start: &Location, path: &[u8]) -> Result<(), Errno> {
     let p = r.parent(start, path)?;
@@ -304,10 +321,11 @@ pub fn link(r: &mut Resolver<'_>, target: &Location, new_start: &Location, new: 
         return Err(EPERM);
     }
     may_link(r.creds(), target)?;
-    if target.dentry.is_deleted() && target.dentry.attr().nlink == 0 {
+    if target.dentry.is_deleted() && target.dentry.attr().nlink == 0 && !target.dentry.linkable() {
         return Err(ENOENT);
     }
     p.dir.inode().link(name, target.inode())?;
+    target.dentry.linked();
     inotify::inode_event(target, in_mask::ATTRIB);
     inotify::entry_event(&p.dir, in_mask::CREATE, name, false, 0);
     Ok(())

@@ -265,6 +265,13 @@ impl Inode for Node {
         Ok(me.child(name, Some(new), None))
     }
 
+    /// In the upper layer, the directory copied up first.
+    fn tmpfile(&self, perm: u32, uid: u32, gid: u32) -> Result<InodeRef, Errno> {
+        let me = self.me()?;
+        let new = me.copy_up()?.tmpfile(perm, uid, gid)?;
+        Ok(me.child(b"", Some(new), None))
+    }
+
     fn link(&self, name: &[u8], target: &InodeRef) -> Result<(), Errno> {
         if self.lookup(name).is_ok() {
             return Err(EEXIST);
@@ -436,7 +443,7 @@ mod tests {
         std::fs::write(dir.join("f"), b"lower").unwrap();
         let inos = InoAllocator::new();
         let upper = Tmpfs::with_inos(9, 1 << 20, None, inos.clone(), 0o755).root();
-        let root = new(upper.clone(), hostfs::open_root(&dir, 9, inos).unwrap(), 9);
+        let root = new(upper.clone(), hostfs::open_root(&dir, 9, inos, false).unwrap(), 9);
         let f = root.lookup(b"f").unwrap();
         let ro = f.map(MapWant { shared: true, write: false, may_write: false }).unwrap();
         assert!(ro.writers.is_none());
@@ -460,7 +467,7 @@ mod tests {
         std::fs::write(dir.join("top"), b"t").unwrap();
         let inos = InoAllocator::new();
         let upper = Tmpfs::with_inos(9, 1 << 20, None, inos.clone(), 0o755).root();
-        let root = new(upper.clone(), hostfs::open_root(&dir, 9, inos).unwrap(), 9);
+        let root = new(upper.clone(), hostfs::open_root(&dir, 9, inos, false).unwrap(), 9);
         assert_eq!(names(&root), [b"d".to_vec(), b"top".to_vec()]);
         let d = root.lookup(b"d").unwrap();
         let f = d.lookup(b"f").unwrap();

@@ -11,7 +11,12 @@
 //! never topped up, and a read takes at most one, dropping what does not
 //! fit.
 //!
-//! The pipe's lock is a leaf; waiters are woken through the pipe's
+//! `splice` and `tee` between two pipes move or copy whole buffers (and a
+//! part of the last), which keep their packet mark and are not topped up
+//! by later writes, as on Linux.
+//!
+//! The pipe's lock is a leaf (a splice or tee between two pipes holds
+//! both, in address order); waiters are woken through the pipe's
 //! [`WaitQueue`] after it is released.
 
 use std::collections::VecDeque;
@@ -28,7 +33,7 @@ use super::poll::PollTable;
 use super::{FileOps, OpenFile};
 use crate::kernel::task::Task;
 use crate::kernel::wait::Waiter;
-use crate::kernel::wait_queue::{events, wait_on, WaitQueue};
+use crate::kernel::wait_queue::{events, wait_on, wait_until, WaitQueue};
 
 /// Writes of at most this many bytes are atomic.
 pub const PIPE_BUF: usize = 4096;
@@ -42,11 +47,13 @@ pub const PIPE_MAX_SIZE: u64 = 1_048_576;
 const PIPEFS_DEV: u64 = 0x0c;
 
 /// One buffer of the ring: up to a page of data, of which `data[off..]`
-/// is still unread.
+/// is still unread. `merge`: a later write may top it up (a write's own
+/// buffers outside packet mode; not what splice and tee put in).
 struct Buf {
     data: Vec<u8>,
     off: usize,
     packet: bool,
+    merge: bool,
 }
 
 impl Buf {
@@ -141,25 +148,94 @@ impl PipeBuffer {
             let chars = data.len() % PAGE;
             if chars != 0 {
                 if let Some(last) = self.bufs.back_mut() {
-                    if !last.packet && last.data.len() + chars <= PAGE {
+                    if last.merge && last.data.len() + chars <= PAGE {
                         last.data.extend_from_slice(&data[..chars]);
                         *done = chars;
                     }
                 }
             }
         }
-        while *done < data.len() && !self.is_full() {
-            let n = (data.len() - *done).min(PAGE);
-            let mut page = Vec::with_capacity(PAGE);
-            page.extend_from_slice(&data[*done..*done + n]);
-            self.bufs.push_back(Buf { data: page, off: 0, packet });
-            *done += n;
-        }
+        self.fill(data, done, packet, !packet);
         if *done == data.len() {
             WriteStep::Done
         } else {
             WriteStep::Full
         }
+    }
+
+    /// Moves `data[*done..]` into fresh buffers, a page each, while there
+    /// is room, advancing `*done`.
+    fn fill(&mut self, data: &[u8], done: &mut usize, packet: bool, merge: bool) {
+        while *done < data.len() && !self.is_full() {
+            let n = (data.len() - *done).min(PAGE);
+            let mut page = Vec::with_capacity(PAGE);
+            page.extend_from_slice(&data[*done..*done + n]);
+            self.bufs.push_back(Buf { data: page, off: 0, packet, merge });
+            *done += n;
+        }
+    }
+
+    /// Bytes the free buffers of the ring hold.
+    pub fn room(&self) -> usize {
+        self.max_slots.saturating_sub(self.bufs.len()) * PAGE
+    }
+
+    /// Moves (`consume`) or copies the first `len` bytes, as whole buffers
+    /// and a part of the last, into `out` while it has free buffers, as
+    /// `splice` and `tee` between pipes do: the buffers keep their packet
+    /// mark and are never topped up. Returns how many bytes.
+    pub fn transfer(&mut self, out: &mut PipeBuffer, len: usize, consume: bool) -> usize {
+        let mut done = 0;
+        let mut i = 0;
+        while done < len && !out.is_full() {
+            let Some(b) = self.bufs.get_mut(i) else { break };
+            let n = b.len().min(len - done);
+            out.bufs.push_back(Buf { data: b.data[b.off..b.off + n].to_vec(), off: 0, packet: b.packet, merge: false });
+            done += n;
+            if !consume {
+                i += 1;
+            } else if n == b.len() {
+                self.bufs.pop_front();
+            } else {
+                b.off += n;
+            }
+        }
+        done
+    }
+
+    /// Copies what is there into `buf` without taking it, across packets.
+    pub fn peek(&self, buf: &mut [u8]) -> usize {
+        let mut got = 0;
+        for b in &self.bufs {
+            let n = b.len().min(buf.len() - got);
+            buf[got..got + n].copy_from_slice(&b.data[b.off..b.off + n]);
+            got += n;
+            if got == buf.len() {
+                break;
+            }
+        }
+        got
+    }
+
+    /// Drops the first `n` bytes (after a [`PipeBuffer::peek`]).
+    pub fn consume(&mut self, mut n: usize) {
+        while n > 0 {
+            let Some(front) = self.bufs.front_mut() else { break };
+            let k = front.len().min(n);
+            front.off += k;
+            n -= k;
+            if front.len() == 0 {
+                self.bufs.pop_front();
+            }
+        }
+    }
+
+    /// Adds `data` in fresh buffers (as `splice` from a file does) while
+    /// there is room; returns how many bytes went in.
+    pub fn push(&mut self, data: &[u8]) -> usize {
+        let mut done = 0;
+        self.fill(data, &mut done, false, false);
+        done
     }
 
     /// Moves what is there into `buf` (at most one packet); returns how
@@ -385,6 +461,126 @@ impl Pipe {
         }
     }
 
+    /// Waits for data, as Linux's `ipipe_prep` before a splice or tee:
+    /// `Ok(false)` for an empty pipe without writers, `EAGAIN` for an
+    /// empty one when `nonblock`.
+    pub fn wait_data(&self, task: &Task, nonblock: bool) -> Result<bool, Errno> {
+        let mut result = Ok(true);
+        wait_until(task, &self.queue, events::IN | events::HUP, None, || {
+            let b = self.buffer.lock();
+            result = match (b.is_empty(), b.writers) {
+                (false, _) => Ok(true),
+                (true, 0) => Ok(false),
+                (true, _) if nonblock => Err(EAGAIN),
+                _ => return false,
+            };
+            true
+        })?;
+        result
+    }
+
+    /// Waits for a free buffer, as Linux's `opipe_prep`: `EPIPE` (and
+    /// SIGPIPE) without readers, `EAGAIN` for a full pipe when `nonblock`.
+    pub fn wait_room(&self, task: &mut Task, nonblock: bool) -> Result<(), Errno> {
+        let mut result = Ok(());
+        wait_until(task, &self.queue, events::OUT | events::ERR, None, || {
+            let b = self.buffer.lock();
+            result = match (b.readers, b.is_full()) {
+                (0, _) => Err(EPIPE),
+                (_, false) => Ok(()),
+                _ if nonblock => Err(EAGAIN),
+                _ => return false,
+            };
+            true
+        })?;
+        result.inspect_err(|&e| task.note_write_error(e))
+    }
+
+    /// Runs `f` on this pipe's buffer and `out`'s, locked in address
+    /// order, then wakes the readers of `out` if it gained bytes and the
+    /// writers of this pipe if it was consumed.
+    fn with_both(&self, out: &Pipe, consume: bool, f: impl FnOnce(&mut PipeBuffer, &mut PipeBuffer) -> usize) -> usize {
+        let (mut a, mut b);
+        if (self as *const Pipe) < (out as *const Pipe) {
+            a = self.buffer.lock();
+            b = out.buffer.lock();
+        } else {
+            b = out.buffer.lock();
+            a = self.buffer.lock();
+        }
+        let n = f(&mut a, &mut b);
+        drop((a, b));
+        if n > 0 {
+            out.queue.notify(events::IN | events::RDNORM);
+            if consume {
+                self.queue.notify(events::OUT | events::WRNORM);
+            }
+        }
+        n
+    }
+
+    /// `splice` (`consume`) or `tee` of up to `len` bytes from this pipe
+    /// to the other pipe `out`, as Linux does it: wait for data, then for
+    /// room, then move what can be moved; a splice that could move nothing
+    /// waits again (or is `EAGAIN` when `nonblock`), a tee returns 0.
+    pub fn transfer_to(&self, task: &mut Task, out: &Pipe, len: usize, consume: bool, nonblock: bool) -> Result<usize, Errno> {
+        if std::ptr::eq(self, out) {
+            return Err(EINVAL);
+        }
+        loop {
+            self.wait_data(task, nonblock)?;
+            out.wait_room(task, nonblock)?;
+            let mut broken = false;
+            let mut drained = false;
+            let n = self.with_both(out, consume, |i, o| {
+                broken = o.readers == 0;
+                drained = i.is_empty() && i.writers == 0;
+                if broken {
+                    0
+                } else {
+                    i.transfer(o, len, consume)
+                }
+            });
+            if broken {
+                task.note_write_error(EPIPE);
+                return Err(EPIPE);
+            }
+            if n > 0 || drained || !consume {
+                return Ok(n);
+            }
+            if nonblock {
+                return Err(EAGAIN);
+            }
+        }
+    }
+
+    /// Copies up to `buf.len()` bytes that wait in the pipe into `buf`
+    /// without taking them (splice to a file takes what was written with
+    /// [`Pipe::consume`]).
+    pub fn peek(&self, buf: &mut [u8]) -> usize {
+        self.buffer.lock().peek(buf)
+    }
+
+    /// Takes the first `n` bytes, waking writers.
+    pub fn consume(&self, n: usize) {
+        self.buffer.lock().consume(n);
+        self.queue.notify(events::OUT | events::WRNORM);
+    }
+
+    /// Bytes that fit in the free buffers now.
+    pub fn room(&self) -> usize {
+        self.buffer.lock().room()
+    }
+
+    /// Adds `data` as splice from a file does; returns how many bytes fit.
+    pub fn push(&self, data: &[u8]) -> usize {
+        let n = self.buffer.lock().push(data);
+        if n > 0 {
+            self.queue.notify(events::IN | events::RDNORM);
+        }
+        n
+    }
+
     /// Writes `data` as `write(2)` to a pipe does: everything, sleeping on
     /// `waiter` for room as needed unless `nonblock`; what was written so
     /// far when `killed()` or interrupted. `packet`: the writer's `O_DIRECT`.
@@ -552,6 +748,31 @@ mod tests {
 
     fn ring() -> PipeBuffer {
         PipeBuffer { readers: 1, writers: 1, ..PipeBuffer::new() }
+    }
+
+    #[test]
+    fn splice_moves_buffers_that_writes_do_not_top_up_and_tee_copies() {
+        let (mut a, mut b) = (ring(), ring());
+        write(&mut a, b"hello", false);
+        write(&mut a, b"world", false);
+        let mut c = ring();
+        assert_eq!(a.transfer(&mut c, 3, false), 3, "tee");
+        assert_eq!(a.len(), 10);
+        assert_eq!(a.transfer(&mut b, 3, true), 3);
+        assert_eq!((a.len(), b.len(), b.bufs.len()), (7, 3, 1));
+        write(&mut b, b"!", false);
+        assert_eq!(b.bufs.len(), 2, "a spliced buffer is not topped up");
+        let mut buf = [0u8; 16];
+        assert_eq!(a.peek(&mut buf), 7);
+        assert_eq!(&buf[..7], b"loworld");
+        a.consume(4);
+        assert_eq!(b.read_some(&mut buf), 4);
+        assert_eq!(&buf[..4], b"hel!");
+        assert_eq!(a.read_some(&mut buf), 3);
+        assert_eq!(&buf[..3], b"rld");
+        let mut small = PipeBuffer { max_slots: 1, ..ring() };
+        assert_eq!(small.push(&[7u8; 5000]), PAGE, "push stops when the ring is full");
+        assert_eq!(small.room(), 0);
     }
 
     fn write(b: &mut PipeBuffer, data: &[u8], packet: bool) -> (usize, WriteStep) {

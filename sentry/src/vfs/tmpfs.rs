@@ -4,7 +4,8 @@
 //! written, so files are sparse and `SEEK_DATA`/`SEEK_HOLE` find the pages
 //! (Linux's tmpfs works at page granularity too). Directories, symbolic
 //! links, named pipes (on the sandbox's pipes) and device nodes exist with
-//! their modes, owners, link counts and the timestamps Linux keeps: birth,
+//! their modes, owners, link counts (an `O_TMPFILE` file starts with
+//! none) and the timestamps Linux keeps: birth,
 //! change, modification, and access under the `relatime` rule. The pages
 //! of one filesystem are limited; a write beyond the limit is `ENOSPC`.
 //!
@@ -504,6 +505,13 @@ impl Inode for Node {
             self.add_links(1);
         }
         self.touch_dir(now);
+        Ok(node)
+    }
+
+    fn tmpfile(&self, perm: u32, uid: u32, gid: u32) -> Result<InodeRef, Errno> {
+        self.entries()?;
+        let node = Node::new(&self.fs, NodeSpec::Regular, perm, uid, gid, now_ns());
+        node.meta.lock().nlink = 0;
         Ok(node)
     }
 

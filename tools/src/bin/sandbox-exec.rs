@@ -3,8 +3,8 @@
 //! The program sees its own PIDs (it is PID 1), and every system call it
 //! makes is served by the sentry. Standard input, output and error are the
 //! caller's, held by the sentry. The file tree is the host's (`--root`),
-//! read-only under an in-memory overlay, with a private `/tmp` and the
-//! sandbox's own `/dev`. The exit status is the program's, or 128
+//! read-only under an in-memory overlay (or written through with
+//! `--rw-root`), with a private `/tmp` and the sandbox's own `/dev`. The exit status is the program's, or 128
 //! plus the signal that killed it, as a shell reports it. SIGINT, SIGTERM,
 //! SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 sent to `sandbox-exec` go to init
 //! (see `tools::forward`).
@@ -16,7 +16,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use sentry::syscalls::{Support, TABLE};
-use sentry::vfs::{ExtraMount, HostFile};
+use sentry::vfs::{ExtraMount, HostFile, RootFs};
 use sentry::{CreateProcessArgs, Kernel, KernelConfig};
 
 /// Run a program in the sandbox.
@@ -38,14 +38,20 @@ struct Cli {
     signal_group: bool,
 
     /// The host directory the sandbox sees as `/`, read-only under an
-    /// in-memory overlay (writes never reach it).
+    /// in-memory overlay (writes never reach it) unless --rw-root.
     #[arg(long, value_name = "DIR", default_value = "/")]
     root: PathBuf,
 
+    /// Write changes to `/` through to the --root directory instead of
+    /// keeping them in memory (missing mount points /proc, /dev, /tmp and
+    /// /sys are made in it).
+    #[arg(long)]
+    rw_root: bool,
+
     /// Show host directory HOST at GUEST inside, read-only (`HOST:GUEST`
-    /// or `HOST:GUEST:ro`; read-write binds are not supported yet).
+    /// or `HOST:GUEST:ro`) or written through (`HOST:GUEST:rw`).
     /// Repeatable.
-    #[arg(long, value_name = "HOST:GUEST[:ro]", value_parser = parse_bind)]
+    #[arg(long, value_name = "HOST:GUEST[:ro|:rw]", value_parser = parse_bind)]
     bind: Vec<ExtraMount>,
 
     /// Mount a new tmpfs at GUEST, with at most N bytes of data
@@ -107,7 +113,8 @@ fn main() -> ExitCode {
         }
     };
     let mounts = cli.bind.iter().chain(&cli.tmpfs).cloned().collect();
-    let config = KernelConfig { patch_syscalls: !cli.no_patch, host_root: Some(cli.root.clone()), mounts, tmpfs_limit: cli.tmpfs_limit, cwd: cli.cwd.clone(), ..KernelConfig::default() };
+    let root = if cli.rw_root { RootFs::HostWritable(cli.root.clone()) } else { RootFs::HostOverlay(cli.root.clone()) };
+    let config = KernelConfig { patch_syscalls: !cli.no_patch, root, mounts, tmpfs_limit: cli.tmpfs_limit, cwd: cli.cwd.clone(), ..KernelConfig::default() };
     let kernel = match Kernel::new(config) {
         Ok(k) => k,
         Err(e) => {
@@ -144,14 +151,14 @@ fn parse_bind(s: &str) -> Result<ExtraMount, String> {
     let mut parts = s.splitn(3, ':');
     let (host, guest) = match (parts.next(), parts.next()) {
         (Some(h), Some(g)) if !h.is_empty() => (h, g),
-        _ => return Err("expected HOST:GUEST[:ro]".into()),
+        _ => return Err("expected HOST:GUEST[:ro|:rw]".into()),
     };
-    match parts.next() {
-        None | Some("ro") => {}
-        Some("rw") => return Err("read-write binds are not supported yet".into()),
+    let writable = match parts.next() {
+        None | Some("ro") => false,
+        Some("rw") => true,
         Some(o) => return Err(format!("unknown bind option {o}")),
-    }
-    Ok(ExtraMount::Bind { host: PathBuf::from(host), guest: guest_path(guest)? })
+    };
+    Ok(ExtraMount::Bind { host: PathBuf::from(host), guest: guest_path(guest)?, writable })
 }
 
 /// A size in bytes, or with a `k`, `m` or `g` suffix.
