@@ -129,12 +129,8 @@ pub mod op {
     /// into it, to app address `args[0]`, with the pages they touch made
     /// writable for the write and left with protection `args[3]` (how the
     /// sentry patches code). Returns 0, `-EINVAL` for a span outside the
-    /// buffer, or the failing `mprotect`'s or the copy's `-errno`. With
-    /// `args[3]` = [`POKE_AS_IS`], the protection is left alone (the pages
-    /// are writable already).
+    /// buffer, or the failing `mprotect`'s or the copy's `-errno`.
     pub const POKE: u64 = 0x1000_0008;
-    /// See [`POKE`].
-    pub const POKE_AS_IS: u64 = u64::MAX;
 }
 
 /// The most operations one [`op::BATCH`] can carry.

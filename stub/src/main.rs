@@ -423,18 +423,14 @@ fn poke(s: &Slot, args: [u64; 6]) -> i64 {
         return einval;
     }
     let Some(end) = addr.checked_add(len).and_then(|e| e.checked_next_multiple_of(PAGE)) else { return einval };
-    // SAFETY: the source lies in the slot buffer (checked above); a fault
-    // on the app side is recovered by stub_copy.
-    let copy = || unsafe { stub_copy(addr as *mut u8, (addr_of!(s.buf) as *const u8).add(off as usize), len as usize) };
-    if prot == wire::op::POKE_AS_IS {
-        return copy();
-    }
     let start = addr & !(PAGE - 1);
     let opened = syscall(sysno::MPROTECT, start, end - start, prot | PROT_WRITE, 0);
     if opened < 0 {
         return opened;
     }
-    let copied = copy();
+    // SAFETY: the source lies in the slot buffer (checked above); a fault
+    // on the app side is recovered by stub_copy.
+    let copied = unsafe { stub_copy(addr as *mut u8, (addr_of!(s.buf) as *const u8).add(off as usize), len as usize) };
     let closed = syscall(sysno::MPROTECT, start, end - start, prot, 0);
     if copied < 0 {
         copied

@@ -9,7 +9,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use sandbox_tests::{compile, native_only, run_native, run_sandboxed, run_sandboxed_with, Libc, Outcome, Status};
+use sandbox_tests::{compile, native_only, run_native, run_sandboxed, Libc, Outcome, Status};
 
 /// The busybox the scripts run in (Debian's `busybox-static`).
 const BUSYBOX: &str = "/bin/busybox";
@@ -94,30 +94,6 @@ fn fork_exec_loop() {
          i=$((i+1)); done; /bin/busybox false || echo done $i",
         &want,
     );
-}
-
-/// A program run over and over has the syscall sites that proved hot in
-/// its earlier runs patched as it is loaded (the sentry logs how many), and
-/// runs the same; with `--no-patch` nothing is patched.
-#[test]
-fn hot_sites_are_patched_at_exec() {
-    if native_only() {
-        return;
-    }
-    let script = "i=0; while [ $i -lt 20 ]; do /bin/busybox echo it $i; i=$((i+1)); done";
-    let mut want = String::new();
-    for i in 0..20 {
-        want.push_str(&format!("it {i}\n"));
-    }
-    let prepatched = |out: &Outcome| out.stderr_text().lines().filter(|l| l.contains("hot in earlier runs of the image")).count();
-    let patched = run_sandboxed_with(&["--log", "debug"], busybox(), &["sh", "-c", script], b"", &[]);
-    assert_eq!((patched.status, patched.stdout_text()), (Status::Exited(0), want.clone()), "{patched}");
-    // The first runs teach the kernel which sites are hot; the later ones
-    // are patched at exec.
-    assert!(prepatched(&patched) >= 10, "only {} execs were patched at load\n{patched}", prepatched(&patched));
-    let unpatched = run_sandboxed_with(&["--no-patch", "--log", "debug"], busybox(), &["sh", "-c", script], b"", &[]);
-    assert_eq!((unpatched.status, unpatched.stdout_text()), (Status::Exited(0), want), "{unpatched}");
-    assert_eq!(prepatched(&unpatched), 0, "{unpatched}");
 }
 
 #[test]

@@ -19,7 +19,7 @@
 //!    written and the platform's kick (a leaf) sent.
 //! 6. `MemoryManager::state` — a process's memory map (held across host
 //!    operations on the calling thread's own slot, never across a wait for
-//!    another thread; under it, the kernel's `HotSites`, a leaf).
+//!    another thread).
 //! 7. `FdTable::inner` — a process's descriptors (never held across file I/O).
 //! 8. `FutexManager::queues` — held while the futex word is read (through
 //!    the calling task's own slot) and while waking; takes no other lock.
@@ -197,8 +197,6 @@ pub struct Kernel {
     pub application_cores: u32,
     /// Whether hot syscall sites are patched.
     pub patch_syscalls: bool,
-    /// Syscall sites of executables that proved hot across processes.
-    pub hot_sites: crate::mm::HotSites,
     /// Source of [`Kernel::unique_id`].
     unique_id: AtomicU64,
     /// System calls already reported as unimplemented (each is logged once).
@@ -243,7 +241,6 @@ impl Kernel {
             uts: UtsNamespace::new(&config.hostname),
             application_cores: config.application_cores.max(1),
             patch_syscalls: config.patch_syscalls,
-            hot_sites: Default::default(),
             unique_id: AtomicU64::new(1),
             unimplemented: Mutex::new(HashSet::new()),
         });

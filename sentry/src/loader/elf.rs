@@ -7,8 +7,7 @@ use abi::{page_down, page_up, Pod, PAGE_SIZE};
 use super::{Executable, LoadError};
 use crate::kernel::task::Task;
 use crate::mm::vma::Backing;
-use crate::mm::{HotSite, ImageArea, PIE_BASE, TASK_SIZE};
-use interposer::patch::SITE_LEN;
+use crate::mm::{ImageArea, PIE_BASE, TASK_SIZE};
 
 /// Most program headers an image may have (Linux allows 64 KiB of them).
 const MAX_PHNUM: usize = 65536 / std::mem::size_of::<Phdr>();
@@ -44,14 +43,13 @@ pub struct Plan {
 
 impl Plan {
     /// Maps the image from `exe` into the task's address space, with
-    /// `extra` (the stack) in the same round trip to the stub, which also
-    /// patches the image's hot syscall sites. `reuse`: the address space
+    /// `extra` (the stack) in the same round trip to the stub. `reuse`: the
+    /// address space
     /// held the previous image, which goes first (see
     /// [`crate::mm::MemoryManager::map_image`]).
     pub fn load(mut self, task: &mut Task, exe: &Executable, extra: ImageArea, reuse: bool) -> Result<(), LoadError> {
-        let hot = if task.kernel.patch_syscalls { hot_sites(task, exe, &self.areas) } else { Vec::new() };
         self.areas.push(extra);
-        task.mm.map_image(&mut task.ctx, exe.fd(), &self.areas, exe.key(), &hot, reuse).map_err(LoadError::Memory)?;
+        task.mm.map_image(&mut task.ctx, exe.fd(), &self.areas, reuse).map_err(LoadError::Memory)?;
         for (addr, len, prot) in self.tails {
             zero_tail(task, addr, len, prot)?;
         }
@@ -179,24 +177,6 @@ impl ElfImage {
             .map(|p| p.vaddr + (off - p.offset))
             .ok_or_else(|| bad("the program headers are not in a loadable segment"))
     }
-}
-
-/// The sites of `exe` that proved hot in earlier processes, where `areas`
-/// put them, with their code as the file has it.
-fn hot_sites(task: &Task, exe: &Executable, areas: &[ImageArea]) -> Vec<HotSite> {
-    let Some(key) = exe.key() else { return Vec::new() };
-    let mut sites = Vec::new();
-    for off in task.kernel.hot_sites.hot(key) {
-        let found = areas.iter().find_map(|a| match a.backing {
-            Backing::Image { offset, .. } if a.prot & prot::EXEC != 0 && off >= offset && off + SITE_LEN as u64 <= offset + a.len => Some(a.start + (off - offset)),
-            _ => None,
-        });
-        let mut code = [0u8; SITE_LEN];
-        if let Some(addr) = found.filter(|_| exe.read_at(off, &mut code).is_ok()) {
-            sites.push(HotSite { addr, code });
-        }
-    }
-    sites
 }
 
 /// Zeroes the bytes of a file-mapped page past the end of a segment's file

@@ -12,7 +12,7 @@ mod stack;
 use std::ffi::OsString;
 use std::fs::File;
 use std::os::fd::{AsFd, BorrowedFd};
-use std::os::unix::fs::{FileExt, MetadataExt};
+use std::os::unix::fs::FileExt;
 use std::fmt;
 use std::io;
 use std::path::PathBuf;
@@ -22,7 +22,6 @@ use std::os::unix::ffi::OsStringExt;
 use abi::Errno;
 
 use crate::kernel::task::Task;
-use crate::mm::ImageKey;
 
 pub use elf::ElfImage;
 
@@ -77,10 +76,6 @@ pub struct Executable {
     file: File,
     len: u64,
     head: Vec<u8>,
-    /// The host file's identity, unless the host file has no name (the
-    /// memfd holding a tmpfs file's data, whose inode number the host
-    /// reuses once it is gone).
-    key: Option<ImageKey>,
 }
 
 impl Executable {
@@ -108,11 +103,6 @@ impl Executable {
     pub fn fd(&self) -> BorrowedFd<'_> {
         self.file.as_fd()
     }
-
-    /// Which executable this is, for patching what proved hot in it.
-    pub fn key(&self) -> Option<ImageKey> {
-        self.key
-    }
 }
 
 impl Executable {
@@ -120,17 +110,10 @@ impl Executable {
     /// the VFS gives for the file at `path`); reads its first page.
     pub fn new(path: PathBuf, file: File) -> Result<Executable, Errno> {
         let io = |e: io::Error| Errno(e.raw_os_error().unwrap_or(abi::errno::EIO.0));
-        let meta = file.metadata().map_err(io)?;
-        let len = meta.len();
+        let len = file.metadata().map_err(io)?.len();
         let mut head = vec![0u8; len.min(abi::PAGE_SIZE) as usize];
         file.read_exact_at(&mut head, 0).map_err(io)?;
-        let key = (meta.nlink() > 0).then(|| ImageKey {
-            dev: meta.dev(),
-            ino: meta.ino(),
-            size: len,
-            mtime_ns: i128::from(meta.mtime()) * 1_000_000_000 + i128::from(meta.mtime_nsec()),
-        });
-        Ok(Executable { path, file, len, head, key })
+        Ok(Executable { path, file, len, head })
     }
 }
 

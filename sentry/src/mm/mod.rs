@@ -23,7 +23,6 @@ mod patching;
 pub mod vma;
 
 pub use page_reader::PageReader;
-pub use patching::{HotSite, HotSites, ImageKey};
 
 use std::ops::Range;
 use std::os::fd::AsFd;
@@ -218,9 +217,9 @@ impl MemoryManager {
 
     /// Counts a trapped system call at its site, and patches the site to
     /// enter the sentry without a signal once it proves hot.
-    pub fn note_syscall_trap(&self, ctx: &mut Context, rip: u64, nr: u64, hot: &HotSites) {
+    pub fn note_syscall_trap(&self, ctx: &mut Context, rip: u64, nr: u64) {
         let mut st = self.state.lock();
-        patching::note_trap(&mut st, ctx, rip, nr, hot);
+        patching::note_trap(&mut st, ctx, rip, nr);
     }
 
     /// The map of a child forked from this address space: the same areas,
@@ -229,17 +228,14 @@ impl MemoryManager {
         MemoryManager { state: Mutex::new(self.state.lock().clone()) }
     }
 
-    /// Maps a new image's areas, and patches its `hot` syscall sites, all in
-    /// one round trip to the stub: each area private at its fixed place,
-    /// from `file` when its backing is [`Backing::Image`], else anonymous.
-    /// `key` names the executable, whose sites' traps are then counted in
-    /// the kernel's [`HotSites`]. A site that cannot be patched is left as
-    /// it is; an area that cannot be mapped fails the whole call (the
-    /// address space is then of no use). `reuse`: the stub process still
-    /// holds an earlier image (this map being new, for it), so everything
-    /// it has outside the stub's own ranges is unmapped first, and its
-    /// thread's `%fs` base cleared.
-    pub fn map_image(&self, ctx: &mut Context, file: std::os::fd::BorrowedFd<'_>, areas: &[ImageArea], key: Option<ImageKey>, hot: &[HotSite], reuse: bool) -> Result<(), Errno> {
+    /// Maps a new image's areas in one round trip to the stub: each
+    /// private at its fixed place, from `file` when its backing is
+    /// [`Backing::Image`], else anonymous. An area that cannot be mapped
+    /// fails the whole call (the address space is then of no use). `reuse`:
+    /// the stub process still holds an earlier image (this map being new,
+    /// for it), so everything it has outside the stub's own ranges is
+    /// unmapped first, and its thread's `%fs` base cleared.
+    pub fn map_image(&self, ctx: &mut Context, file: std::os::fd::BorrowedFd<'_>, areas: &[ImageArea], reuse: bool) -> Result<(), Errno> {
         let mut st = self.state.lock();
         let mut batch = Batch::default();
         if reuse {
@@ -258,26 +254,14 @@ impl MemoryManager {
             batch.push(sysno::ARCH_PRCTL as u64, [abi::process::arch_prctl::SET_FS, 0, 0, 0, 0, 0]);
         }
         let first = batch.len();
-        let mut code = Vec::new();
-        // Code to patch is mapped writable, and made what it should be once
-        // the patches are written.
-        let holds_hot = |a: &ImageArea, hot: &[HotSite]| a.prot & prot::EXEC != 0 && hot.iter().any(|h| h.addr >= a.start && h.addr < a.start + a.len);
-        // (An image with its code in more pieces than that is not patched
-        // at load: the batch keeps room for only so many.)
-        let hot = if areas.iter().filter(|a| holds_hot(a, hot)).count() <= patching::MAX_OPENED { hot } else { &[] };
-        let opened: Vec<&ImageArea> = areas.iter().filter(|a| holds_hot(a, hot)).collect();
         for a in areas {
             let end = a.start.checked_add(a.len).ok_or(ENOMEM)?;
             if a.len == 0 || !st.is_user(a.start, a.len) || !batch.has_room(1, 0) {
                 return Err(ENOMEM);
             }
-            let host_prot = if holds_hot(a, hot) { a.prot | prot::WRITE } else { a.prot };
             match a.backing {
                 Backing::Image { offset, .. } => {
-                    batch.push(wire::op::MMAP_FD, [a.start, a.len, host_prot, map::PRIVATE | map::FIXED, 0, offset]);
-                    if a.prot & prot::EXEC != 0 {
-                        code.push((a.start..end, offset));
-                    }
+                    batch.push(wire::op::MMAP_FD, [a.start, a.len, a.prot, map::PRIVATE | map::FIXED, 0, offset]);
                 }
                 _ => {
                     batch.push(sysno::MMAP as u64, [a.start, a.len, a.prot, map::PRIVATE | map::FIXED | map::ANONYMOUS, u64::MAX, 0]);
@@ -285,41 +269,13 @@ impl MemoryManager {
             }
             st.vmas.insert(Vma { start: a.start, end, prot: a.prot, shared: false, backing: a.backing.clone() });
         }
-        if let Some(key) = key {
-            st.patching.set_image(key, code);
-        }
-        let (planned, chunks) = patching::plan_hot(&mut st, &mut batch, hot);
-        let close = |b: &mut Batch| {
-            for a in &opened {
-                b.push(sysno::MPROTECT as u64, [a.start, a.len, a.prot, 0, 0, 0]);
-            }
-            for c in &chunks {
-                b.push(sysno::MPROTECT as u64, [c.start, c.end - c.start, prot::READ | prot::EXEC, 0, 0, 0]);
-            }
-        };
-        // The patches' room left for this (see plan_hot).
-        let closed_from = batch.len();
-        close(&mut batch);
         let done = ctx.run_batch(&mut batch, Some(file)).map_err(|_| ENOMEM)?;
-        if done < batch.len() && closed_from < batch.len() {
-            // Something stopped the batch before the code and chunks got
-            // their protection back: they must not stay writable.
-            let mut closing = Batch::default();
-            close(&mut closing);
-            if ctx.run_batch(&mut closing, None).map_err(|_| ENOMEM)? < closing.len() {
-                return Err(ENOMEM);
-            }
-        }
         if done < first {
             return Err(Errno::from_ret(batch.ret(done)).err().unwrap_or(ENOMEM));
         }
         if let Some(i) = (0..areas.len()).find(|&i| first + i >= done || batch.ret(first + i) as u64 != areas[i].start) {
             // Only a hostile app could make the stub answer with another address.
             return Err(Errno::from_ret(batch.ret(first + i)).err().unwrap_or(ENOMEM));
-        }
-        let patched = patching::settle(&mut st, &batch, done, &planned).iter().flatten().count();
-        if patched > 0 {
-            log::debug!("patched {patched} syscall sites hot in earlier runs of the image");
         }
         Ok(())
     }

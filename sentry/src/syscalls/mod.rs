@@ -82,7 +82,7 @@ pub fn dispatch(task: &mut Task) {
     // Only a trapped call can make its site worth patching.
     if task.kernel.patch_syscalls && !task.ctx.entered_fast() && task.tg.exit.lock().live_threads == 1 {
         let rip = task.ctx.regs.rip;
-        task.mm.note_syscall_trap(&mut task.ctx, rip, nr, &task.kernel.hot_sites);
+        task.mm.note_syscall_trap(&mut task.ctx, rip, nr);
     }
     let result = match lookup(nr) {
         Some(sc) => (sc.handler)(task, args),

@@ -1642,8 +1642,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     println!();
     println!(
         "columns: sandbox = `sandbox-exec PROGRAM` as it runs by default (a syscall site is \
-         patched once hot (8 traps, counted across runs of one executable) to enter the \
-         sentry through shared memory, no signal); \
+         patched once hot (8 traps) to enter the sentry through shared memory, no signal); \
          sandbox --no-patch = `sandbox-exec --no-patch PROGRAM` (every system call on the \
          SIGSYS signal path); ratio = that column / native. Targets are judged on the \
          default (patched) column."
