@@ -415,15 +415,14 @@ fn batch(s: &Slot, n: u64, with_fd: bool) -> i64 {
 /// `op::POKE`: writes bytes of the slot buffer over app memory whose
 /// protection may forbid writing.
 fn poke(s: &Slot, args: [u64; 6]) -> i64 {
-    const PAGE: u64 = 4096;
     const PROT_WRITE: u64 = 2;
     let [addr, len, off, prot, ..] = args;
     let einval = -(abi::errno::EINVAL.0 as i64);
     if len == 0 || off.checked_add(len).is_none_or(|end| end > wire::SLOT_BUF_SIZE as u64) {
         return einval;
     }
-    let Some(end) = addr.checked_add(len).and_then(|e| e.checked_next_multiple_of(PAGE)) else { return einval };
-    let start = addr & !(PAGE - 1);
+    let Some(end) = addr.checked_add(len).and_then(|e| e.checked_next_multiple_of(PAGE_SIZE)) else { return einval };
+    let start = addr & !(PAGE_SIZE - 1);
     let opened = syscall(sysno::MPROTECT, start, end - start, prot | PROT_WRITE, 0);
     if opened < 0 {
         return opened;
@@ -466,6 +465,9 @@ fn fork(s: &Slot) -> i64 {
 /// Bytes at the start of a slot that hold the handshake (see `Slot`).
 const HANDSHAKE_LINE: u64 = offset_of!(Slot, regs) as u64;
 
+/// The host page size.
+const PAGE_SIZE: u64 = 4096;
+
 /// In a forked child: moves onto its own region (taking this slot and its
 /// signal stack along, since this very code runs on that stack) and its
 /// own control socket, and ties its life to the sentry.
@@ -484,9 +486,16 @@ fn become_child(s: &Slot, region: u32, ctl: u32) {
     // line stays as the sentry made it, so only our own publish below can
     // hand the new slot to the sentry.
     let slot_off = wire::slot_offset(i as usize) as u64 + HANDSHAKE_LINE;
-    let stack_off = wire::stack_offset(i as usize) as u64;
+    // Only the stack in use, from a page below this frame (the block below
+    // uses no stack) to the top: each page copied is a page fault in the
+    // new region, and a fork's handler uses a few of the stack's sixteen.
+    let stack_start = base + wire::stack_offset(i as usize) as u64;
+    let stack_top = stack_start + wire::SIGNAL_STACK_SIZE as u64;
+    let here = 0u8;
+    let stack_from = ((addr_of!(here) as u64).saturating_sub(PAGE_SIZE) & !(PAGE_SIZE - 1)).clamp(stack_start, stack_top);
     let mapped: i64;
-    // SAFETY: copies this slot and its stack into the new region mapped at
+    // SAFETY: copies this slot (but its buffer, which the fork does not
+    // use) and the used part of its stack into the new region mapped at
     // `tmp`, then maps the new region over the old one at `base`, in one
     // block: no stack write can fall between the copy and the switch. Both
     // mappings are REGION_SIZE long and the offsets lie inside them. Every
@@ -494,22 +503,22 @@ fn become_child(s: &Slot, region: u32, ctl: u32) {
     unsafe {
         asm!(
             "rep movsb",
-            "mov {src2}, %rsi", "mov {dst2}, %rdi", "mov ${len2}, %rcx", "rep movsb",
+            "mov {src2}, %rsi", "mov {dst2}, %rdi", "mov {len2}, %rcx", "rep movsb",
             "mov {base}, %rdi", "mov ${size}, %rsi", "mov ${prot}, %rdx", "mov ${flags}, %r10",
             "mov {fd}, %r8", "xor %r9d, %r9d", "mov ${nr}, %rax",
             "syscall",
-            src2 = in(reg) base + stack_off,
-            dst2 = in(reg) tmp as u64 + stack_off,
+            src2 = in(reg) stack_from,
+            dst2 = in(reg) tmp as u64 + (stack_from - base),
+            len2 = in(reg) stack_top - stack_from,
             base = in(reg) base,
             fd = in(reg) region as u64,
-            len2 = const wire::SIGNAL_STACK_SIZE,
             size = const wire::REGION_SIZE,
             prot = const PROT_RW,
             flags = const MAP_SHARED | MAP_FIXED,
             nr = const sysno::MMAP,
             inout("rsi") base + slot_off => _,
             inout("rdi") tmp as u64 + slot_off => _,
-            inout("rcx") core::mem::size_of::<Slot>() as u64 - HANDSHAKE_LINE => _,
+            inout("rcx") offset_of!(Slot, buf) as u64 - HANDSHAKE_LINE => _,
             out("rdx") _, out("r8") _, out("r9") _, out("r10") _, out("r11") _,
             out("rax") mapped,
             options(att_syntax, nostack),
