@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <grp.h>
 #include <limits.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include "vfs.h"
 
@@ -116,6 +117,18 @@ int main(void)
     for (int i = 1; i < (int)sizeof longpath - 1; i += 2)
         longpath[i] = '/';
     EXPECT_ERRNO("a path of PATH_MAX bytes", ENAMETOOLONG, stat(longpath, &a));
+    /* A path that ends right before unmapped memory is found; one that
+       runs into it, or starts there, is EFAULT. */
+    long page = sysconf(_SC_PAGESIZE);
+    char *two = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(two != MAP_FAILED, "mmap");
+    CHECK(munmap(two + page, page) == 0, "munmap");
+    memcpy(two + page - 2, "d", 2);
+    CHECK(stat(two + page - 2, &a) == 0, "a path ending at the end of a page: %s", errname(errno));
+    memset(two + page - 300, 'x', 300);
+    EXPECT_ERRNO("a path running into unmapped memory", EFAULT, stat(two + page - 300, &a));
+    EXPECT_ERRNO("a path in unmapped memory", EFAULT, stat(two + page, &a));
+    munmap(two, page);
     OK("name lengths");
 
     CHECK(chdir("d/e") == 0, "chdir d/e");

@@ -533,24 +533,25 @@ impl Task {
     /// included) from app memory: EFAULT if unreadable, ENAMETOOLONG if no
     /// NUL comes in time.
     pub fn read_cstring(&mut self, addr: u64, max: usize) -> Result<Vec<u8>, Errno> {
+        // Most strings are short names: the first read takes a few hundred
+        // bytes through the slot, the next ones the rest of a page at a
+        // time. No read crosses a page, so one that faults means that the
+        // string runs into unreadable memory (and one that ends just
+        // before unmapped memory is still found).
+        const FIRST: usize = 256;
         let mut out = Vec::new();
         let mut at = addr;
         while out.len() < max {
-            // Read up to the end of the page so a string that ends just
-            // before unmapped memory is still found.
             let page_left = (abi::PAGE_SIZE - at % abi::PAGE_SIZE) as usize;
-            let mut chunk = vec![0u8; page_left.min(max - out.len())];
-            self.check_range(at, chunk.len())?;
-            let n = self.ctx.space().read_partial(at, &mut chunk);
-            if let Some(nul) = chunk[..n].iter().position(|&b| b == 0) {
-                out.extend_from_slice(&chunk[..nul]);
+            let want = page_left.min(max - out.len()).min(if out.is_empty() { FIRST } else { usize::MAX });
+            let from = out.len();
+            out.resize(from + want, 0);
+            self.copy_in(at, &mut out[from..])?;
+            if let Some(nul) = out[from..].iter().position(|&b| b == 0) {
+                out.truncate(from + nul);
                 return Ok(out);
             }
-            if n < chunk.len() {
-                return Err(abi::errno::EFAULT);
-            }
-            out.extend_from_slice(&chunk);
-            at = at.checked_add(n as u64).ok_or(abi::errno::EFAULT)?;
+            at = at.checked_add(want as u64).ok_or(abi::errno::EFAULT)?;
         }
         Err(abi::errno::ENAMETOOLONG)
     }
