@@ -39,6 +39,9 @@ pub struct Dentry {
     /// An `O_TMPFILE` file without `O_EXCL` that has had no link yet:
     /// `linkat` may give it one (Linux's `I_LINKABLE`).
     linkable: AtomicBool,
+    /// The inode's file type (`S_IFMT` bits), once asked for: it never
+    /// changes, and a path walk asks at every step.
+    kind: AtomicU32,
 }
 
 impl Dentry {
@@ -48,7 +51,20 @@ impl Dentry {
             state: Mutex::new(State { name, parent, children: HashMap::new(), deleted, on_release: None }),
             mounts: AtomicU32::new(0),
             linkable: AtomicBool::new(linkable),
+            kind: AtomicU32::new(0),
         })
+    }
+
+    /// The inode's file type (`S_IFMT` bits of its mode).
+    pub fn kind(&self) -> u32 {
+        match self.kind.load(Ordering::Relaxed) {
+            0 => {
+                let k = self.inode.attr().kind();
+                self.kind.store(k, Ordering::Relaxed);
+                k
+            }
+            k => k,
+        }
     }
 
     /// The root dentry of a filesystem.
