@@ -44,6 +44,8 @@
 //!     working directory changes); neither is ever taken under them. An
 //!     instance's `WaitQueue` is notified after both are released.
 //! 12. `Kernel::unimplemented`, `UtsNamespace::inner`, a task's `comm`,
+//!     the list of dentries kept while unused (`vfs::dentry`, which drops
+//!     what it lets go after releasing it),
 //!     `WaitQueue` entries (a process's `signal_events` among them), a
 //!     pipe's buffer (two pipes' buffers, in address order, for a splice or
 //!     tee between them), a hostfs's inode-number map and named-pipe table,

@@ -108,6 +108,10 @@ impl Dentry {
         let d = Dentry::make(inode, name.to_vec(), Some(self.clone()), false, false);
         s.children.retain(|_, w| w.strong_count() > 0);
         s.children.insert(name.to_vec(), Arc::downgrade(&d));
+        drop(s);
+        if self.inode.keeps_names() {
+            recent::keep(&d);
+        }
         Ok(d)
     }
 
@@ -140,6 +144,7 @@ impl Dentry {
         let gone = self.state.lock().children.remove(name).and_then(|w| w.upgrade());
         if let Some(d) = gone {
             d.state.lock().deleted = true;
+            recent::forget(&d);
         }
     }
 
@@ -161,6 +166,7 @@ impl Dentry {
                 self.state.lock().children.insert(old.to_vec(), Arc::downgrade(d));
             } else {
                 d.state.lock().deleted = true;
+                recent::forget(d);
             }
         }
         if let Some(d) = moving {
@@ -261,5 +267,49 @@ mod tests {
         }
         drop(cur);
         drop(fs);
+    }
+}
+
+/// Dentries kept alive while unused, so that walking the same paths does
+/// not look every name up and build its dentry again (more than half of a
+/// `stat`'s cost): the ones last made, of filesystems whose names cannot
+/// go stale ([`Inode::keeps_names`](super::inode::Inode::keeps_names)).
+/// A deleted name leaves at once, so that its file's release (its
+/// `IN_DELETE_SELF`, its memory) is not held back.
+mod recent {
+    use std::collections::VecDeque;
+    use std::sync::Arc;
+
+    use parking_lot::Mutex;
+
+    use super::Dentry;
+
+    /// How many are kept.
+    const KEPT: usize = 1024;
+
+    static RECENT: Mutex<VecDeque<Arc<Dentry>>> = Mutex::new(VecDeque::new());
+
+    /// Keeps `d`, letting the oldest go if the list is full.
+    pub(super) fn keep(d: &Arc<Dentry>) {
+        let evicted = {
+            let mut r = RECENT.lock();
+            r.push_back(d.clone());
+            if r.len() > KEPT {
+                r.pop_front()
+            } else {
+                None
+            }
+        };
+        // Dropped with no lock held: a release may report to inotify.
+        drop(evicted);
+    }
+
+    /// Lets `d` go (its name was removed).
+    pub(super) fn forget(d: &Arc<Dentry>) {
+        let gone = {
+            let mut r = RECENT.lock();
+            r.iter().position(|k| Arc::ptr_eq(k, d)).and_then(|i| r.remove(i))
+        };
+        drop(gone);
     }
 }

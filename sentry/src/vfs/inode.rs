@@ -317,6 +317,15 @@ pub trait Inode: IntoAny + Send + Sync {
         Err(EINVAL)
     }
 
+    /// Whether the dentries naming this inode's children may be kept
+    /// while unused ([`super::dentry`]): true where nothing but the
+    /// sandbox changes the directory (tmpfs), so that a kept name cannot
+    /// go stale; a host directory may change under it, and procfs is made
+    /// anew at each lookup.
+    fn keeps_names(&self) -> bool {
+        false
+    }
+
     /// For a link that names a file rather than a path (`/proc/self/fd/N`,
     /// `/proc/self/cwd`): where following it leads.
     fn jump(&self) -> Option<super::Location> {

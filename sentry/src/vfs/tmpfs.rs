@@ -393,6 +393,10 @@ impl Drop for Node {
 }
 
 impl Inode for Node {
+    fn keeps_names(&self) -> bool {
+        true
+    }
+
     fn attr(&self) -> Attr {
         let m = self.meta.lock();
         let (size, blocks) = match &self.body {
