@@ -139,10 +139,24 @@ pub fn rt_sigtimedwait(t: &mut Task, a: Args) -> SysResult {
         let blocked = t.sigmask();
         t.set_awaited(set);
         t.set_sigmask(SigSet(blocked.0 & !set.0), false);
-        let _ = t.waiter.sleep_until(deadline);
+        loop {
+            let _ = t.waiter.sleep_until(deadline);
+            info = t.tg.signals.lock().dequeue(t.tid, set);
+            if info.is_some() || deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+                break;
+            }
+            // Woken early: by a signal outside the set, which ends the
+            // wait, or by an interruption already dealt with (one left
+            // from before the call), which must not end it as a timeout.
+            t.tg.signals.lock().recalc(t.tid);
+            if t.signal_pending() {
+                break;
+            }
+        }
         t.set_sigmask(blocked, false);
         t.set_awaited(SigSet(0));
-        info = t.tg.signals.lock().dequeue(t.tid, set);
+        // One of the set may have come as the wait ended.
+        info = info.or_else(|| t.tg.signals.lock().dequeue(t.tid, set));
         if info.is_none() && t.signal_pending() {
             return Err(EINTR);
         }
