@@ -13,6 +13,8 @@
 #include <signal.h>
 #include <stdint.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "check.h"
 #include "proc.h"
@@ -203,12 +205,37 @@ static void timeouts(void)
     set_mask(sigset_of(0));
 }
 
+/* A signal whose default is to be ignored (SIGCHLD), blocked and waited
+ * for, is taken when it comes during the wait: sigtimedwait unblocks it
+ * meanwhile, and Linux counts it blocked still (real_blocked). */
+static void ignored_by_default(void)
+{
+    sigset_t w = sigset_of(SIGCHLD);
+    set_mask(w);
+    set_handler(SIGCHLD, SIG_DFL, 0);
+    pid_t pid = fork_checked();
+    if (pid == 0) {
+        struct timespec nap = {0, 100 * 1000000L};
+        nanosleep(&nap, NULL);
+        _exit(0);
+    }
+    siginfo_t si;
+    struct timespec wait = {5, 0};
+    int r = ktimedwait(&w, &si, &wait);
+    CHECK(r == SIGCHLD, "SIGCHLD that came during the wait: %d (%s)", r, errname(errno));
+    CHECK(si.si_pid == pid && si.si_code == CLD_EXITED, "its siginfo");
+    CHECK(waitpid(pid, NULL, 0) == pid, "waitpid");
+    OK("sigtimedwait takes a default-ignored SIGCHLD that comes while it waits");
+    set_mask(sigset_of(0));
+}
+
 int main(void)
 {
     suspend();
     do_pause();
     waitinfo();
     timeouts();
+    ignored_by_default();
     SOFT_DONE();
     return 0;
 }

@@ -224,11 +224,13 @@ impl SignalState {
         self.actions[signo as usize - 1]
     }
 
-    /// Whether `signo` would be dropped at once: ignored, and not blocked
-    /// by `blocked_by`'s mask (a blocked signal stays pending, since the
-    /// action may change before it is unblocked).
-    fn ignored(&self, signo: i32, mask: SigSet) -> bool {
-        if mask.has(signo) {
+    /// Whether `signo` would be dropped at once: ignored, and neither
+    /// blocked by `mask` (a blocked signal stays pending, since the action
+    /// may change before it is unblocked) nor in `awaited`, the set the
+    /// thread waits for in `sigtimedwait` with it unblocked meanwhile
+    /// (what Linux's `real_blocked` keeps).
+    fn ignored(&self, signo: i32, mask: SigSet, awaited: SigSet) -> bool {
+        if mask.has(signo) || awaited.has(signo) {
             return false;
         }
         let a = self.action(signo);
@@ -242,10 +244,10 @@ impl SignalState {
     /// `EINVAL` for a thread that is gone.
     pub fn send(&mut self, info: SigInfo, target: Target, sigpending_limit: u64) -> Result<Sent, Errno> {
         let signo = info.signo;
-        let mask = match target {
-            Target::Thread(tid) => self.threads.get(&tid).ok_or(EINVAL)?.mask,
+        let (mask, awaited) = match target {
+            Target::Thread(tid) => self.threads.get(&tid).map(|t| (t.mask, t.awaited)).ok_or(EINVAL)?,
             // Linux looks at the mask of the thread the PID names: the leader.
-            Target::Process => self.threads.values().next().map_or(SigSet(0), |t| t.mask),
+            Target::Process => self.threads.values().next().map_or((SigSet(0), SigSet(0)), |t| (t.mask, t.awaited)),
         };
         let mut sent = Sent::default();
         if STOP_SIGNALS.has(signo) {
@@ -254,7 +256,7 @@ impl SignalState {
             self.discard_everywhere(STOP_SIGNALS);
             sent.continued = self.resume_stop();
         }
-        if self.ignored(signo, mask) {
+        if self.ignored(signo, mask, awaited) {
             return Ok(sent);
         }
         let queued_info = info.code != code::SI_KERNEL || is_realtime(signo);
