@@ -1,6 +1,6 @@
 //! The interposer's service threads: one starts every stub process (and
-//! makes, ahead of need, a spare stub for the next exec and a spare
-//! channel for the next fork), one reaps every one that dies.
+//! makes, ahead of need, a spare channel for the next fork), one reaps
+//! every one that dies.
 //!
 //! Stubs are started from one long-lived thread because a stub asks the
 //! kernel to kill it when its parent *thread* dies (`PR_SET_PDEATHSIG`):
@@ -30,8 +30,6 @@ pub(crate) struct Spawned {
     pub pidfd: OwnedFd,
 }
 
-/// The spare stub, started ahead of need.
-static SPARE: Mutex<Option<Started>> = Mutex::new(None);
 /// The spare channel, made ahead of need.
 static SPARE_CHANNEL: Mutex<Option<Channel>> = Mutex::new(None);
 
@@ -39,8 +37,6 @@ static SPARE_CHANNEL: Mutex<Option<Channel>> = Mutex::new(None);
 enum Request {
     /// A stub process, now.
     Stub(Sender<io::Result<Started>>),
-    /// A spare stub, unless there is one.
-    SpareStub,
     /// A spare channel, unless there is one.
     SpareChannel,
 }
@@ -80,11 +76,6 @@ pub(crate) fn prepare() -> io::Result<Started> {
     rx.recv().map_err(|_| io::Error::other("interposer service is gone"))?
 }
 
-/// Asks the spawner thread to start a spare stub, if there is none.
-pub(crate) fn prepare_spare() {
-    let _ = service().starts.send(Request::SpareStub);
-}
-
 /// The spare channel, if one is ready.
 pub(crate) fn take_spare_channel() -> Option<Channel> {
     SPARE_CHANNEL.lock().take()
@@ -93,11 +84,6 @@ pub(crate) fn take_spare_channel() -> Option<Channel> {
 /// Asks the spawner thread to make a spare channel, if there is none.
 pub(crate) fn prepare_spare_channel() {
     let _ = service().starts.send(Request::SpareChannel);
-}
-
-/// The spare stub, if one is ready.
-pub(crate) fn take_spare() -> Option<Started> {
-    SPARE.lock().take()
 }
 
 /// Has the reaper watch `pidfd`, marking `liveness` dead when it exits.
@@ -139,34 +125,25 @@ pub(crate) fn start_stub(ctl: OwnedFd, region: OwnedFd) -> io::Result<Spawned> {
     Ok(Spawned { pid, pidfd })
 }
 
-/// The spawner thread: starts stubs on request, and spares when asked.
+/// The spawner thread: starts stubs on request, and makes spare channels
+/// when asked.
 fn spawner(requests: Receiver<Request>) {
-    let start = || {
-        Started::start().map(|(started, pidfd)| {
-            watch(pidfd, started.live.clone());
-            started
-        })
-    };
     for request in requests {
         match request {
             Request::Stub(reply) => {
-                let _ = reply.send(start());
-            }
-            Request::SpareStub if SPARE.lock().is_none() => {
-                // On failure, the next exec starts its stub itself and
-                // reports the failure to its caller.
-                if let Ok(mut started) = start() {
-                    started.settle();
-                    *SPARE.lock() = Some(started);
-                }
+                let started = Started::start().map(|(started, pidfd)| {
+                    watch(pidfd, started.live.clone());
+                    started
+                });
+                let _ = reply.send(started);
             }
             Request::SpareChannel if SPARE_CHANNEL.lock().is_none() => {
-                // As above, for the next fork.
+                // On failure, the next fork makes its channel itself.
                 if let Ok(channel) = Channel::new() {
                     *SPARE_CHANNEL.lock() = Some(channel);
                 }
             }
-            Request::SpareStub | Request::SpareChannel => {}
+            Request::SpareChannel => {}
         }
     }
 }

@@ -93,24 +93,17 @@ impl AddressSpace {
     /// Starts a new stub process and returns it with its first thread,
     /// stopped at its first event and ready for host operations.
     pub fn new() -> io::Result<(Arc<AddressSpace>, Context)> {
-        // A spare stub started in the background makes this cheap (it
-        // spares exec the start-up of a stub process); start the next one.
-        let spare = service::take_spare();
-        service::prepare_spare();
-        let started = match spare {
-            Some(s) if s.ready() => s,
-            _ => service::prepare()?,
-        };
+        // Only the first process and an exec from a process with other
+        // threads come here (an exec otherwise keeps its stub process), so
+        // no spare is kept waiting.
+        let started = service::prepare()?;
         if !started.ready() {
             return Err(io::Error::other(format!(
                 "the stub process failed to start (wait status {:#x})",
                 started.live.status.load(Ordering::Relaxed)
             )));
         }
-        let reserved = match started.reserved {
-            Some(r) => r,
-            None => read_maps(started.pid)?,
-        };
+        let reserved = read_maps(started.pid)?;
         let live = started.live;
         let space = Arc::new(AddressSpace { pid: started.pid, pidfd: started.pidfd, ctl: started.ctl, ctl_lock: Mutex::new(()), live, reserved, slots: Mutex::new(vec![true]) });
         let region = &space.live.region;
@@ -296,8 +289,6 @@ pub(crate) struct Started {
     /// The sentry's end of its control socket.
     pub ctl: OwnedFd,
     pub live: Arc<Liveness>,
-    /// Its mapped ranges, when already read (by the spawner, for a spare).
-    pub reserved: Option<Vec<Range<u64>>>,
 }
 
 impl Started {
@@ -312,15 +303,7 @@ impl Started {
         let Channel { region, ours, theirs } = Channel::new()?;
         let spawned = service::start_stub(theirs, region.fd().try_clone()?)?;
         let watch = spawned.pidfd.try_clone()?;
-        Ok((Started { pid: spawned.pid, pidfd: spawned.pidfd, ctl: ours, live: Arc::new(Liveness::new(region, 1)), reserved: None }, watch))
-    }
-
-    /// Waits until the stub is ready and reads its mapped ranges, so that
-    /// taking it later costs neither (for spares, on the spawner thread).
-    pub(crate) fn settle(&mut self) {
-        if self.ready() {
-            self.reserved = read_maps(self.pid).ok();
-        }
+        Ok((Started { pid: spawned.pid, pidfd: spawned.pidfd, ctl: ours, live: Arc::new(Liveness::new(region, 1)) }, watch))
     }
 }
 
