@@ -44,8 +44,7 @@ pub struct Plan {
 impl Plan {
     /// Maps the image from `exe` into the task's address space, with
     /// `extra` (the stack) in the same round trip to the stub. `reuse`: the
-    /// address space
-    /// held the previous image, which goes first (see
+    /// address space held the previous image, which goes first (see
     /// [`crate::mm::MemoryManager::map_image`]).
     pub fn load(mut self, task: &mut Task, exe: &Executable, extra: ImageArea, reuse: bool) -> Result<(), LoadError> {
         self.areas.push(extra);

@@ -106,7 +106,6 @@ pub fn area(stack_limit: u64) -> ImageArea {
 /// Writes the initial frame into the stack mapped at `base`; returns the
 /// stack pointer.
 pub fn build(task: &mut Task, img: &Loaded, s: &Strings, base: u64) -> Result<u64, LoadError> {
-
     let mut b = Builder { top: STACK_TOP, reversed: Vec::new() };
     b.push(&[0; 8]);
     let execfn = b.push(&s.execfn);

@@ -88,10 +88,32 @@ fn patch_site(st: &mut State, ctx: &mut Context, site: u64, nr: u32) -> Option<(
     if !patchable(&code, nr) {
         return None;
     }
+    // The whole site must be app code, in areas whose protection we know.
+    let code_prot = st.vmas.find(site)?.prot;
+    let last = st.vmas.find(site + SITE_LEN as u64 - 1)?.prot;
+    if code_prot & prot::EXEC == 0 || last != code_prot {
+        return None;
+    }
+    // One round trip: the chunk's mapping (first, if it is new), then the
+    // trampoline and the jump.
     let mut batch = Batch::default();
-    let planned = plan(st, &mut batch, site, &code)?;
-    let done = ctx.run_batch(&mut batch, None).unwrap_or(0);
-    settle(st, &batch, done, &planned)
+    let (tramp, new_chunk) = trampoline_slot(st, &mut batch, site)?;
+    let jump = patch::jump(site, tramp);
+    let done = match jump {
+        Some(jump) => {
+            batch.poke(tramp, &patch::trampoline(&code, site + SITE_LEN as u64), prot::READ | prot::EXEC);
+            batch.poke(site, &jump, code_prot);
+            ctx.run_batch(&mut batch, None).unwrap_or(0)
+        }
+        None => 0,
+    };
+    if let Some(chunk) = new_chunk {
+        if done == 0 || batch.ret(0) as u64 != chunk.start {
+            st.patching.chunks.retain(|(r, _)| *r != chunk);
+            st.blocked.retain(|r| *r != chunk);
+        }
+    }
+    (jump.is_some() && done == batch.len()).then_some(())
 }
 
 /// Whether `code` is a site that may be patched for a trap of call `nr`.
@@ -103,52 +125,9 @@ fn patchable(code: &[u8; SITE_LEN], nr: u32) -> bool {
     }
 }
 
-/// A trampoline chunk mapped by a batch: its `mmap`'s index there, and
-/// the chunk.
-type NewChunk = (usize, Range<u64>);
-
-/// What [`plan`] added to a batch for one site.
-struct Planned {
-    site: u64,
-    /// The index of the jump's write, the site's last operation.
-    jump: usize,
-    /// A chunk mapped for it: the index of its `mmap`, and the chunk.
-    chunk: Option<NewChunk>,
-}
-
-/// Adds the patching of `site` (whose bytes are `code`) to `batch`, if it
-/// lies in app code whose protection the map knows and fits the batch.
-fn plan(st: &mut State, batch: &mut Batch, site: u64, code: &[u8; SITE_LEN]) -> Option<Planned> {
-    // The whole site must be app code, in areas whose protection we know.
-    let code_prot = st.vmas.find(site)?.prot;
-    let last = st.vmas.find(site + SITE_LEN as u64 - 1)?.prot;
-    if code_prot & prot::EXEC == 0 || last != code_prot {
-        return None;
-    }
-    let (tramp, chunk) = trampoline_slot(st, batch, site)?;
-    let jump = patch::jump(site, tramp)?;
-    batch.poke(tramp, &patch::trampoline(code, site + SITE_LEN as u64), prot::READ | prot::EXEC);
-    let jump = batch.poke(site, &jump, code_prot);
-    Some(Planned { site, jump, chunk })
-}
-
-/// After `batch` ran with its first `done` operations succeeding: whether
-/// the `planned` site is patched now; forgets its chunk if that could not
-/// be mapped. The site is left alone from now on, patched or not.
-fn settle(st: &mut State, batch: &Batch, done: usize, planned: &Planned) -> Option<()> {
-    st.patching.hits.insert(planned.site, UNPATCHABLE);
-    if let Some((i, chunk)) = &planned.chunk {
-        if *i >= done || batch.ret(*i) as u64 != chunk.start {
-            st.patching.chunks.retain(|(r, _)| r != chunk);
-            st.blocked.retain(|r| r != chunk);
-        }
-    }
-    (planned.jump < done).then_some(())
-}
-
 /// A free trampoline within reach of `site`: in a chunk already mapped,
-/// or in a new one whose mapping is added to `batch` (returned with it).
-fn trampoline_slot(st: &mut State, batch: &mut Batch, site: u64) -> Option<(u64, Option<NewChunk>)> {
+/// or in a new one (returned too) whose mapping is added to `batch`.
+fn trampoline_slot(st: &mut State, batch: &mut Batch, site: u64) -> Option<(u64, Option<Range<u64>>)> {
     let reachable = |r: &Range<u64>| r.start.abs_diff(site) < REACH && r.end.abs_diff(site) < REACH;
     if let Some((r, used)) = st.patching.chunks.iter_mut().find(|(r, used)| reachable(r) && *used + TRAMPOLINE_SIZE as u64 <= r.end - r.start) {
         let at = r.start + *used;
@@ -163,10 +142,10 @@ fn trampoline_slot(st: &mut State, batch: &mut Batch, site: u64) -> Option<(u64,
         .find_gap_top_down(CHUNK, low, page_down(site), &st.blocked)
         .or_else(|| st.vmas.find_gap_top_down(CHUNK, low, high, &st.blocked))?;
     let flags = map::PRIVATE | map::ANONYMOUS | map::FIXED;
-    let i = batch.push(sysno::MMAP as u64, [start, CHUNK, prot::READ | prot::EXEC, flags, u64::MAX, 0]);
+    batch.push(sysno::MMAP as u64, [start, CHUNK, prot::READ | prot::EXEC, flags, u64::MAX, 0]);
     st.patching.chunks.push((start..start + CHUNK, TRAMPOLINE_SIZE as u64));
     st.blocked.push(start..start + CHUNK);
-    Some((start, Some((i, start..start + CHUNK))))
+    Some((start, Some(start..start + CHUNK)))
 }
 
 const _: () = assert!(JUMP_LEN < SITE_LEN);
