@@ -189,7 +189,8 @@ fn page_len(len: u64) -> Result<u64, Errno> {
 }
 
 impl MemoryManager {
-    /// An empty map over a fresh stub process that occupies `reserved`.
+    /// An empty map over a stub process (fresh, or about to be emptied for
+    /// a new image) whose own ranges are `reserved`.
     pub fn new(reserved: &[Range<u64>]) -> MemoryManager {
         let blocked = reserved.to_vec();
         MemoryManager { state: Mutex::new(State { vmas: VmaSet::new(), brk_start: 0, brk: 0, patching: Default::default(), blocked, strings: ArgStrings::default() }) }

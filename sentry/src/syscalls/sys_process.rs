@@ -6,8 +6,11 @@
 //! `clone(CLONE_VM | CLONE_VFORK)` are served the same way, the parent
 //! waiting until the child execs or exits: correct for programs that only
 //! exec or exit in the child, but the child's writes to memory are not
-//! seen by the parent. `execve` starts a fresh stub process for the new
-//! image, found in the caller's file tree.
+//! seen by the parent. `execve` maps the new image, found in the
+//! caller's file tree, into the same stub process once everything else is
+//! unmapped there; a process with other threads gets a fresh stub process
+//! for it instead, so that the old image survives a failure until the
+//! switch.
 
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
