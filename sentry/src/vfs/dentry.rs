@@ -20,10 +20,17 @@ use parking_lot::Mutex;
 
 use super::inode::{Attr, InodeRef};
 
+/// The fewest cached children at which a directory's dead ones are swept.
+const MIN_SWEEP: usize = 16;
+
 struct State {
     name: Vec<u8>,
     parent: Option<Arc<Dentry>>,
     children: HashMap<Vec<u8>, Weak<Dentry>>,
+    /// The size of `children` at which its dead entries are next dropped:
+    /// twice the live ones at the last sweep, so that a cache miss in a
+    /// large directory costs amortised O(1), not a sweep of every name.
+    sweep_at: usize,
     deleted: bool,
     /// What to do when the last user lets go (inotify's `IN_DELETE_SELF`).
     on_release: Option<Box<dyn FnOnce() + Send>>,
@@ -48,7 +55,7 @@ impl Dentry {
     fn make(inode: InodeRef, name: Vec<u8>, parent: Option<Arc<Dentry>>, deleted: bool, linkable: bool) -> Arc<Dentry> {
         Arc::new(Dentry {
             inode,
-            state: Mutex::new(State { name, parent, children: HashMap::new(), deleted, on_release: None }),
+            state: Mutex::new(State { name, parent, children: HashMap::new(), sweep_at: MIN_SWEEP, deleted, on_release: None }),
             mounts: AtomicU32::new(0),
             linkable: AtomicBool::new(linkable),
             kind: AtomicU32::new(0),
@@ -106,7 +113,10 @@ impl Dentry {
         }
         let inode = self.inode.lookup(name)?;
         let d = Dentry::make(inode, name.to_vec(), Some(self.clone()), false, false);
-        s.children.retain(|_, w| w.strong_count() > 0);
+        if s.children.len() >= s.sweep_at {
+            s.children.retain(|_, w| w.strong_count() > 0);
+            s.sweep_at = (2 * s.children.len()).max(MIN_SWEEP);
+        }
         s.children.insert(name.to_vec(), Arc::downgrade(&d));
         drop(s);
         if self.inode.keeps_names() {
@@ -258,6 +268,21 @@ mod tests {
     }
 
     #[test]
+    fn dead_children_are_swept_as_the_cache_grows() {
+        let fs = Tmpfs::new(1, 1 << 24);
+        let root = Dentry::new_root(fs.root());
+        for i in 0..3000 {
+            let name = format!("f{i}").into_bytes();
+            root.inode.create(&name, NodeSpec::Regular, 0o644, 0, 0).unwrap();
+            drop(root.child(&name).unwrap());
+        }
+        // Only the recent list keeps them alive, so at the last sweep at
+        // most KEPT were live, and the map has not doubled since.
+        let cached = root.state.lock().children.len();
+        assert!(cached <= 2 * recent::KEPT, "{cached} names cached");
+    }
+
+    #[test]
     fn a_deep_chain_drops_without_recursion() {
         let fs = Tmpfs::new(1, 1 << 20);
         let mut cur = Dentry::new_root(fs.root());
@@ -285,7 +310,7 @@ mod recent {
     use super::Dentry;
 
     /// How many are kept.
-    const KEPT: usize = 1024;
+    pub(super) const KEPT: usize = 1024;
 
     static RECENT: Mutex<VecDeque<Arc<Dentry>>> = Mutex::new(VecDeque::new());
 

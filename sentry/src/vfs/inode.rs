@@ -319,9 +319,10 @@ pub trait Inode: IntoAny + Send + Sync {
 
     /// Whether the dentries naming this inode's children may be kept
     /// while unused ([`super::dentry`]): true where nothing but the
-    /// sandbox changes the directory (tmpfs), so that a kept name cannot
-    /// go stale; a host directory may change under it, and procfs is made
-    /// anew at each lookup.
+    /// sandbox changes the directory (tmpfs, and the overlay, whose lower
+    /// layer is taken as fixed), so that a kept name cannot go stale; a
+    /// bound host directory may change under it, and procfs is made anew
+    /// at each lookup.
     fn keeps_names(&self) -> bool {
         false
     }

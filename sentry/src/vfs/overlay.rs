@@ -197,6 +197,15 @@ impl Node {
 }
 
 impl Inode for Node {
+    /// The upper layer changes only by the sandbox's own calls, and the
+    /// lower one is taken not to change under a running sandbox (Linux's
+    /// overlayfs makes the same demand of its lower layers), so a name,
+    /// once looked up, stays right; keeping it spares a walk through the
+    /// host's directories its host lookups.
+    fn keeps_names(&self) -> bool {
+        true
+    }
+
     fn attr(&self) -> Attr {
         let mut a = match self.upper() {
             Some(u) => {
