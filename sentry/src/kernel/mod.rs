@@ -168,6 +168,9 @@ pub struct Kernel {
     ext: Mutex<()>,
     /// All tasks and the root PID namespace.
     pub tasks: TaskSet,
+    /// The resource limits the first process starts with: the host's, as
+    /// they were before the sentry raised its own descriptor limit.
+    pub host_limits: limits::Limits,
     /// Realtime and monotonic clocks.
     pub timekeeper: Arc<Timekeeper>,
     /// The thread serving every kernel timer.
@@ -208,6 +211,8 @@ pub struct Kernel {
 impl Kernel {
     /// Makes a kernel with no tasks.
     pub fn new(config: KernelConfig) -> std::io::Result<Arc<Kernel>> {
+        let host_limits = limits::Limits::of_host();
+        raise_descriptor_limit();
         let timekeeper = Arc::new(Timekeeper::new());
         // Without its timer thread the kernel cannot keep time at all.
         let timers = TimerService::new().expect("cannot start the kernel's timer thread");
@@ -232,6 +237,7 @@ impl Kernel {
             start_dir,
             ext: Mutex::new(()),
             tasks: TaskSet::new(),
+            host_limits,
             realtime: timekeeper.clock(abi::time::clock::REALTIME),
             boottime: timekeeper.clock(abi::time::clock::BOOTTIME),
             tai: timekeeper.clock(abi::time::clock::TAI),
@@ -352,5 +358,20 @@ impl Kernel {
             let name = u32::try_from(nr).ok().and_then(abi::sysno::name).unwrap_or("unknown");
             log::warn!("unimplemented system call {name} ({nr}) made by pid {pid}; returning ENOSYS");
         }
+    }
+}
+
+/// Raises the sentry's own soft `RLIMIT_NOFILE` to its hard limit: the
+/// sentry holds a host descriptor for every host file the sandbox has
+/// open, and for the host files of the names it keeps looked up, so the
+/// common soft limit of 1,024 is too few. (The app's limit is the
+/// sandbox's own, in [`limits`].)
+fn raise_descriptor_limit() {
+    let mut l = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit writes one rlimit, which `l` is.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut l) } == 0 && l.rlim_cur < l.rlim_max {
+        l.rlim_cur = l.rlim_max;
+        // SAFETY: setrlimit reads one rlimit; a failure leaves the old limit.
+        unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &l) };
     }
 }

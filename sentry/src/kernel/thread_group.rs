@@ -114,7 +114,7 @@ impl ThreadGroup {
             signals: Mutex::new(SignalState::new()),
             signal_events: WaitQueue::new(),
             stop_ended: Condvar::new(),
-            limits: Mutex::new(Limits::of_host()),
+            limits: Mutex::new(kernel.host_limits.clone()),
             creds: Mutex::new(Credentials::of_host_user()),
             exe: Mutex::new(exe.to_path_buf()),
             initial_fds: Mutex::new(Some(Arc::new(fds))),
