@@ -44,7 +44,6 @@ static REGION: AtomicUsize = AtomicUsize::new(0);
 static CTL: AtomicU32 = AtomicU32::new(0);
 /// The kick signal number, from the region header.
 static KICK: AtomicU32 = AtomicU32::new(0);
-
 /// The offset of saved register `$r` from the start of a slot.
 macro_rules! reg {
     ($r:ident) => {
@@ -449,18 +448,97 @@ fn mmap_fd(args: [u64; 6]) -> i64 {
 }
 
 /// `op::FORK`: a host fork of this process.
+///
+/// The thread runs on its signal stack, which lies in the region, and a
+/// forked child shares the region's pages with its parent until it maps
+/// its own region over them: the two must never run on that stack at the
+/// same time. So the parent copies this slot and the used part of the
+/// stack into the child's region first, and the child, in the same block
+/// of code that forks, before it touches any memory, maps that region in
+/// place of the old one: it wakes up on its own copy of the stack.
 fn fork(s: &Slot) -> i64 {
-    const CLONE_PARENT: u64 = 0x8000;
-    let Some([region, ctl]) = recv_fds::<2>() else { return -(abi::errno::EIO.0 as i64) };
+    const PROT_RW: u64 = 3;
+    const MAP_SHARED: u64 = 1;
+    const MAP_FIXED: u64 = 0x10;
     // CLONE_PARENT: the child's parent is the sentry's service thread, as
     // for every stub, so that it can tie its life to the sentry.
-    let pid = syscall(sysno::CLONE, CLONE_PARENT | sig::SIGCHLD as u64, 0, 0, 0);
-    if pid != 0 {
+    const CLONE_FLAGS: u64 = 0x8000 | sig::SIGCHLD as u64;
+    let Some([region, ctl]) = recv_fds::<2>() else { return -(abi::errno::EIO.0 as i64) };
+    let base = REGION.load(Ordering::Relaxed) as u64;
+    let tmp = syscall6(sysno::MMAP as u64, [0, wire::REGION_SIZE as u64, PROT_RW, MAP_SHARED, region as u64, 0]);
+    if tmp < 0 {
         syscall(sysno::CLOSE, region as u64, 0, 0, 0);
+        syscall(sysno::CLOSE, ctl as u64, 0, 0, 0);
+        return tmp;
+    }
+    let off = s as *const Slot as u64 - base;
+    // Not the first line: the new region's handshake stays as the sentry
+    // made it, so that only the child's own publish hands the new slot to
+    // the sentry. Nor the buffer, which the fork does not use.
+    // SAFETY: both ranges lie inside this slot, in two mappings of
+    // REGION_SIZE bytes at the same offset; the slot is ours while we
+    // serve the operation.
+    unsafe {
+        let from = (base + off + HANDSHAKE_LINE) as *const u8;
+        let to = (tmp as u64 + off + HANDSHAKE_LINE) as *mut u8;
+        core::ptr::copy_nonoverlapping(from, to, offset_of!(Slot, buf) - HANDSHAKE_LINE as usize);
+    }
+    // Only the stack in use, from a page below this frame (the block below
+    // uses no stack) to the top: each page copied is a page fault in the
+    // new region, and a fork's handler uses a few of the stack's sixteen.
+    let i = (off - wire::slot_offset(0) as u64) / core::mem::size_of::<Slot>() as u64;
+    let stack_start = base + wire::stack_offset(i as usize) as u64;
+    let stack_top = stack_start + wire::SIGNAL_STACK_SIZE as u64;
+    let here = 0u8;
+    let stack_from = ((addr_of!(here) as u64).saturating_sub(PAGE_SIZE) & !(PAGE_SIZE - 1)).clamp(stack_start, stack_top);
+    let pid: i64;
+    // SAFETY: copies the used stack into the new region, forks, and in the
+    // child maps the new region over the old one at `base`, in one block
+    // that writes no memory but the copy: the child's stack is the copy
+    // from the moment it runs. A child that cannot map it exits at once.
+    // The lengths and offsets lie inside both mappings; every register the
+    // block writes is a non-late output, so no input shares it.
+    unsafe {
+        asm!(
+            "rep movsb",
+            "mov ${clone}, %eax", "mov ${clone_flags}, %rdi", "xor %esi, %esi", "xor %edx, %edx",
+            "xor %r10d, %r10d", "xor %r8d, %r8d", "syscall",
+            "test %rax, %rax", "jnz 2f",
+            "mov {base}, %rdi", "mov ${size}, %rsi", "mov ${prot}, %rdx", "mov ${map_flags}, %r10",
+            "mov {fd}, %r8", "xor %r9d, %r9d", "mov ${mmap}, %eax", "syscall",
+            "cmp {base}, %rax", "je 3f",
+            "mov ${exit_group}, %eax", "mov ${fatal}, %edi", "syscall", "ud2",
+            "3:", "xor %eax, %eax",
+            "2:",
+            base = in(reg) base,
+            fd = in(reg) region as u64,
+            clone = const sysno::CLONE,
+            clone_flags = const CLONE_FLAGS,
+            size = const wire::REGION_SIZE,
+            prot = const PROT_RW,
+            map_flags = const MAP_SHARED | MAP_FIXED,
+            mmap = const sysno::MMAP,
+            exit_group = const sysno::EXIT_GROUP,
+            fatal = const FATAL,
+            inout("rsi") stack_from => _,
+            inout("rdi") tmp as u64 + (stack_from - base) => _,
+            inout("rcx") stack_top - stack_from => _,
+            out("rdx") _, out("r8") _, out("r9") _, out("r10") _, out("r11") _,
+            out("rax") pid,
+            options(att_syntax, nostack),
+        );
+    }
+    syscall(sysno::MUNMAP, tmp as u64, wire::REGION_SIZE as u64, 0, 0);
+    syscall(sysno::CLOSE, region as u64, 0, 0, 0);
+    if pid != 0 {
         syscall(sysno::CLOSE, ctl as u64, 0, 0, 0);
         return pid;
     }
-    become_child(s, region, ctl);
+    syscall(sysno::CLOSE, CTL.load(Ordering::Relaxed) as u64, 0, 0, 0);
+    CTL.store(ctl, Ordering::Relaxed);
+    put!(s, host_tid, syscall(sysno::GETTID, 0, 0, 0, 0) as u32);
+    put!(s, stack_top, stack_top);
+    tie_to_sentry();
     0
 }
 
@@ -469,74 +547,6 @@ const HANDSHAKE_LINE: u64 = offset_of!(Slot, regs) as u64;
 
 /// The host page size.
 const PAGE_SIZE: u64 = 4096;
-
-/// In a forked child: moves onto its own region (taking this slot and its
-/// signal stack along, since this very code runs on that stack) and its
-/// own control socket, and ties its life to the sentry.
-fn become_child(s: &Slot, region: u32, ctl: u32) {
-    const PROT_RW: u64 = 3;
-    const MAP_SHARED: u64 = 1;
-    const MAP_FIXED: u64 = 0x10;
-    let base = REGION.load(Ordering::Relaxed) as u64;
-    let tmp = syscall6(sysno::MMAP as u64, [0, wire::REGION_SIZE as u64, PROT_RW, MAP_SHARED, region as u64, 0]);
-    if tmp < 0 {
-        exit_group(FATAL);
-    }
-    let i = (s as *const Slot as u64 - base - wire::slot_offset(0) as u64) / core::mem::size_of::<Slot>() as u64;
-    // Not the first line: the handshake there is still the parent's, and
-    // the parent may be publishing on it right now. The new region's first
-    // line stays as the sentry made it, so only our own publish below can
-    // hand the new slot to the sentry.
-    let slot_off = wire::slot_offset(i as usize) as u64 + HANDSHAKE_LINE;
-    // Only the stack in use, from a page below this frame (the block below
-    // uses no stack) to the top: each page copied is a page fault in the
-    // new region, and a fork's handler uses a few of the stack's sixteen.
-    let stack_start = base + wire::stack_offset(i as usize) as u64;
-    let stack_top = stack_start + wire::SIGNAL_STACK_SIZE as u64;
-    let here = 0u8;
-    let stack_from = ((addr_of!(here) as u64).saturating_sub(PAGE_SIZE) & !(PAGE_SIZE - 1)).clamp(stack_start, stack_top);
-    let mapped: i64;
-    // SAFETY: copies this slot (but its buffer, which the fork does not
-    // use) and the used part of its stack into the new region mapped at
-    // `tmp`, then maps the new region over the old one at `base`, in one
-    // block: no stack write can fall between the copy and the switch. Both
-    // mappings are REGION_SIZE long and the offsets lie inside them. Every
-    // register the block writes is a non-late output, so no input shares it.
-    unsafe {
-        asm!(
-            "rep movsb",
-            "mov {src2}, %rsi", "mov {dst2}, %rdi", "mov {len2}, %rcx", "rep movsb",
-            "mov {base}, %rdi", "mov ${size}, %rsi", "mov ${prot}, %rdx", "mov ${flags}, %r10",
-            "mov {fd}, %r8", "xor %r9d, %r9d", "mov ${nr}, %rax",
-            "syscall",
-            src2 = in(reg) stack_from,
-            dst2 = in(reg) tmp as u64 + (stack_from - base),
-            len2 = in(reg) stack_top - stack_from,
-            base = in(reg) base,
-            fd = in(reg) region as u64,
-            size = const wire::REGION_SIZE,
-            prot = const PROT_RW,
-            flags = const MAP_SHARED | MAP_FIXED,
-            nr = const sysno::MMAP,
-            inout("rsi") base + slot_off => _,
-            inout("rdi") tmp as u64 + slot_off => _,
-            inout("rcx") offset_of!(Slot, buf) as u64 - HANDSHAKE_LINE => _,
-            out("rdx") _, out("r8") _, out("r9") _, out("r10") _, out("r11") _,
-            out("rax") mapped,
-            options(att_syntax, nostack),
-        );
-    }
-    if mapped != base as i64 {
-        exit_group(FATAL);
-    }
-    syscall(sysno::MUNMAP, tmp as u64, wire::REGION_SIZE as u64, 0, 0);
-    syscall(sysno::CLOSE, region as u64, 0, 0, 0);
-    syscall(sysno::CLOSE, CTL.load(Ordering::Relaxed) as u64, 0, 0, 0);
-    CTL.store(ctl, Ordering::Relaxed);
-    put!(s, host_tid, syscall(sysno::GETTID, 0, 0, 0, 0) as u32);
-    put!(s, stack_top, (base as usize + wire::stack_offset(i as usize) + wire::SIGNAL_STACK_SIZE) as u64);
-    tie_to_sentry();
-}
 
 /// Dies with the sentry's service thread, and at once if it is gone.
 fn tie_to_sentry() {
