@@ -189,7 +189,7 @@ pub struct HostOp {
 ///
 /// The first cache line holds the handshake and everything a plain resume
 /// needs, so the common round trip moves the registers one way (three
-/// lines) and one line back. Each field other than the three atomics is
+/// lines) and one line back. Each field other than the atomics is
 /// written only by the side that owns the slot at the time.
 #[repr(C, align(4096))]
 pub struct Slot {
@@ -208,8 +208,12 @@ pub struct Slot {
     /// The host thread id of the thread serving this slot; written by the
     /// stub when the thread starts.
     pub host_tid: u32,
-    /// Explicit padding.
-    pub pad0: u32,
+    /// The CPU the stub last handed the slot over from, plus one (0:
+    /// unknown); written by the stub. A sentry thread that finds it is
+    /// its own CPU does not spin there, where it would only hold the stub
+    /// up. Only speed depends on it, so the app writing it harms only
+    /// itself.
+    pub stub_cpu: AtomicU32,
     /// For a resume without [`resume::REGS`]: the new `rax`.
     pub ret: u64,
     /// For [`resume::COPY_OUT`]: the app address to copy to.

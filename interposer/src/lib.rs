@@ -17,6 +17,7 @@ mod batch;
 mod context;
 mod filter;
 pub mod patch;
+mod placement;
 mod region;
 mod service;
 mod space;

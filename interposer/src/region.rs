@@ -12,7 +12,7 @@ use abi::regs::Regs;
 use abi::signal::SigInfo;
 use abi::wire::{self, Header, HostOp, Slot, SLOT_BUF_SIZE};
 
-use crate::sys;
+use crate::{placement, sys};
 
 /// Reads a slot field the app (through the stub) may write at any time.
 macro_rules! get {
@@ -88,6 +88,12 @@ impl Region {
     fn state(&self, i: usize) -> &AtomicU32 {
         // SAFETY: atomics may be shared with another process's writes.
         unsafe { &(*self.slot(i)).state }
+    }
+
+    /// Slot `i`'s word for the CPU its stub last ran on.
+    fn stub_cpu(&self, i: usize) -> &AtomicU32 {
+        // SAFETY: as for state().
+        unsafe { &(*self.slot(i)).stub_cpu }
     }
 
     fn sleeping(&self, i: usize) -> (&AtomicU32, &AtomicU32) {
@@ -251,10 +257,16 @@ impl Region {
     }
 
     /// Waits until the stub hands slot `i` over, or `gone()` turns true;
-    /// returns false in the second case. Spins first, then sleeps; whoever
-    /// makes `gone()` true must call [`Region::wake_all`].
+    /// returns false in the second case. Spins first, then yields, then
+    /// sleeps; whoever makes `gone()` true must call [`Region::wake_all`].
+    /// A stub last seen on this CPU cannot run while this thread spins
+    /// there: the thread moves to another CPU, or else does not spin
+    /// ([`placement`]).
     pub fn wait(&self, i: usize, gone: impl Fn() -> bool) -> bool {
         let state = self.state(i);
+        let here = sys::current_cpu();
+        let together = here != 0 && self.stub_cpu(i).load(Ordering::Relaxed) == here;
+        let spin = if together && !placement::move_off(here as usize - 1) { Duration::ZERO } else { SPIN };
         let start = Instant::now();
         let mut spins = 0u32;
         loop {
@@ -271,7 +283,7 @@ impl Region {
                 continue;
             }
             let waited = start.elapsed();
-            if waited < SPIN {
+            if waited < spin {
                 continue;
             }
             if waited < YIELD {

@@ -17,7 +17,7 @@
 use core::arch::{asm, global_asm};
 use core::mem::offset_of;
 use core::ptr::{addr_of, addr_of_mut};
-use core::sync::atomic::{fence, AtomicU32, AtomicUsize, Ordering};
+use core::sync::atomic::{fence, AtomicBool, AtomicU32, AtomicUsize, Ordering};
 
 use abi::regs::Regs;
 use abi::signal::{code, fpstate, sa, sig, SigAction, SigInfo, SigSet, StackT, UContext};
@@ -44,6 +44,11 @@ static REGION: AtomicUsize = AtomicUsize::new(0);
 static CTL: AtomicU32 = AtomicU32::new(0);
 /// The kick signal number, from the region header.
 static KICK: AtomicU32 = AtomicU32::new(0);
+/// Whether the CPU has `rdtscp`, which reads the CPU number (Linux keeps
+/// it in `TSC_AUX`) along with the timestamp counter; the stub reports
+/// its CPU in its slot at every hand-over (`Slot::stub_cpu`).
+static HAVE_RDTSCP: AtomicBool = AtomicBool::new(false);
+
 /// The offset of saved register `$r` from the start of a slot.
 macro_rules! reg {
     ($r:ident) => {
@@ -239,6 +244,26 @@ fn rdtsc() -> u64 {
     ((hi as u64) << 32) | lo as u64
 }
 
+/// The CPU this runs on, plus one (0 if the CPU cannot tell).
+fn current_cpu() -> u32 {
+    if !HAVE_RDTSCP.load(Ordering::Relaxed) {
+        return 0;
+    }
+    let aux: u32;
+    // SAFETY: rdtscp reads the timestamp counter and TSC_AUX only; the
+    // CPU has it.
+    unsafe { asm!("rdtscp", out("eax") _, out("edx") _, out("ecx") aux, options(nomem, nostack)) };
+    (aux & 0xfff) + 1
+}
+
+/// Whether the CPU has `rdtscp` (CPUID leaf 0x8000_0001, EDX bit 27).
+fn cpu_has_rdtscp() -> bool {
+    // SAFETY: cpuid only reads processor identification; every x86_64
+    // CPU has the extended leaves up to 0x8000_0001.
+    let leaf = unsafe { core::arch::x86_64::__cpuid(0x8000_0001) };
+    leaf.edx & (1 << 27) != 0
+}
+
 /// Slot `i` of the region.
 fn slot(i: usize) -> &'static Slot {
     let base = REGION.load(Ordering::Relaxed);
@@ -266,6 +291,7 @@ macro_rules! put {
 
 /// Hands the slot to the sentry, waking it if it announced that it sleeps.
 fn publish(s: &Slot) {
+    s.stub_cpu.store(current_cpu(), Ordering::Relaxed);
     s.state.store(wire::OWNER_SENTRY, Ordering::SeqCst);
     if s.sentry_sleeping.load(Ordering::SeqCst) != 0 {
         futex_wake(&s.state);
@@ -772,6 +798,7 @@ extern "C" fn stub_main() -> ! {
     }
     let kick = header.kick_signal;
     KICK.store(kick, Ordering::Relaxed);
+    HAVE_RDTSCP.store(cpu_has_rdtscp(), Ordering::Relaxed);
 
     // Only the control socket stays open; die with the sentry's spawner
     // thread, and do not start at all if it is already gone.
