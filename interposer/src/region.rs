@@ -260,13 +260,11 @@ impl Region {
     /// returns false in the second case. Spins first, then yields, then
     /// sleeps; whoever makes `gone()` true must call [`Region::wake_all`].
     /// A stub last seen on this CPU cannot run while this thread spins
-    /// there: the thread moves to another CPU, or else does not spin
-    /// ([`placement`]).
+    /// there: the thread does not spin, and moves to another CPU if the two
+    /// keep meeting ([`placement`]).
     pub fn wait(&self, i: usize, gone: impl Fn() -> bool) -> bool {
         let state = self.state(i);
-        let here = sys::current_cpu();
-        let together = here != 0 && self.stub_cpu(i).load(Ordering::Relaxed) == here;
-        let spin = if together && !placement::move_off(here as usize - 1) { Duration::ZERO } else { SPIN };
+        let spin = if placement::may_spin(sys::current_cpu(), self.stub_cpu(i).load(Ordering::Relaxed)) { SPIN } else { Duration::ZERO };
         let start = Instant::now();
         let mut spins = 0u32;
         loop {
