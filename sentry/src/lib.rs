@@ -9,11 +9,13 @@
 //! maps ([`mm`]) that order the stub to map and unmap, the ELF loader
 //! ([`loader`]), and open files ([`vfs`]).
 
+pub mod auth;
 pub mod hardening;
 pub mod kernel;
 pub mod loader;
 pub mod mm;
 pub mod syscalls;
 pub mod vfs;
+pub mod waiter;
 
 pub use kernel::{CreateProcessArgs, ExitStatus, Kernel, KernelConfig};

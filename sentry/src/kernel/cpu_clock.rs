@@ -318,6 +318,17 @@ impl TaskClock {
     }
 }
 
+/// A task's waiter stops its CPU time while it sleeps.
+impl crate::waiter::SleepHook for TaskClock {
+    fn asleep(&self) {
+        self.stop_running();
+    }
+
+    fn awake(&self) {
+        self.start_running();
+    }
+}
+
 /// A process's CPU time: its live threads' and its exited threads'.
 #[derive(Default)]
 pub struct ProcessClock {

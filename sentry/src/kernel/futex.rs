@@ -14,7 +14,7 @@ use abi::errno::{EAGAIN, EINTR, ETIMEDOUT};
 use abi::Errno;
 use parking_lot::Mutex;
 
-use super::wait::Waiter;
+use crate::waiter::Waiter;
 
 /// A futex's name: an address space (by identity) and an address in it,
 /// or a shared memory object and an offset in it.
@@ -161,7 +161,7 @@ impl FutexManager {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernel::wait::deadline_after;
+    use crate::waiter::deadline_after;
     use std::time::Duration;
 
     #[test]

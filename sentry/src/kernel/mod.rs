@@ -73,7 +73,6 @@
 //! and no-new-privs flag), which `/proc` reads from other threads.
 
 pub mod cpu_clock;
-pub mod creds;
 pub mod exit;
 pub mod futex;
 pub mod itimer;
@@ -88,8 +87,6 @@ pub mod task_signals;
 pub mod thread_group;
 pub mod time;
 pub mod uts;
-pub mod wait;
-pub mod wait_queue;
 pub mod workers;
 
 use std::collections::HashSet;
@@ -262,6 +259,13 @@ impl Kernel {
         Ok(kernel)
     }
 
+    /// When the sandbox booted, in realtime nanoseconds since the epoch
+    /// (realtime now minus monotonic time now): the times of the
+    /// anonymous inode.
+    pub fn boot_time_ns(&self) -> i64 {
+        self.timekeeper.realtime_ns() - self.timekeeper.monotonic_ns()
+    }
+
     /// A number never returned before by this kernel.
     pub fn unique_id(&self) -> u64 {
         self.unique_id.fetch_add(1, Ordering::Relaxed)
@@ -271,7 +275,7 @@ impl Kernel {
     /// once [`Kernel::start`] is called.
     pub fn create_process(self: &Arc<Kernel>, args: CreateProcessArgs) -> Result<Arc<ThreadGroup>, LoadError> {
         let _ext = self.ext.lock();
-        let creds = creds::Credentials::of_host_user();
+        let creds = crate::auth::Credentials::of_host_user();
         let root = self.mounts.root();
         let find = |p: &[u8]| crate::vfs::find_executable(&self.mounts, &creds, &root, &self.start_dir, p, true);
         let found = find(args.path.as_os_str().as_bytes()).and_then(|exe| loader::open_program(exe, args.argv.clone(), find));

@@ -19,7 +19,7 @@ use abi::signal::{code, sa, sig, SigAction, SigInfo, SigSet, NSIG, SIG_DFL, SIG_
 use abi::Errno;
 use interposer::Kicker;
 
-use super::wait::Waiter;
+use crate::waiter::Waiter;
 
 /// What a signal does when its action is `SIG_DFL`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

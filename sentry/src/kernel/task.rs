@@ -5,6 +5,7 @@
 //! exits. Everything in `Task` belongs to that thread; what other threads
 //! may touch is reachable through a [`TaskHandle`].
 
+use std::any::Any;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 
@@ -18,12 +19,12 @@ use super::cpu_clock::TaskClock;
 use super::exit::ExitStatus;
 use super::signal_frame::AltStack;
 use super::thread_group::{ThreadGroup, Usage};
-use super::wait::Waiter;
+use crate::waiter::Waiter;
 use super::Kernel;
 use crate::loader::LoadError;
 use crate::mm::MemoryManager;
 use crate::syscalls;
-use crate::vfs::{FdTable, FsContext};
+use crate::vfs::{self, FdTable, FsContext};
 
 /// One app thread.
 pub struct Task {
@@ -230,7 +231,7 @@ impl Task {
     /// A new live thread of `tg` with Linux's initial per-thread state.
     fn build(kernel: Arc<Kernel>, tg: Arc<ThreadGroup>, tid: i32, ctx: Context, mm: Arc<MemoryManager>, fds: Arc<FdTable>) -> Result<Task, LoadError> {
         let cpu = Arc::new(TaskClock::new(&kernel.cpu, tid));
-        let waiter = Waiter::for_task(cpu.clone()).map_err(LoadError::Platform)?;
+        let waiter = Waiter::with_hook(cpu.clone()).map_err(LoadError::Platform)?;
         tg.cpu.add_thread(&cpu);
         tg.exit.lock().live_threads += 1;
         let fs = Arc::new(FsContext::new(kernel.mounts.root(), kernel.start_dir.clone()));
@@ -488,6 +489,13 @@ impl Task {
         }
     }
 
+    /// The task behind a file operation's caller (every [`vfs::Context`]
+    /// the kernel makes is a task), for the files that read the caller's
+    /// own state.
+    pub fn of_context(ctx: &mut dyn vfs::Context) -> Option<&mut Task> {
+        (ctx as &mut dyn Any).downcast_mut::<Task>()
+    }
+
     /// Copies app memory at `addr` into `buf`.
     pub fn copy_in(&mut self, addr: u64, buf: &mut [u8]) -> Result<(), Errno> {
         if buf.is_empty() {
@@ -554,5 +562,44 @@ impl Task {
             at = at.checked_add(want as u64).ok_or(abi::errno::EFAULT)?;
         }
         Err(abi::errno::ENAMETOOLONG)
+    }
+}
+
+/// The VFS reaches the calling task through this.
+impl vfs::Context for Task {
+    fn credentials(&self) -> crate::auth::Credentials {
+        self.tg.creds.lock().clone()
+    }
+
+    fn waiter(&self) -> &Arc<Waiter> {
+        &self.waiter
+    }
+
+    fn is_killed(&self) -> bool {
+        self.tg.exit_status().is_some()
+    }
+
+    fn file_size_limit(&self) -> u64 {
+        self.tg.limits.lock().get(abi::process::rlimit::FSIZE).map_or(u64::MAX, |l| l.cur)
+    }
+
+    fn copy_out(&mut self, addr: u64, data: &[u8]) -> Result<(), Errno> {
+        self.copy_out_final(addr, data)
+    }
+
+    fn note_write_error(&mut self, err: Errno) {
+        Task::note_write_error(self, err);
+    }
+
+    fn realtime_ns(&self) -> i64 {
+        self.kernel.timekeeper.realtime_ns()
+    }
+
+    fn boot_time_ns(&self) -> i64 {
+        self.kernel.boot_time_ns()
+    }
+
+    fn unique_id(&self) -> u64 {
+        self.kernel.unique_id()
     }
 }

@@ -402,7 +402,7 @@ impl TaskSet {
             if let Some(np) = g.processes.get_mut(&new_parent) {
                 np.children.insert(child);
                 if zombie {
-                    np.tg.child_events.notify(super::wait_queue::events::ALL);
+                    np.tg.child_events.notify(crate::waiter::events::ALL);
                 }
             }
         }
@@ -441,7 +441,7 @@ impl TaskSet {
                 let info = child_info(tg, status.child_code(), status.child_status(), usage);
                 let _ = ptg.queue_signal(SigInfo { signo: tg.exit_signal, ..info }, None);
             }
-            ptg.child_events.notify(super::wait_queue::events::ALL);
+            ptg.child_events.notify(crate::waiter::events::ALL);
         }
         if pid == INIT_PID {
             // As when a PID namespace's init dies: nothing else may live on.
@@ -461,7 +461,7 @@ impl TaskSet {
         if !ptg.signals.lock().no_child_stop_signal() {
             let _ = ptg.queue_signal(child_info(child, code, signo, Usage::default()), None);
         }
-        ptg.child_events.notify(super::wait_queue::events::ALL);
+        ptg.child_events.notify(crate::waiter::events::ALL);
     }
 
     /// Whether process group `pgid` is orphaned, not counting process

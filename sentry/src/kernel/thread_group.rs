@@ -11,12 +11,12 @@ use parking_lot::{Condvar, Mutex};
 use super::cpu_clock::ProcessClock;
 use super::itimer::IntervalTimers;
 use super::posix_timer::PosixTimers;
-use super::creds::Credentials;
+use crate::auth::Credentials;
 use super::exit::ExitStatus;
 use super::limits::Limits;
 use super::signal::{Sent, SignalState, Target};
 use super::task_set::TaskSet;
-use super::wait_queue::WaitQueue;
+use crate::waiter::WaitQueue;
 use super::Kernel;
 use crate::vfs::{FdTable, OpenFile};
 
@@ -161,7 +161,7 @@ impl ThreadGroup {
     /// Lets a `vfork` parent go on (the child exec'd or exited).
     pub fn release_vfork(&self) {
         if !self.vfork_released.swap(true, Ordering::SeqCst) {
-            self.vfork_events.notify(super::wait_queue::events::ALL);
+            self.vfork_events.notify(crate::waiter::events::ALL);
         }
     }
 
@@ -237,7 +237,7 @@ impl ThreadGroup {
         if fatal {
             self.begin_exit(self.killed_status(signo));
         }
-        self.signal_events.notify(super::wait_queue::events::IN);
+        self.signal_events.notify(crate::waiter::events::IN);
         Ok(sent)
     }
 
@@ -253,5 +253,12 @@ impl ThreadGroup {
             self.exited.wait(&mut e);
         }
         e.status
+    }
+}
+
+/// A process's record locks count until it begins to exit.
+impl crate::vfs::lock::LockHolder for ThreadGroup {
+    fn is_exiting(&self) -> bool {
+        self.exit_status().is_some()
     }
 }

@@ -5,7 +5,7 @@ use abi::fs::{mode, o};
 use abi::process::rlimit;
 
 use super::{Args, SysResult};
-use crate::kernel::creds::cap;
+use crate::auth::cap;
 use crate::kernel::task::Task;
 use crate::vfs::{OpenFile, PipeEnd};
 
@@ -161,7 +161,7 @@ fn record_lock(t: &mut Task, file: &std::sync::Arc<OpenFile>, cmd: u32, arg: u64
         return Err(EINVAL);
     }
     let inode = file.downcast::<crate::vfs::InodeFile>().ok_or(EBADF)?;
-    let owner = if ofd { lock::description_owner(inode) } else { lock::process_owner(&t.tg) };
+    let owner = if ofd { lock::description_owner(inode) } else { lock::process_owner(t.tg.tgid, &t.tg) };
     let (start, end) = lock_range(file, &fl)?;
     let st = file.ops.stat()?;
     let write = match fl.kind {

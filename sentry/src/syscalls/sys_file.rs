@@ -11,7 +11,7 @@ pub fn close(t: &mut Task, a: Args) -> SysResult {
     let file = t.fds.remove(a.int(0))?;
     if let Some(loc) = file.ops.location() {
         let attr = loc.dentry.attr();
-        crate::vfs::lock::release(attr.dev, attr.ino, &crate::vfs::lock::process_owner(&t.tg));
+        crate::vfs::lock::release(attr.dev, attr.ino, &crate::vfs::lock::process_owner(t.tg.tgid, &t.tg));
     }
     Ok(0)
 }

@@ -8,7 +8,7 @@ use abi::time::{clock, Timespec};
 use super::{Args, SysResult};
 use crate::kernel::futex::{self, Key};
 use crate::kernel::task::Task;
-use crate::kernel::wait::deadline_after;
+use crate::waiter::deadline_after;
 
 #[allow(missing_docs)]
 mod op {

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use abi::errno::{EFAULT, EINVAL, EPERM, ESRCH};
 
 use super::{Args, SysResult};
-use crate::kernel::creds::Credentials;
+use crate::auth::Credentials;
 use crate::kernel::task::Task;
 use crate::kernel::thread_group::ThreadGroup;
 

@@ -15,7 +15,7 @@ fn do_init1(t: &mut Task, flags: u32) -> SysResult {
     if flags & !(IN_NONBLOCK | IN_CLOEXEC) != 0 {
         return Err(EINVAL);
     }
-    let file = Inotify::create(t, flags)?;
+    let file = Inotify::create(t, t.kernel.mounts.notify(), flags)?;
     let limit = nofile_limit(t);
     t.fds.install(file, flags & IN_CLOEXEC != 0, limit).map(|fd| fd as u64)
 }

@@ -14,7 +14,7 @@ use abi::fs::{at, mode, o, resolve as rs, utime, OpenHow, PATH_MAX};
 use abi::Errno;
 
 use super::{Args, SysResult};
-use crate::kernel::creds::{cap, Credentials};
+use crate::auth::{cap, Credentials};
 use crate::kernel::task::Task;
 use crate::vfs::inode::NodeSpec;
 use crate::vfs::ops::{self, TimeSet};

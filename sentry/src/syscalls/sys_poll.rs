@@ -19,7 +19,7 @@ use super::sys_fd::nofile_limit;
 use super::{Args, SysResult};
 use crate::kernel::limits::NR_OPEN;
 use crate::kernel::task::Task;
-use crate::kernel::wait_queue::events;
+use crate::waiter::events;
 use crate::vfs::poll::{wait_ready, PollTable, POLLEX_SET, POLLIN_SET, POLLOUT_SET};
 
 /// The size of the kernel's `sigset_t`.

@@ -7,7 +7,7 @@ use abi::process::{arch_prctl as ap, prctl as pr, TASK_COMM_LEN};
 use abi::sysno;
 
 use super::{Args, SysResult};
-use crate::kernel::creds::{secbit, CAP_LAST_CAP};
+use crate::auth::{secbit, CAP_LAST_CAP};
 use crate::kernel::task::Task;
 use crate::mm::TASK_SIZE;
 

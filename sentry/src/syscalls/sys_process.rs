@@ -26,12 +26,13 @@ use abi::{sysno, Errno, Pod};
 use interposer::AddressSpace;
 
 use super::{sys_rusage, Args, SysResult};
-use crate::kernel::creds::cap;
+use crate::auth::cap;
 use crate::kernel::exit::ExitStatus;
 use crate::kernel::task::Task;
 use crate::kernel::task_set::{child_siginfo, Reaped, WaitFor, WaitWant, INIT_PID};
 use crate::kernel::thread_group::ThreadGroup;
-use crate::kernel::wait_queue::{events, wait_until};
+use crate::vfs::context::wait_until;
+use crate::waiter::events;
 use crate::loader;
 use crate::mm::{MemoryManager, PageReader};
 

@@ -7,7 +7,7 @@ use abi::process::Rlimit;
 
 use super::sys_identity::find_process;
 use super::{Args, SysResult};
-use crate::kernel::creds::cap;
+use crate::auth::cap;
 use crate::kernel::task::Task;
 use crate::kernel::thread_group::ThreadGroup;
 

@@ -9,7 +9,7 @@ use abi::errno::{EINVAL, EPERM, ESRCH};
 
 use super::sys_identity::find_process;
 use super::{Args, SysResult};
-use crate::kernel::creds::cap;
+use crate::auth::cap;
 use crate::kernel::task::{all_cpus, Task};
 
 /// Scheduling policies (`SCHED_*`).
@@ -47,7 +47,7 @@ fn may_change(t: &Task, pid: i32) -> bool {
         return true;
     }
     let me = t.tg.creds.lock().clone();
-    if me.has_cap(crate::kernel::creds::cap::SYS_NICE) {
+    if me.has_cap(crate::auth::cap::SYS_NICE) {
         return true;
     }
     t.kernel.tasks.handle(pid).is_some_and(|h| {

@@ -8,7 +8,7 @@ use abi::time::Timespec;
 use abi::Errno;
 
 use super::{Args, SysResult};
-use crate::kernel::creds::cap;
+use crate::auth::cap;
 use crate::kernel::signal::{self, default_action, DefaultAction};
 use crate::kernel::task::Task;
 use crate::kernel::task_set::INIT_PID;
@@ -135,7 +135,7 @@ pub fn rt_sigtimedwait(t: &mut Task, a: Args) -> SysResult {
     };
     let mut info = t.tg.signals.lock().dequeue(t.tid, set);
     if info.is_none() && timeout != Some(std::time::Duration::ZERO) {
-        let deadline = timeout.and_then(crate::kernel::wait::deadline_after);
+        let deadline = timeout.and_then(crate::waiter::deadline_after);
         let blocked = t.sigmask();
         t.set_awaited(set);
         t.set_sigmask(SigSet(blocked.0 & !set.0), false);

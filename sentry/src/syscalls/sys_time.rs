@@ -19,7 +19,7 @@ use super::{Args, SysResult};
 use crate::kernel::cpu_clock::{CpuTicks, TaskClock, CLOCK_TICK_NS};
 use crate::kernel::ktime::{Clock, Listener, Setting, Timer};
 use crate::kernel::task::Task;
-use crate::kernel::wait::Waiter;
+use crate::waiter::Waiter;
 use crate::kernel::Kernel;
 
 /// What a CPU-time clock id measures (the low two bits of an encoded id).
@@ -375,7 +375,7 @@ fn cpu_sleep_until(t: &mut Task, id: i32, deadline: i64, rem: Option<u64>) -> Sy
         if now >= deadline {
             return Ok(0);
         }
-        if t.waiter.sleep_until(crate::kernel::wait::deadline_after(tick)).is_ok() {
+        if t.waiter.sleep_until(crate::waiter::deadline_after(tick)).is_ok() {
             continue;
         }
         let Some(rem) = rem else { return Err(ERESTARTNOHAND) };

@@ -4,7 +4,7 @@ use abi::errno::{EINVAL, EPERM};
 use abi::Pod;
 
 use super::{Args, SysResult};
-use crate::kernel::creds::cap;
+use crate::auth::cap;
 use crate::kernel::task::Task;
 use crate::kernel::uts::NAME_MAX;
 

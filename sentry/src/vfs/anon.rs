@@ -4,22 +4,13 @@
 
 use abi::fs::Stat;
 
-use crate::kernel::Kernel;
-
 /// The device number anonymous inodes report (`anon_inodefs`).
 const ANON_INODE_DEV: u64 = 0x10;
 /// The inode number every anonymous file shares.
 const ANON_INODE_INO: u64 = 1;
 
-/// The anonymous inode's times: the sandbox's boot, in nanoseconds since
-/// the epoch (realtime now minus monotonic time now).
-pub fn boot_time_ns(kernel: &Kernel) -> i64 {
-    let t = &kernel.timekeeper;
-    t.realtime_ns() - t.monotonic_ns()
-}
-
-/// The anonymous inode's attributes, with times `boot_ns` (see
-/// [`boot_time_ns`]).
+/// The anonymous inode's attributes, with times `boot_ns` (the sandbox's
+/// boot, see [`super::Context::boot_time_ns`]).
 pub fn stat(boot_ns: i64) -> Stat {
     let (sec, nsec) = (boot_ns.div_euclid(1_000_000_000), boot_ns.rem_euclid(1_000_000_000));
     Stat {

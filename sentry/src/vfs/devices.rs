@@ -13,7 +13,7 @@ use abi::Errno;
 
 use super::inode::{makedev, Attr};
 use super::{FileOps, OpenFile};
-use crate::kernel::task::Task;
+use super::Context;
 
 /// `/dev/null`.
 pub const NULL: u64 = makedev(1, 3);
@@ -42,7 +42,7 @@ struct Device {
 }
 
 impl FileOps for Device {
-    fn read(&self, _task: &mut Task, buf: &mut [u8], _offset: Option<u64>) -> Result<usize, Errno> {
+    fn read(&self, _ctx: &mut dyn Context, buf: &mut [u8], _offset: Option<u64>) -> Result<usize, Errno> {
         match self.kind {
             Kind::Null => Ok(0),
             Kind::Zero | Kind::Full => {
@@ -56,7 +56,7 @@ impl FileOps for Device {
         }
     }
 
-    fn write(&self, _task: &mut Task, data: &[u8], _offset: Option<u64>) -> Result<usize, Errno> {
+    fn write(&self, _ctx: &mut dyn Context, data: &[u8], _offset: Option<u64>) -> Result<usize, Errno> {
         match self.kind {
             Kind::Full => Err(ENOSPC),
             _ => Ok(data.len()),

@@ -51,7 +51,7 @@ use parking_lot::Mutex;
 
 use super::poll::PollTable;
 use super::{anon, FileOps, OpenFile};
-use crate::kernel::wait_queue::{events, WaitQueue};
+use crate::waiter::{events, WaitQueue};
 
 /// `epoll_event.events` flags beyond the poll bits.
 pub mod flags {
@@ -270,7 +270,7 @@ enum Verdict {
 
 impl Epoll {
     /// A new epoll description (the caller applies `EPOLL_CLOEXEC`).
-    /// `boot_ns`: see `anon::boot_time_ns`.
+    /// `boot_ns`: see [`Context::boot_time_ns`](super::Context::boot_time_ns).
     pub fn new_file(boot_ns: i64) -> Arc<OpenFile> {
         OpenFile::new(
             Box::new(Epoll {
@@ -288,9 +288,9 @@ impl Epoll {
         )
     }
 
-    /// An epoll for the calling task's kernel; see [`Epoll::new_file`].
-    pub fn create(task: &crate::kernel::task::Task) -> Arc<OpenFile> {
-        Epoll::new_file(anon::boot_time_ns(&task.kernel))
+    /// An epoll for the caller; see [`Epoll::new_file`].
+    pub fn create(ctx: &dyn super::Context) -> Arc<OpenFile> {
+        Epoll::new_file(ctx.boot_time_ns())
     }
 
     /// The queue `epoll_wait` sleepers register on.
@@ -700,7 +700,7 @@ impl Drop for Epoll {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernel::wait::Waiter;
+    use crate::waiter::Waiter;
     use crate::vfs::{EventFd, Pipe};
 
     fn ev(events: u32, data: u64) -> EpollEvent {
@@ -874,7 +874,7 @@ mod tests {
             })
             .collect();
         let w = Arc::new(Waiter::new().unwrap());
-        let deadline = crate::kernel::wait::deadline_after(std::time::Duration::from_secs(20));
+        let deadline = crate::waiter::deadline_after(std::time::Duration::from_secs(20));
         let mut total = 0;
         while total < 4000 {
             let got = crate::vfs::poll::wait_ready(&w, || false, deadline, |t| {

@@ -21,9 +21,9 @@ use parking_lot::Mutex;
 
 use super::poll::PollTable;
 use super::{anon, FileOps, OpenFile};
-use crate::kernel::task::Task;
-use crate::kernel::wait::Waiter;
-use crate::kernel::wait_queue::{events, wait_on, WaitQueue};
+use super::Context;
+use crate::waiter::Waiter;
+use crate::waiter::{events, wait_on, WaitQueue};
 
 /// `EFD_SEMAPHORE`: reads take 1 at a time.
 pub const EFD_SEMAPHORE: u32 = 1;
@@ -51,7 +51,7 @@ pub struct EventFd {
 impl EventFd {
     /// A new eventfd description holding `initial`, with `flags`'
     /// `EFD_SEMAPHORE` and `EFD_NONBLOCK` (the caller checks the flags
-    /// and applies `EFD_CLOEXEC`). `boot_ns`: see `anon::boot_time_ns`.
+    /// and applies `EFD_CLOEXEC`). `boot_ns`: see [`Context::boot_time_ns`](super::Context::boot_time_ns).
     pub fn new_file(initial: u32, flags: u32, boot_ns: i64) -> Arc<OpenFile> {
         OpenFile::new_cyclic(o::RDWR | (flags & EFD_NONBLOCK), |me| {
             Box::new(EventFd {
@@ -64,9 +64,9 @@ impl EventFd {
         })
     }
 
-    /// An eventfd for the calling task's kernel; see [`EventFd::new_file`].
-    pub fn create(task: &Task, initial: u32, flags: u32) -> Arc<OpenFile> {
-        EventFd::new_file(initial, flags, anon::boot_time_ns(&task.kernel))
+    /// An eventfd for the caller; see [`EventFd::new_file`].
+    pub fn create(ctx: &dyn Context, initial: u32, flags: u32) -> Arc<OpenFile> {
+        EventFd::new_file(initial, flags, ctx.boot_time_ns())
     }
 
     /// The counter now.
@@ -162,21 +162,19 @@ impl EventFd {
 }
 
 impl FileOps for EventFd {
-    fn read(&self, task: &mut Task, buf: &mut [u8], _offset: Option<u64>) -> Result<usize, Errno> {
+    fn read(&self, ctx: &mut dyn Context, buf: &mut [u8], _offset: Option<u64>) -> Result<usize, Errno> {
         if buf.len() < 8 {
             return Err(EINVAL);
         }
-        let tg = task.tg.clone();
-        let v = self.take(&task.waiter, &|| tg.exit_status().is_some(), self.nonblocking())?;
+        let v = self.take(ctx.waiter(), &|| ctx.is_killed(), self.nonblocking())?;
         buf[..8].copy_from_slice(&v.to_ne_bytes());
         Ok(8)
     }
 
-    fn write(&self, task: &mut Task, data: &[u8], _offset: Option<u64>) -> Result<usize, Errno> {
+    fn write(&self, ctx: &mut dyn Context, data: &[u8], _offset: Option<u64>) -> Result<usize, Errno> {
         // Exactly 8 bytes (older kernels took more, and used the first 8).
         let Ok(v) = <[u8; 8]>::try_from(data) else { return Err(EINVAL) };
-        let tg = task.tg.clone();
-        self.add(&task.waiter, &|| tg.exit_status().is_some(), u64::from_ne_bytes(v), self.nonblocking())?;
+        self.add(ctx.waiter(), &|| ctx.is_killed(), u64::from_ne_bytes(v), self.nonblocking())?;
         Ok(8)
     }
 

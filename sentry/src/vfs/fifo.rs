@@ -14,11 +14,12 @@ use abi::Errno;
 
 use super::pipe::Pipe;
 use super::OpenFile;
-use crate::kernel::task::Task;
-use crate::kernel::wait_queue::{events, wait_until};
+use super::context::wait_until;
+use super::Context;
+use crate::waiter::events;
 
 /// Opens the named pipe `pipe` with `flags`.
-pub fn open(task: &mut Task, pipe: &Arc<Pipe>, flags: u32) -> Result<Arc<OpenFile>, Errno> {
+pub fn open(ctx: &mut dyn Context, pipe: &Arc<Pipe>, flags: u32) -> Result<Arc<OpenFile>, Errno> {
     let nonblock = flags & o::NONBLOCK != 0;
     let ((readers, _), opens) = pipe.ends_open();
     match flags & o::ACCMODE {
@@ -35,7 +36,7 @@ pub fn open(task: &mut Task, pipe: &Arc<Pipe>, flags: u32) -> Result<Arc<OpenFil
             let ((r, w), now) = pipe.ends_open();
             now[peer] != seen || if reads { w > 0 } else { r > 0 }
         };
-        wait_until(task, pipe.queue(), events::IN | events::OUT, None, ready)?;
+        wait_until(ctx, pipe.queue(), events::IN | events::OUT, None, ready)?;
     }
     Ok(file)
 }

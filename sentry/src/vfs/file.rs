@@ -9,7 +9,7 @@ use abi::fs::{o, Stat};
 use abi::Errno;
 
 use super::poll::{PollTable, DEFAULT_POLLMASK};
-use crate::kernel::task::Task;
+use super::Context;
 
 /// Access to a file's concrete type, so that calls meant for one kind of
 /// file (`F_SETPIPE_SZ` for pipes) can find it; see [`OpenFile::downcast`].
@@ -24,18 +24,19 @@ impl<T: Any> AsAny for T {
     }
 }
 
-/// What a kind of file does. Every method gets the calling task so that a
-/// blocking operation can sleep interruptibly on its waiter.
+/// What a kind of file does. Every method that may block or reach the
+/// caller gets its [`Context`], so that a blocking operation can sleep
+/// interruptibly on the caller's waiter.
 pub trait FileOps: AsAny + Send + Sync {
     /// Reads into `buf` at `offset`, or at the file position when `None`.
-    fn read(&self, task: &mut Task, buf: &mut [u8], offset: Option<u64>) -> Result<usize, Errno> {
-        let _ = (task, buf, offset);
+    fn read(&self, ctx: &mut dyn Context, buf: &mut [u8], offset: Option<u64>) -> Result<usize, Errno> {
+        let _ = (ctx, buf, offset);
         Err(EINVAL)
     }
 
     /// Writes `data` at `offset`, or at the file position when `None`.
-    fn write(&self, task: &mut Task, data: &[u8], offset: Option<u64>) -> Result<usize, Errno> {
-        let _ = (task, data, offset);
+    fn write(&self, ctx: &mut dyn Context, data: &[u8], offset: Option<u64>) -> Result<usize, Errno> {
+        let _ = (ctx, data, offset);
         Err(EINVAL)
     }
 
@@ -54,8 +55,8 @@ pub trait FileOps: AsAny + Send + Sync {
     fn stat(&self) -> Result<Stat, Errno>;
 
     /// A device-specific request.
-    fn ioctl(&self, task: &mut Task, cmd: u32, arg: u64) -> Result<u64, Errno> {
-        let _ = (task, cmd, arg);
+    fn ioctl(&self, ctx: &mut dyn Context, cmd: u32, arg: u64) -> Result<u64, Errno> {
+        let _ = (ctx, cmd, arg);
         Err(ENOTTY)
     }
 
@@ -67,7 +68,7 @@ pub trait FileOps: AsAny + Send + Sync {
         false
     }
 
-    /// The poll events (`kernel::wait_queue::events`) that hold for the
+    /// The poll events ([`crate::waiter::events`]) that hold for the
     /// file now, whatever the caller asks for; the caller masks them.
     fn readiness(&self) -> u32 {
         DEFAULT_POLLMASK

@@ -19,7 +19,7 @@ use abi::{Errno, Pod};
 
 use super::poll::{host_readiness, PollTable, DEFAULT_POLLMASK};
 use super::{FileOps, OpenFile};
-use crate::kernel::task::Task;
+use super::Context;
 
 /// The device number host-backed files report (an anonymous device).
 const HOST_FILE_DEV: u64 = 0x0e;
@@ -81,7 +81,7 @@ impl HostFile {
     /// Runs a host I/O call, sleeping interruptibly while the host
     /// descriptor is not ready for it (`EAGAIN` instead when the
     /// description is non-blocking).
-    fn io(&self, task: &mut Task, events: i16, empty: bool, mut op: impl FnMut() -> isize) -> Result<usize, Errno> {
+    fn io(&self, ctx: &mut dyn Context, events: i16, empty: bool, mut op: impl FnMut() -> isize) -> Result<usize, Errno> {
         if empty {
             // A transfer of nothing never waits (a pipe or tty returns 0).
             let n = op();
@@ -92,7 +92,7 @@ impl HostFile {
             // Wait first, so that a blocking host call never holds the task
             // beyond the reach of a kill.
             let deadline = if nonblock { Some(Instant::now()) } else { None };
-            match task.waiter.wait_fd(self.fd.as_fd(), events, deadline) {
+            match ctx.waiter().wait_fd(self.fd.as_fd(), events, deadline) {
                 Err(_) => return Err(EINTR),
                 Ok(false) if nonblock => return Err(EAGAIN),
                 Ok(_) => {}
@@ -109,20 +109,20 @@ impl HostFile {
         }
     }
 
-    fn ioctl_out<T: Pod>(&self, task: &mut Task, cmd: u32, arg: u64) -> Result<u64, Errno> {
+    fn ioctl_out<T: Pod>(&self, ctx: &mut dyn Context, cmd: u32, arg: u64) -> Result<u64, Errno> {
         let mut v = T::zeroed();
         // SAFETY: `v` is a plain-data buffer of the size the request writes.
         if unsafe { libc::ioctl(self.fd.as_raw_fd(), cmd as _, v.as_bytes_mut().as_mut_ptr()) } < 0 {
             return Err(last_errno());
         }
-        task.copy_out_final(arg, v.as_bytes()).map(|_| 0)
+        ctx.copy_out(arg, v.as_bytes()).map(|_| 0)
     }
 }
 
 impl FileOps for HostFile {
-    fn read(&self, task: &mut Task, buf: &mut [u8], offset: Option<u64>) -> Result<usize, Errno> {
+    fn read(&self, ctx: &mut dyn Context, buf: &mut [u8], offset: Option<u64>) -> Result<usize, Errno> {
         let fd = self.fd.as_raw_fd();
-        self.io(task, libc::POLLIN, buf.is_empty(), || match offset {
+        self.io(ctx, libc::POLLIN, buf.is_empty(), || match offset {
             // SAFETY: `buf` is writable for its length.
             None => unsafe { libc::read(fd, buf.as_mut_ptr() as *mut libc::c_void, buf.len()) },
             // SAFETY: as above.
@@ -130,15 +130,15 @@ impl FileOps for HostFile {
         })
     }
 
-    fn write(&self, task: &mut Task, data: &[u8], offset: Option<u64>) -> Result<usize, Errno> {
+    fn write(&self, ctx: &mut dyn Context, data: &[u8], offset: Option<u64>) -> Result<usize, Errno> {
         let fd = self.fd.as_raw_fd();
-        self.io(task, libc::POLLOUT, data.is_empty(), || match offset {
+        self.io(ctx, libc::POLLOUT, data.is_empty(), || match offset {
             // SAFETY: `data` is readable for its length.
             None => unsafe { libc::write(fd, data.as_ptr() as *const libc::c_void, data.len()) },
             // SAFETY: as above.
             Some(off) => unsafe { libc::pwrite(fd, data.as_ptr() as *const libc::c_void, data.len(), off as libc::off_t) },
         })
-        .inspect_err(|&e| task.note_write_error(e))
+        .inspect_err(|&e| ctx.note_write_error(e))
     }
 
     fn seek(&self, offset: i64, whence: u32) -> Result<u64, Errno> {
@@ -183,11 +183,11 @@ impl FileOps for HostFile {
         })
     }
 
-    fn ioctl(&self, task: &mut Task, cmd: u32, arg: u64) -> Result<u64, Errno> {
+    fn ioctl(&self, ctx: &mut dyn Context, cmd: u32, arg: u64) -> Result<u64, Errno> {
         match cmd {
-            ioctl::TCGETS => self.ioctl_out::<Termios>(task, cmd, arg),
-            ioctl::TIOCGWINSZ => self.ioctl_out::<Winsize>(task, cmd, arg),
-            ioctl::FIONREAD => self.ioctl_out::<i32>(task, cmd, arg),
+            ioctl::TCGETS => self.ioctl_out::<Termios>(ctx, cmd, arg),
+            ioctl::TIOCGWINSZ => self.ioctl_out::<Winsize>(ctx, cmd, arg),
+            ioctl::FIONREAD => self.ioctl_out::<i32>(ctx, cmd, arg),
             _ => Err(abi::errno::ENOTTY),
         }
     }
@@ -216,7 +216,7 @@ mod tests {
     use std::os::fd::AsFd;
 
     use super::*;
-    use crate::kernel::wait_queue::events;
+    use crate::waiter::events;
 
     #[test]
     fn regular_files_cannot_be_polled_and_pipes_can() {

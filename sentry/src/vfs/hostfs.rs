@@ -44,7 +44,7 @@ use parking_lot::Mutex;
 use super::inode::{now_ns, Attr, DirEntry, HostMapping, InoAllocator, Inode, InodeRef, MapWant, NodeSpec, SetAttr};
 use super::pipe::Pipe;
 use super::OpenFile;
-use crate::kernel::task::Task;
+use super::Context;
 
 /// A host file's identity: its device and inode number.
 type HostId = (u64, u64);
@@ -504,7 +504,7 @@ impl Inode for HostNode {
         .map(|_| ())
     }
 
-    fn open_special(&self, task: &mut Task, flags: u32) -> Option<Result<Arc<OpenFile>, Errno>> {
+    fn open_special(&self, ctx: &mut dyn Context, flags: u32) -> Option<Result<Arc<OpenFile>, Errno>> {
         let a = self.attr();
         if a.kind() != abi::fs::mode::S_IFIFO {
             return None;
@@ -522,7 +522,7 @@ impl Inode for HostNode {
                 }
             }
         };
-        Some(super::fifo::open(task, &pipe, flags))
+        Some(super::fifo::open(ctx, &pipe, flags))
     }
 
     fn host_file(&self) -> Result<File, Errno> {

@@ -18,7 +18,7 @@ use abi::fs::{dt, mode, Stat, Statfs, Statx};
 use abi::Errno;
 
 use super::OpenFile;
-use crate::kernel::task::Task;
+use super::Context;
 
 /// An inode, shared by every dentry and open file that names it.
 pub type InodeRef = Arc<dyn Inode>;
@@ -402,8 +402,8 @@ pub trait Inode: IntoAny + Send + Sync {
     /// The open file for a named pipe or a file of its own kind, or `None`
     /// for the VFS's file on the inode's data (or, for a device node, the
     /// device's).
-    fn open_special(&self, task: &mut Task, flags: u32) -> Option<Result<Arc<OpenFile>, Errno>> {
-        let _ = (task, flags);
+    fn open_special(&self, ctx: &mut dyn Context, flags: u32) -> Option<Result<Arc<OpenFile>, Errno>> {
+        let _ = (ctx, flags);
         None
     }
 

@@ -15,7 +15,7 @@ use super::inode::DirEntry;
 use super::inotify::{self, mask as in_mask};
 use super::mount::Location;
 use super::{FileOps, OpenFile};
-use crate::kernel::task::Task;
+use super::Context;
 
 /// An open inode.
 pub struct InodeFile {
@@ -136,7 +136,7 @@ fn fsize_clamp(data: &[u8], offset: u64, limit: u64) -> Result<&[u8], Errno> {
 }
 
 impl FileOps for InodeFile {
-    fn read(&self, _task: &mut Task, buf: &mut [u8], offset: Option<u64>) -> Result<usize, Errno> {
+    fn read(&self, _ctx: &mut dyn Context, buf: &mut [u8], offset: Option<u64>) -> Result<usize, Errno> {
         self.path_only()?;
         let inode = self.loc.inode();
         if inode.attr().is_dir() {
@@ -157,10 +157,10 @@ impl FileOps for InodeFile {
         Ok(n)
     }
 
-    fn write(&self, task: &mut Task, data: &[u8], offset: Option<u64>) -> Result<usize, Errno> {
+    fn write(&self, ctx: &mut dyn Context, data: &[u8], offset: Option<u64>) -> Result<usize, Errno> {
         self.path_only()?;
         let inode = self.loc.inode();
-        let limit = if inode.attr().is_regular() { task.tg.limits.lock().get(abi::process::rlimit::FSIZE).map_or(u64::MAX, |l| l.cur) } else { u64::MAX };
+        let limit = if inode.attr().is_regular() { ctx.file_size_limit() } else { u64::MAX };
         let n = match offset {
             // As Linux: pwrite on an O_APPEND description appends.
             Some(off) if self.flags() & o::APPEND == 0 => inode.write_at(fsize_clamp(data, off, limit)?, off)?,
@@ -215,13 +215,13 @@ impl FileOps for InodeFile {
         true
     }
 
-    fn ioctl(&self, task: &mut Task, cmd: u32, arg: u64) -> Result<u64, Errno> {
+    fn ioctl(&self, ctx: &mut dyn Context, cmd: u32, arg: u64) -> Result<u64, Errno> {
         let a = self.loc.dentry.attr();
         match cmd {
             abi::fs::ioctl::FIONREAD if a.is_regular() => {
                 let left = a.size.saturating_sub(*self.pos.lock());
                 let n = i32::try_from(left).unwrap_or(i32::MAX);
-                task.copy_out_final(arg, &n.to_ne_bytes()).map(|_| 0)
+                ctx.copy_out(arg, &n.to_ne_bytes()).map(|_| 0)
             }
             _ => Err(abi::errno::ENOTTY),
         }

@@ -55,8 +55,9 @@ use super::inode::{Attr, SetAttr};
 use super::mount::Location;
 use super::poll::PollTable;
 use super::{anon, FileOps, OpenFile};
-use crate::kernel::task::Task;
-use crate::kernel::wait_queue::{events, wait_on, WaitQueue};
+use super::context::wait_until;
+use super::Context;
+use crate::waiter::{events, WaitQueue};
 
 /// The `IN_*` bits of watch masks and events.
 pub mod mask {
@@ -359,16 +360,15 @@ pub struct Inotify {
 }
 
 impl Inotify {
-    /// A new instance of `task`'s namespace for its effective user; see
+    /// A new instance on `notify` for the caller's effective user; see
     /// [`Inotify::new_file`].
-    pub fn create(task: &Task, flags: u32) -> Result<Arc<OpenFile>, Errno> {
-        let uid = task.tg.creds.lock().euid;
-        Inotify::new_file(task.kernel.mounts.notify(), uid, flags, anon::boot_time_ns(&task.kernel))
+    pub fn create(ctx: &dyn Context, notify: &Arc<Notify>, flags: u32) -> Result<Arc<OpenFile>, Errno> {
+        Inotify::new_file(notify, ctx.credentials().euid, flags, ctx.boot_time_ns())
     }
 
     /// A new instance on `notify` for user `uid` (`inotify_init1`; the
     /// caller checked `flags` and applies `IN_CLOEXEC`): `EMFILE` past the
-    /// user's `MAX_USER_INSTANCES`. `boot_ns`: see `anon::boot_time_ns`.
+    /// user's `MAX_USER_INSTANCES`. `boot_ns`: see [`Context::boot_time_ns`](super::Context::boot_time_ns).
     pub fn new_file(notify: &Arc<Notify>, uid: u32, flags: u32, boot_ns: i64) -> Result<Arc<OpenFile>, Errno> {
         {
             let mut t = notify.table.lock();
@@ -476,16 +476,15 @@ impl Drop for Inotify {
 }
 
 impl FileOps for Inotify {
-    fn read(&self, task: &mut Task, buf: &mut [u8], _offset: Option<u64>) -> Result<usize, Errno> {
+    fn read(&self, ctx: &mut dyn Context, buf: &mut [u8], _offset: Option<u64>) -> Result<usize, Errno> {
         if let Some(r) = self.group.take(buf) {
             return r;
         }
         if self.nonblocking() {
             return Err(EAGAIN);
         }
-        let tg = task.tg.clone();
         let mut got = None;
-        wait_on(&task.waiter, || tg.exit_status().is_some(), &self.group.queue, events::IN, None, || {
+        wait_until(ctx, &self.group.queue, events::IN, None, || {
             got = self.group.take(buf);
             got.is_some()
         })?;
@@ -501,11 +500,11 @@ impl FileOps for Inotify {
         Ok(anon::stat(self.boot_ns))
     }
 
-    fn ioctl(&self, task: &mut Task, cmd: u32, arg: u64) -> Result<u64, Errno> {
+    fn ioctl(&self, ctx: &mut dyn Context, cmd: u32, arg: u64) -> Result<u64, Errno> {
         match cmd {
             abi::fs::ioctl::FIONREAD => {
                 let n = i32::try_from(self.group.state.lock().bytes).unwrap_or(i32::MAX);
-                task.copy_out_final(arg, &n.to_ne_bytes()).map(|_| 0)
+                ctx.copy_out(arg, &n.to_ne_bytes()).map(|_| 0)
             }
             _ => Err(ENOTTY),
         }
@@ -681,7 +680,7 @@ pub fn last_name_removed(victim: &Location) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernel::creds::Credentials;
+    use crate::auth::Credentials;
     use crate::vfs::inode::NodeSpec;
     use crate::vfs::mount::MountNamespace;
     use crate::vfs::ops;

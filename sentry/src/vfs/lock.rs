@@ -21,15 +21,21 @@ use abi::errno::{EAGAIN, ETIMEDOUT};
 use abi::Errno;
 use parking_lot::Mutex;
 
-use crate::kernel::task::Task;
-use crate::kernel::thread_group::ThreadGroup;
-use crate::kernel::wait_queue::{events, wait_until, WaitQueue};
+use super::context::wait_until;
+use super::Context;
+use crate::waiter::{events, WaitQueue};
+
+/// A process that holds record locks, as the lock table sees it.
+pub trait LockHolder: Send + Sync {
+    /// Whether the process has begun to exit: its locks no longer count.
+    fn is_exiting(&self) -> bool;
+}
 
 /// Who holds a lock.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub enum Owner {
-    /// A process (record locks).
-    Process(i32, Weak<ThreadGroup>),
+    /// A process (record locks), by its PID.
+    Process(i32, Weak<dyn LockHolder>),
     /// An open file description, by address (OFD and `flock` locks).
     Description(usize),
 }
@@ -45,7 +51,7 @@ impl Owner {
 
     fn alive(&self) -> bool {
         match self {
-            Owner::Process(_, tg) => tg.upgrade().is_some_and(|tg| tg.exit_status().is_none()),
+            Owner::Process(_, p) => p.upgrade().is_some_and(|p| !p.is_exiting()),
             Owner::Description(_) => true,
         }
     }
@@ -61,7 +67,7 @@ pub enum Space {
 }
 
 /// One held lock: `[start, end)` of the file.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Lock {
     /// Its holder.
     pub owner: Owner,
@@ -99,7 +105,7 @@ pub fn conflict(dev: u64, ino: u64, space: Space, want: &Lock) -> Option<Lock> {
 /// Takes `want` (or, with `unlock`, releases its range), replacing the
 /// owner's own locks there; waits while another owner's lock conflicts
 /// when `wait`, else fails with `EAGAIN`.
-pub fn set(task: &mut Task, dev: u64, ino: u64, space: Space, want: Lock, unlock: bool, wait: bool) -> Result<(), Errno> {
+pub fn set(ctx: &dyn Context, dev: u64, ino: u64, space: Space, want: Lock, unlock: bool, wait: bool) -> Result<(), Errno> {
     let t = table();
     loop {
         {
@@ -138,7 +144,7 @@ pub fn set(task: &mut Task, dev: u64, ino: u64, space: Space, want: Lock, unlock
         }
         let deadline = Instant::now() + Duration::from_millis(50);
         let want = &want;
-        match wait_until(task, &t.changed, events::ALL, Some(deadline), || conflict(dev, ino, space, want).is_none()) {
+        match wait_until(ctx, &t.changed, events::ALL, Some(deadline), || conflict(dev, ino, space, want).is_none()) {
             Ok(()) | Err(ETIMEDOUT) => {}
             Err(e) => return Err(e),
         }
@@ -173,7 +179,8 @@ pub fn description_owner<T>(d: &T) -> Owner {
     Owner::Description(d as *const T as usize)
 }
 
-/// The owner of a process's record locks.
-pub fn process_owner(tg: &Arc<ThreadGroup>) -> Owner {
-    Owner::Process(tg.tgid, Arc::downgrade(tg))
+/// The owner of the record locks of process `pid`.
+pub fn process_owner<P: LockHolder + 'static>(pid: i32, process: &Arc<P>) -> Owner {
+    let weak: Weak<P> = Arc::downgrade(process);
+    Owner::Process(pid, weak)
 }

@@ -18,6 +18,7 @@
 //! [`poll`].
 
 mod anon;
+pub mod context;
 mod dentry;
 pub mod devices;
 pub mod epoll;
@@ -49,6 +50,7 @@ pub use epoll::Epoll;
 pub use eventfd::EventFd;
 pub use fd_table::FdTable;
 pub use file::{AsAny, FileOps, MmapSource, OpenFile};
+pub use context::Context;
 pub use fs_context::FsContext;
 pub use host::HostFile;
 pub use inode_file::InodeFile;
@@ -151,7 +153,7 @@ pub fn internal_shm(budget: &Arc<tmpfs::Budget>) -> Location {
 /// The directory at the absolute `path`, made (mode 0755, owned by root)
 /// with its parents where missing; links on the way are followed.
 pub fn mkdir_p(ns: &MountNamespace, path: &[u8]) -> Result<Location, abi::Errno> {
-    let c = crate::kernel::creds::Credentials::fixed(0);
+    let c = crate::auth::Credentials::fixed(0);
     let root = ns.root();
     let mut cur = root.clone();
     for comp in path.split(|&b| b == b'/').filter(|c| !c.is_empty() && *c != b".") {
@@ -217,7 +219,7 @@ pub fn mount_extra(ns: &MountNamespace, extra: &[ExtraMount], budget: &Arc<tmpfs
 /// The file `execve` runs at `loc`: a regular file the caller may
 /// execute (`EACCES` otherwise), as its path from `root` and a host file
 /// holding its contents for the loader to map.
-pub fn executable(creds: &crate::kernel::creds::Credentials, root: &Location, loc: &Location) -> Result<crate::loader::Executable, abi::Errno> {
+pub fn executable(creds: &crate::auth::Credentials, root: &Location, loc: &Location) -> Result<crate::loader::Executable, abi::Errno> {
     let a = loc.dentry.attr();
     if !a.is_regular() {
         return Err(abi::errno::EACCES);
@@ -230,7 +232,7 @@ pub fn executable(creds: &crate::kernel::creds::Credentials, root: &Location, lo
 
 /// Resolves `path` from `start` for `execve` (following a last link
 /// when `follow`) and opens it as [`executable`] does.
-pub fn find_executable(ns: &MountNamespace, creds: &crate::kernel::creds::Credentials, root: &Location, start: &Location, path: &[u8], follow: bool) -> Result<crate::loader::Executable, abi::Errno> {
+pub fn find_executable(ns: &MountNamespace, creds: &crate::auth::Credentials, root: &Location, start: &Location, path: &[u8], follow: bool) -> Result<crate::loader::Executable, abi::Errno> {
     let loc = path::Resolver::new(ns, root.clone(), creds).resolve(start, path, follow)?;
     executable(creds, root, &loc)
 }

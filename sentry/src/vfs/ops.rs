@@ -15,7 +15,7 @@ use super::inotify::{self, mask as in_mask};
 use super::mount::Location;
 use super::path::{Last, Parent, Resolver};
 use super::perm::{self, MAY_EXEC, MAY_READ, MAY_WRITE};
-use crate::kernel::creds::{cap, Credentials};
+use crate::auth::{cap, Credentials};
 
 /// Serialises renames, so that the loop check and the move are one step
 /// (Linux's per-filesystem rename mutex). Taken before any dentry lock.

@@ -26,7 +26,7 @@ use parking_lot::Mutex;
 
 use super::inode::{Attr, DirEntry, HostMapping, Inode, InodeRef, MapWant, NodeSpec, SetAttr};
 use super::OpenFile;
-use crate::kernel::task::Task;
+use super::Context;
 
 const OPAQUE: &[u8] = b"trusted.overlay.opaque";
 /// On a copied-up file: the inode number of the lower file it came from.
@@ -403,8 +403,8 @@ impl Inode for Node {
         Ok(())
     }
 
-    fn open_special(&self, task: &mut Task, flags: u32) -> Option<Result<Arc<OpenFile>, Errno>> {
-        self.layer().open_special(task, flags)
+    fn open_special(&self, ctx: &mut dyn Context, flags: u32) -> Option<Result<Arc<OpenFile>, Errno>> {
+        self.layer().open_special(ctx, flags)
     }
 
     fn host_file(&self) -> Result<File, Errno> {

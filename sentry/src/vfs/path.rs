@@ -17,7 +17,7 @@ use abi::Errno;
 
 use super::mount::{Location, MountNamespace};
 use super::perm::{self, MAY_EXEC};
-use crate::kernel::creds::{cap, Credentials};
+use crate::auth::{cap, Credentials};
 
 /// Linux's limit on symbolic links followed in one resolution.
 pub const MAX_SYMLINKS: u32 = 40;

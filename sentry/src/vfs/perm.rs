@@ -8,7 +8,7 @@ use abi::Errno;
 
 use super::inode::Attr;
 use super::mount::Location;
-use crate::kernel::creds::{cap, Credentials};
+use crate::auth::{cap, Credentials};
 
 /// Read permission.
 pub const MAY_READ: u32 = 4;

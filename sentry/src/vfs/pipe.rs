@@ -31,9 +31,10 @@ use parking_lot::Mutex;
 
 use super::poll::PollTable;
 use super::{FileOps, OpenFile};
-use crate::kernel::task::Task;
-use crate::kernel::wait::Waiter;
-use crate::kernel::wait_queue::{events, wait_on, wait_until, WaitQueue};
+use super::context::wait_until;
+use super::Context;
+use crate::waiter::Waiter;
+use crate::waiter::{events, wait_on, WaitQueue};
 
 /// Writes of at most this many bytes are atomic.
 pub const PIPE_BUF: usize = 4096;
@@ -326,13 +327,9 @@ impl Pipe {
     /// The two ends of a new pipe, as `pipe2` makes them: the read end
     /// `O_RDONLY` and the write end `O_WRONLY`, both with `flags`'
     /// `O_NONBLOCK`, and the write end with its `O_DIRECT`.
-    pub fn new_pair(task: &Task, flags: u32) -> [Arc<OpenFile>; 2] {
-        let (uid, gid) = {
-            let c = task.tg.creds.lock();
-            (c.fsuid, c.fsgid)
-        };
-        let now = task.kernel.timekeeper.realtime_ns();
-        let pipe = Pipe::new(task.kernel.unique_id(), uid, gid, now);
+    pub fn new_pair(ctx: &dyn Context, flags: u32) -> [Arc<OpenFile>; 2] {
+        let c = ctx.credentials();
+        let pipe = Pipe::new(ctx.unique_id(), c.fsuid, c.fsgid, ctx.realtime_ns());
         Pipe::ends(&pipe, flags)
     }
 
@@ -464,9 +461,9 @@ impl Pipe {
     /// Waits for data, as Linux's `ipipe_prep` before a splice or tee:
     /// `Ok(false)` for an empty pipe without writers, `EAGAIN` for an
     /// empty one when `nonblock`.
-    pub fn wait_data(&self, task: &Task, nonblock: bool) -> Result<bool, Errno> {
+    pub fn wait_data(&self, ctx: &dyn Context, nonblock: bool) -> Result<bool, Errno> {
         let mut result = Ok(true);
-        wait_until(task, &self.queue, events::IN | events::HUP, None, || {
+        wait_until(ctx, &self.queue, events::IN | events::HUP, None, || {
             let b = self.buffer.lock();
             result = match (b.is_empty(), b.writers) {
                 (false, _) => Ok(true),
@@ -481,9 +478,9 @@ impl Pipe {
 
     /// Waits for a free buffer, as Linux's `opipe_prep`: `EPIPE` (and
     /// SIGPIPE) without readers, `EAGAIN` for a full pipe when `nonblock`.
-    pub fn wait_room(&self, task: &mut Task, nonblock: bool) -> Result<(), Errno> {
+    pub fn wait_room(&self, ctx: &mut dyn Context, nonblock: bool) -> Result<(), Errno> {
         let mut result = Ok(());
-        wait_until(task, &self.queue, events::OUT | events::ERR, None, || {
+        wait_until(ctx, &self.queue, events::OUT | events::ERR, None, || {
             let b = self.buffer.lock();
             result = match (b.readers, b.is_full()) {
                 (0, _) => Err(EPIPE),
@@ -493,7 +490,7 @@ impl Pipe {
             };
             true
         })?;
-        result.inspect_err(|&e| task.note_write_error(e))
+        result.inspect_err(|&e| ctx.note_write_error(e))
     }
 
     /// Runs `f` on this pipe's buffer and `out`'s, locked in address
@@ -523,13 +520,13 @@ impl Pipe {
     /// to the other pipe `out`, as Linux does it: wait for data, then for
     /// room, then move what can be moved; a splice that could move nothing
     /// waits again (or is `EAGAIN` when `nonblock`), a tee returns 0.
-    pub fn transfer_to(&self, task: &mut Task, out: &Pipe, len: usize, consume: bool, nonblock: bool) -> Result<usize, Errno> {
+    pub fn transfer_to(&self, ctx: &mut dyn Context, out: &Pipe, len: usize, consume: bool, nonblock: bool) -> Result<usize, Errno> {
         if std::ptr::eq(self, out) {
             return Err(EINVAL);
         }
         loop {
-            self.wait_data(task, nonblock)?;
-            out.wait_room(task, nonblock)?;
+            self.wait_data(ctx, nonblock)?;
+            out.wait_room(ctx, nonblock)?;
             let mut broken = false;
             let mut drained = false;
             let n = self.with_both(out, consume, |i, o| {
@@ -542,7 +539,7 @@ impl Pipe {
                 }
             });
             if broken {
-                task.note_write_error(EPIPE);
+                ctx.note_write_error(EPIPE);
                 return Err(EPIPE);
             }
             if n > 0 || drained || !consume {
@@ -657,31 +654,26 @@ impl PipeEnd {
 }
 
 impl FileOps for PipeEnd {
-    fn read(&self, task: &mut Task, buf: &mut [u8], _offset: Option<u64>) -> Result<usize, Errno> {
+    fn read(&self, ctx: &mut dyn Context, buf: &mut [u8], _offset: Option<u64>) -> Result<usize, Errno> {
         if !self.reads {
             return Err(EBADF);
         }
-        let tg = task.tg.clone();
-        let n = self.pipe.read(&task.waiter, &|| tg.exit_status().is_some(), buf, self.flags() & o::NONBLOCK != 0)?;
+        let n = self.pipe.read(ctx.waiter(), &|| ctx.is_killed(), buf, self.flags() & o::NONBLOCK != 0)?;
         if n > 0 {
-            self.pipe.times.lock().atime = task.kernel.timekeeper.realtime_ns();
+            self.pipe.times.lock().atime = ctx.realtime_ns();
         }
         Ok(n)
     }
 
-    fn write(&self, task: &mut Task, data: &[u8], _offset: Option<u64>) -> Result<usize, Errno> {
+    fn write(&self, ctx: &mut dyn Context, data: &[u8], _offset: Option<u64>) -> Result<usize, Errno> {
         if !self.writes {
             return Err(EBADF);
         }
         let flags = self.flags();
-        let tg = task.tg.clone();
-        let killed = || tg.exit_status().is_some();
-        let n = self
-            .pipe
-            .write(&task.waiter, &killed, data, flags & o::DIRECT != 0, flags & o::NONBLOCK != 0)
-            .inspect_err(|&e| task.note_write_error(e))?;
+        let written = self.pipe.write(ctx.waiter(), &|| ctx.is_killed(), data, flags & o::DIRECT != 0, flags & o::NONBLOCK != 0);
+        let n = written.inspect_err(|&e| ctx.note_write_error(e))?;
         if n > 0 {
-            let now = task.kernel.timekeeper.realtime_ns();
+            let now = ctx.realtime_ns();
             let mut t = self.pipe.times.lock();
             t.mtime = now;
             t.ctime = now;
@@ -707,11 +699,11 @@ impl FileOps for PipeEnd {
         table.add_queue(&self.pipe.queue, events::ALL);
     }
 
-    fn ioctl(&self, task: &mut Task, cmd: u32, arg: u64) -> Result<u64, Errno> {
+    fn ioctl(&self, ctx: &mut dyn Context, cmd: u32, arg: u64) -> Result<u64, Errno> {
         match cmd {
             ioctl::FIONREAD => {
                 let n = i32::try_from(self.pipe.available()).unwrap_or(i32::MAX);
-                task.copy_out_final(arg, &n.to_ne_bytes()).map(|_| 0)
+                ctx.copy_out(arg, &n.to_ne_bytes()).map(|_| 0)
             }
             _ => Err(abi::errno::ENOTTY),
         }

@@ -22,8 +22,8 @@ use std::time::Instant;
 use abi::errno::EINTR;
 use abi::Errno;
 
-use crate::kernel::wait::{Interrupted, Waiter};
-use crate::kernel::wait_queue::{events, Callback, OwnedRegistration, WaitQueue};
+use crate::waiter::{Interrupted, Waiter};
+use crate::waiter::{events, Callback, OwnedRegistration, WaitQueue};
 
 /// What `poll` reports for a file that cannot be polled (Linux's
 /// `DEFAULT_POLLMASK`): always ready to read and to write.
@@ -181,7 +181,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::kernel::wait::deadline_after;
+    use crate::waiter::deadline_after;
 
     #[test]
     fn wait_ready_wakes_on_a_queue_notify_and_times_out() {

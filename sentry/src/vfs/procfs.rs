@@ -59,7 +59,7 @@ use abi::Errno;
 use super::inode::{dev_split, now_ns, Attr, DirEntry, Inode, InodeRef, NodeSpec, SetAttr};
 use super::{FdTable, FsContext, Location};
 use crate::kernel::cpu_clock::{CpuTicks, CLOCK_TICK_NS};
-use crate::kernel::creds::Credentials;
+use crate::auth::Credentials;
 use crate::kernel::task::{Task, TaskHandle};
 use crate::kernel::thread_group::ThreadGroup;
 use crate::kernel::Kernel;
@@ -724,7 +724,7 @@ impl Node {
             File::Osrelease => format!("{}\n", crate::kernel::uts::RELEASE),
             File::Ostype => "Linux\n".into(),
             File::PidMax => format!("{}\n", crate::kernel::task_set::PID_MAX),
-            File::NgroupsMax => format!("{}\n", crate::kernel::creds::NGROUPS_MAX),
+            File::NgroupsMax => format!("{}\n", crate::auth::NGROUPS_MAX),
             File::BootId => format!("{}\n", self.fs.boot_id),
         };
         s.into_bytes()

@@ -20,7 +20,9 @@ use super::poll::PollTable;
 use super::{anon, FileOps, OpenFile};
 use crate::kernel::task::Task;
 use crate::kernel::thread_group::ThreadGroup;
-use crate::kernel::wait_queue::{events, wait_until};
+use crate::vfs::context::wait_until;
+use crate::vfs::Context;
+use crate::waiter::events;
 
 /// `SFD_CLOEXEC`.
 pub const SFD_CLOEXEC: u32 = o::CLOEXEC;
@@ -104,7 +106,7 @@ impl SignalFd {
     /// A new signalfd for `task`'s process reading `mask`, with `flags`'
     /// `SFD_NONBLOCK` (the caller applies `SFD_CLOEXEC`).
     pub fn create(task: &Task, mask: SigSet, flags: u32) -> Arc<OpenFile> {
-        let boot_ns = anon::boot_time_ns(&task.kernel);
+        let boot_ns = task.kernel.boot_time_ns();
         let owner = Arc::downgrade(&task.tg);
         OpenFile::new_cyclic(o::RDWR | (flags & SFD_NONBLOCK), |me| {
             Box::new(SignalFd { mask: Mutex::new(mask.blockable()), owner, file: me.clone(), boot_ns })
@@ -131,10 +133,14 @@ impl SignalFd {
 }
 
 impl FileOps for SignalFd {
-    fn read(&self, task: &mut Task, buf: &mut [u8], _offset: Option<u64>) -> Result<usize, Errno> {
+    /// Reads the signals pending for the calling thread, as Linux's
+    /// `signalfd_read` does for `current`.
+    fn read(&self, ctx: &mut dyn Context, buf: &mut [u8], _offset: Option<u64>) -> Result<usize, Errno> {
         if buf.len() < RECORD {
             return Err(EINVAL);
         }
+        // Every caller the kernel makes is a task.
+        let Some(task) = Task::of_context(ctx) else { return Err(EINVAL) };
         let mut first = self.take(task);
         if first.is_none() {
             if self.nonblocking() {

@@ -26,7 +26,9 @@ use super::poll::PollTable;
 use super::{anon, FileOps, OpenFile};
 use crate::kernel::ktime::{Clock, Listener, Setting, Timer};
 use crate::kernel::task::Task;
-use crate::kernel::wait_queue::{events, wait_until, WaitQueue};
+use crate::vfs::context::wait_until;
+use crate::vfs::Context;
+use crate::waiter::{events, WaitQueue};
 
 /// `TFD_TIMER_ABSTIME`: the time set is absolute.
 pub const TFD_TIMER_ABSTIME: u32 = 1;
@@ -96,7 +98,7 @@ impl TimerFd {
     pub fn create(task: &Task, clock: Arc<dyn Clock>, flags: u32) -> Arc<OpenFile> {
         let expirations = Arc::new(Expirations::default());
         let timer = Timer::new(&task.kernel.timers, clock, Box::new(expirations.clone()));
-        let boot_ns = anon::boot_time_ns(&task.kernel);
+        let boot_ns = task.kernel.boot_time_ns();
         OpenFile::new_cyclic(o::RDWR | (flags & TFD_NONBLOCK), |me| {
             Box::new(TimerFd { timer, expirations, file: me.clone(), boot_ns })
         })
@@ -132,7 +134,7 @@ impl TimerFd {
 }
 
 impl FileOps for TimerFd {
-    fn read(&self, task: &mut Task, buf: &mut [u8], _offset: Option<u64>) -> Result<usize, Errno> {
+    fn read(&self, ctx: &mut dyn Context, buf: &mut [u8], _offset: Option<u64>) -> Result<usize, Errno> {
         if buf.len() < 8 {
             return Err(EINVAL);
         }
@@ -143,7 +145,7 @@ impl FileOps for TimerFd {
             if self.nonblocking() {
                 return Err(EAGAIN);
             }
-            wait_until(task, &self.expirations.queue, events::IN, None, || {
+            wait_until(ctx, &self.expirations.queue, events::IN, None, || {
                 got = self.take();
                 got.is_some()
             })?;
@@ -198,7 +200,7 @@ mod tests {
     #[test]
     fn expirations_add_up_and_notify() {
         let e = Arc::new(Expirations::default());
-        let w = Arc::new(crate::kernel::wait::Waiter::new().unwrap());
+        let w = Arc::new(crate::waiter::Waiter::new().unwrap());
         let _r = e.queue.register(&w, events::IN);
         assert_eq!(e.notify(3, Setting::default()), None);
         e.notify(u64::MAX, Setting::default());

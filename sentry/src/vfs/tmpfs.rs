@@ -48,7 +48,7 @@ use super::inode::{new_memfd, now_ns, reopen_read_only, Attr, DirEntry, HostMapp
 use crate::mm::vma::Writers;
 use super::pipe::Pipe;
 use super::OpenFile;
-use crate::kernel::task::Task;
+use super::Context;
 
 /// `TMPFS_MAGIC`.
 const TMPFS_MAGIC: i64 = 0x0102_1994;
@@ -776,9 +776,9 @@ impl Inode for Node {
         Ok(())
     }
 
-    fn open_special(&self, task: &mut Task, flags: u32) -> Option<Result<Arc<OpenFile>, Errno>> {
+    fn open_special(&self, ctx: &mut dyn Context, flags: u32) -> Option<Result<Arc<OpenFile>, Errno>> {
         match &self.body {
-            Body::Fifo(p) => Some(super::fifo::open(task, p, flags)),
+            Body::Fifo(p) => Some(super::fifo::open(ctx, p, flags)),
             _ => None,
         }
     }

@@ -7,7 +7,7 @@
 //! changes the object's state calls [`WaitQueue::notify`] with the events
 //! that happened, which wakes every registered waiter whose mask matches.
 //! Registering before the re-check means no wake-up is lost.
-//! [`wait_until`] packages the whole protocol.
+//! [`wait_on`] packages the whole protocol.
 //!
 //! Besides task waiters, a queue can hold callbacks
 //! ([`WaitQueue::register_callback`]): epoll uses them to learn, with the
@@ -30,8 +30,7 @@ use abi::errno::{EINTR, ETIMEDOUT};
 use abi::Errno;
 use parking_lot::Mutex;
 
-use super::task::Task;
-use super::wait::Waiter;
+use super::Waiter;
 
 /// Readiness events, as `poll` reports them.
 pub mod events {
@@ -190,22 +189,11 @@ impl WaitQueue {
 }
 
 /// Sleeps until `ready()` returns true: `Ok` then, `Err(ETIMEDOUT)` once
-/// `deadline` passes (`None`: never), `Err(EINTR)` when the task is being
-/// killed or its wait is interrupted. `ready` is called with no lock held
-/// by this function, after the task registered for `mask` on `queue`, so
-/// a state change notified after it returns false always wakes the task.
-pub fn wait_until(
-    task: &Task,
-    queue: &WaitQueue,
-    mask: u32,
-    deadline: Option<Instant>,
-    ready: impl FnMut() -> bool,
-) -> Result<(), Errno> {
-    wait_on(&task.waiter, || task.tg.exit_status().is_some(), queue, mask, deadline, ready)
-}
-
-/// [`wait_until`] for a bare waiter: `killed()` says whether the sleeper
-/// must give up.
+/// `deadline` passes (`None`: never), `Err(EINTR)` when `killed()` says
+/// the sleeper must give up or its wait is interrupted. `ready` is called
+/// with no lock held by this function, after `waiter` registered for
+/// `mask` on `queue`, so a state change notified after it returns false
+/// always wakes the sleeper.
 pub fn wait_on(
     waiter: &Arc<Waiter>,
     killed: impl Fn() -> bool,
@@ -239,7 +227,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::kernel::wait::deadline_after;
+    use crate::waiter::deadline_after;
 
     #[test]
     fn a_notify_wakes_only_matching_waiters() {

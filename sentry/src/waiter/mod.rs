@@ -1,5 +1,10 @@
-//! Interruptible waits: the one mechanism every blocking system call uses
-//! to sleep, so that a kill (and, later, a signal) can always wake it.
+//! Waiting: the one mechanism every blocking system call uses to sleep,
+//! so that a kill or a signal can always wake it, and the wait queues
+//! through which kernel objects wake their sleepers ([`queue`]).
+//!
+//! This module is a leaf: it knows nothing of tasks or files. A sleeper
+//! that is a task tells its CPU account when it sleeps through
+//! [`SleepHook`].
 //!
 //! A [`Waiter`] belongs to one task. The task sleeps in
 //! [`Waiter::sleep_until`] (a timeout), [`Waiter::wait_fd`] (a host
@@ -22,7 +27,18 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::cpu_clock::TaskClock;
+mod queue;
+
+pub use queue::{events, wait_on, Callback, OwnedRegistration, Registration, WaitQueue};
+
+/// What a sleeper does as it falls asleep and wakes: a task's CPU clock
+/// stops charging it while it sleeps.
+pub trait SleepHook: Send + Sync {
+    /// The sleeper is about to sleep.
+    fn asleep(&self);
+    /// The sleeper woke up.
+    fn awake(&self);
+}
 
 /// Why a wait ended early.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,7 +53,7 @@ pub struct Waiter {
     /// Set while the task sleeps here (a known point for `Kernel::pause`).
     asleep: AtomicBool,
     /// The task's CPU account: a sleeping task does not run.
-    clock: Option<Arc<TaskClock>>,
+    hook: Option<Arc<dyn SleepHook>>,
 }
 
 /// How a wait ended.
@@ -60,13 +76,13 @@ impl Waiter {
         Waiter::make(None)
     }
 
-    /// The waiter of the task whose CPU time `clock` accounts: while the
-    /// task sleeps here it is not running.
-    pub fn for_task(clock: Arc<TaskClock>) -> io::Result<Waiter> {
-        Waiter::make(Some(clock))
+    /// The waiter of a sleeper that `hook` hears of each sleep (a task
+    /// whose CPU time stops while it sleeps here).
+    pub fn with_hook(hook: Arc<dyn SleepHook>) -> io::Result<Waiter> {
+        Waiter::make(Some(hook))
     }
 
-    fn make(clock: Option<Arc<TaskClock>>) -> io::Result<Waiter> {
+    fn make(hook: Option<Arc<dyn SleepHook>>) -> io::Result<Waiter> {
         // SAFETY: plain syscall; returns a new descriptor on success.
         let fd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
         if fd < 0 {
@@ -74,7 +90,7 @@ impl Waiter {
         }
         // SAFETY: the descriptor was just created and is ours alone.
         let event = unsafe { OwnedFd::from_raw_fd(fd) };
-        Ok(Waiter { event, interrupted: AtomicBool::new(false), asleep: AtomicBool::new(false), clock })
+        Ok(Waiter { event, interrupted: AtomicBool::new(false), asleep: AtomicBool::new(false), hook })
     }
 
     /// Makes the eventfd readable.
@@ -172,14 +188,14 @@ impl Waiter {
     }
 
     fn poll(&self, fds: &[(BorrowedFd<'_>, i16)], wakes: bool, deadline: Option<Instant>) -> Readiness {
-        if let Some(c) = &self.clock {
-            c.stop_running();
+        if let Some(h) = &self.hook {
+            h.asleep();
         }
         self.asleep.store(true, Ordering::SeqCst);
         let r = self.poll_inner(fds, wakes, deadline);
         self.asleep.store(false, Ordering::SeqCst);
-        if let Some(c) = &self.clock {
-            c.start_running();
+        if let Some(h) = &self.hook {
+            h.awake();
         }
         r
     }
