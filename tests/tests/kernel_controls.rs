@@ -7,8 +7,8 @@ use std::os::fd::AsFd;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use sentry::vfs::HostFile;
-use sentry::{CreateProcessArgs, ExitStatus, Kernel, KernelConfig};
+use sentry::fsimpl::host::HostFile;
+use sentry::{BootConfig, CreateProcessArgs, ExitStatus};
 
 /// CPU clock ticks used so far by this process's child processes.
 fn children_ticks() -> u64 {
@@ -55,7 +55,7 @@ fn pause_stops_a_spinning_task_and_unpause_resumes_it() {
         HostFile::open_dup(std::io::stdout().as_fd(), 2).unwrap(),
         HostFile::open_dup(std::io::stderr().as_fd(), 3).unwrap(),
     ];
-    let kernel = Kernel::new(KernelConfig::default()).unwrap();
+    let kernel = sentry::new_kernel(&BootConfig::default()).unwrap();
     let argv = ["busybox", "sh", "-c", "while :; do :; done"].map(Into::into).to_vec();
     let init = kernel.create_process(CreateProcessArgs { path: busybox, argv, envv: vec![], stdio }).unwrap();
     kernel.start();

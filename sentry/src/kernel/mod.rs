@@ -28,10 +28,11 @@
 //!    refused), then its `state` (see `vfs::epoll`).
 //! 10. The VFS rename lock (`vfs::ops`), then at most one dentry's state
 //!     at a time (a cache miss calls the inode's lookup under it), then
-//!     an overlay's copy-up lock and a node's upper layer, then a tmpfs
-//!     directory's entries (two, in address order, for a rename), then
-//!     tmpfs inode metadata and file data; a process's `FsContext` is a
-//!     leaf taken on its own. A procfs lookup under a dentry's state reads
+//!     an overlay's copy-up lock and a node's upper layer
+//!     (`fsimpl::overlay`), then a tmpfs directory's entries (two, in
+//!     address order, for a rename), then tmpfs inode metadata and file
+//!     data (`fsimpl::tmpfs`); a process's `FsContext` is a leaf taken on
+//!     its own. A procfs (`fsimpl::proc`) lookup under a dentry's state reads
 //!     `TaskSet::inner`, a process's `creds` and any process's
 //!     `FdTable::inner`, one at a time and out of the order above: no
 //!     holder of those ever takes a VFS lock. (Reading a procfs file takes
@@ -46,9 +47,10 @@
 //! 12. `Kernel::unimplemented`, `UtsNamespace::inner`, a task's `comm`,
 //!     the list of dentries kept while unused (`vfs::dentry`, which drops
 //!     what it lets go after releasing it),
-//!     `WaitQueue` entries (a process's `signal_events` among them), a
-//!     pipe's buffer (two pipes' buffers, in address order, for a splice or
-//!     tee between them), a hostfs's inode-number map and named-pipe table,
+//!     `WaitQueue` entries (`waiter`; a process's `signal_events` among
+//!     them), a pipe's buffer (`kernel::pipe`; two pipes' buffers, in
+//!     address order, for a splice or tee between them), a host
+//!     filesystem's inode-number map and named-pipe table (`fsimpl::host`),
 //!     an eventfd's counter, a signalfd's mask, the file lock table
 //!     (`vfs::lock`, which notifies its queue after unlocking) — leaves.
 //!     A `WaitQueue` runs its callbacks (epoll's, which take an epoll's
@@ -78,6 +80,7 @@ pub mod futex;
 pub mod itimer;
 pub mod ktime;
 pub mod limits;
+pub mod pipe;
 pub mod posix_timer;
 pub mod signal;
 pub mod signal_frame;
@@ -120,17 +123,6 @@ pub struct KernelConfig {
     /// Whether hot `syscall` sites are patched to enter the sentry without
     /// a signal (see `mm::patching`).
     pub patch_syscalls: bool,
-    /// What the sandbox sees as its root: by default the host's `/`,
-    /// read-only under an overlay.
-    pub root: crate::vfs::RootFs,
-    /// Mounts made on top of the default tree.
-    pub mounts: Vec<crate::vfs::ExtraMount>,
-    /// The most file data all the sandbox's tmpfs instances (and the
-    /// overlay's upper layer) may hold together, in bytes.
-    pub tmpfs_limit: u64,
-    /// Where the first process starts (made if missing); by default the
-    /// directory the sandbox was started in.
-    pub cwd: Option<PathBuf>,
 }
 
 impl Default for KernelConfig {
@@ -139,12 +131,18 @@ impl Default for KernelConfig {
             application_cores: std::thread::available_parallelism().map_or(1, |n| n.get() as u32),
             hostname: "sandbox".into(),
             patch_syscalls: true,
-            root: crate::vfs::RootFs::HostOverlay(PathBuf::from("/")),
-            mounts: Vec::new(),
-            tmpfs_limit: 2 << 30,
-            cwd: None,
         }
     }
+}
+
+/// The file tree a kernel serves, built before it (see `crate::boot`).
+pub struct FileTree {
+    /// The mount namespace every process sees.
+    pub mounts: MountNamespace,
+    /// The root of the internal tmpfs `memfd_create` files live on.
+    pub memfd_root: Location,
+    /// Where the first process starts.
+    pub start_dir: Location,
 }
 
 /// What the first process is started with.
@@ -206,8 +204,8 @@ pub struct Kernel {
 }
 
 impl Kernel {
-    /// Makes a kernel with no tasks.
-    pub fn new(config: KernelConfig) -> std::io::Result<Arc<Kernel>> {
+    /// Makes a kernel with no tasks, serving `files`.
+    pub fn new(config: KernelConfig, files: FileTree) -> Arc<Kernel> {
         let host_limits = limits::Limits::of_host();
         raise_descriptor_limit();
         let timekeeper = Arc::new(Timekeeper::new());
@@ -215,23 +213,10 @@ impl Kernel {
         let timers = TimerService::new().expect("cannot start the kernel's timer thread");
         let monotonic = timekeeper.clock(abi::time::clock::MONOTONIC);
         let cpu = Arc::new(CpuClock::new(&timers, monotonic.clone()));
-        let proc = crate::vfs::procfs::ProcFs::new(crate::vfs::inode::makedev(0, 0x2f));
-        let budget = crate::vfs::tmpfs::Budget::new(config.tmpfs_limit);
-        let mounts = crate::vfs::default_namespace(&config.root, proc.root(), &budget)?;
-        let memfd_root = crate::vfs::internal_shm(&budget);
-        crate::vfs::mount_extra(&mounts, &config.mounts, &budget)?;
-        let start_dir = match &config.cwd {
-            Some(d) => crate::vfs::mkdir_p(&mounts, d.as_os_str().as_encoded_bytes()).map_err(|e| std::io::Error::from_raw_os_error(e.0))?,
-            // The directory the sandbox was started in, as far as the tree has it.
-            None => {
-                let cwd = std::env::current_dir().map(|d| d.into_os_string().into_encoded_bytes()).unwrap_or_default();
-                crate::vfs::mkdir_p(&mounts, &cwd).unwrap_or_else(|_| mounts.root())
-            }
-        };
         let kernel = Arc::new(Kernel {
-            mounts,
-            memfd_root,
-            start_dir,
+            mounts: files.mounts,
+            memfd_root: files.memfd_root,
+            start_dir: files.start_dir,
             ext: Mutex::new(()),
             tasks: TaskSet::new(),
             host_limits,
@@ -255,8 +240,7 @@ impl Kernel {
                 itimer::check_cpu_timers(&k);
             }
         }));
-        proc.attach(&kernel);
-        Ok(kernel)
+        kernel
     }
 
     /// When the sandbox booted, in realtime nanoseconds since the epoch
@@ -277,7 +261,7 @@ impl Kernel {
         let _ext = self.ext.lock();
         let creds = crate::auth::Credentials::of_host_user();
         let root = self.mounts.root();
-        let find = |p: &[u8]| crate::vfs::find_executable(&self.mounts, &creds, &root, &self.start_dir, p, true);
+        let find = |p: &[u8]| loader::find_executable(&self.mounts, &creds, &root, &self.start_dir, p, true);
         let found = find(args.path.as_os_str().as_bytes()).and_then(|exe| loader::open_program(exe, args.argv.clone(), find));
         let (image, argv) = found.map_err(|e| LoadError::Io(args.path.clone(), std::io::Error::from_raw_os_error(e.0)))?;
         let tg = ThreadGroup::new_init(self, &image.path, &args.stdio);

@@ -177,6 +177,43 @@ impl TaskHandle {
     }
 }
 
+/// The task a sentry thread serves, as other parts of the sentry see it
+/// from that thread (`/proc/self` names its process).
+pub struct Current {
+    /// Its process.
+    pub tg: Arc<ThreadGroup>,
+    /// Its thread id.
+    pub tid: i32,
+    /// Its root, working directory and umask.
+    pub fs: Arc<FsContext>,
+}
+
+/// What [`set_current`] recorded, held weakly: a thread serves one task.
+#[derive(Default)]
+struct CurrentRef {
+    tg: Weak<ThreadGroup>,
+    tid: i32,
+    fs: Weak<FsContext>,
+}
+
+thread_local! {
+    static CURRENT: std::cell::RefCell<CurrentRef> = std::cell::RefCell::new(CurrentRef::default());
+}
+
+/// Records `task` as the one the calling sentry thread serves: when its
+/// thread starts, and after an `execve`.
+pub fn set_current(task: &Task) {
+    CURRENT.with(|c| *c.borrow_mut() = CurrentRef { tg: Arc::downgrade(&task.tg), tid: task.tid, fs: Arc::downgrade(&task.fs) });
+}
+
+/// The task the calling sentry thread serves, if any and still alive.
+pub fn current() -> Option<Current> {
+    CURRENT.with(|c| {
+        let c = c.borrow();
+        Some(Current { tg: c.tg.upgrade()?, tid: c.tid, fs: c.fs.upgrade()? })
+    })
+}
+
 /// Sets a task's name `comm` to `name` up to its first NUL, truncated to
 /// 15 bytes as Linux does.
 pub fn set_comm(comm: &Mutex<[u8; TASK_COMM_LEN]>, name: &[u8]) {

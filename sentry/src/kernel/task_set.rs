@@ -186,7 +186,7 @@ impl TaskSet {
         let tid = task.tid;
         let mut g = self.inner.lock();
         let run = move || {
-            crate::vfs::procfs::set_current(&task);
+            super::task::set_current(&task);
             task.run()
         };
         match super::workers::run(run) {

@@ -234,7 +234,6 @@ mod tests {
         use std::time::Duration;
 
         use crate::kernel::ktime::{tests::wait_for, Listener, Setting, Timer};
-        use crate::kernel::{Kernel, KernelConfig};
 
         struct Count(AtomicU64);
         impl Listener for Arc<Count> {
@@ -243,7 +242,8 @@ mod tests {
                 None
             }
         }
-        let k = Kernel::new(KernelConfig::default()).expect("a kernel");
+        let config = crate::boot::BootConfig { root: crate::boot::RootFs::Tmpfs, ..Default::default() };
+        let k = crate::boot::new_kernel(&config).expect("a kernel");
         let fired = Arc::new(Count(AtomicU64::new(0)));
         let t = Timer::new(&k.timers, k.monotonic.clone(), Box::new(fired.clone()));
         t.swap_with(|now| Setting::new(300_000_000, 0, false, now));

@@ -21,7 +21,9 @@ use std::os::unix::ffi::OsStringExt;
 
 use abi::Errno;
 
+use crate::auth::Credentials;
 use crate::kernel::task::Task;
+use crate::vfs::{self, Location, MountNamespace};
 
 pub use elf::ElfImage;
 
@@ -179,4 +181,25 @@ pub fn exec(task: &mut Task, exe: &Executable, prepared: Prepared, filename: &[u
     let name = filename.rsplit(|&b| b == b'/').next().unwrap_or(filename);
     task.set_comm(name);
     Ok(())
+}
+
+/// The file `execve` runs at `loc`: a regular file the caller may
+/// execute (`EACCES` otherwise), as its path from `root` and a host file
+/// holding its contents for the loader to map.
+pub fn executable(creds: &Credentials, root: &Location, loc: &Location) -> Result<Executable, Errno> {
+    let a = loc.dentry.attr();
+    if !a.is_regular() {
+        return Err(abi::errno::EACCES);
+    }
+    vfs::perm::check(creds, &a, vfs::perm::MAY_EXEC)?;
+    let file = loc.inode().host_file()?;
+    let path = vfs::ops::path_of(root, loc).unwrap_or_else(|| loc.dentry.name());
+    Executable::new(std::path::PathBuf::from(std::ffi::OsString::from_vec(path)), file)
+}
+
+/// Resolves `path` from `start` for `execve` (following a last link
+/// when `follow`) and opens it as [`executable`] does.
+pub fn find_executable(ns: &MountNamespace, creds: &Credentials, root: &Location, start: &Location, path: &[u8], follow: bool) -> Result<Executable, Errno> {
+    let loc = vfs::path::Resolver::new(ns, root.clone(), creds).resolve(start, path, follow)?;
+    executable(creds, root, &loc)
 }

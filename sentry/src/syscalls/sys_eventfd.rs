@@ -5,8 +5,8 @@ use abi::errno::EINVAL;
 use super::sys_fd::nofile_limit;
 use super::{Args, SysResult};
 use crate::kernel::task::Task;
-use crate::vfs::eventfd::{EFD_CLOEXEC, EFD_FLAGS};
-use crate::vfs::EventFd;
+use crate::fsimpl::eventfd::{EFD_CLOEXEC, EFD_FLAGS};
+use crate::fsimpl::eventfd::EventFd;
 
 fn do_eventfd2(t: &mut Task, initial: u32, flags: u32) -> SysResult {
     if flags & !EFD_FLAGS != 0 {

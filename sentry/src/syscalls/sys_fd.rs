@@ -7,7 +7,8 @@ use abi::process::rlimit;
 use super::{Args, SysResult};
 use crate::auth::cap;
 use crate::kernel::task::Task;
-use crate::vfs::{OpenFile, PipeEnd};
+use crate::kernel::pipe::PipeEnd;
+use crate::vfs::OpenFile;
 
 /// `fcntl` commands.
 mod f {

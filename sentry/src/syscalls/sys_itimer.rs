@@ -13,7 +13,7 @@ use super::{Args, SysResult};
 use crate::kernel::itimer::Itimerval;
 use crate::kernel::posix_timer::{CpuSource, Notify, SigEvent, TimerClock, SIGEV_NONE, SIGEV_SIGNAL, SIGEV_THREAD, SIGEV_THREAD_ID};
 use crate::kernel::task::Task;
-use crate::vfs::timerfd::Itimerspec;
+use crate::fsimpl::timerfd::Itimerspec;
 
 /// The most POSIX timers a process may have at once.
 const MAX_TIMERS: u64 = 1 << 20;

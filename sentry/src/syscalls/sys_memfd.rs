@@ -3,7 +3,7 @@
 //! A memfd is a regular file on the kernel's internal tmpfs
 //! ([`crate::kernel::Kernel::memfd_root`]) that no directory names; it is
 //! an ordinary tmpfs file otherwise (its data moves into a host memory file
-//! when first mapped, see [`crate::vfs::tmpfs`]), shown in `/proc` as
+//! when first mapped, see [`crate::fsimpl::tmpfs`]), shown in `/proc` as
 //! `/memfd:NAME (deleted)`. `MFD_HUGETLB` is `EINVAL` (no huge pages).
 
 use abi::errno::{EINVAL, ENAMETOOLONG, EPERM};
@@ -12,7 +12,8 @@ use abi::fs::{mfd, o, seal};
 use super::sys_fd::nofile_limit;
 use super::{Args, SysResult};
 use crate::kernel::task::Task;
-use crate::vfs::{tmpfs, Dentry, InodeFile, Location, OpenFile};
+use crate::fsimpl::tmpfs;
+use crate::vfs::{Dentry, InodeFile, Location, OpenFile};
 
 /// The longest name (`NAME_MAX` less the `memfd:` prefix).
 const NAME_MAX_LEN: usize = abi::fs::NAME_MAX - b"memfd:".len();

@@ -20,7 +20,8 @@ use crate::vfs::inode::NodeSpec;
 use crate::vfs::ops::{self, TimeSet};
 use crate::vfs::path::{Resolver, Restrict};
 use crate::vfs::perm::{self, MAY_READ, MAY_WRITE};
-use crate::vfs::{devices, InodeFile, Location, OpenFile};
+use crate::fsimpl::dev as devices;
+use crate::vfs::{InodeFile, Location, OpenFile};
 
 /// A path argument: the bytes, read from the app (`EFAULT`,
 /// `ENAMETOOLONG` past `PATH_MAX`).

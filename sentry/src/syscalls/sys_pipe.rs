@@ -6,7 +6,7 @@ use abi::fs::o;
 use super::sys_fd::nofile_limit;
 use super::{Args, SysResult};
 use crate::kernel::task::Task;
-use crate::vfs::Pipe;
+use crate::kernel::pipe::Pipe;
 
 /// The flags `pipe2` accepts. (`O_NOTIFICATION_PIPE`, which is `O_EXCL`,
 /// needs watch queues, which the sandbox does not have: `EINVAL`, as on a

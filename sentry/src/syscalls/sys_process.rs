@@ -357,7 +357,7 @@ fn find_program(t: &Task, dirfd: i32, path: &[u8], follow: bool) -> Result<loade
     let creds = t.tg.creds.lock().clone();
     let root = t.fs.root();
     let start = super::sys_path::start_of(t, dirfd, path)?;
-    crate::vfs::find_executable(&t.kernel.mounts, &creds, &root, &start, path, follow)
+    crate::loader::find_executable(&t.kernel.mounts, &creds, &root, &start, path, follow)
 }
 
 fn exec(t: &mut Task, path_addr: u64, argv_addr: u64, envp_addr: u64, dirfd: i32, flags: u32) -> SysResult {
@@ -375,7 +375,7 @@ fn exec(t: &mut Task, path_addr: u64, argv_addr: u64, envp_addr: u64, dirfd: i32
     let exe = if path.is_empty() && flags & at::EMPTY_PATH != 0 {
         let loc = t.fds.get(dirfd)?.ops.location().ok_or(EACCES)?;
         let creds = t.tg.creds.lock().clone();
-        crate::vfs::executable(&creds, &t.fs.root(), &loc)?
+        crate::loader::executable(&creds, &t.fs.root(), &loc)?
     } else {
         find_program(t, dirfd, &path, flags & at::SYMLINK_NOFOLLOW == 0)?
     };
@@ -389,7 +389,7 @@ fn exec(t: &mut Task, path_addr: u64, argv_addr: u64, envp_addr: u64, dirfd: i32
     }
     // The task's handle and /proc's view of it name the new memory map.
     t.kernel.tasks.update_handle(t.handle());
-    crate::vfs::procfs::set_current(t);
+    crate::kernel::task::set_current(t);
     t.tg.posix_timers.clear();
     finish_exec(t, exe.path);
     Ok(0)

@@ -19,7 +19,7 @@ pub fn getrandom(t: &mut Task, a: Args) -> SysResult {
     let mut buf = vec![0u8; (count as usize).min(1 << 16)];
     while done < count {
         let len = ((count - done) as usize).min(buf.len());
-        crate::vfs::devices::fill_random(&mut buf[..len]);
+        crate::fsimpl::dev::fill_random(&mut buf[..len]);
         let res = if done == 0 && len as u64 == count { t.copy_out_final(addr, &buf[..len]) } else { t.copy_out(addr + done, &buf[..len]) };
         if let Err(e) = res {
             return if done > 0 { Ok(done) } else { Err(e) };

@@ -365,17 +365,17 @@ pub fn signalfd(t: &mut Task, a: Args) -> SysResult {
 }
 
 fn do_signalfd(t: &mut Task, fd: i32, mask_addr: u64, size: u64, flags: u32) -> SysResult {
-    use crate::vfs::signalfd::{SFD_CLOEXEC, SFD_NONBLOCK};
+    use crate::fsimpl::signalfd::{SFD_CLOEXEC, SFD_NONBLOCK};
     if flags & !(SFD_CLOEXEC | SFD_NONBLOCK) != 0 || size != SIGSET_SIZE {
         return Err(EINVAL);
     }
     let mask: SigSet = t.read_obj(mask_addr)?;
     if fd != -1 {
         let file = t.fds.get(fd)?;
-        file.downcast::<crate::vfs::SignalFd>().ok_or(EINVAL)?.set_mask(mask);
+        file.downcast::<crate::fsimpl::signalfd::SignalFd>().ok_or(EINVAL)?.set_mask(mask);
         return Ok(fd as u64);
     }
-    let file = crate::vfs::SignalFd::create(t, mask, flags);
+    let file = crate::fsimpl::signalfd::SignalFd::create(t, mask, flags);
     let limit = super::sys_fd::nofile_limit(t);
     t.fds.install(file, flags & SFD_CLOEXEC != 0, limit).map(|fd| fd as u64)
 }

@@ -15,7 +15,8 @@ use abi::Errno;
 use super::sys_read_write::{gather, read_iovecs, scatter, CHUNK, IOV_MAX, MAX_RW_COUNT};
 use super::{Args, SysResult};
 use crate::kernel::task::Task;
-use crate::vfs::{OpenFile, Pipe, PipeEnd};
+use crate::kernel::pipe::{Pipe, PipeEnd};
+use crate::vfs::OpenFile;
 
 /// `SPLICE_F_NONBLOCK`: do not wait on the pipe side.
 const SPLICE_F_NONBLOCK: u32 = 2;

@@ -9,8 +9,8 @@ use super::sys_itimer::CAP_WAKE_ALARM;
 use super::sys_time::timer_clock;
 use super::{Args, SysResult};
 use crate::kernel::task::Task;
-use crate::vfs::timerfd::{Itimerspec, TFD_CLOEXEC, TFD_NONBLOCK, TFD_TIMER_ABSTIME, TFD_TIMER_CANCEL_ON_SET};
-use crate::vfs::TimerFd;
+use crate::fsimpl::timerfd::{Itimerspec, TFD_CLOEXEC, TFD_NONBLOCK, TFD_TIMER_ABSTIME, TFD_TIMER_CANCEL_ON_SET};
+use crate::fsimpl::timerfd::TimerFd;
 
 /// `timerfd_create(clockid, flags)`: realtime, monotonic and boottime, and
 /// their alarm variants for a caller with `CAP_WAKE_ALARM` (they never

@@ -243,7 +243,7 @@ impl Drop for Dentry {
 mod tests {
     use super::*;
     use crate::vfs::inode::NodeSpec;
-    use crate::vfs::tmpfs::Tmpfs;
+    use crate::fsimpl::tmpfs::Tmpfs;
 
     #[test]
     fn children_are_shared_renamed_and_deleted() {

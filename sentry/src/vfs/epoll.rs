@@ -701,7 +701,7 @@ impl Drop for Epoll {
 mod tests {
     use super::*;
     use crate::waiter::Waiter;
-    use crate::vfs::{EventFd, Pipe};
+    use crate::fsimpl::eventfd::EventFd;
 
     fn ev(events: u32, data: u64) -> EpollEvent {
         EpollEvent { events, data }
@@ -793,22 +793,6 @@ mod tests {
         got.sort();
         assert_eq!(got, [0, 1, 2, 3, 4]);
         assert!(ep(&e).collect(8).is_empty());
-    }
-
-    #[test]
-    fn pipes_hang_up_and_closed_files_vanish() {
-        let e = epoll();
-        let pipe = Pipe::new_detached();
-        let [r, w] = Pipe::ends(&pipe, 0);
-        ep(&e).add(&r, 0, ev(events::IN | EPOLLET, 0)).unwrap();
-        ep(&e).add(&w, 1, ev(events::OUT, 1)).unwrap();
-        assert_eq!(ep(&e).collect(8), [ev(events::OUT, 1)]);
-        drop(w);
-        assert_eq!(ep(&e).collect(8), [ev(events::HUP, 0)]);
-        assert_eq!(ep(&e).len(), 1, "the write end's interest went with it");
-        drop(r);
-        assert!(ep(&e).collect(8).is_empty());
-        assert!(pipe.queue().is_empty());
     }
 
     #[test]

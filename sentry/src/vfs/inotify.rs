@@ -685,7 +685,7 @@ mod tests {
     use crate::vfs::mount::MountNamespace;
     use crate::vfs::ops;
     use crate::vfs::path::Resolver;
-    use crate::vfs::tmpfs::Tmpfs;
+    use crate::fsimpl::tmpfs::Tmpfs;
 
     fn ns() -> MountNamespace {
         MountNamespace::new(Tmpfs::new(1, 1 << 24).root(), "tmpfs", false)

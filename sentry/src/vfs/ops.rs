@@ -12,7 +12,7 @@ use parking_lot::Mutex;
 
 use super::inode::{now_ns, Nanos, NodeSpec, SetAttr};
 use super::inotify::{self, mask as in_mask};
-use super::mount::Location;
+use super::mount::{Location, MountNamespace};
 use super::path::{Last, Parent, Resolver};
 use super::perm::{self, MAY_EXEC, MAY_READ, MAY_WRITE};
 use crate::auth::{cap, Credentials};
@@ -510,11 +510,36 @@ pub fn path_of(root: &Location, loc: &Location) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// The directory at the absolute `path`, made (mode 0755, owned by root)
+/// with its parents where missing; links on the way are followed.
+pub fn mkdir_p(ns: &MountNamespace, path: &[u8]) -> Result<Location, Errno> {
+    let c = Credentials::fixed(0);
+    let root = ns.root();
+    let mut cur = root.clone();
+    for comp in path.split(|&b| b == b'/').filter(|c| !c.is_empty() && *c != b".") {
+        let mut r = Resolver::new(ns, root.clone(), &c);
+        let next = match r.resolve(&cur, comp, true) {
+            Ok(l) => l,
+            Err(ENOENT) => {
+                make(&mut r, &cur, comp, NodeSpec::Directory, 0o755)?;
+                r.resolve(&cur, comp, true)?
+            }
+            Err(e) => return Err(e),
+        };
+        if !next.dentry.attr().is_dir() {
+            return Err(ENOTDIR);
+        }
+        cur = next;
+    }
+    Ok(cur)
+}
+
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::vfs::mount::MountNamespace;
-    use crate::vfs::tmpfs::Tmpfs;
+    use crate::fsimpl::tmpfs::Tmpfs;
 
     fn ns() -> MountNamespace {
         MountNamespace::new(Tmpfs::new(1, 1 << 20).root(), "tmpfs", false)
@@ -572,9 +597,9 @@ mod tests {
     #[test]
     fn files_of_an_internal_mount_are_named_from_its_root() {
         let ns = ns();
-        let budget = crate::vfs::tmpfs::Budget::new(1 << 20);
-        let shm = crate::vfs::internal_shm(&budget);
-        let inode = crate::vfs::tmpfs::new_unlinked_file(shm.inode(), 0o777, 0, 0, 0).unwrap();
+        let m = crate::vfs::mount::Mount::internal(Tmpfs::new(5, 1 << 20).root(), "tmpfs");
+        let shm = Location { dentry: m.root.clone(), mnt: m };
+        let inode = crate::fsimpl::tmpfs::new_unlinked_file(shm.inode(), 0o777, 0, 0, 0).unwrap();
         let loc = Location { dentry: crate::vfs::Dentry::new_unlinked(&shm.dentry, b"memfd:x", inode), mnt: shm.mnt.clone() };
         assert_eq!(path_of(&ns.root(), &loc).unwrap(), b"/memfd:x (deleted)");
         let other = Tmpfs::new(2, 1 << 20);

@@ -264,7 +264,7 @@ impl<'a> Resolver<'a> {
 mod tests {
     use super::*;
     use crate::vfs::inode::NodeSpec;
-    use crate::vfs::tmpfs::Tmpfs;
+    use crate::fsimpl::tmpfs::Tmpfs;
 
     fn tree() -> MountNamespace {
         let ns = MountNamespace::new(Tmpfs::new(1, 1 << 20).root(), "tmpfs", false);

@@ -1,6 +1,6 @@
 //! Waiting: the one mechanism every blocking system call uses to sleep,
 //! so that a kill or a signal can always wake it, and the wait queues
-//! through which kernel objects wake their sleepers ([`queue`]).
+//! through which kernel objects wake their sleepers ([`WaitQueue`]).
 //!
 //! This module is a leaf: it knows nothing of tasks or files. A sleeper
 //! that is a task tells its CPU account when it sleeps through
@@ -9,7 +9,7 @@
 //! A [`Waiter`] belongs to one task. The task sleeps in
 //! [`Waiter::sleep_until`] (a timeout), [`Waiter::wait_fd`] (a host
 //! descriptor becoming ready), [`Waiter::wait_wake`] (a wake-up from a
-//! [`WaitQueue`](super::wait_queue::WaitQueue) it registered with) or
+//! [`WaitQueue`] it registered with) or
 //! [`Waiter::wait_wake_or_fds`] (either: `poll` over pipes and host
 //! files); any other thread may [`Waiter::interrupt`] it or
 //! [`Waiter::wake`] it.

@@ -16,8 +16,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use sentry::syscalls::{Support, TABLE};
-use sentry::vfs::{ExtraMount, HostFile, RootFs};
-use sentry::{CreateProcessArgs, Kernel, KernelConfig};
+use sentry::boot::{ExtraMount, RootFs};
+use sentry::fsimpl::host::HostFile;
+use sentry::{BootConfig, CreateProcessArgs, KernelConfig};
 
 /// Run a program in the sandbox.
 #[derive(Parser, Debug)]
@@ -114,8 +115,9 @@ fn main() -> ExitCode {
     };
     let mounts = cli.bind.iter().chain(&cli.tmpfs).cloned().collect();
     let root = if cli.rw_root { RootFs::HostWritable(cli.root.clone()) } else { RootFs::HostOverlay(cli.root.clone()) };
-    let config = KernelConfig { patch_syscalls: !cli.no_patch, root, mounts, tmpfs_limit: cli.tmpfs_limit, cwd: cli.cwd.clone(), ..KernelConfig::default() };
-    let kernel = match Kernel::new(config) {
+    let kernel = KernelConfig { patch_syscalls: !cli.no_patch, ..KernelConfig::default() };
+    let config = BootConfig { kernel, root, mounts, tmpfs_limit: cli.tmpfs_limit, cwd: cli.cwd.clone() };
+    let kernel = match sentry::new_kernel(&config) {
         Ok(k) => k,
         Err(e) => {
             eprintln!("sandbox-exec: cannot build the file tree (root {}): {e}", cli.root.display());

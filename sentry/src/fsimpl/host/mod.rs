@@ -29,6 +29,13 @@
 //! number of the sandbox's, kept by its host identity (so that hard links
 //! share it and a rename keeps it), and the filesystem one device number.
 //! Read-only, writes are `EROFS`.
+//!
+//! Host descriptors the sentry holds for the app (its standard input,
+//! output and error) are files of their own, [`HostFile`]s ([`fd`]).
+
+pub mod fd;
+
+pub use fd::HostFile;
 
 use std::collections::HashMap;
 use std::ffi::{CStr, CString};
@@ -41,10 +48,10 @@ use abi::fs::Statfs;
 use abi::Errno;
 use parking_lot::Mutex;
 
-use super::inode::{now_ns, Attr, DirEntry, HostMapping, InoAllocator, Inode, InodeRef, MapWant, NodeSpec, SetAttr};
-use super::pipe::Pipe;
-use super::OpenFile;
-use super::Context;
+use crate::vfs::inode::{now_ns, Attr, DirEntry, HostMapping, InoAllocator, Inode, InodeRef, MapWant, NodeSpec, SetAttr};
+use crate::kernel::pipe::Pipe;
+use crate::vfs::OpenFile;
+use crate::vfs::Context;
 
 /// A host file's identity: its device and inode number.
 type HostId = (u64, u64);
@@ -522,7 +529,7 @@ impl Inode for HostNode {
                 }
             }
         };
-        Some(super::fifo::open(ctx, &pipe, flags))
+        Some(crate::kernel::pipe::fifo::open(ctx, &pipe, flags))
     }
 
     fn host_file(&self) -> Result<File, Errno> {

@@ -43,9 +43,8 @@
 //!
 //! `/proc/self` names the process of the task reading it: each sentry
 //! thread serves one task and records it here when it starts and after
-//! an `execve` ([`set_current`]).
+//! an `execve` (`kernel::task::set_current`).
 
-use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, OnceLock, Weak};
@@ -56,11 +55,11 @@ use abi::process::{rlimit, RLIM_INFINITY, TASK_COMM_LEN};
 use abi::signal::{SIG_DFL, SIG_IGN};
 use abi::Errno;
 
-use super::inode::{dev_split, now_ns, Attr, DirEntry, Inode, InodeRef, NodeSpec, SetAttr};
-use super::{FdTable, FsContext, Location};
+use crate::vfs::inode::{dev_split, now_ns, Attr, DirEntry, Inode, InodeRef, NodeSpec, SetAttr};
+use crate::vfs::{FdTable, Location};
 use crate::kernel::cpu_clock::{CpuTicks, CLOCK_TICK_NS};
 use crate::auth::Credentials;
-use crate::kernel::task::{Task, TaskHandle};
+use crate::kernel::task::TaskHandle;
 use crate::kernel::thread_group::ThreadGroup;
 use crate::kernel::Kernel;
 use crate::mm::vma::{Backing, Vma};
@@ -68,35 +67,14 @@ use crate::mm::vma::{Backing, Vma};
 /// `PROC_SUPER_MAGIC`.
 const PROC_MAGIC: i64 = 0x9fa0;
 
-/// The task the calling sentry thread serves.
-#[derive(Default)]
-struct Current {
-    tg: Weak<ThreadGroup>,
-    tid: i32,
-    fs: Weak<FsContext>,
-}
-
-thread_local! {
-    static CURRENT: RefCell<Current> = RefCell::new(Current::default());
-}
-
-/// Records the task the calling sentry thread serves (for `/proc/self`,
-/// `/proc/thread-self`, the reader's root and its access checks).
-pub fn set_current(task: &Task) {
-    CURRENT.with(|c| *c.borrow_mut() = Current { tg: Arc::downgrade(&task.tg), tid: task.tid, fs: Arc::downgrade(&task.fs) });
-}
-
 /// The reader's process and thread id.
 fn current() -> Option<(Arc<ThreadGroup>, i32)> {
-    CURRENT.with(|c| {
-        let c = c.borrow();
-        Some((c.tg.upgrade()?, c.tid))
-    })
+    crate::kernel::task::current().map(|c| (c.tg, c.tid))
 }
 
 /// The reader's root directory.
 fn reader_root() -> Option<Location> {
-    CURRENT.with(|c| c.borrow().fs.upgrade().map(|fs| fs.root()))
+    crate::kernel::task::current().map(|c| c.fs.root())
 }
 
 /// Whether the reader may inspect process `tg` (see the module doc):
@@ -120,8 +98,8 @@ fn is_reader(tg: &ThreadGroup) -> bool {
 /// namespace's (a place outside a `chroot`), else `/`.
 fn path_for_reader(k: &Kernel, loc: &Location) -> Vec<u8> {
     reader_root()
-        .and_then(|root| super::ops::path_of(&root, loc))
-        .or_else(|| super::ops::path_of(&k.mounts.root(), loc))
+        .and_then(|root| crate::vfs::ops::path_of(&root, loc))
+        .or_else(|| crate::vfs::ops::path_of(&k.mounts.root(), loc))
         .unwrap_or_else(|| b"/".to_vec())
 }
 
@@ -430,7 +408,7 @@ fn mount_table(k: &Kernel, root: &Location) -> Vec<MountLine> {
         .into_iter()
         .filter_map(|m| {
             let loc = Location { mnt: m.clone(), dentry: m.root.clone() };
-            let point = super::ops::path_of(root, &loc)?;
+            let point = crate::vfs::ops::path_of(root, &loc)?;
             let parent = m.parent.as_ref().map_or(m.id, |(p, _)| p.id);
             Some(MountLine { id: m.id, parent, dev: m.root.inode.attr().dev, point, fs_type: m.fs_type, read_only: m.read_only })
         })

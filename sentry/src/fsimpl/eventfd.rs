@@ -19,9 +19,9 @@ use abi::fs::{o, Stat};
 use abi::Errno;
 use parking_lot::Mutex;
 
-use super::poll::PollTable;
-use super::{anon, FileOps, OpenFile};
-use super::Context;
+use crate::vfs::poll::PollTable;
+use crate::vfs::{anon, FileOps, OpenFile};
+use crate::vfs::Context;
 use crate::waiter::Waiter;
 use crate::waiter::{events, wait_on, WaitQueue};
 
@@ -51,7 +51,7 @@ pub struct EventFd {
 impl EventFd {
     /// A new eventfd description holding `initial`, with `flags`'
     /// `EFD_SEMAPHORE` and `EFD_NONBLOCK` (the caller checks the flags
-    /// and applies `EFD_CLOEXEC`). `boot_ns`: see [`Context::boot_time_ns`](super::Context::boot_time_ns).
+    /// and applies `EFD_CLOEXEC`). `boot_ns`: see [`Context::boot_time_ns`](crate::vfs::Context::boot_time_ns).
     pub fn new_file(initial: u32, flags: u32, boot_ns: i64) -> Arc<OpenFile> {
         OpenFile::new_cyclic(o::RDWR | (flags & EFD_NONBLOCK), |me| {
             Box::new(EventFd {

@@ -11,9 +11,9 @@ use abi::errno::{ENOSPC, ENXIO};
 use abi::fs::Stat;
 use abi::Errno;
 
-use super::inode::{makedev, Attr};
-use super::{FileOps, OpenFile};
-use super::Context;
+use crate::vfs::inode::{makedev, Attr};
+use crate::vfs::{FileOps, OpenFile};
+use crate::vfs::Context;
 
 /// `/dev/null`.
 pub const NULL: u64 = makedev(1, 3);
@@ -75,9 +75,9 @@ impl FileOps for Device {
         Ok(self.attr.to_stat())
     }
 
-    fn mmap_source(&self) -> Result<super::MmapSource, Errno> {
+    fn mmap_source(&self) -> Result<crate::vfs::MmapSource, Errno> {
         match self.kind {
-            Kind::Zero => Ok(super::MmapSource::Zero),
+            Kind::Zero => Ok(crate::vfs::MmapSource::Zero),
             _ => Err(abi::errno::ENODEV),
         }
     }

@@ -24,9 +24,9 @@ use abi::fs::{mode, rename, Statfs};
 use abi::Errno;
 use parking_lot::Mutex;
 
-use super::inode::{Attr, DirEntry, HostMapping, Inode, InodeRef, MapWant, NodeSpec, SetAttr};
-use super::OpenFile;
-use super::Context;
+use crate::vfs::inode::{Attr, DirEntry, HostMapping, Inode, InodeRef, MapWant, NodeSpec, SetAttr};
+use crate::vfs::OpenFile;
+use crate::vfs::Context;
 
 const OPAQUE: &[u8] = b"trusted.overlay.opaque";
 /// On a copied-up file: the inode number of the lower file it came from.
@@ -437,8 +437,8 @@ impl Drop for Node {
 mod tests {
     use super::*;
     use crate::vfs::inode::InoAllocator;
-    use crate::vfs::tmpfs::Tmpfs;
-    use crate::vfs::hostfs;
+    use crate::fsimpl::tmpfs::Tmpfs;
+    use crate::fsimpl::host;
 
     fn names(i: &InodeRef) -> Vec<Vec<u8>> {
         i.readdir().unwrap().into_iter().map(|e| e.name).collect()
@@ -452,7 +452,7 @@ mod tests {
         std::fs::write(dir.join("f"), b"lower").unwrap();
         let inos = InoAllocator::new();
         let upper = Tmpfs::with_inos(9, 1 << 20, None, inos.clone(), 0o755).root();
-        let root = new(upper.clone(), hostfs::open_root(&dir, 9, inos, false).unwrap(), 9);
+        let root = new(upper.clone(), host::open_root(&dir, 9, inos, false).unwrap(), 9);
         let f = root.lookup(b"f").unwrap();
         let ro = f.map(MapWant { shared: true, write: false, may_write: false }).unwrap();
         assert!(ro.writers.is_none());
@@ -476,7 +476,7 @@ mod tests {
         std::fs::write(dir.join("top"), b"t").unwrap();
         let inos = InoAllocator::new();
         let upper = Tmpfs::with_inos(9, 1 << 20, None, inos.clone(), 0o755).root();
-        let root = new(upper.clone(), hostfs::open_root(&dir, 9, inos, false).unwrap(), 9);
+        let root = new(upper.clone(), host::open_root(&dir, 9, inos, false).unwrap(), 9);
         assert_eq!(names(&root), [b"d".to_vec(), b"top".to_vec()]);
         let d = root.lookup(b"d").unwrap();
         let f = d.lookup(b"f").unwrap();

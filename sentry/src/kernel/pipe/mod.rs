@@ -19,6 +19,8 @@
 //! both, in address order); waiters are woken through the pipe's
 //! [`WaitQueue`] after it is released.
 
+pub mod fifo;
+
 use std::collections::VecDeque;
 #[cfg(test)]
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -29,10 +31,10 @@ use abi::fs::{ioctl, mode, o, Stat};
 use abi::Errno;
 use parking_lot::Mutex;
 
-use super::poll::PollTable;
-use super::{FileOps, OpenFile};
-use super::context::wait_until;
-use super::Context;
+use crate::vfs::poll::PollTable;
+use crate::vfs::{FileOps, OpenFile};
+use crate::vfs::context::wait_until;
+use crate::vfs::Context;
 use crate::waiter::Waiter;
 use crate::waiter::{events, wait_on, WaitQueue};
 
@@ -970,5 +972,26 @@ mod tests {
         me.interrupt();
         assert_eq!(pipe.read(&me, &|| true, &mut out, false), Err(EINTR));
         drop((r, w));
+    }
+
+    use crate::vfs::epoll::flags::EPOLLET;
+    use crate::vfs::epoll::EpollEvent;
+    use crate::vfs::Epoll;
+
+    #[test]
+    fn epoll_sees_a_pipe_hang_up_and_its_closed_ends_vanish() {
+        let file = Epoll::new_file(0);
+        let e = file.downcast::<Epoll>().unwrap();
+        let pipe = Pipe::new_detached();
+        let [r, w] = Pipe::ends(&pipe, 0);
+        e.add(&r, 0, EpollEvent { events: events::IN | EPOLLET, data: 0 }).unwrap();
+        e.add(&w, 1, EpollEvent { events: events::OUT, data: 1 }).unwrap();
+        assert_eq!(e.collect(8), [EpollEvent { events: events::OUT, data: 1 }]);
+        drop(w);
+        assert_eq!(e.collect(8), [EpollEvent { events: events::HUP, data: 0 }]);
+        assert_eq!(e.len(), 1, "the write end's interest went with it");
+        drop(r);
+        assert!(e.collect(8).is_empty());
+        assert!(pipe.queue().is_empty());
     }
 }

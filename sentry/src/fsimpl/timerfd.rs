@@ -22,8 +22,8 @@ use abi::time::Timespec;
 use abi::{Errno, Pod};
 use parking_lot::Mutex;
 
-use super::poll::PollTable;
-use super::{anon, FileOps, OpenFile};
+use crate::vfs::poll::PollTable;
+use crate::vfs::{anon, FileOps, OpenFile};
 use crate::kernel::ktime::{Clock, Listener, Setting, Timer};
 use crate::kernel::task::Task;
 use crate::vfs::context::wait_until;

@@ -12,10 +12,10 @@ use abi::errno::ENXIO;
 use abi::fs::o;
 use abi::Errno;
 
-use super::pipe::Pipe;
-use super::OpenFile;
-use super::context::wait_until;
-use super::Context;
+use crate::kernel::pipe::Pipe;
+use crate::vfs::OpenFile;
+use crate::vfs::context::wait_until;
+use crate::vfs::Context;
 use crate::waiter::events;
 
 /// Opens the named pipe `pipe` with `flags`.

@@ -16,8 +16,8 @@ use abi::signal::{code, sig, SigInfo, SigSet};
 use abi::{Errno, Pod};
 use parking_lot::Mutex;
 
-use super::poll::PollTable;
-use super::{anon, FileOps, OpenFile};
+use crate::vfs::poll::PollTable;
+use crate::vfs::{anon, FileOps, OpenFile};
 use crate::kernel::task::Task;
 use crate::kernel::thread_group::ThreadGroup;
 use crate::vfs::context::wait_until;

@@ -44,11 +44,11 @@ use abi::fs::{mode, rename, seal, Statfs};
 use abi::Errno;
 use parking_lot::Mutex;
 
-use super::inode::{new_memfd, now_ns, reopen_read_only, Attr, DirEntry, HostMapping, InoAllocator, Inode, InodeRef, MapWant, Nanos, NodeSpec, SetAttr};
+use crate::vfs::inode::{new_memfd, now_ns, reopen_read_only, Attr, DirEntry, HostMapping, InoAllocator, Inode, InodeRef, MapWant, Nanos, NodeSpec, SetAttr};
 use crate::mm::vma::Writers;
-use super::pipe::Pipe;
-use super::OpenFile;
-use super::Context;
+use crate::kernel::pipe::Pipe;
+use crate::vfs::OpenFile;
+use crate::vfs::Context;
 
 /// `TMPFS_MAGIC`.
 const TMPFS_MAGIC: i64 = 0x0102_1994;
@@ -630,7 +630,7 @@ impl Inode for Node {
     }
 
     fn readdir(&self) -> Result<Vec<DirEntry>, Errno> {
-        let out = self.entries()?.lock().iter().map(|(name, n)| DirEntry { name: name.clone(), ino: n.ino, dtype: super::inode::dtype_of(n.meta.lock().mode) }).collect();
+        let out = self.entries()?.lock().iter().map(|(name, n)| DirEntry { name: name.clone(), ino: n.ino, dtype: crate::vfs::inode::dtype_of(n.meta.lock().mode) }).collect();
         self.touch_atime();
         Ok(out)
     }
@@ -778,7 +778,7 @@ impl Inode for Node {
 
     fn open_special(&self, ctx: &mut dyn Context, flags: u32) -> Option<Result<Arc<OpenFile>, Errno>> {
         match &self.body {
-            Body::Fifo(p) => Some(super::fifo::open(ctx, p, flags)),
+            Body::Fifo(p) => Some(crate::kernel::pipe::fifo::open(ctx, p, flags)),
             _ => None,
         }
     }

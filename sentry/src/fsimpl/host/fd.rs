@@ -17,9 +17,9 @@ use abi::errno::{EAGAIN, EINTR};
 use abi::fs::{ioctl, o, Stat, Termios, Winsize};
 use abi::{Errno, Pod};
 
-use super::poll::{host_readiness, PollTable, DEFAULT_POLLMASK};
-use super::{FileOps, OpenFile};
-use super::Context;
+use crate::vfs::poll::{host_readiness, PollTable, DEFAULT_POLLMASK};
+use crate::vfs::{FileOps, OpenFile};
+use crate::vfs::Context;
 
 /// The device number host-backed files report (an anonymous device).
 const HOST_FILE_DEV: u64 = 0x0e;
