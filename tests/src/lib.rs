@@ -372,6 +372,45 @@ fn killpg(child: &Child) {
     }
 }
 
+/// Kills a timed-out child and everything descended from it, including
+/// processes in other process groups and sessions, which [`killpg`] misses
+/// (a test that makes sessions of its own, like `sig_orphan`, leaves them
+/// running otherwise). The descendants are found by their parent pids in
+/// `/proc`, so the child must not have been reaped yet; each one found is
+/// stopped (SIGSTOP) at once, so that it cannot fork or exit, and the
+/// search repeats until it finds nothing new; then all are SIGKILLed. A
+/// process already reparented away from the tree (to init, or to a
+/// subreaper outside it) is not found: a test that wants its orphans
+/// killed makes itself a child subreaper, as the C programs that make
+/// sessions do. The harness cannot be one itself: every parallel test's
+/// orphans would come to it.
+fn kill_tree(child: &Child) {
+    let root = child.id() as i32;
+    // SAFETY: signalling our own unreaped child.
+    unsafe { libc::kill(root, libc::SIGSTOP) };
+    let mut tree = vec![root];
+    for _ in 0..100 {
+        let mut found = false;
+        for p in host::processes() {
+            if p.state != 'Z' && tree.contains(&p.ppid) && !tree.contains(&p.pid) {
+                // SAFETY: signalling a process whose ancestry leads to our
+                // own unreaped child.
+                unsafe { libc::kill(p.pid, libc::SIGSTOP) };
+                tree.push(p.pid);
+                found = true;
+            }
+        }
+        if !found {
+            break;
+        }
+    }
+    for &pid in &tree {
+        // SAFETY: as above.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    }
+    killpg(child);
+}
+
 fn spawn_reader<R: Read + Send + 'static>(mut r: R) -> mpsc::Receiver<Vec<u8>> {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
@@ -383,7 +422,8 @@ fn spawn_reader<R: Read + Send + 'static>(mut r: R) -> mpsc::Receiver<Vec<u8>> {
 }
 
 /// Runs `cmd` with piped stdio, feeding `stdin`, for at most `limit`; the
-/// child gets its own process group so that a timeout kills all of it.
+/// child gets its own process group, and a timeout kills that group and
+/// every descendant of the child ([`kill_tree`]).
 fn run_command(
     mut cmd: Command,
     what: &str,
@@ -425,7 +465,7 @@ fn run_command(
             Err(e) => panic!("waiting for {what}: {e}"),
         }
         if start.elapsed() > limit {
-            killpg(&child);
+            kill_tree(&child);
             let _ = child.wait();
             let grab = |rx: &mpsc::Receiver<Vec<u8>>| {
                 rx.recv_timeout(Duration::from_secs(1))
@@ -795,6 +835,37 @@ mod unit {
     }
 
     #[test]
+    fn timeout_kills_descendants_in_other_sessions() {
+        let mut cmd = Command::new("/bin/sh");
+        // A grandchild in a session of its own, out of killpg's reach: the
+        // timeout must kill it too. It prints its pid first, through `cat`
+        // so that our stdout comes back even if it survives.
+        cmd.args(["-c", "setsid sh -c 'echo $$; exec sleep 30' </dev/null 2>&1 | cat & wait"]);
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            run_command(cmd, "sleeper", b"", Duration::from_millis(500))
+        }));
+        let msg = r.expect_err("run_command did not time out");
+        let msg = msg.downcast_ref::<String>().cloned().unwrap_or_default();
+        let pid: i32 = msg
+            .split("--- stdout ---\n")
+            .nth(1)
+            .and_then(|s| s.lines().next())
+            .and_then(|l| l.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no pid in the output: {msg}"));
+        let deadline = Instant::now() + Duration::from_secs(2);
+        loop {
+            // Killed, it is a zombie (of init, which may be slow to reap
+            // it) or gone.
+            let state = host::processes().into_iter().find(|p| p.pid == pid).map(|p| p.state);
+            if matches!(state, None | Some('Z')) {
+                break;
+            }
+            assert!(Instant::now() < deadline, "process {pid} in another session still runs: {state:?}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    #[test]
     fn stdin_is_fed() {
         let mut cmd = Command::new("/bin/sh");
         cmd.args(["-c", "cat; echo done >&2"]);
@@ -878,6 +949,28 @@ pub mod host {
     /// The live (non-zombie) children of process `parent`, as
     /// `(pid, comm, state)`.
     pub fn children_of(parent: i32) -> Vec<(i32, String, char)> {
+        processes()
+            .into_iter()
+            .filter(|p| p.ppid == parent && p.state != 'Z')
+            .map(|p| (p.pid, p.comm, p.state))
+            .collect()
+    }
+
+    /// A process as `/proc/PID/stat` shows it.
+    #[derive(Clone, Debug)]
+    pub struct Process {
+        /// Its pid.
+        pub pid: i32,
+        /// Its command name.
+        pub comm: String,
+        /// `R`, `S`, `T`, `Z`, ...
+        pub state: char,
+        /// Its parent's pid.
+        pub ppid: i32,
+    }
+
+    /// Every process in `/proc` (zombies too).
+    pub fn processes() -> Vec<Process> {
         let mut out = Vec::new();
         let Ok(dir) = std::fs::read_dir("/proc") else {
             return out;
@@ -897,9 +990,7 @@ pub mod host {
             let mut fields = stat[close + 1..].split_whitespace();
             let state = fields.next().and_then(|s| s.chars().next()).unwrap_or('?');
             let ppid: i32 = fields.next().and_then(|s| s.parse().ok()).unwrap_or(0);
-            if ppid == parent && state != 'Z' {
-                out.push((pid, comm, state));
-            }
+            out.push(Process { pid, comm, state, ppid });
         }
         out
     }
