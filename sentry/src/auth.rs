@@ -143,10 +143,15 @@ impl Credentials {
     /// unless the host restricted it; for anyone else none. The bounding
     /// and inheritable sets are the host's.
     pub fn of_host_user() -> Credentials {
-        let (uid, euid, suid) = host_resuid();
-        let (gid, egid, sgid) = host_resgid();
+        use nix::unistd::{getegid, geteuid, getgid, getgroups, getresgid, getresuid, getuid};
+        let (uid, euid, suid) = getresuid()
+            .map(|r| (r.real.as_raw(), r.effective.as_raw(), r.saved.as_raw()))
+            .unwrap_or_else(|_| (getuid().as_raw(), geteuid().as_raw(), geteuid().as_raw()));
+        let (gid, egid, sgid) = getresgid()
+            .map(|g| (g.real.as_raw(), g.effective.as_raw(), g.saved.as_raw()))
+            .unwrap_or_else(|_| (getgid().as_raw(), getegid().as_raw(), getegid().as_raw()));
         let host = HostCaps::read();
-        let mut groups = host_groups();
+        let mut groups: Vec<u32> = getgroups().unwrap_or_default().into_iter().map(|g| g.as_raw()).collect();
         groups.sort_unstable();
         let mut c = Credentials {
             uid,
@@ -608,40 +613,6 @@ impl HostCaps {
     }
 }
 
-fn host_resuid() -> (u32, u32, u32) {
-    let (mut r, mut e, mut s) = (0, 0, 0);
-    // SAFETY: the three pointers are valid for writes of a uid_t.
-    if unsafe { libc::getresuid(&mut r, &mut e, &mut s) } != 0 {
-        // SAFETY: these calls cannot fail and touch no memory.
-        let (r, e) = unsafe { (libc::getuid(), libc::geteuid()) };
-        return (r, e, e);
-    }
-    (r, e, s)
-}
-
-fn host_resgid() -> (u32, u32, u32) {
-    let (mut r, mut e, mut s) = (0, 0, 0);
-    // SAFETY: the three pointers are valid for writes of a gid_t.
-    if unsafe { libc::getresgid(&mut r, &mut e, &mut s) } != 0 {
-        // SAFETY: these calls cannot fail and touch no memory.
-        let (r, e) = unsafe { (libc::getgid(), libc::getegid()) };
-        return (r, e, e);
-    }
-    (r, e, s)
-}
-
-fn host_groups() -> Vec<u32> {
-    // SAFETY: a size of 0 only asks for the count and writes nothing.
-    let n = unsafe { libc::getgroups(0, std::ptr::null_mut()) };
-    if n <= 0 {
-        return Vec::new();
-    }
-    let mut groups = vec![0; n as usize];
-    // SAFETY: `groups` has room for `n` gids.
-    let got = unsafe { libc::getgroups(n, groups.as_mut_ptr()) };
-    groups.truncate(got.max(0) as usize);
-    groups
-}
 
 #[cfg(test)]
 mod tests {
@@ -845,8 +816,7 @@ mod tests {
     #[test]
     fn host_user() {
         let c = Credentials::of_host_user();
-        // SAFETY: getuid cannot fail.
-        assert_eq!(c.uid, unsafe { libc::getuid() });
+        assert_eq!(c.uid, nix::unistd::getuid().as_raw());
         assert_eq!(c.cap_bounding & !CAP_VALID_MASK, 0);
         assert_eq!(c.cap_effective & !c.cap_permitted, 0);
         assert!(c.groups.windows(2).all(|w| w[0] <= w[1]));

@@ -49,10 +49,7 @@ impl FileOps for Device {
                 buf.fill(0);
                 Ok(buf.len())
             }
-            Kind::Random => {
-                fill_random(buf);
-                Ok(buf.len())
-            }
+            Kind::Random => getrandom::fill(buf).map(|_| buf.len()).map_err(|_| abi::errno::EIO),
         }
     }
 
@@ -95,14 +92,3 @@ pub fn open(attr: Attr, flags: u32) -> Result<Arc<OpenFile>, Errno> {
     Ok(OpenFile::new(Box::new(Device { kind, attr }), flags))
 }
 
-/// Fills `buf` from the host's random generator.
-pub fn fill_random(buf: &mut [u8]) {
-    let mut at = 0;
-    while at < buf.len() {
-        // SAFETY: writes at most the remaining length into `buf`.
-        let n = unsafe { libc::getrandom(buf[at..].as_mut_ptr() as *mut libc::c_void, buf.len() - at, 0) };
-        if n > 0 {
-            at += n as usize;
-        }
-    }
-}

@@ -332,8 +332,8 @@ struct Node {
 /// A random boot id in the form of Linux's `boot_id`.
 fn random_uuid() -> String {
     let mut b = [0u8; 16];
-    // SAFETY: writes at most 16 bytes into `b`; a short read leaves zeros.
-    unsafe { libc::getrandom(b.as_mut_ptr().cast(), b.len(), 0) };
+    // Without entropy (never on Linux) the id is merely not random.
+    let _ = getrandom::fill(&mut b);
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
@@ -658,13 +658,9 @@ impl Node {
                 format!("{}.{:02} {}.{:02}\n", up / 1_000_000_000, (up % 1_000_000_000) / 10_000_000, idle / 100, idle % 100)
             }
             File::Meminfo => {
-                // SAFETY: libc::sysinfo is plain data for sysinfo to fill.
-                let mut si: libc::sysinfo = unsafe { std::mem::zeroed() };
-                // SAFETY: `si` is a valid buffer.
-                unsafe { libc::sysinfo(&mut si) };
-                let kib = |v: u64| v * u64::from(si.mem_unit) / 1024;
+                let (total, free) = nix::sys::sysinfo::sysinfo().map_or((0, 0), |si| (si.ram_total() / 1024, si.ram_unused() / 1024));
                 let mut s = String::new();
-                for (name, v) in [("MemTotal", kib(si.totalram)), ("MemFree", kib(si.freeram)), ("MemAvailable", kib(si.freeram)), ("Buffers", 0), ("Cached", 0), ("SwapTotal", 0), ("SwapFree", 0), ("Shmem", 0)] {
+                for (name, v) in [("MemTotal", total), ("MemFree", free), ("MemAvailable", free), ("Buffers", 0), ("Cached", 0), ("SwapTotal", 0), ("SwapFree", 0), ("Shmem", 0)] {
                     let _ = writeln!(s, "{:<16}{v:8} kB", format!("{name}:"));
                 }
                 s

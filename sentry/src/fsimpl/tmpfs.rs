@@ -34,7 +34,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
-use std::os::fd::AsRawFd;
 use std::os::unix::fs::{FileExt, MetadataExt};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -717,10 +716,9 @@ impl Inode for Node {
             return Err(ENXIO);
         }
         if let Some(m) = &d.memfd {
-            let whence = if hole { libc::SEEK_HOLE } else { libc::SEEK_DATA };
-            // SAFETY: lseek on a descriptor the node owns.
-            let r = unsafe { libc::lseek(m.file.as_raw_fd(), offset as libc::off_t, whence) };
-            return if r < 0 { Err(ENXIO) } else { Ok((r as u64).min(d.size)) };
+            use nix::unistd::{lseek, Whence};
+            let whence = if hole { Whence::SeekHole } else { Whence::SeekData };
+            return lseek(&m.file, offset as libc::off_t, whence).map(|r| (r as u64).min(d.size)).map_err(|_| ENXIO);
         }
         let mut idx = offset / PAGE;
         if hole {

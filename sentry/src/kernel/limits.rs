@@ -15,14 +15,13 @@ pub struct Limits {
 impl Limits {
     /// The limits of the user who started the sandbox, as inherited.
     pub fn of_host() -> Limits {
-        let mut limits = [Rlimit { cur: RLIM_INFINITY, max: RLIM_INFINITY }; rlimit::NLIMITS as usize];
-        for (i, l) in limits.iter_mut().enumerate() {
-            let mut r = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-            // SAFETY: `r` is a valid rlimit to fill; every index is a valid resource.
-            if unsafe { libc::getrlimit(i as _, &mut r) } == 0 {
-                *l = Rlimit { cur: r.rlim_cur, max: r.rlim_max };
-            }
-        }
+        use nix::sys::resource::{getrlimit, Resource::*};
+        // In the order of Linux's resource numbers.
+        let host = [
+            RLIMIT_CPU, RLIMIT_FSIZE, RLIMIT_DATA, RLIMIT_STACK, RLIMIT_CORE, RLIMIT_RSS, RLIMIT_NPROC, RLIMIT_NOFILE,
+            RLIMIT_MEMLOCK, RLIMIT_AS, RLIMIT_LOCKS, RLIMIT_SIGPENDING, RLIMIT_MSGQUEUE, RLIMIT_NICE, RLIMIT_RTPRIO, RLIMIT_RTTIME,
+        ];
+        let limits = host.map(|r| getrlimit(r).map_or(Rlimit { cur: RLIM_INFINITY, max: RLIM_INFINITY }, |(cur, max)| Rlimit { cur, max }));
         Limits { limits }
     }
 

@@ -355,11 +355,11 @@ impl Kernel {
 /// common soft limit of 1,024 is too few. (The app's limit is the
 /// sandbox's own, in [`limits`].)
 fn raise_descriptor_limit() {
-    let mut l = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-    // SAFETY: getrlimit writes one rlimit, which `l` is.
-    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut l) } == 0 && l.rlim_cur < l.rlim_max {
-        l.rlim_cur = l.rlim_max;
-        // SAFETY: setrlimit reads one rlimit; a failure leaves the old limit.
-        unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &l) };
+    use nix::sys::resource::{getrlimit, setrlimit, Resource::RLIMIT_NOFILE};
+    if let Ok((soft, hard)) = getrlimit(RLIMIT_NOFILE) {
+        if soft < hard {
+            // A failure leaves the old limit.
+            let _ = setrlimit(RLIMIT_NOFILE, hard, hard);
+        }
     }
 }

@@ -43,21 +43,19 @@ pub struct Timekeeper {
     frozen: AtomicI64,
 }
 
+/// A host time in nanoseconds (0 for a clock the host lacks: the ids used
+/// here always exist on Linux).
+fn nanos(t: nix::Result<nix::sys::time::TimeSpec>) -> i64 {
+    t.map_or(0, |ts| ts.tv_sec() * 1_000_000_000 + ts.tv_nsec())
+}
+
 fn host_now(id: libc::clockid_t) -> i64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: `ts` is a valid timespec to fill; the clock ids used here
-    // always exist on Linux.
-    unsafe { libc::clock_gettime(id, &mut ts) };
-    ts.tv_sec * 1_000_000_000 + ts.tv_nsec
+    nanos(nix::time::clock_gettime(nix::time::ClockId::from_raw(id)))
 }
 
 /// The host's resolution of clock `id`, in nanoseconds.
 pub fn host_resolution(id: libc::clockid_t) -> i64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: `ts` is a valid timespec to fill; only existing clock ids
-    // are passed.
-    unsafe { libc::clock_getres(id, &mut ts) };
-    ts.tv_sec * 1_000_000_000 + ts.tv_nsec
+    nanos(nix::time::clock_getres(nix::time::ClockId::from_raw(id)))
 }
 
 impl Timekeeper {

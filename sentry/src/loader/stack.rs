@@ -92,9 +92,16 @@ impl Builder {
     }
 }
 
+/// The value of `key` in the sentry's own auxiliary vector (0 if absent),
+/// read once from `/proc/self/auxv`.
 fn host_auxv(key: u64) -> u64 {
-    // SAFETY: getauxval only reads the sentry's own auxiliary vector.
-    unsafe { libc::getauxval(key) }
+    static AUXV: std::sync::OnceLock<Vec<(u64, u64)>> = std::sync::OnceLock::new();
+    let auxv = AUXV.get_or_init(|| {
+        let raw = std::fs::read("/proc/self/auxv").unwrap_or_default();
+        let word = |b: &[u8]| u64::from_ne_bytes(b.try_into().unwrap_or_default());
+        raw.chunks_exact(16).map(|e| (word(&e[..8]), word(&e[8..]))).take_while(|&(k, _)| k != 0).collect()
+    });
+    auxv.iter().find(|&&(k, _)| k == key).map_or(0, |&(_, v)| v)
 }
 
 /// The initial stack's area, below [`STACK_TOP`], sized by the stack limit.
@@ -116,7 +123,8 @@ pub fn build(task: &mut Task, img: &Loaded, s: &Strings, base: u64) -> Result<u6
     b.align(16);
     let platform = b.push(b"x86_64\0");
     let mut random = [0u8; 16];
-    getrandom(&mut random);
+    // Without entropy (never on Linux) AT_RANDOM is merely not random.
+    let _ = getrandom::fill(&mut random);
     let random_at = b.push(&random);
 
     let creds = task.tg.creds.lock().clone();
@@ -161,17 +169,6 @@ pub fn build(task: &mut Task, img: &Loaded, s: &Strings, base: u64) -> Result<u6
     }
     task.mm.write_image(&mut task.ctx, sp, &b.bytes()).map_err(LoadError::Memory)?;
     Ok(sp)
-}
-
-fn getrandom(buf: &mut [u8]) {
-    let mut filled = 0;
-    while filled < buf.len() {
-        // SAFETY: writes at most the remaining length into `buf`.
-        let n = unsafe { libc::getrandom(buf[filled..].as_mut_ptr() as *mut libc::c_void, buf.len() - filled, 0) };
-        if n > 0 {
-            filled += n as usize;
-        }
-    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! getrandom.
 
-use abi::errno::{EFAULT, EINVAL};
+use abi::errno::{EFAULT, EINVAL, EIO};
 use abi::process::grnd;
 
 use super::{Args, SysResult};
@@ -19,7 +19,7 @@ pub fn getrandom(t: &mut Task, a: Args) -> SysResult {
     let mut buf = vec![0u8; (count as usize).min(1 << 16)];
     while done < count {
         let len = ((count - done) as usize).min(buf.len());
-        crate::fsimpl::dev::fill_random(&mut buf[..len]);
+        getrandom::fill(&mut buf[..len]).map_err(|_| EIO)?;
         let res = if done == 0 && len as u64 == count { t.copy_out_final(addr, &buf[..len]) } else { t.copy_out(addr + done, &buf[..len]) };
         if let Err(e) = res {
             return if done > 0 { Ok(done) } else { Err(e) };

@@ -122,9 +122,7 @@ fn sandbox_cpu(host: u32, cores: u32, affinity: u64) -> u32 {
 
 /// The host CPU the calling sentry thread runs on.
 fn host_cpu() -> u32 {
-    // SAFETY: sched_getcpu takes no arguments and touches no memory.
-    let cpu = unsafe { libc::sched_getcpu() };
-    u32::try_from(cpu).unwrap_or(0)
+    nix::sched::sched_getcpu().map_or(0, |cpu| u32::try_from(cpu).unwrap_or(0))
 }
 
 /// `getcpu(cpu, node, cache)`: either pointer may be NULL; the node is

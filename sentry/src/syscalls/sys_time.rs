@@ -240,22 +240,18 @@ const SYSINFO_SIZE: usize = 112;
 /// host's (what the sandbox may use), swap none, load averages 0, and
 /// `procs` the sandbox's threads.
 pub fn sysinfo(t: &mut Task, a: Args) -> SysResult {
-    // SAFETY: `libc::sysinfo` is plain data; zeroes are a valid value.
-    let mut host: libc::sysinfo = unsafe { std::mem::zeroed() };
-    // SAFETY: `host` is a valid sysinfo to fill.
-    if unsafe { libc::sysinfo(&mut host) } != 0 {
-        host.mem_unit = 1;
-    }
+    let (total, free) = nix::sys::sysinfo::sysinfo().map_or((0, 0), |si| (si.ram_total(), si.ram_unused()));
     let boot = t.kernel.timekeeper.boottime_ns();
     let uptime = boot / NSEC_PER_SEC + i64::from(boot % NSEC_PER_SEC != 0);
     let mut out = [0u8; SYSINFO_SIZE];
     let mut put = |off: usize, v: u64| out[off..off + 8].copy_from_slice(&v.to_ne_bytes());
     put(0, uptime as u64);
-    put(32, host.totalram as u64);
-    put(40, host.freeram as u64);
+    put(32, total);
+    put(40, free);
     let procs = t.kernel.tasks.live_tasks().min(u16::MAX as usize) as u16;
     out[80..82].copy_from_slice(&procs.to_ne_bytes());
-    out[104..108].copy_from_slice(&host.mem_unit.max(1).to_ne_bytes());
+    // The sizes are in bytes.
+    out[104..108].copy_from_slice(&1u32.to_ne_bytes());
     t.copy_out(a.u64(0), &out)?;
     Ok(0)
 }

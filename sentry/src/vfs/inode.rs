@@ -10,7 +10,6 @@
 
 use std::fs::File;
 use std::io::Write;
-use std::os::fd::FromRawFd;
 use std::sync::Arc;
 
 use abi::errno::{EINVAL, EIO, ENODATA, ENOTDIR, ENXIO, EOPNOTSUPP, EPERM};
@@ -451,27 +450,15 @@ pub struct HostMapping {
 /// A new empty anonymous memory file of the sentry's (`ENOMEM` when the
 /// host has no descriptor or memory left for it).
 pub fn new_memfd() -> Result<File, Errno> {
-    // SAFETY: the name is a NUL-terminated literal.
-    let fd = unsafe { libc::memfd_create(c"sandbox-file".as_ptr(), libc::MFD_CLOEXEC) };
-    if fd < 0 {
-        return Err(abi::errno::ENOMEM);
-    }
-    // SAFETY: `fd` was just created and is owned by nothing else.
-    Ok(unsafe { File::from_raw_fd(fd) })
+    let memfd = memfd::MemfdOptions::default().close_on_exec(true).create("sandbox-file");
+    memfd.map(memfd::Memfd::into_file).map_err(|_| abi::errno::ENOMEM)
 }
 
 /// A read-only descriptor of the host file `f` (opened again through
 /// `/proc/self/fd`), to map it where nothing may write it.
 pub fn reopen_read_only(f: &File) -> Result<File, Errno> {
     use std::os::fd::AsRawFd;
-    let path = std::ffi::CString::new(format!("/proc/self/fd/{}", f.as_raw_fd())).map_err(|_| EIO)?;
-    // SAFETY: `path` is NUL-terminated; the result is a new descriptor.
-    let fd = unsafe { libc::open(path.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) };
-    if fd < 0 {
-        return Err(abi::errno::ENOMEM);
-    }
-    // SAFETY: `fd` was just opened and is owned by nothing else.
-    Ok(unsafe { File::from_raw_fd(fd) })
+    File::open(format!("/proc/self/fd/{}", f.as_raw_fd())).map_err(|_| abi::errno::ENOMEM)
 }
 
 /// An anonymous memory file holding a copy of `inode`'s data.

@@ -127,16 +127,13 @@ fn host_poll_bits(mask: u32) -> i16 {
 /// The events host descriptor `fd` reports now (a `poll` with no wait).
 /// Errors of the host call read as `POLLERR`.
 pub fn host_readiness(fd: BorrowedFd<'_>) -> u32 {
-    use std::os::fd::AsRawFd;
-    let mut p = libc::pollfd { fd: fd.as_raw_fd(), events: host_poll_bits(HOST_EVENTS), revents: 0 };
+    use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+    let mut p = [PollFd::new(fd, PollFlags::from_bits_truncate(host_poll_bits(HOST_EVENTS)))];
     loop {
-        // SAFETY: `p` is one valid pollfd; the timeout is zero.
-        let n = unsafe { libc::poll(&mut p, 1, 0) };
-        if n >= 0 {
-            return u32::from(p.revents as u16);
-        }
-        if std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
-            return events::ERR;
+        match poll(&mut p, PollTimeout::ZERO) {
+            Ok(_) => return p[0].revents().map_or(0, |r| u32::from(r.bits() as u16)),
+            Err(nix::errno::Errno::EINTR) => {}
+            Err(_) => return events::ERR,
         }
     }
 }
@@ -224,21 +221,13 @@ mod tests {
 
     #[test]
     fn wait_ready_wakes_for_a_host_descriptor() {
-        let mut fds = [0; 2];
-        // SAFETY: `fds` has room for the two descriptors.
-        assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
-        // SAFETY: the descriptors were just created and are ours alone.
-        let (r, wr) = unsafe {
-            use std::os::fd::FromRawFd;
-            (Arc::new(OwnedFd::from_raw_fd(fds[0])), OwnedFd::from_raw_fd(fds[1]))
-        };
+        let (r, wr) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).unwrap();
+        let r = Arc::new(r);
         assert_eq!(host_readiness(r.as_fd()) & events::IN, 0);
         let w = Arc::new(Waiter::new().unwrap());
         let h = std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(20));
-            use std::os::fd::AsRawFd;
-            // SAFETY: writes one byte from a valid buffer.
-            unsafe { libc::write(wr.as_raw_fd(), b"x".as_ptr() as *const libc::c_void, 1) };
+            nix::unistd::write(&wr, b"x").unwrap();
             wr
         });
         let got = wait_ready(&w, || false, deadline_after(Duration::from_secs(10)), |t| {

@@ -22,10 +22,14 @@
 //! woken re-checks its condition, and whether it is being killed.
 
 use std::io;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use nix::poll::{ppoll, PollFd, PollFlags};
+use nix::sys::eventfd::{EfdFlags, EventFd};
+use nix::sys::time::TimeSpec;
 
 mod queue;
 
@@ -47,7 +51,7 @@ pub struct Interrupted;
 /// A task's interruptible sleep.
 pub struct Waiter {
     /// Readable while an interruption or a wake-up is pending.
-    event: OwnedFd,
+    event: EventFd,
     /// Set while an interruption is pending.
     interrupted: AtomicBool,
     /// Set while the task sleeps here (a known point for `Kernel::pause`).
@@ -83,28 +87,20 @@ impl Waiter {
     }
 
     fn make(hook: Option<Arc<dyn SleepHook>>) -> io::Result<Waiter> {
-        // SAFETY: plain syscall; returns a new descriptor on success.
-        let fd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
-        if fd < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        // SAFETY: the descriptor was just created and is ours alone.
-        let event = unsafe { OwnedFd::from_raw_fd(fd) };
+        let event = EventFd::from_value_and_flags(0, EfdFlags::EFD_CLOEXEC | EfdFlags::EFD_NONBLOCK)?;
         Ok(Waiter { event, interrupted: AtomicBool::new(false), asleep: AtomicBool::new(false), hook })
     }
 
     /// Makes the eventfd readable.
     fn signal(&self) {
-        let one = 1u64;
-        // SAFETY: writes 8 bytes from a valid u64 to our eventfd.
-        unsafe { libc::write(self.event.as_raw_fd(), &one as *const u64 as *const libc::c_void, 8) };
+        // Only a counter at its maximum refuses a write, and then the
+        // eventfd is readable already.
+        let _ = self.event.write(1);
     }
 
     /// Empties the eventfd; returns whether anything was pending.
     fn drain(&self) -> bool {
-        let mut v = 0u64;
-        // SAFETY: reads 8 bytes into a valid u64 from our non-blocking eventfd.
-        unsafe { libc::read(self.event.as_raw_fd(), &mut v as *mut u64 as *mut libc::c_void, 8) == 8 }
+        self.event.read().is_ok()
     }
 
     /// Interrupts the current or next wait of the task.
@@ -201,43 +197,35 @@ impl Waiter {
     }
 
     fn poll_inner(&self, host: &[(BorrowedFd<'_>, i16)], wakes: bool, deadline: Option<Instant>) -> Readiness {
-        let pollfd = |fd: &BorrowedFd<'_>, events: i16| libc::pollfd { fd: fd.as_raw_fd(), events, revents: 0 };
-        let own = pollfd(&self.event.as_fd(), libc::POLLIN);
+        fn pollfd(fd: BorrowedFd<'_>, events: i16) -> PollFd<'_> {
+            PollFd::new(fd, PollFlags::from_bits_truncate(events))
+        }
+        let own = pollfd(self.event.as_fd(), libc::POLLIN);
         // The common waits (one host descriptor at most) need no allocation.
-        let mut small = [own, libc::pollfd { fd: -1, events: 0, revents: 0 }];
+        let mut small = [own.clone(), own.clone()];
         let mut large = Vec::new();
-        let fds: &mut [libc::pollfd] = if host.len() <= 1 {
+        let fds: &mut [PollFd<'_>] = if host.len() <= 1 {
             if let Some((fd, events)) = host.first() {
-                small[1] = pollfd(fd, *events);
+                small[1] = pollfd(*fd, *events);
             }
             &mut small[..1 + host.len()]
         } else {
             large.push(own);
-            large.extend(host.iter().map(|(fd, events)| pollfd(fd, *events)));
+            large.extend(host.iter().map(|(fd, events)| pollfd(*fd, *events)));
             &mut large
         };
+        let ready = |p: &PollFd<'_>| p.revents().is_some_and(|r| !r.is_empty());
         loop {
             if self.is_interrupted() {
                 return Readiness::Interrupted;
             }
-            let timeout = deadline.map(|d| {
-                let left = d.saturating_duration_since(Instant::now());
-                libc::timespec { tv_sec: left.as_secs() as libc::time_t, tv_nsec: left.subsec_nanos() as libc::c_long }
-            });
-            let tp = timeout.as_ref().map_or(std::ptr::null(), |t| t as *const libc::timespec);
-            for p in fds.iter_mut() {
-                p.revents = 0;
+            let timeout = deadline.map(|d| TimeSpec::from_duration(d.saturating_duration_since(Instant::now())));
+            match ppoll(fds, timeout, None) {
+                Ok(_) => {}
+                Err(nix::errno::Errno::EINTR) => continue,
+                Err(_) => return Readiness::TimedOut,
             }
-            // SAFETY: `fds` is a valid array of `fds.len()` pollfds; `tp` is
-            // null or points at a live timespec; no signal mask is passed.
-            let n = unsafe { libc::ppoll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, tp, std::ptr::null()) };
-            if n < 0 {
-                if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
-                    continue;
-                }
-                return Readiness::TimedOut;
-            }
-            if fds[0].revents != 0 {
+            if ready(&fds[0]) {
                 // Drain first, then read the flag: an interruption whose
                 // write is drained here has already set it.
                 self.drain();
@@ -248,7 +236,7 @@ impl Waiter {
                     return Readiness::Woken;
                 }
             }
-            if fds[1..].iter().any(|p| p.revents != 0) {
+            if fds[1..].iter().any(ready) {
                 return Readiness::Ready;
             }
             if deadline.is_some_and(|d| Instant::now() >= d) {
