@@ -23,13 +23,15 @@
 //! quoting its exit status and stderr; failures of the native or sandboxed
 //! column make the exit status 1, failures of peers do not.
 //!
-//! Adding a case: add its C source to `tools/bench/` and to [`PROGRAMS`], and
+//! Adding a case: add its C source to `tools/bench/` (a timing program
+//! includes `bench.h` for its loop and output line) and to [`PROGRAMS`], and
 //! an entry to [`cases`]. A case may also run a program of the host (such as
 //! `/bin/busybox`, see [`Exe::Host`]) and pass the paths of built programs
 //! as arguments ([`Arg::Program`]).
 
 use std::collections::HashMap;
 use std::ffi::OsString;
+use std::hash::{Hash, Hasher};
 use std::io::{BufRead, BufReader, Read};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -129,6 +131,14 @@ const FILE_HEAVY: &str = include_str!("../../../tests/scripts/file_heavy.sh");
 /// whole sandboxed run).
 const FILE_HEAVY_RUN: &str =
     "d=$(mktemp -d -p /dev/shm) || exit 1; sh -c \"$1\" sh \"$d\" >/dev/null; s=$?; rm -rf \"$d\"; exit $s";
+
+/// The header the timing programs share (`tools/bench/bench.h`: the clock,
+/// the iteration count argument, the timing loop and the `ns_per_op` line),
+/// written next to their sources before any is compiled.
+const BENCH_H: &str = include_str!("../../bench/bench.h");
+
+/// The file name [`BENCH_H`] is written to, as the programs include it.
+const BENCH_H_NAME: &str = "bench.h";
 
 /// The compiler and flags every program is built with.
 const CC: &str = "gcc";
@@ -1352,18 +1362,28 @@ fn build_programs(dir: &Path, names: &[&str]) -> Result<Vec<PathBuf>, String> {
     }
     std::fs::create_dir_all(dir)
         .map_err(|e| format!("cannot create bench directory {}: {e}", dir.display()))?;
+    let header = dir.join(BENCH_H_NAME);
+    if std::fs::read_to_string(&header).map_or(true, |old| old != BENCH_H) {
+        std::fs::write(&header, BENCH_H)
+            .map_err(|e| format!("cannot write {}: {e}", header.display()))?;
+    }
+    // The flags and a fingerprint of the header are part of every cached
+    // source, so changing either rebuilds. (The fingerprint may change with
+    // the Rust release too: that only costs a rebuild.)
+    let mut hasher = std::hash::DefaultHasher::new();
+    BENCH_H.hash(&mut hasher);
+    let stamp = format!(
+        "/* built by sandbox-bench: {CC} {}; {BENCH_H_NAME} {:016x} */",
+        CFLAGS.join(" "),
+        hasher.finish()
+    );
     let mut paths = Vec::new();
     for name in names {
         let program = PROGRAMS
             .iter()
             .find(|p| p.name == *name)
             .ok_or_else(|| format!("no program `{name}` in PROGRAMS"))?;
-        // The flags are part of the cached source, so changing them rebuilds.
-        let text = format!(
-            "/* built by sandbox-bench: {CC} {} */\n{}",
-            CFLAGS.join(" "),
-            program.source
-        );
+        let text = format!("{stamp}\n{}", program.source);
         let src = dir.join(format!("{name}.c"));
         let bin = dir.join(name);
         let fresh =
