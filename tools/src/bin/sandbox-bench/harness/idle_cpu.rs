@@ -223,12 +223,14 @@ pub(super) fn measure(
                 continue;
             }
         };
-        let rest: Vec<String> = run.lines.try_iter().collect();
-        let stderr = snippet(
-            &run.stderr
-                .recv_timeout(Duration::from_secs(2))
-                .unwrap_or_default(),
-        );
+        // The program has exited, but the threads reading its output may
+        // not have passed on its last lines yet: wait (a little) for each
+        // to reach the end of its pipe.
+        let drained = Instant::now() + Duration::from_secs(2);
+        let left = || drained.saturating_duration_since(Instant::now());
+        let rest: Vec<String> =
+            std::iter::from_fn(|| run.lines.recv_timeout(left()).ok()).collect();
+        let stderr = snippet(&run.stderr.recv_timeout(left()).unwrap_or_default());
         let result = (|| {
             if !alive {
                 return Err(format!(
