@@ -4,14 +4,11 @@
  * Usage: futex_pingpong ROUNDS
  * Prints "ns_per_op N": nanoseconds per round (two hand-offs).
  * Built by sandbox-bench with `gcc -O2 -static`. */
-#define _GNU_SOURCE
+#include "bench.h"
 #include <linux/futex.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 static _Atomic int turn;
@@ -39,27 +36,25 @@ static void *other(void *arg)
 	return NULL;
 }
 
+/* One round, as seen from the main thread. */
+static int play_round(void *unused)
+{
+	(void)unused;
+	give(1);
+	wait_while(1);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	rounds = argc > 1 ? atol(argv[1]) : 0;
-	if (rounds <= 0) {
-		fprintf(stderr, "usage: futex_pingpong ROUNDS\n");
-		return 2;
-	}
+	rounds = bench_iterations(argc, argv, 1, "futex_pingpong ROUNDS");
 	pthread_t t;
 	if (pthread_create(&t, NULL, other, NULL) != 0) {
 		perror("pthread_create");
 		return 1;
 	}
-	struct timespec a, b;
-	clock_gettime(CLOCK_MONOTONIC, &a);
-	for (long i = 0; i < rounds; i++) {
-		give(1);
-		wait_while(1);
-	}
-	clock_gettime(CLOCK_MONOTONIC, &b);
+	/* No warm-up: the other thread plays exactly `rounds` rounds. */
+	int status = bench_loop(rounds, 0, play_round, NULL);
 	pthread_join(t, NULL);
-	double ns = (double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec);
-	printf("ns_per_op %.2f\n", ns / (double)rounds);
-	return 0;
+	return status;
 }

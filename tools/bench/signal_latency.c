@@ -6,39 +6,25 @@
  * Prints "ns_per_op N": the longest latency of the ROUNDS signals, in
  * nanoseconds (CLOCK_MONOTONIC, read on both sides of one machine).
  * Built by sandbox-bench with `gcc -O2 -static`. */
-#define _GNU_SOURCE
+#include "bench.h"
 #include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 static int report;
 
-static long long now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 static void handler(int sig)
 {
 	(void)sig;
-	long long t = now_ns();
+	long long t = bench_now_ns();
 	if (write(report, &t, sizeof t) != sizeof t)
 		_exit(3);
 }
 
 int main(int argc, char **argv)
 {
-	long rounds = argc > 1 ? atol(argv[1]) : 0;
-	if (rounds <= 0) {
-		fprintf(stderr, "usage: signal_latency ROUNDS\n");
-		return 2;
-	}
+	long rounds = bench_iterations(argc, argv, 1, "signal_latency ROUNDS");
 	int p[2];
 	if (pipe(p) != 0)
 		return 1;
@@ -62,7 +48,7 @@ int main(int argc, char **argv)
 		return 1;
 	long long worst = 0;
 	for (long i = 0; i < rounds; i++) {
-		long long sent = now_ns(), ran;
+		long long sent = bench_now_ns(), ran;
 		kill(child, SIGUSR1);
 		if (read(p[0], &ran, sizeof ran) != sizeof ran)
 			return 1;
@@ -71,6 +57,5 @@ int main(int argc, char **argv)
 	}
 	kill(child, SIGKILL);
 	waitpid(child, NULL, 0);
-	printf("ns_per_op %lld\n", worst);
-	return 0;
+	return bench_report((double)worst);
 }

@@ -4,19 +4,18 @@
  * Each iteration forks; the child execve()s PROGRAM (a static `true`: it
  * must exit 0) with no arguments but its name and the environment; the
  * parent waitpid()s for it. Prints "ns_per_op N" (nanoseconds per
- * iteration, CLOCK_MONOTONIC around the loop). A short untimed warm-up runs
- * first. Built by sandbox-bench with `gcc -O2 -static`. */
-#define _GNU_SOURCE
-#include <stdio.h>
-#include <stdlib.h>
+ * iteration), after a short untimed warm-up (see bench_loop in bench.h).
+ * Built by sandbox-bench with `gcc -O2 -static`. */
+#include "bench.h"
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
 
-static int spawn(const char *prog)
+/* Runs `prog` (a `const char *`) to its exit; non-zero if that failed. */
+static int spawn(void *prog_arg)
 {
+	const char *prog = prog_arg;
 	pid_t pid = fork();
 	if (pid < 0) {
 		perror("fork");
@@ -42,32 +41,6 @@ static int spawn(const char *prog)
 
 int main(int argc, char **argv)
 {
-	long iters = argc > 2 ? atol(argv[1]) : 0;
-	if (iters <= 0) {
-		fprintf(stderr, "usage: spawn ITERATIONS PROGRAM\n");
-		return 2;
-	}
-	const char *prog = argv[2];
-
-	long warm = iters / 10 < 5 ? iters / 10 : 5;
-	for (long i = 0; i < warm; i++)
-		if (spawn(prog) != 0)
-			return 1;
-
-	struct timespec a, b;
-	if (clock_gettime(CLOCK_MONOTONIC, &a) != 0) {
-		perror("clock_gettime");
-		return 1;
-	}
-	for (long i = 0; i < iters; i++)
-		if (spawn(prog) != 0)
-			return 1;
-	if (clock_gettime(CLOCK_MONOTONIC, &b) != 0) {
-		perror("clock_gettime");
-		return 1;
-	}
-
-	double ns = (double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec);
-	printf("ns_per_op %.2f\n", ns / (double)iters);
-	return 0;
+	long iters = bench_iterations(argc, argv, 2, "spawn ITERATIONS PROGRAM");
+	return bench_loop(iters, 5, spawn, argv[2]);
 }
