@@ -67,6 +67,7 @@ pub mod pt {
     pub const PHDR: u32 = 6;
     pub const TLS: u32 = 7;
     pub const GNU_STACK: u32 = 0x6474_e551;
+    pub const GNU_RELRO: u32 = 0x6474_e552;
 }
 
 #[allow(missing_docs)]
@@ -98,5 +99,6 @@ pub mod at {
     pub const RANDOM: u64 = 25;
     pub const HWCAP2: u64 = 26;
     pub const EXECFN: u64 = 31;
+    pub const SYSINFO_EHDR: u64 = 33;
     pub const MINSIGSTKSZ: u64 = 51;
 }

@@ -94,3 +94,12 @@ pub mod grnd {
     pub const RANDOM: u64 = 2;
     pub const INSECURE: u64 = 4;
 }
+
+/// `personality(2)` flags and the query value.
+#[allow(missing_docs)]
+pub mod personality {
+    /// Asks for the persona without changing it.
+    pub const QUERY: u32 = 0xffff_ffff;
+    pub const ADDR_NO_RANDOMIZE: u32 = 0x004_0000;
+    pub const READ_IMPLIES_EXEC: u32 = 0x040_0000;
+}

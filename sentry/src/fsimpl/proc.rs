@@ -468,13 +468,12 @@ fn maps_line(v: &Vma) -> String {
         Backing::Image { offset, .. } | Backing::File { offset, .. } | Backing::SharedAnonymous { offset, .. } => *offset,
         _ => 0,
     };
-    let (major, minor, ino) = match &v.backing {
-        Backing::File { object, .. } => {
-            let (major, minor) = dev_split(object.dev);
-            (major, minor, object.ino)
-        }
-        _ => (0, 0, 0),
+    let (dev, ino) = match &v.backing {
+        Backing::File { object, .. } => (object.dev, object.ino),
+        Backing::Image { dev, ino, .. } => (*dev, *ino),
+        _ => (0, 0),
     };
+    let (major, minor) = dev_split(dev);
     let mut line = format!(
         "{:08x}-{:08x} {}{}{}{} {offset:08x} {major:02x}:{minor:02x} {ino} ",
         v.start,
@@ -1142,7 +1141,7 @@ mod tests {
 
     #[test]
     fn maps_lines_are_linuxs() {
-        let v = Vma { start: 0x400000, end: 0x401000, prot: 5, shared: false, backing: Backing::Image { name: "/bin/x".into(), offset: 0x1000 } };
+        let v = Vma { start: 0x400000, end: 0x401000, prot: 5, shared: false, backing: Backing::Image { name: "/bin/x".into(), offset: 0x1000, dev: 0, ino: 0 } };
         let line = maps_line(&v);
         assert_eq!(line.find("/bin/x"), Some(73));
         assert!(line.starts_with("00400000-00401000 r-xp 00001000 00:00 0 "));

@@ -262,14 +262,13 @@ impl Kernel {
         let creds = crate::auth::Credentials::of_host_user();
         let root = self.mounts.root();
         let find = |p: &[u8]| loader::find_executable(&self.mounts, &creds, &root, &self.start_dir, p, true);
-        let found = find(args.path.as_os_str().as_bytes()).and_then(|exe| loader::open_program(exe, args.argv.clone(), find));
-        let (image, argv) = found.map_err(|e| LoadError::Io(args.path.clone(), std::io::Error::from_raw_os_error(e.0)))?;
-        let tg = ThreadGroup::new_init(self, &image.path, &args.stdio);
-        let task = Task::new_process(self.clone(), tg.clone())?;
-        let mut task = task;
+        let exe = find(args.path.as_os_str().as_bytes()).map_err(|e| LoadError::Io(args.path.clone(), std::io::Error::from_raw_os_error(e.0)))?;
+        let program = loader::open_program(exe, args.argv.clone(), find)?;
+        let tg = ThreadGroup::new_init(self, &program.exe.path, &args.stdio);
+        let mut task = Task::new_process(self.clone(), tg.clone())?;
         let name = args.path.as_os_str().as_encoded_bytes();
-        let prepared = loader::prepare(&task, &image, name, &argv, &args.envv)?;
-        loader::exec(&mut task, &image, prepared, name, false)?;
+        let prepared = loader::prepare(&task, &program, name, &args.envv)?;
+        loader::exec(&mut task, &program, prepared, name, false)?;
         self.tasks.add_unstarted(task);
         Ok(tg)
     }

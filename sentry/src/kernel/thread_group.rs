@@ -71,6 +71,10 @@ pub struct ThreadGroup {
     pub child_subreaper: AtomicBool,
     /// `PR_SET_DUMPABLE` (0 or 1).
     pub dumpable: AtomicU32,
+    /// The execution domain (`personality`): `ADDR_NO_RANDOMIZE` turns
+    /// off the loader's address-space randomisation. Inherited by fork
+    /// and kept across exec.
+    pub personality: AtomicU32,
     /// Resources used by reaped children and their descendants
     /// (`RUSAGE_CHILDREN`).
     pub children_usage: Mutex<Usage>,
@@ -120,6 +124,7 @@ impl ThreadGroup {
             initial_fds: Mutex::new(Some(Arc::new(fds))),
             child_subreaper: AtomicBool::new(false),
             dumpable: AtomicU32::new(1),
+            personality: AtomicU32::new(0),
             children_usage: Mutex::new(Usage::default()),
             cpu: ProcessClock::default(),
             timers: IntervalTimers::default(),
@@ -151,6 +156,7 @@ impl ThreadGroup {
             initial_fds: Mutex::new(Some(Arc::new(fds))),
             child_subreaper: AtomicBool::new(false),
             dumpable: AtomicU32::new(parent.dumpable.load(Ordering::Relaxed)),
+            personality: AtomicU32::new(parent.personality.load(Ordering::Relaxed)),
             children_usage: Mutex::new(Usage::default()),
             cpu: ProcessClock::default(),
             timers: IntervalTimers::default(),

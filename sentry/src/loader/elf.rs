@@ -7,15 +7,19 @@ use abi::{page_down, page_up, Pod, PAGE_SIZE};
 use super::{Executable, LoadError};
 use crate::kernel::task::Task;
 use crate::mm::vma::Backing;
-use crate::mm::{ImageArea, PIE_BASE, TASK_SIZE};
+use crate::mm::{ImageArea, TASK_SIZE};
 
 /// Most program headers an image may have (Linux allows 64 KiB of them).
 const MAX_PHNUM: usize = 65536 / std::mem::size_of::<Phdr>();
+/// Longest interpreter path, its NUL included (`PATH_MAX`).
+const PATH_MAX: u64 = 4096;
 
 /// A parsed, validated ELF executable.
 pub struct ElfImage {
     ehdr: Ehdr,
     phdrs: Vec<Phdr>,
+    /// The interpreter it names (`PT_INTERP`), without its NUL.
+    interp: Option<Vec<u8>>,
 }
 
 /// Where an image ended up.
@@ -27,6 +31,22 @@ pub struct Loaded {
     pub phdr: u64,
     /// Number of program headers (`AT_PHNUM`).
     pub phnum: u64,
+    /// The load bias: where address 0 of the file's addresses lands
+    /// (`AT_BASE` for an interpreter).
+    pub bias: u64,
+    /// One past the page of its highest byte (where the heap may start).
+    pub end: u64,
+}
+
+/// How `/proc/PID/maps` names an image's file.
+#[derive(Clone, Debug)]
+pub struct FileName {
+    /// Its path in the sandbox's tree.
+    pub path: String,
+    /// The sandbox's device number of the file.
+    pub dev: u64,
+    /// The sandbox's inode number of the file.
+    pub ino: u64,
 }
 
 /// Where an image's pieces go, worked out before anything is mapped.
@@ -35,24 +55,21 @@ pub struct Plan {
     /// Bytes of file-mapped pages past a segment's file part, to zero:
     /// address, length, the segment's protection.
     tails: Vec<(u64, usize, u64)>,
-    /// Where the heap starts.
-    brk: u64,
     /// Where the image's entry and program headers end up.
     pub loaded: Loaded,
 }
 
 impl Plan {
     /// Maps the image from `exe` into the task's address space, with
-    /// `extra` (the stack) in the same round trip to the stub. `reuse`: the
-    /// address space held the previous image, which goes first (see
-    /// [`crate::mm::MemoryManager::map_image`]).
-    pub fn load(mut self, task: &mut Task, exe: &Executable, extra: ImageArea, reuse: bool) -> Result<(), LoadError> {
-        self.areas.push(extra);
+    /// `extra` (the stack, the vDSO's anonymous pages) in the same round
+    /// trip to the stub. `reuse`: the address space held the previous
+    /// image, which goes first (see [`crate::mm::MemoryManager::map_image`]).
+    pub fn load(mut self, task: &mut Task, exe: &Executable, extra: Vec<ImageArea>, reuse: bool) -> Result<(), LoadError> {
+        self.areas.extend(extra);
         task.mm.map_image(&mut task.ctx, exe.fd(), &self.areas, reuse).map_err(LoadError::Memory)?;
         for (addr, len, prot) in self.tails {
             zero_tail(task, addr, len, prot)?;
         }
-        task.mm.set_brk_start(self.brk);
         Ok(())
     }
 }
@@ -62,9 +79,23 @@ fn bad(why: impl Into<String>) -> LoadError {
 }
 
 impl ElfImage {
-    /// Parses and checks the headers of an x86_64 executable.
+    /// Parses and checks the headers of an x86_64 executable, and reads
+    /// the path of its interpreter.
     pub fn parse(exe: &Executable) -> Result<ElfImage, LoadError> {
-        Self::parse_headers(exe.head(), exe.len(), |off, buf| exe.read_at(off, buf).is_ok())
+        let mut image = Self::parse_headers(exe.head(), exe.len(), |off, buf| exe.read_at(off, buf).is_ok())?;
+        if let Some(p) = image.phdrs.iter().find(|p| p.typ == elf::pt::INTERP) {
+            // As Linux: a path of 2 to PATH_MAX bytes that ends in its NUL.
+            if !(2..=PATH_MAX).contains(&p.filesz) || p.offset.checked_add(p.filesz).is_none_or(|e| e > exe.len()) {
+                return Err(bad("bad interpreter path (PT_INTERP)"));
+            }
+            let mut path = vec![0u8; p.filesz as usize];
+            exe.read_at(p.offset, &mut path).map_err(|e| LoadError::Io(exe.path.clone(), e))?;
+            if path.pop() != Some(0) {
+                return Err(bad("the interpreter path (PT_INTERP) does not end in NUL"));
+            }
+            image.interp = Some(path);
+        }
+        Ok(image)
     }
 
     /// The parser proper: `head` is the start of the file, `len` its size,
@@ -98,16 +129,36 @@ impl ElfImage {
             return Err(bad("program headers lie outside the file"));
         }
         let phdrs: Vec<Phdr> = table.chunks_exact(std::mem::size_of::<Phdr>()).filter_map(Phdr::read_from).collect();
-        if phdrs.iter().any(|p| p.typ == elf::pt::INTERP) {
-            return Err(bad("dynamically linked (has PT_INTERP); only static programs are supported so far"));
-        }
-        let image = ElfImage { ehdr, phdrs };
+        let image = ElfImage { ehdr, phdrs, interp: None };
         image.check_segments(len)?;
         Ok(image)
     }
 
+    /// The interpreter it names (`PT_INTERP`), if any.
+    pub fn interpreter(&self) -> Option<&[u8]> {
+        self.interp.as_deref()
+    }
+
+    /// Whether it is position-independent (`ET_DYN`): placed by the loader.
+    pub fn is_position_independent(&self) -> bool {
+        self.ehdr.typ == elf::et::DYN
+    }
+
     fn loads(&self) -> impl Iterator<Item = &Phdr> {
         self.phdrs.iter().filter(|p| p.typ == elf::pt::LOAD && p.memsz > 0)
+    }
+
+    /// The page-aligned range its loadable segments span, at bias 0.
+    pub fn extent(&self) -> std::ops::Range<u64> {
+        let min = self.loads().map(|p| page_down(p.vaddr)).min().unwrap_or(0);
+        let max = self.loads().map(|p| p.vaddr + p.memsz).max().unwrap_or(0);
+        min..page_up(max).unwrap_or(max)
+    }
+
+    /// The largest alignment its loadable segments ask for (powers of two
+    /// only, as Linux's `maximum_alignment`), at least a page.
+    pub fn max_align(&self) -> u64 {
+        self.loads().map(|p| p.align).filter(|a| a.is_power_of_two()).max().unwrap_or(PAGE_SIZE).max(PAGE_SIZE)
     }
 
     fn check_segments(&self, len: u64) -> Result<(), LoadError> {
@@ -129,39 +180,46 @@ impl ElfImage {
         Ok(())
     }
 
-    /// Works out where the image goes, as Linux's `load_elf_binary` lays
-    /// it out: each segment's file part mapped private from the file, the
-    /// rest of its last file page zeroed, and the remaining bss mapped
-    /// anonymous. `name` is the file's name in `/proc/PID/maps`.
-    pub fn plan(&self, name: &str) -> Result<Plan, LoadError> {
-        let min = self.loads().map(|p| page_down(p.vaddr)).min().unwrap_or(0);
-        let bias = if self.ehdr.typ == elf::et::DYN { PIE_BASE - min } else { 0 };
+    /// Works out where the image goes with load bias `bias`, as Linux's
+    /// `load_elf_binary` lays it out: each segment's file part mapped
+    /// private from the file, the rest of its last file page zeroed, and
+    /// the remaining bss mapped anonymous. `file` names it in
+    /// `/proc/PID/maps`.
+    pub fn plan(&self, file: &FileName, bias: u64) -> Result<Plan, LoadError> {
+        let overflow = || bad("a segment lies beyond the end of user memory");
         let mut highest = 0u64;
         let mut areas = Vec::new();
         let mut tails = Vec::new();
         for p in self.loads() {
-            let start = page_down(p.vaddr + bias);
-            let file_end = p.vaddr + bias + p.filesz;
-            let mem_end = p.vaddr + bias + p.memsz;
+            let vaddr = p.vaddr.checked_add(bias).ok_or_else(overflow)?;
+            let start = page_down(vaddr);
+            let file_end = vaddr + p.filesz;
+            let mem_end = vaddr.checked_add(p.memsz).filter(|&e| e <= TASK_SIZE).ok_or_else(overflow)?;
             let prot = segment_prot(p.flags);
             let mut anon_from = start;
             if p.filesz > 0 {
-                let file_top = page_up(file_end).ok_or_else(|| bad("segment overflows"))?;
-                let backing = Backing::Image { name: name.to_owned(), offset: page_down(p.offset) };
+                let file_top = page_up(file_end).ok_or_else(overflow)?;
+                let backing = Backing::Image { name: file.path.clone(), offset: page_down(p.offset), dev: file.dev, ino: file.ino };
                 areas.push(ImageArea { start, len: file_top - start, prot, backing });
                 if p.memsz > p.filesz && file_end < file_top {
                     tails.push((file_end, (file_top - file_end) as usize, prot));
                 }
                 anon_from = file_top;
             }
-            let mem_top = page_up(mem_end).ok_or_else(|| bad("segment overflows"))?;
+            let mem_top = page_up(mem_end).ok_or_else(overflow)?;
             if mem_top > anon_from {
                 areas.push(ImageArea { start: anon_from, len: mem_top - anon_from, prot, backing: Backing::Anonymous });
             }
             highest = highest.max(mem_end);
         }
-        let loaded = Loaded { entry: self.ehdr.entry + bias, phdr: self.phdr_address()? + bias, phnum: self.phdrs.len() as u64 };
-        Ok(Plan { areas, tails, brk: page_up(highest).unwrap_or(highest), loaded })
+        let loaded = Loaded {
+            entry: self.ehdr.entry.wrapping_add(bias),
+            phdr: self.phdr_address()?.wrapping_add(bias),
+            phnum: self.phdrs.len() as u64,
+            bias,
+            end: page_up(highest).unwrap_or(highest),
+        };
+        Ok(Plan { areas, tails, loaded })
     }
 
     /// Where the program headers are in memory (before the bias): from
@@ -269,8 +327,5 @@ mod tests {
         v[64 + 32..64 + 40].copy_from_slice(&10_000u64.to_le_bytes());
         v[64 + 40..64 + 48].copy_from_slice(&10_000u64.to_le_bytes());
         assert!(err(&v).contains("malformed"));
-        let mut v = minimal(elf::et::EXEC);
-        v[64..68].copy_from_slice(&elf::pt::INTERP.to_le_bytes());
-        assert!(err(&v).contains("dynamically linked"));
     }
 }

@@ -1,11 +1,19 @@
 //! The loader: turns an executable into a running image in a task's
-//! address space, as Linux's `execve` does for ELF binaries.
+//! address space, as Linux's `execve` does for ELF binaries (its
+//! `binfmt_script` and `binfmt_elf`).
 //!
-//! Supported: static `ET_EXEC` programs and static-PIE `ET_DYN` programs.
-//! Programs that need a dynamic loader (`PT_INTERP`) are refused with
-//! `ENOEXEC` and a message saying so.
+//! `#!` scripts are run by their interpreters. An ELF program (`ET_EXEC`
+//! or position-independent `ET_DYN`) is mapped from its file; one that
+//! names an interpreter (`PT_INTERP`, the dynamic loader) has it mapped
+//! too, from the sandbox's tree, and starts there, with the auxiliary
+//! vector telling it where the program is (`AT_PHDR`, `AT_ENTRY`) and
+//! where it was loaded itself (`AT_BASE`). Where everything goes, and its
+//! randomisation, follows Linux ([`layout`]). An interpreter that cannot
+//! be opened fails the `execve` with the error of its open (`ENOENT` when
+//! missing); one that is not an x86_64 ELF file with `ELIBBAD`, as Linux.
 
 mod elf;
+pub mod layout;
 mod script;
 mod stack;
 
@@ -25,7 +33,7 @@ use crate::auth::Credentials;
 use crate::kernel::task::Task;
 use crate::vfs::{self, Location, MountNamespace};
 
-pub use elf::ElfImage;
+pub use elf::{ElfImage, FileName};
 
 /// Why a program could not be started.
 #[derive(Debug)]
@@ -40,6 +48,10 @@ pub enum LoadError {
     Memory(Errno),
     /// The platform failed to start a stub process.
     Platform(io::Error),
+    /// The program's interpreter (`PT_INTERP`) could not be opened.
+    Interpreter(PathBuf, Errno),
+    /// The program's interpreter is not an x86_64 ELF file (`ELIBBAD`).
+    BadInterpreter(PathBuf, String),
 }
 
 impl LoadError {
@@ -51,6 +63,8 @@ impl LoadError {
             LoadError::TooBig => abi::errno::E2BIG,
             LoadError::Memory(e) => *e,
             LoadError::Platform(_) => abi::errno::ENOMEM,
+            LoadError::Interpreter(_, e) => *e,
+            LoadError::BadInterpreter(..) => abi::errno::ELIBBAD,
         }
     }
 }
@@ -64,6 +78,8 @@ impl fmt::Display for LoadError {
             LoadError::TooBig => write!(f, "argument list too long"),
             LoadError::Memory(e) => write!(f, "cannot map the program: {e}"),
             LoadError::Platform(e) => write!(f, "cannot start the sandbox process: {e}"),
+            LoadError::Interpreter(p, e) => write!(f, "its interpreter {} cannot be run: {}", p.display(), io::Error::from_raw_os_error(e.0)),
+            LoadError::BadInterpreter(p, why) => write!(f, "its interpreter {} is bad: {why}", p.display()),
         }
     }
 }
@@ -75,6 +91,8 @@ impl std::error::Error for LoadError {}
 pub struct Executable {
     /// The path it was opened at.
     pub path: PathBuf,
+    /// The sandbox's device and inode numbers of the file.
+    dev_ino: (u64, u64),
     file: File,
     len: u64,
     head: Vec<u8>,
@@ -105,78 +123,144 @@ impl Executable {
     pub fn fd(&self) -> BorrowedFd<'_> {
         self.file.as_fd()
     }
+
+    /// How `/proc/PID/maps` names the file.
+    fn name(&self) -> FileName {
+        FileName { path: self.path.to_string_lossy().into_owned(), dev: self.dev_ino.0, ino: self.dev_ino.1 }
+    }
 }
 
 impl Executable {
     /// An executable from an open host file holding its contents (what
-    /// the VFS gives for the file at `path`); reads its first page.
-    pub fn new(path: PathBuf, file: File) -> Result<Executable, Errno> {
+    /// the VFS gives for the file at `path`, whose sandbox device and
+    /// inode numbers are `dev_ino`); reads its first page.
+    pub fn new(path: PathBuf, dev_ino: (u64, u64), file: File) -> Result<Executable, Errno> {
         let io = |e: io::Error| Errno(e.raw_os_error().unwrap_or(abi::errno::EIO.0));
         let len = file.metadata().map_err(io)?.len();
         let mut head = vec![0u8; len.min(abi::PAGE_SIZE) as usize];
         file.read_exact_at(&mut head, 0).map_err(io)?;
-        Ok(Executable { path, file, len, head })
+        Ok(Executable { path, dev_ino, file, len, head })
     }
 }
 
 /// How many `#!` interpreters may follow one another (Linux's limit).
 const MAX_INTERPRETERS: usize = 4;
 
+/// What `execve` runs: the ELF program (after any `#!` lines), its
+/// interpreter if it names one, and the argument vector.
+pub struct Program {
+    /// The ELF program.
+    pub exe: Executable,
+    image: ElfImage,
+    interp: Option<(Executable, ElfImage)>,
+    /// The arguments, rewritten by `#!` lines.
+    pub argv: Vec<OsString>,
+}
+
 /// Finds the program `execve` runs for `exe` with `argv`, following `#!`
-/// lines to their interpreters (opened with `open`, which checks that
-/// each is a regular file the caller may execute) and rewriting the
-/// arguments as Linux does: `interpreter [arg] path argv[1..]`.
-pub fn open_program(
-    exe: Executable,
-    mut argv: Vec<OsString>,
-    open: impl Fn(&[u8]) -> Result<Executable, Errno>,
-) -> Result<(Executable, Vec<OsString>), Errno> {
+/// lines to their interpreters and an ELF program to its own (each opened
+/// with `open`, which checks that it is a regular file the caller may
+/// execute), and rewriting the arguments as Linux does for a script:
+/// `interpreter [arg] path argv[1..]`.
+pub fn open_program(exe: Executable, mut argv: Vec<OsString>, open: impl Fn(&[u8]) -> Result<Executable, Errno>) -> Result<Program, LoadError> {
     let mut exe = exe;
     for _ in 0..=MAX_INTERPRETERS {
         let Some((interp, arg)) = script::interpreter(&exe.head()[..exe.head().len().min(script::LINE_MAX)]) else {
-            return Ok((exe, argv));
+            let image = ElfImage::parse(&exe)?;
+            let interp = image.interpreter().map(|p| open_interpreter(p, &open)).transpose()?;
+            return Ok(Program { exe, image, interp, argv });
         };
         let mut next = vec![OsString::from_vec(interp.clone())];
         next.extend(arg.map(OsString::from_vec));
         next.push(exe.path.clone().into_os_string());
         next.extend(argv.into_iter().skip(1));
         argv = next;
-        exe = open(&interp)?;
+        let path = PathBuf::from(OsString::from_vec(interp.clone()));
+        exe = open(&interp).map_err(|e| LoadError::Io(path, io::Error::from_raw_os_error(e.0)))?;
     }
-    Err(abi::errno::ELOOP)
+    Err(LoadError::Memory(abi::errno::ELOOP))
+}
+
+/// Opens and parses the ELF interpreter at `path`: its open's errors
+/// stand, and any fault of the file is `ELIBBAD`, as Linux has them.
+fn open_interpreter(path: &[u8], open: impl Fn(&[u8]) -> Result<Executable, Errno>) -> Result<(Executable, ElfImage), LoadError> {
+    let name = PathBuf::from(OsString::from_vec(path.to_vec()));
+    let exe = open(path).map_err(|e| LoadError::Interpreter(name.clone(), e))?;
+    match ElfImage::parse(&exe) {
+        Ok(image) => Ok((exe, image)),
+        Err(LoadError::NotExecutable(why)) => Err(LoadError::BadInterpreter(name, why)),
+        Err(e) => Err(e),
+    }
 }
 
 /// A new image ready to load: everything `execve` checks before it starts
 /// replacing the old one.
 pub struct Prepared {
-    plan: elf::Plan,
+    program: elf::Plan,
+    interp: Option<elf::Plan>,
+    layout: layout::Layout,
+    brk: u64,
     strings: stack::Strings,
     stack_limit: u64,
 }
 
-/// Checks that `exe`, which the app asked for as `filename` (its
-/// `AT_EXECFN`), can be loaded with `argv` and `envv`, and works out where
-/// everything goes; changes nothing.
-pub fn prepare(task: &Task, exe: &Executable, filename: &[u8], argv: &[OsString], envv: &[OsString]) -> Result<Prepared, LoadError> {
-    let image = ElfImage::parse(exe)?;
+/// Checks that `program`, which the app asked for as `filename` (its
+/// `AT_EXECFN`), can be loaded with its arguments and `envv`, and works
+/// out where everything goes; changes nothing.
+pub fn prepare(task: &Task, program: &Program, filename: &[u8], envv: &[OsString]) -> Result<Prepared, LoadError> {
     let stack_limit = task.tg.limits.lock().get(abi::process::rlimit::STACK).map_or(8 << 20, |l| l.cur);
-    let strings = stack::Strings::new(argv, envv, filename, stack_limit)?;
-    let plan = image.plan(&exe.path.to_string_lossy())?;
-    Ok(Prepared { plan, strings, stack_limit })
+    let strings = stack::Strings::new(&program.argv, envv, filename, stack_limit)?;
+    let randomize = task.tg.personality.load(std::sync::atomic::Ordering::Relaxed) & abi::process::personality::ADDR_NO_RANDOMIZE == 0;
+    let layout = layout::Layout::new(randomize, stack_limit);
+    let image = &program.image;
+    let extent = image.extent();
+    let no_room = || LoadError::Memory(abi::errno::ENOMEM);
+    let mut top_down = layout::TopDown::new(layout.mmap_base);
+    // Where the program goes, and where its heap starts.
+    let (bias, brk) = if !image.is_position_independent() {
+        (0, None)
+    } else if program.interp.is_some() || image.max_align() > abi::PAGE_SIZE {
+        (layout.pie_bias(extent.start, image.max_align()), None)
+    } else {
+        let at = top_down.place(extent.end - extent.start, image.max_align()).ok_or_else(no_room)?;
+        (at - extent.start, Some(crate::mm::PIE_BASE))
+    };
+    let plan = image.plan(&program.exe.name(), bias)?;
+    top_down.avoid(extent.start.wrapping_add(bias)..plan.loaded.end);
+    let interp = match &program.interp {
+        Some((exe, img)) => {
+            let e = img.extent();
+            let at = top_down.place(e.end - e.start, img.max_align()).ok_or_else(no_room)?;
+            let bias = if img.is_position_independent() { at - e.start } else { 0 };
+            Some(img.plan(&exe.name(), bias)?)
+        }
+        None => None,
+    };
+    let brk = layout.brk_start(brk.unwrap_or(plan.loaded.end));
+    Ok(Prepared { program: plan, interp, layout, brk, strings, stack_limit })
 }
 
-/// Replaces the task's image with the prepared `exe` (also the task's new
-/// name): maps it, builds the initial stack, and sets the registers for
-/// its first instruction. `reuse`: the task's address space still holds
-/// the old image, which goes first.
-pub fn exec(task: &mut Task, exe: &Executable, prepared: Prepared, filename: &[u8], reuse: bool) -> Result<(), LoadError> {
-    let Prepared { plan, strings, stack_limit } = prepared;
-    let stack = stack::area(stack_limit);
-    let stack_base = stack.start;
-    let loaded = plan.loaded;
-    plan.load(task, exe, stack, reuse)?;
-    let sp = stack::build(task, &loaded, &strings, stack_base)?;
-    task.ctx.regs = abi::regs::Regs::for_exec(loaded.entry, sp, &task.ctx.regs);
+/// Replaces the task's image with the prepared `program` (also the task's
+/// new name): maps it and its interpreter, builds the initial stack, and
+/// sets the registers for the first instruction (the interpreter's, when
+/// there is one). `reuse`: the task's address space still holds the old
+/// image, which goes first.
+pub fn exec(task: &mut Task, program: &Program, prepared: Prepared, filename: &[u8], reuse: bool) -> Result<(), LoadError> {
+    let Prepared { program: plan, interp, layout, brk, strings, stack_limit } = prepared;
+    let stack = stack::area(layout.stack_top, stack_limit);
+    task.mm.set_layout(layout.mmap_base, brk);
+    let main = plan.loaded;
+    plan.load(task, &program.exe, vec![stack.clone()], reuse)?;
+    let mut entry = main.entry;
+    let mut interp_base = None;
+    if let (Some(plan), Some((exe, _))) = (interp, &program.interp) {
+        entry = plan.loaded.entry;
+        interp_base = Some(plan.loaded.bias);
+        plan.load(task, exe, Vec::new(), false)?;
+    }
+    let images = stack::Images { program: main, interp_base, vdso: None };
+    let sp = stack::build(task, &images, &strings, &stack)?;
+    task.ctx.regs = abi::regs::Regs::for_exec(entry, sp, &task.ctx.regs);
     task.ctx.reset_fpu_on_resume();
     let name = filename.rsplit(|&b| b == b'/').next().unwrap_or(filename);
     task.set_comm(name);
@@ -194,7 +278,7 @@ pub fn executable(creds: &Credentials, root: &Location, loc: &Location) -> Resul
     vfs::perm::check(creds, &a, vfs::perm::MAY_EXEC)?;
     let file = loc.inode().host_file()?;
     let path = vfs::ops::path_of(root, loc).unwrap_or_else(|| loc.dentry.name());
-    Executable::new(std::path::PathBuf::from(std::ffi::OsString::from_vec(path)), file)
+    Executable::new(PathBuf::from(OsString::from_vec(path)), (a.dev, a.ino), file)
 }
 
 /// Resolves `path` from `start` for `execve` (following a last link

@@ -13,7 +13,7 @@ use super::elf::Loaded;
 use super::LoadError;
 use crate::kernel::task::Task;
 use crate::mm::vma::Backing;
-use crate::mm::{ArgStrings, ImageArea, STACK_TOP};
+use crate::mm::{ArgStrings, ImageArea};
 
 /// Longest single argument or environment string (`MAX_ARG_STRLEN`).
 const MAX_ARG_STRLEN: usize = 32 * PAGE_SIZE as usize;
@@ -104,16 +104,27 @@ fn host_auxv(key: u64) -> u64 {
     auxv.iter().find(|&&(k, _)| k == key).map_or(0, |&(_, v)| v)
 }
 
-/// The initial stack's area, below [`STACK_TOP`], sized by the stack limit.
-pub fn area(stack_limit: u64) -> ImageArea {
+/// The initial stack's area, below `top`, sized by the stack limit.
+pub fn area(top: u64, stack_limit: u64) -> ImageArea {
     let size = stack_limit.clamp(ARG_MIN_LIMIT * 4, MAX_INITIAL_STACK) & !(PAGE_SIZE - 1);
-    ImageArea { start: STACK_TOP - size, len: size, prot: prot::READ | prot::WRITE, backing: Backing::Stack }
+    ImageArea { start: top - size, len: size, prot: prot::READ | prot::WRITE, backing: Backing::Stack }
 }
 
-/// Writes the initial frame into the stack mapped at `base`; returns the
+/// What the auxiliary vector tells of the new image.
+pub struct Images {
+    /// The program.
+    pub program: Loaded,
+    /// Where the interpreter was loaded, if there is one (`AT_BASE`).
+    pub interp_base: Option<u64>,
+    /// The vDSO's ELF header (`AT_SYSINFO_EHDR`), if one is mapped.
+    pub vdso: Option<u64>,
+}
+
+/// Writes the initial frame into the stack `area` (mapped); returns the
 /// stack pointer.
-pub fn build(task: &mut Task, img: &Loaded, s: &Strings, base: u64) -> Result<u64, LoadError> {
-    let mut b = Builder { top: STACK_TOP, reversed: Vec::new() };
+pub fn build(task: &mut Task, img: &Images, s: &Strings, area: &ImageArea) -> Result<u64, LoadError> {
+    let base = area.start;
+    let mut b = Builder { top: area.start + area.len, reversed: Vec::new() };
     b.push(&[0; 8]);
     let execfn = b.push(&s.execfn);
     let envp: Vec<u64> = s.envv.iter().rev().map(|e| b.push(e)).collect::<Vec<_>>().into_iter().rev().collect();
@@ -128,16 +139,18 @@ pub fn build(task: &mut Task, img: &Loaded, s: &Strings, base: u64) -> Result<u6
     let random_at = b.push(&random);
 
     let creds = task.tg.creds.lock().clone();
-    let auxv: [(u64, u64); 19] = [
+    let program = &img.program;
+    let mut auxv: Vec<(u64, u64)> = img.vdso.map(|v| (at::SYSINFO_EHDR, v)).into_iter().collect();
+    auxv.extend([
         (at::HWCAP, host_auxv(at::HWCAP)),
         (at::PAGESZ, PAGE_SIZE),
         (at::CLKTCK, CLOCKS_PER_SEC),
-        (at::PHDR, img.phdr),
+        (at::PHDR, program.phdr),
         (at::PHENT, std::mem::size_of::<abi::elf::Phdr>() as u64),
-        (at::PHNUM, img.phnum),
-        (at::BASE, 0),
+        (at::PHNUM, program.phnum),
+        (at::BASE, img.interp_base.unwrap_or(0)),
         (at::FLAGS, 0),
-        (at::ENTRY, img.entry),
+        (at::ENTRY, program.entry),
         (at::UID, creds.uid as u64),
         (at::EUID, creds.euid as u64),
         (at::GID, creds.gid as u64),
@@ -148,7 +161,7 @@ pub fn build(task: &mut Task, img: &Loaded, s: &Strings, base: u64) -> Result<u6
         (at::EXECFN, execfn),
         (at::PLATFORM, platform),
         (at::MINSIGSTKSZ, host_auxv(at::MINSIGSTKSZ).max(2048)),
-    ];
+    ]);
     let mut words: Vec<u64> = vec![argp.len() as u64];
     words.extend(&argp);
     words.push(0);

@@ -15,8 +15,8 @@
 //! shared mapping records whether it may be made writable; `mprotect`
 //! refuses `PROT_WRITE` to one that may not (`EACCES`).
 //!
-//! Limitations: `MREMAP_DONTUNMAP`, `mremap` of a zero length, and
-//! address-space randomisation are not modelled yet.
+//! Limitations: `MREMAP_DONTUNMAP` and `mremap` of a zero length are not
+//! modelled yet.
 
 mod page_reader;
 mod patching;
@@ -88,6 +88,9 @@ pub enum Source {
 #[derive(Clone)]
 struct State {
     vmas: VmaSet,
+    /// The top of the mmap area: `mmap` without an address places
+    /// top-down from here (see `loader::layout`).
+    mmap_base: u64,
     /// Where the heap starts (just after the image).
     brk_start: u64,
     /// The current program break.
@@ -157,6 +160,7 @@ impl State {
 }
 
 /// One area of a new program image, for [`MemoryManager::map_image`].
+#[derive(Clone)]
 pub struct ImageArea {
     /// Its first address (page-aligned).
     pub start: u64,
@@ -193,7 +197,7 @@ impl MemoryManager {
     /// a new image) whose own ranges are `reserved`.
     pub fn new(reserved: &[Range<u64>]) -> MemoryManager {
         let blocked = reserved.to_vec();
-        MemoryManager { state: Mutex::new(State { vmas: VmaSet::new(), brk_start: 0, brk: 0, patching: Default::default(), blocked, strings: ArgStrings::default() }) }
+        MemoryManager { state: Mutex::new(State { vmas: VmaSet::new(), mmap_base: STACK_TOP - STACK_GAP, brk_start: 0, brk: 0, patching: Default::default(), blocked, strings: ArgStrings::default() }) }
     }
 
     /// Whether `[addr, addr + len)` lies in user space and outside the
@@ -312,11 +316,13 @@ impl MemoryManager {
         self.state.lock().vmas.iter().cloned().collect()
     }
 
-    /// Sets where the heap begins (after the loaded image).
-    pub fn set_brk_start(&self, addr: u64) {
+    /// Sets the top of the mmap area and where the heap begins, as the
+    /// loader laid out a new image.
+    pub fn set_layout(&self, mmap_base: u64, brk: u64) {
         let mut st = self.state.lock();
-        st.brk_start = addr;
-        st.brk = addr;
+        st.mmap_base = mmap_base;
+        st.brk_start = brk;
+        st.brk = brk;
     }
 
     /// The checks `mmap` makes of its length, protection and flags before
@@ -418,7 +424,7 @@ impl MemoryManager {
         if hint >= MMAP_MIN_ADDR && hint.checked_add(len).is_some_and(|e| e <= TASK_SIZE) && st.vmas.is_free(hint, hint + len, &st.blocked) {
             return Ok(hint);
         }
-        st.vmas.find_gap_top_down(len, MMAP_MIN_ADDR, STACK_TOP - STACK_GAP, &st.blocked).ok_or(ENOMEM)
+        st.vmas.find_gap_top_down(len, MMAP_MIN_ADDR, st.mmap_base, &st.blocked).ok_or(ENOMEM)
     }
 
     /// `munmap`.
@@ -561,7 +567,7 @@ impl MemoryManager {
         if flags & mremap::MAYMOVE == 0 {
             return Err(ENOMEM);
         }
-        let dest = st.vmas.find_gap_top_down(new_len, MMAP_MIN_ADDR, STACK_TOP - STACK_GAP, &st.blocked).ok_or(ENOMEM)?;
+        let dest = st.vmas.find_gap_top_down(new_len, MMAP_MIN_ADDR, st.mmap_base, &st.blocked).ok_or(ENOMEM)?;
         self.move_area(&mut st, ctx, old, old_len, moved(dest))
     }
 
@@ -586,7 +592,7 @@ impl MemoryManager {
         }
         let (Some(old_top), Some(new_top)) = (page_up(st.brk), page_up(want)) else { return st.brk };
         if new_top > old_top {
-            if new_top > STACK_TOP - STACK_GAP || !st.vmas.is_free(old_top, new_top, &st.blocked) {
+            if new_top > TASK_SIZE || !st.vmas.is_free(old_top, new_top, &st.blocked) {
                 return st.brk;
             }
             let len = new_top - old_top;

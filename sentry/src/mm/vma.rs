@@ -39,12 +39,16 @@ pub enum Backing {
     Heap,
     /// The main thread's stack.
     Stack,
-    /// A mapping of a file (program image, library or other file).
+    /// A program image or interpreter the loader mapped.
     Image {
         /// The file's name as shown in `/proc/PID/maps`.
         name: String,
         /// File offset corresponding to the area's start address.
         offset: u64,
+        /// The sandbox's device number of the file.
+        dev: u64,
+        /// The sandbox's inode number of the file.
+        ino: u64,
     },
     /// A mapping of a file the app opened (`mmap` of a descriptor).
     File {
@@ -157,15 +161,9 @@ impl Vma {
         }
         match (&self.backing, &next.backing) {
             (
-                Backing::Image {
-                    name: a,
-                    offset: oa,
-                },
-                Backing::Image {
-                    name: b,
-                    offset: ob,
-                },
-            ) => a == b && oa.checked_add(self.len()) == Some(*ob),
+                Backing::Image { name: a, offset: oa, dev: da, ino: ia },
+                Backing::Image { name: b, offset: ob, dev: db, ino: ib },
+            ) => (a, da, ia) == (b, db, ib) && oa.checked_add(self.len()) == Some(*ob),
             (Backing::SharedAnonymous { id: a, offset: oa }, Backing::SharedAnonymous { id: b, offset: ob }) => {
                 a == b && oa.checked_add(self.len()) == Some(*ob)
             }
@@ -449,6 +447,8 @@ mod tests {
             backing: Backing::Image {
                 name: name.to_string(),
                 offset,
+                dev: 0,
+                ino: 0,
             },
         }
     }
@@ -638,6 +638,8 @@ mod tests {
             backing: Backing::Image {
                 name: "f".into(),
                 offset: u64::MAX - 1,
+                dev: 0,
+                ino: 0,
             },
         });
         set.insert(anon(1, 2, RW));
@@ -649,6 +651,8 @@ mod tests {
             backing: Backing::Image {
                 name: "f".into(),
                 offset: 0,
+                dev: 0,
+                ino: 0,
             },
         });
         assert_eq!(set.remove(0, u64::MAX).len(), 4);
@@ -1016,10 +1020,14 @@ mod tests {
             3 => Backing::Image {
                 name: "a".into(),
                 offset: p(rng.below(4)),
+                dev: 0,
+                ino: 0,
             },
             _ => Backing::Image {
                 name: "b".into(),
                 offset: p(start),
+                dev: 0,
+                ino: 0,
             },
         };
         Vma {

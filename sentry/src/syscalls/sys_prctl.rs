@@ -1,4 +1,4 @@
-//! prctl and arch_prctl.
+//! prctl, arch_prctl and personality.
 
 use std::sync::atomic::Ordering;
 
@@ -165,4 +165,18 @@ pub fn arch_prctl(t: &mut Task, a: Args) -> SysResult {
         ap::SET_CPUID => Err(ENODEV),
         _ => Err(EINVAL),
     }
+}
+
+/// `personality(persona)`: sets the process's execution domain and flags
+/// unless `persona` is `0xffffffff`; returns the old one. Linux accepts any
+/// value; the sandbox acts on `ADDR_NO_RANDOMIZE` (the loader's layout),
+/// and keeps the rest for the process to read back.
+pub fn personality(t: &mut Task, a: Args) -> SysResult {
+    let persona = a.uint(0);
+    let old = if persona == abi::process::personality::QUERY {
+        t.tg.personality.load(Ordering::Relaxed)
+    } else {
+        t.tg.personality.swap(persona, Ordering::Relaxed)
+    };
+    Ok(u64::from(old))
 }

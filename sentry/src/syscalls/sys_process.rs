@@ -379,19 +379,18 @@ fn exec(t: &mut Task, path_addr: u64, argv_addr: u64, envp_addr: u64, dirfd: i32
     } else {
         find_program(t, dirfd, &path, flags & at::SYMLINK_NOFOLLOW == 0)?
     };
-    let (exe, argv) = loader::open_program(exe, argv, |p| find_program(t, at::FDCWD, p, true))?;
-
-    let prepared = loader::prepare(t, &exe, &path, &argv, &envv).map_err(|e| e.errno())?;
+    let program = loader::open_program(exe, argv, |p| find_program(t, at::FDCWD, p, true)).map_err(|e| e.errno())?;
+    let prepared = loader::prepare(t, &program, &path, &envv).map_err(|e| e.errno())?;
     if t.tg.exit.lock().live_threads == 1 {
-        replace_image(t, &exe, prepared, &path)?;
+        replace_image(t, &program, prepared, &path)?;
     } else {
-        exec_in_new_process(t, &exe, prepared, &path)?;
+        exec_in_new_process(t, &program, prepared, &path)?;
     }
     // The task's handle and /proc's view of it name the new memory map.
     t.kernel.tasks.update_handle(t.handle());
     crate::kernel::task::set_current(t);
     t.tg.posix_timers.clear();
-    finish_exec(t, exe.path);
+    finish_exec(t, program.exe.path);
     Ok(0)
 }
 
@@ -399,10 +398,10 @@ fn exec(t: &mut Task, path_addr: u64, argv_addr: u64, envp_addr: u64, dirfd: i32
 /// replaces the old one in the same stub process, sparing a host process's
 /// start and end. Past the checks of [`loader::prepare`] a failure cannot
 /// return to the old image: the process dies of SIGSEGV, as on Linux.
-fn replace_image(t: &mut Task, exe: &loader::Executable, prepared: loader::Prepared, path: &[u8]) -> Result<(), Errno> {
+fn replace_image(t: &mut Task, program: &loader::Program, prepared: loader::Prepared, path: &[u8]) -> Result<(), Errno> {
     t.mm = Arc::new(MemoryManager::new(t.ctx.space().reserved()));
-    if let Err(e) = loader::exec(t, exe, prepared, path, true) {
-        log::warn!("execve of {} failed past the point of no return: {e}", exe.path.display());
+    if let Err(e) = loader::exec(t, program, prepared, path, true) {
+        log::warn!("execve of {} failed past the point of no return: {e}", program.exe.path.display());
         t.tg.begin_exit(ExitStatus::killed_by(sig::SIGSEGV));
         return Err(e.errno());
     }
@@ -412,11 +411,11 @@ fn replace_image(t: &mut Task, exe: &loader::Executable, prepared: loader::Prepa
 /// `execve` while other threads still run in the old image: the new one
 /// is built in a fresh process, the old one surviving any failure up to
 /// the switch; then the other threads end and this one becomes the leader.
-fn exec_in_new_process(t: &mut Task, exe: &loader::Executable, prepared: loader::Prepared, path: &[u8]) -> Result<(), Errno> {
+fn exec_in_new_process(t: &mut Task, program: &loader::Program, prepared: loader::Prepared, path: &[u8]) -> Result<(), Errno> {
     let (space, ctx) = AddressSpace::new().map_err(|_| ENOMEM)?;
     let old_ctx = std::mem::replace(&mut t.ctx, ctx);
     let old_mm = std::mem::replace(&mut t.mm, Arc::new(MemoryManager::new(space.reserved())));
-    if let Err(e) = loader::exec(t, exe, prepared, path, false) {
+    if let Err(e) = loader::exec(t, program, prepared, path, false) {
         t.ctx.space().kill();
         t.ctx = old_ctx;
         t.mm = old_mm;

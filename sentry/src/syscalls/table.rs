@@ -179,6 +179,7 @@ pub static TABLE: &[Syscall] = &[
     full(sysno::RT_SIGSUSPEND, "rt_sigsuspend", sys_signal::rt_sigsuspend),
     full(sysno::SIGALTSTACK, "sigaltstack", sys_signal::sigaltstack),
     partial(sysno::MKNOD, "mknod", sys_path::mknod, MKNOD_NOTE),
+    partial(sysno::PERSONALITY, "personality", sys_prctl::personality, "ADDR_NO_RANDOMIZE turns off the loader's randomisation; the other flags and execution domains are kept but change nothing"),
     full(sysno::STATFS, "statfs", sys_stat::statfs),
     full(sysno::FSTATFS, "fstatfs", sys_stat::fstatfs),
     partial(sysno::SCHED_SETPARAM, "sched_setparam", sys_sched::sched_setparam, "priority 0 only, as SCHED_OTHER allows; other threads' ids and zombies ESRCH"),
