@@ -94,11 +94,12 @@ pub mod workers;
 
 use std::collections::HashSet;
 use std::ffi::OsString;
-use std::os::unix::ffi::OsStrExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use abi::Errno;
 use parking_lot::Mutex;
 
 pub use exit::ExitStatus;
@@ -256,19 +257,29 @@ impl Kernel {
     }
 
     /// Creates the init process (PID 1) from an executable, ready to run
-    /// once [`Kernel::start`] is called.
+    /// once [`Kernel::start`] is called. A path without a slash is looked
+    /// up as `execvp` does, in the sandbox's tree along the `PATH` of the
+    /// process's environment.
     pub fn create_process(self: &Arc<Kernel>, args: CreateProcessArgs) -> Result<Arc<ThreadGroup>, LoadError> {
         let _ext = self.ext.lock();
         let creds = crate::auth::Credentials::of_host_user();
         let root = self.mounts.root();
         let find = |p: &[u8]| loader::find_executable(&self.mounts, &creds, &root, &self.start_dir, p, true);
-        let exe = find(args.path.as_os_str().as_bytes()).map_err(|e| LoadError::Io(args.path.clone(), std::io::Error::from_raw_os_error(e.0)))?;
-        let program = loader::open_program(exe, args.argv.clone(), find)?;
+        let path = args.path.as_os_str().as_bytes();
+        let io = |p: &[u8], e: Errno| LoadError::Io(PathBuf::from(OsString::from_vec(p.to_vec())), std::io::Error::from_raw_os_error(e.0));
+        let (name, program) = if path.contains(&b'/') {
+            let exe = find(path).map_err(|e| io(path, e))?;
+            (path.to_vec(), loader::open_program(exe, args.argv.clone(), find)?)
+        } else {
+            let search = args.envv.iter().find_map(|e| e.as_bytes().strip_prefix(b"PATH=")).unwrap_or(loader::DEFAULT_PATH);
+            let (found, exe) = loader::search_path(path, search, find).map_err(|e| io(path, e))?;
+            let program = loader::open_program_searched(exe, &found, args.argv.clone(), find)?;
+            (found, program)
+        };
         let tg = ThreadGroup::new_init(self, &program.exe.path, &args.stdio);
         let mut task = Task::new_process(self.clone(), tg.clone())?;
-        let name = args.path.as_os_str().as_encoded_bytes();
-        let prepared = loader::prepare(&task, &program, name, &args.envv)?;
-        loader::exec(&mut task, &program, prepared, name, false)?;
+        let prepared = loader::prepare(&task, &program, &name, &args.envv)?;
+        loader::exec(&mut task, &program, prepared, &name, false)?;
         self.tasks.add_unstarted(task);
         Ok(tg)
     }

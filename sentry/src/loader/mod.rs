@@ -181,6 +181,54 @@ pub fn open_program(exe: Executable, mut argv: Vec<OsString>, open: impl Fn(&[u8
     Err(LoadError::Memory(abi::errno::ELOOP))
 }
 
+/// The search path `execvp` uses when the environment has no `PATH`.
+pub const DEFAULT_PATH: &[u8] = b"/bin:/usr/bin";
+
+/// Finds `name` (which has no slash) as `execvp` does: in each directory
+/// of the colon-separated `search` in turn (an empty one is the working
+/// directory), opening each candidate with `open`. A candidate that is
+/// missing, or whose path is not one, is passed over, and so is one the
+/// caller may not execute, whose `EACCES` is returned if nothing else is
+/// found; any other error stops the search. Returns the path found with
+/// the executable.
+pub fn search_path(name: &[u8], search: &[u8], open: impl Fn(&[u8]) -> Result<Executable, Errno>) -> Result<(Vec<u8>, Executable), Errno> {
+    use abi::errno::{EACCES, ENAMETOOLONG, ENODEV, ENOENT, ENOTDIR, ESTALE, ETIMEDOUT};
+    if name.is_empty() {
+        return Err(ENOENT);
+    }
+    let mut denied = false;
+    for dir in search.split(|&b| b == b':') {
+        let mut path = dir.to_vec();
+        if !path.is_empty() && !path.ends_with(b"/") {
+            path.push(b'/');
+        }
+        path.extend_from_slice(name);
+        match open(&path) {
+            Ok(exe) => return Ok((path, exe)),
+            Err(EACCES) => denied = true,
+            Err(ENOENT | ENOTDIR | ESTALE | ENODEV | ETIMEDOUT | ENAMETOOLONG) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Err(if denied { EACCES } else { ENOENT })
+}
+
+/// [`open_program`] for a program [`search_path`] found at `found`: one that is no
+/// program the loader knows (`ENOEXEC`) is run by `/bin/sh` as a script,
+/// as `execvp` does.
+pub fn open_program_searched(exe: Executable, found: &[u8], argv: Vec<OsString>, open: impl Fn(&[u8]) -> Result<Executable, Errno>) -> Result<Program, LoadError> {
+    let path = OsString::from_vec(found.to_vec());
+    match open_program(exe, argv.clone(), &open) {
+        Err(LoadError::NotExecutable(_)) => {
+            let sh = open(b"/bin/sh").map_err(|e| LoadError::Io(PathBuf::from("/bin/sh"), io::Error::from_raw_os_error(e.0)))?;
+            let mut sh_argv = vec![OsString::from("/bin/sh"), path];
+            sh_argv.extend(argv.into_iter().skip(1));
+            open_program(sh, sh_argv, open)
+        }
+        other => other,
+    }
+}
+
 /// Opens and parses the ELF interpreter at `path`: its open's errors
 /// stand, and any fault of the file is `ELIBBAD`, as Linux has them.
 fn open_interpreter(path: &[u8], open: impl Fn(&[u8]) -> Result<Executable, Errno>) -> Result<(Executable, ElfImage), LoadError> {
