@@ -13,6 +13,7 @@ pub mod process;
 pub mod regs;
 pub mod signal;
 pub mod time;
+pub mod vdso;
 pub mod wire;
 
 /// System call numbers (`__NR_*`).

@@ -87,6 +87,8 @@ pub struct AddressSpace {
     /// Which slots serve a thread (slot 0: the first thread).
     slots: Mutex<Vec<bool>>,
     reserved: Vec<Range<u64>>,
+    /// Where the host mapped its vDSO in the process, if it did.
+    host_vdso: Option<u64>,
 }
 
 impl AddressSpace {
@@ -103,9 +105,9 @@ impl AddressSpace {
                 started.live.status.load(Ordering::Relaxed)
             )));
         }
-        let reserved = read_maps(started.pid)?;
+        let (reserved, host_vdso) = read_maps(started.pid)?;
         let live = started.live;
-        let space = Arc::new(AddressSpace { pid: started.pid, pidfd: started.pidfd, ctl: started.ctl, ctl_lock: Mutex::new(()), live, reserved, slots: Mutex::new(vec![true]) });
+        let space = Arc::new(AddressSpace { pid: started.pid, pidfd: started.pidfd, ctl: started.ctl, ctl_lock: Mutex::new(()), live, reserved, host_vdso, slots: Mutex::new(vec![true]) });
         let region = &space.live.region;
         let ctx = Context::new(space.clone(), 0, region.host_tid(0) as i32, region.regs(0));
         Ok((space, ctx))
@@ -147,6 +149,7 @@ impl AddressSpace {
             ctl_lock: Mutex::new(()),
             live,
             reserved: parent.reserved.clone(),
+            host_vdso: parent.host_vdso,
             slots: Mutex::new(slots_for(slot)),
         });
         let ctx = ctx.forked(child.clone(), host_tid);
@@ -185,6 +188,12 @@ impl AddressSpace {
     /// vDSO): app mappings must never overlap them.
     pub fn reserved(&self) -> &[Range<u64>] {
         &self.reserved
+    }
+
+    /// Where the host mapped its own vDSO in the stub process (one of the
+    /// reserved ranges), if it did.
+    pub fn host_vdso(&self) -> Option<u64> {
+        self.host_vdso
     }
 
     /// Reads app memory at `addr` into `buf`, all of it or nothing.
@@ -336,21 +345,27 @@ impl Channel {
 }
 
 /// The ranges mapped in process `pid`, from `/proc/PID/maps`, below the
-/// top of the user address space.
-fn read_maps(pid: i32) -> io::Result<Vec<Range<u64>>> {
+/// top of the user address space, and where its vDSO starts.
+fn read_maps(pid: i32) -> io::Result<(Vec<Range<u64>>, Option<u64>)> {
     let text = sys::read_proc(&format!("/proc/{pid}/maps"))?;
     Ok(parse_maps(&text))
 }
 
-fn parse_maps(text: &str) -> Vec<Range<u64>> {
+fn parse_maps(text: &str) -> (Vec<Range<u64>>, Option<u64>) {
     const USER_TOP: u64 = 0x0000_8000_0000_0000;
-    text.lines()
+    let mut vdso = None;
+    let ranges = text
+        .lines()
         .filter_map(|l| {
             let (s, e) = l.split_whitespace().next()?.split_once('-')?;
             let r = u64::from_str_radix(s, 16).ok()?..u64::from_str_radix(e, 16).ok()?;
+            if l.ends_with("[vdso]") {
+                vdso = Some(r.start);
+            }
             (r.end <= USER_TOP).then_some(r)
         })
-        .collect()
+        .collect();
+    (ranges, vdso)
 }
 
 
@@ -364,6 +379,8 @@ mod tests {
                  7ffd1000-7ffd3000 rw-p 0 0:0 0 [stack]\n\
                  garbage\n\
                  ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0 [vsyscall]\n";
-        assert_eq!(parse_maps(m), vec![0x7fc000000000..0x7fc000001000, 0x7ffd1000..0x7ffd3000]);
+        assert_eq!(parse_maps(m), (vec![0x7fc000000000..0x7fc000001000, 0x7ffd1000..0x7ffd3000], None));
+        let with_vdso = "7ffd5000-7ffd7000 r-xp 00000000 00:00 0 [vdso]\n";
+        assert_eq!(parse_maps(with_vdso), (vec![0x7ffd5000..0x7ffd7000], Some(0x7ffd5000)));
     }
 }

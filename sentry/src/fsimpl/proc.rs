@@ -5,7 +5,7 @@
 //! - `/proc/self` (the reader's process) and `/proc/thread-self`
 //!   (`PID/task/TID`, the reading thread).
 //! - `/proc/PID/` (zombies too, until reaped) with `stat`, `status`,
-//!   `cmdline`, `environ`, `comm`, `exe`, `cwd`, `root`, `fd/`, `fdinfo/`,
+//!   `cmdline`, `environ`, `auxv`, `comm`, `exe`, `cwd`, `root`, `fd/`, `fdinfo/`,
 //!   `maps`, `limits`, `mounts`, `mountinfo` and `task/`; `task/TID/` has
 //!   the same entries but `task`, for one thread (`stat`, `status` and
 //!   `comm` are the thread's own).
@@ -260,7 +260,8 @@ fn fixed_children(dir: Option<Dir>) -> &'static [(&'static [u8], Fixed)] {
 /// An entry of `/proc/PID/` (and of `/proc/PID/task/TID/`, but `Task`).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Entry {
-    Cmdline = 0,
+    Auxv,
+    Cmdline,
     Comm,
     Cwd,
     Environ,
@@ -277,7 +278,8 @@ enum Entry {
     Task,
 }
 
-const ENTRIES: [(&[u8], Entry); 15] = [
+const ENTRIES: [(&[u8], Entry); 16] = [
+    (b"auxv", Entry::Auxv),
     (b"cmdline", Entry::Cmdline),
     (b"comm", Entry::Comm),
     (b"cwd", Entry::Cwd),
@@ -302,7 +304,7 @@ impl Entry {
             Entry::Cwd | Entry::Exe | Entry::Root => mode::S_IFLNK | 0o777,
             Entry::Fd | Entry::Fdinfo => mode::S_IFDIR | 0o500,
             Entry::Task => mode::S_IFDIR | 0o555,
-            Entry::Environ => mode::S_IFREG | 0o400,
+            Entry::Auxv | Entry::Environ => mode::S_IFREG | 0o400,
             Entry::Comm => mode::S_IFREG | 0o644,
             _ => mode::S_IFREG | 0o444,
         }
@@ -455,6 +457,8 @@ fn area_name(v: &Vma) -> Option<String> {
     match &v.backing {
         Backing::Heap => Some("[heap]".into()),
         Backing::Stack => Some("[stack]".into()),
+        Backing::Vvar => Some("[vvar]".into()),
+        Backing::Vdso => Some("[vdso]".into()),
         Backing::Image { name, .. } | Backing::File { name, .. } => Some(name.clone()),
         Backing::SharedAnonymous { .. } => Some("/dev/zero (deleted)".into()),
         Backing::Anonymous => None,
@@ -727,6 +731,8 @@ impl Node {
                 let mm = t.task.as_ref().and_then(|h| h.mm.upgrade()).ok_or(ENOENT)?;
                 mm.areas().iter().map(maps_line).collect::<String>().into_bytes()
             }
+            // A zombie's is empty, as on Linux.
+            Entry::Auxv => t.task.as_ref().and_then(|h| h.mm.upgrade()).map_or_else(Vec::new, |mm| mm.auxv().iter().flat_map(|&(k, v)| [k, v]).flat_map(u64::to_ne_bytes).collect()),
             Entry::Mounts => mounts_text(k, &fs_root()?).into_bytes(),
             Entry::Mountinfo => mountinfo_text(k, &fs_root()?).into_bytes(),
             _ => return Err(EISDIR),
@@ -1104,7 +1110,7 @@ impl Inode for Node {
 
     fn check_open(&self) -> Result<(), Errno> {
         match self.kind {
-            Kind::Entry(who, Entry::Environ | Entry::Maps) | Kind::FdInfo(who, _) => self.fs.inspect(who).map(|_| ()),
+            Kind::Entry(who, Entry::Auxv | Entry::Environ | Entry::Maps) | Kind::FdInfo(who, _) => self.fs.inspect(who).map(|_| ()),
             _ => Ok(()),
         }
     }

@@ -90,6 +90,7 @@ pub mod task_signals;
 pub mod thread_group;
 pub mod time;
 pub mod uts;
+pub mod vdso;
 pub mod workers;
 
 use std::collections::HashSet;
@@ -196,6 +197,9 @@ pub struct Kernel {
     pub start_dir: Location,
     /// Number of CPUs the sandbox reports.
     pub application_cores: u32,
+    /// The vDSO every process gets (none if its memory file could not be
+    /// made).
+    pub vdso: Option<vdso::Vdso>,
     /// Whether hot syscall sites are patched.
     pub patch_syscalls: bool,
     /// Source of [`Kernel::unique_id`].
@@ -214,6 +218,8 @@ impl Kernel {
         let timers = TimerService::new().expect("cannot start the kernel's timer thread");
         let monotonic = timekeeper.clock(abi::time::clock::MONOTONIC);
         let cpu = Arc::new(CpuClock::new(&timers, monotonic.clone()));
+        let application_cores = config.application_cores.max(1);
+        let vdso = vdso::Vdso::new(&timekeeper, application_cores).inspect_err(|e| log::warn!("no vDSO for the sandbox: {e}")).ok();
         let kernel = Arc::new(Kernel {
             mounts: files.mounts,
             memfd_root: files.memfd_root,
@@ -230,7 +236,8 @@ impl Kernel {
             cpu,
             futexes: futex::FutexManager::new(),
             uts: UtsNamespace::new(&config.hostname),
-            application_cores: config.application_cores.max(1),
+            application_cores,
+            vdso,
             patch_syscalls: config.patch_syscalls,
             unique_id: AtomicU64::new(1),
             unimplemented: Mutex::new(HashSet::new()),
@@ -297,6 +304,9 @@ impl Kernel {
     pub fn pause_time(&self) {
         let _ext = self.ext.lock();
         self.timers.pause();
+        if let Some(v) = &self.vdso {
+            v.freeze();
+        }
         self.timekeeper.pause();
     }
 
@@ -306,6 +316,9 @@ impl Kernel {
     pub fn resume_time(&self) {
         let _ext = self.ext.lock();
         self.timekeeper.resume();
+        if let Some(v) = &self.vdso {
+            v.publish(&self.timekeeper);
+        }
         self.timers.resume();
     }
 

@@ -134,6 +134,21 @@ impl Timekeeper {
         }))
     }
 
+    /// What each clock subtracts from the host clock of the same id, in
+    /// nanoseconds, indexed by clock id (the vDSO's clock page); `None`
+    /// while time is paused.
+    pub fn host_bases(&self) -> Option<[i64; abi::vdso::CLOCKS]> {
+        if self.frozen.load(Ordering::SeqCst) != RUNNING {
+            return None;
+        }
+        let mut bases = [0; abi::vdso::CLOCKS];
+        bases[clock::MONOTONIC as usize] = self.mono_base.load(Ordering::SeqCst);
+        bases[clock::MONOTONIC_RAW as usize] = self.raw_base.load(Ordering::SeqCst);
+        bases[clock::MONOTONIC_COARSE as usize] = self.coarse_base.load(Ordering::SeqCst);
+        bases[clock::BOOTTIME as usize] = self.boot_base;
+        Some(bases)
+    }
+
     /// Stops the monotonic clocks (see the module doc). Every task must
     /// be stopped; a second pause without a resume does nothing.
     pub fn pause(&self) {

@@ -246,6 +246,8 @@ fn open_interpreter(path: &[u8], open: impl Fn(&[u8]) -> Result<Executable, Errn
 pub struct Prepared {
     program: elf::Plan,
     interp: Option<elf::Plan>,
+    /// Where the vDSO's mapping starts (its data pages first).
+    vdso: Option<u64>,
     layout: layout::Layout,
     brk: u64,
     strings: stack::Strings,
@@ -284,8 +286,9 @@ pub fn prepare(task: &Task, program: &Program, filename: &[u8], envv: &[OsString
         }
         None => None,
     };
+    let vdso = task.kernel.vdso.as_ref().map(|v| top_down.place(v.len(), abi::PAGE_SIZE).ok_or_else(no_room)).transpose()?;
     let brk = layout.brk_start(brk.unwrap_or(plan.loaded.end));
-    Ok(Prepared { program: plan, interp, layout, brk, strings, stack_limit })
+    Ok(Prepared { program: plan, interp, vdso, layout, brk, strings, stack_limit })
 }
 
 /// Replaces the task's image with the prepared `program` (also the task's
@@ -294,7 +297,7 @@ pub fn prepare(task: &Task, program: &Program, filename: &[u8], envv: &[OsString
 /// there is one). `reuse`: the task's address space still holds the old
 /// image, which goes first.
 pub fn exec(task: &mut Task, program: &Program, prepared: Prepared, filename: &[u8], reuse: bool) -> Result<(), LoadError> {
-    let Prepared { program: plan, interp, layout, brk, strings, stack_limit } = prepared;
+    let Prepared { program: plan, interp, vdso, layout, brk, strings, stack_limit } = prepared;
     let stack = stack::area(layout.stack_top, stack_limit);
     task.mm.set_layout(layout.mmap_base, brk);
     let main = plan.loaded;
@@ -306,7 +309,17 @@ pub fn exec(task: &mut Task, program: &Program, prepared: Prepared, filename: &[
         interp_base = Some(plan.loaded.bias);
         plan.load(task, exe, Vec::new(), false)?;
     }
-    let images = stack::Images { program: main, interp_base, vdso: None };
+    let kernel = task.kernel.clone();
+    let vdso = match (vdso, &kernel.vdso) {
+        (Some(at), Some(v)) => {
+            let host = v.host_page(task.ctx.space().host_vdso());
+            let image_len = v.len() - abi::vdso::VVAR_PAGES * abi::PAGE_SIZE;
+            task.mm.map_vdso(&mut task.ctx, v.file().as_fd(), at, image_len, &host).map_err(LoadError::Memory)?;
+            Some(at + abi::vdso::VVAR_PAGES * abi::PAGE_SIZE)
+        }
+        _ => None,
+    };
+    let images = stack::Images { program: main, interp_base, vdso };
     let sp = stack::build(task, &images, &strings, &stack)?;
     task.ctx.regs = abi::regs::Regs::for_exec(entry, sp, &task.ctx.regs);
     task.ctx.reset_fpu_on_resume();

@@ -167,10 +167,11 @@ pub fn build(task: &mut Task, img: &Images, s: &Strings, area: &ImageArea) -> Re
     words.push(0);
     words.extend(&envp);
     words.push(0);
-    for (k, v) in auxv {
+    auxv.push((at::NULL, 0));
+    for &(k, v) in &auxv {
         words.extend([k, v]);
     }
-    words.extend([at::NULL, 0]);
+    task.mm.set_auxv(auxv);
     // The stack pointer at entry is 16-byte aligned and points at argc.
     let table = words.len() as u64 * 8;
     let pad = (b.sp() - table) % 16;

@@ -101,6 +101,9 @@ struct State {
     blocked: Vec<Range<u64>>,
     /// Where `execve` put the argument and environment strings.
     strings: ArgStrings,
+    /// The auxiliary vector `execve` gave the image, `AT_NULL` included
+    /// (what `/proc/PID/auxv` reads).
+    auxv: Vec<(u64, u64)>,
 }
 
 /// Where the initial stack holds the argument and environment strings
@@ -197,7 +200,7 @@ impl MemoryManager {
     /// a new image) whose own ranges are `reserved`.
     pub fn new(reserved: &[Range<u64>]) -> MemoryManager {
         let blocked = reserved.to_vec();
-        MemoryManager { state: Mutex::new(State { vmas: VmaSet::new(), mmap_base: STACK_TOP - STACK_GAP, brk_start: 0, brk: 0, patching: Default::default(), blocked, strings: ArgStrings::default() }) }
+        MemoryManager { state: Mutex::new(State { vmas: VmaSet::new(), mmap_base: STACK_TOP - STACK_GAP, brk_start: 0, brk: 0, patching: Default::default(), blocked, strings: ArgStrings::default(), auxv: Vec::new() }) }
     }
 
     /// Whether `[addr, addr + len)` lies in user space and outside the
@@ -285,6 +288,41 @@ impl MemoryManager {
         Ok(())
     }
 
+    /// Maps the vDSO at `at` in one round trip to the stub (see
+    /// `abi::vdso`): the per-process page, written with `host`; the clock
+    /// page, shared from `file` at offset 0; and the image from `file` at
+    /// one page on, `image_len` bytes, private.
+    pub fn map_vdso(&self, ctx: &mut Context, file: std::os::fd::BorrowedFd<'_>, at: u64, image_len: u64, host: &abi::vdso::VdsoHost) -> Result<(), Errno> {
+        use abi::Pod;
+        let mut st = self.state.lock();
+        let pages = [
+            (at, PAGE_SIZE, Backing::Vvar),
+            (at + PAGE_SIZE, PAGE_SIZE, Backing::Vvar),
+            (at + 2 * PAGE_SIZE, image_len, Backing::Vdso),
+        ];
+        if pages.iter().any(|&(start, len, _)| !st.is_user(start, len) || !st.vmas.is_free(start, start + len, &st.blocked)) {
+            return Err(ENOMEM);
+        }
+        let mut batch = Batch::default();
+        batch.push(sysno::MMAP as u64, [at, PAGE_SIZE, prot::READ | prot::WRITE, map::PRIVATE | map::FIXED | map::ANONYMOUS, u64::MAX, 0]);
+        batch.poke(at, host.as_bytes(), prot::READ);
+        batch.push(wire::op::MMAP_FD, [at + PAGE_SIZE, PAGE_SIZE, prot::READ, map::SHARED | map::FIXED, 0, 0]);
+        batch.push(wire::op::MMAP_FD, [at + 2 * PAGE_SIZE, image_len, prot::READ | prot::EXEC, map::PRIVATE | map::FIXED, 0, PAGE_SIZE]);
+        let done = ctx.run_batch(&mut batch, Some(file)).map_err(|_| ENOMEM)?;
+        if done < batch.len() {
+            return Err(Errno::from_ret(batch.ret(done)).err().unwrap_or(ENOMEM));
+        }
+        if [(0, at), (2, at + PAGE_SIZE), (3, at + 2 * PAGE_SIZE)].iter().any(|&(i, addr)| batch.ret(i) as u64 != addr) {
+            // Only a hostile app could make the stub answer with another address.
+            return Err(ENOMEM);
+        }
+        for (i, (start, len, backing)) in pages.into_iter().enumerate() {
+            let prot = if i == 2 { prot::READ | prot::EXEC } else { prot::READ };
+            st.vmas.insert(Vma { start, end: start + len, prot, shared: i == 1, backing });
+        }
+        Ok(())
+    }
+
     /// Writes the loader's bytes into memory it has just mapped.
     pub fn write_image(&self, ctx: &mut Context, addr: u64, data: &[u8]) -> Result<(), Errno> {
         ctx.space().write(addr, data).map_err(|_| EFAULT)
@@ -298,6 +336,16 @@ impl MemoryManager {
     /// Records where the loader put the argument and environment strings.
     pub fn set_arg_strings(&self, strings: ArgStrings) {
         self.state.lock().strings = strings;
+    }
+
+    /// Records the auxiliary vector the loader gave the image.
+    pub fn set_auxv(&self, auxv: Vec<(u64, u64)>) {
+        self.state.lock().auxv = auxv;
+    }
+
+    /// The auxiliary vector the image was given, `AT_NULL` included.
+    pub fn auxv(&self) -> Vec<(u64, u64)> {
+        self.state.lock().auxv.clone()
     }
 
     /// Where the argument and environment strings are.

@@ -39,6 +39,10 @@ pub enum Backing {
     Heap,
     /// The main thread's stack.
     Stack,
+    /// The vDSO's data pages (`[vvar]`).
+    Vvar,
+    /// The vDSO's image (`[vdso]`).
+    Vdso,
     /// A program image or interpreter the loader mapped.
     Image {
         /// The file's name as shown in `/proc/PID/maps`.

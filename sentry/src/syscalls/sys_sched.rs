@@ -102,6 +102,13 @@ pub fn sched_setaffinity(t: &mut Task, a: Args) -> SysResult {
         return Err(EINVAL);
     }
     target.store(mask, std::sync::atomic::Ordering::Relaxed);
+    if mask != all_cpus(cores) {
+        // The vDSO cannot tell which CPUs a thread may use: its getcpu
+        // asks the sentry from now on.
+        if let Some(v) = &t.kernel.vdso {
+            v.getcpu_traps();
+        }
+    }
     Ok(0)
 }
 
