@@ -5,6 +5,8 @@ use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::atomic::AtomicU32;
 
+use nix::sys::time::TimeSpec;
+
 fn cvt(ret: libc::c_long) -> io::Result<usize> {
     if ret < 0 {
         Err(io::Error::last_os_error())
@@ -13,31 +15,33 @@ fn cvt(ret: libc::c_long) -> io::Result<usize> {
     }
 }
 
+/// The one raw `futex(2)` call: nix has no futex wrapper, and the word
+/// lives in memory shared with another process, so only a raw system call
+/// on its address will do. `timeout` is read only by `FUTEX_WAIT`.
+fn futex(word: &AtomicU32, op: libc::c_int, val: u32, timeout: Option<&TimeSpec>) {
+    let timeout = timeout.map_or(std::ptr::null(), |t| t.as_ref() as *const libc::timespec);
+    // SAFETY: `word` is a valid, aligned u32 and `timeout` null or a valid
+    // timespec, both for the duration of the call; the kernel reads nothing
+    // else and writes nothing at all for FUTEX_WAIT and FUTEX_WAKE.
+    unsafe {
+        libc::syscall(libc::SYS_futex, word.as_ptr(), op, val, timeout);
+    }
+}
+
 /// Sleeps while `*word == val` (a shared futex: the word lives in a memfd
 /// mapped by another process too). Spurious returns are fine for callers.
 pub fn futex_wait(word: &AtomicU32, val: u32) {
-    // SAFETY: `word` is a valid, aligned u32 for the duration of the call.
-    unsafe {
-        libc::syscall(libc::SYS_futex, word.as_ptr(), libc::FUTEX_WAIT, val, std::ptr::null::<libc::timespec>());
-    }
+    futex(word, libc::FUTEX_WAIT, val, None);
 }
 
 /// As [`futex_wait`], giving up after `timeout`.
 pub fn futex_wait_timeout(word: &AtomicU32, val: u32, timeout: std::time::Duration) {
-    let ts = libc::timespec { tv_sec: timeout.as_secs() as libc::time_t, tv_nsec: timeout.subsec_nanos() as libc::c_long };
-    // SAFETY: `word` is a valid, aligned u32 and `ts` a valid timespec for
-    // the duration of the call.
-    unsafe {
-        libc::syscall(libc::SYS_futex, word.as_ptr(), libc::FUTEX_WAIT, val, &ts as *const libc::timespec);
-    }
+    futex(word, libc::FUTEX_WAIT, val, Some(&TimeSpec::from_duration(timeout)));
 }
 
 /// Wakes every waiter on `word`.
 pub fn futex_wake(word: &AtomicU32) {
-    // SAFETY: as for futex_wait; FUTEX_WAKE reads nothing else.
-    unsafe {
-        libc::syscall(libc::SYS_futex, word.as_ptr(), libc::FUTEX_WAKE, i32::MAX);
-    }
+    futex(word, libc::FUTEX_WAKE, i32::MAX as u32, None);
 }
 
 /// The CPU this thread runs on, plus one (0 if the host cannot tell);
