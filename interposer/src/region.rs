@@ -4,7 +4,7 @@
 
 use std::io;
 use std::os::fd::OwnedFd;
-use std::ptr::{addr_of, addr_of_mut};
+use std::ptr::{addr_of, addr_of_mut, NonNull};
 use std::sync::atomic::{fence, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
@@ -41,7 +41,7 @@ const YIELD: Duration = Duration::from_micros(50);
 
 /// One mapped region.
 pub(crate) struct Region {
-    base: *mut u8,
+    base: NonNull<u8>,
     fd: OwnedFd,
 }
 
@@ -54,10 +54,12 @@ unsafe impl Sync for Region {}
 impl Region {
     /// Creates and maps a region, with its header filled in.
     pub fn new(filter: &[wire::SockFilter], kick: i32, text: (u64, u64)) -> io::Result<Region> {
-        let fd = sys::memfd(c"sandbox-region", wire::REGION_SIZE)?;
+        let file = sys::memfd("sandbox-region")?;
+        file.set_len(wire::REGION_SIZE as u64)?;
+        let fd = OwnedFd::from(file);
         let base = sys::map_shared(&fd, wire::REGION_SIZE)?;
         let region = Region { base, fd };
-        let h = base as *mut Header;
+        let h = base.as_ptr() as *mut Header;
         // SAFETY: the mapping is fresh, zeroed, REGION_SIZE long, page
         // aligned, and no other process has it yet.
         unsafe {
@@ -82,7 +84,7 @@ impl Region {
     fn slot(&self, i: usize) -> *mut Slot {
         assert!(i < wire::MAX_THREADS);
         // SAFETY: slot i lies inside the mapping (checked above).
-        unsafe { self.base.add(wire::slot_offset(i)) as *mut Slot }
+        unsafe { self.base.as_ptr().add(wire::slot_offset(i)) as *mut Slot }
     }
 
     fn state(&self, i: usize) -> &AtomicU32 {
@@ -158,7 +160,7 @@ impl Region {
             Some(range) if range.len() == data.len() => {
                 // SAFETY: the range lies inside the mapping (checked by
                 // fpstate_range); the bytes are opaque data.
-                unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), self.base.add(range.start), data.len()) };
+                unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), self.base.as_ptr().add(range.start), data.len()) };
                 true
             }
             _ => false,
@@ -170,7 +172,7 @@ impl Region {
         assert!(off + out.len() <= wire::REGION_SIZE);
         // SAFETY: in bounds (checked above); opaque bytes, which the app
         // may change concurrently only to its own harm.
-        unsafe { std::ptr::copy_nonoverlapping(self.base.add(off), out.as_mut_ptr(), out.len()) }
+        unsafe { std::ptr::copy_nonoverlapping(self.base.as_ptr().add(off), out.as_mut_ptr(), out.len()) }
     }
 
     /// The host thread id the stub wrote into slot `i`.

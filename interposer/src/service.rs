@@ -99,8 +99,7 @@ fn stub_memfd() -> io::Result<&'static OwnedFd> {
     if let Some(fd) = FD.get() {
         return Ok(fd);
     }
-    let fd = sys::memfd(c"sandbox-stub", 0)?;
-    let mut f = std::fs::File::from(fd);
+    let mut f = sys::memfd("sandbox-stub")?;
     io::Write::write_all(&mut f, STUB_ELF)?;
     Ok(FD.get_or_init(|| f.into()))
 }

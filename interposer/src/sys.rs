@@ -1,10 +1,14 @@
 //! Thin, checked wrappers over the host system calls the interposer uses.
 //! Each unsafe call lives here, in a small function with its reason.
 
+use std::fs::File;
 use std::io;
+use std::num::NonZeroUsize;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::ptr::NonNull;
 use std::sync::atomic::AtomicU32;
 
+use nix::sys::mman::{self, MapFlags, ProtFlags};
 use nix::sys::time::TimeSpec;
 
 fn cvt(ret: libc::c_long) -> io::Result<usize> {
@@ -95,25 +99,21 @@ pub fn set_thread_affinity(set: &CpuSet) -> io::Result<()> {
     cvt(unsafe { libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set.0) } as libc::c_long).map(drop)
 }
 
-/// Creates a close-on-exec memfd of `size` bytes.
-pub fn memfd(name: &std::ffi::CStr, size: usize) -> io::Result<OwnedFd> {
-    // SAFETY: `name` is NUL-terminated; a new fd is returned on success.
-    let fd = cvt(unsafe { libc::syscall(libc::SYS_memfd_create, name.as_ptr(), libc::MFD_CLOEXEC) })? as RawFd;
-    // SAFETY: the fd was just created and is owned by nobody else.
-    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-    // SAFETY: plain syscall on an fd we own.
-    cvt(unsafe { libc::ftruncate(fd.as_raw_fd(), size as libc::off_t) } as libc::c_long)?;
-    Ok(fd)
+/// Creates an empty close-on-exec memfd named `name`.
+pub fn memfd(name: &str) -> io::Result<File> {
+    match memfd::MemfdOptions::default().close_on_exec(true).create(name) {
+        Ok(fd) => Ok(fd.into_file()),
+        Err(memfd::Error::Create(e) | memfd::Error::AddSeals(e) | memfd::Error::GetSeals(e)) => Err(e),
+    }
 }
 
 /// Maps `len` bytes of `fd` shared and read-write; returns the address.
-pub fn map_shared(fd: &OwnedFd, len: usize) -> io::Result<*mut u8> {
-    // SAFETY: a fresh mapping chosen by the kernel overlaps nothing of ours.
-    let p = unsafe { libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED, fd.as_raw_fd(), 0) };
-    if p == libc::MAP_FAILED {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(p as *mut u8)
+pub fn map_shared(fd: &OwnedFd, len: usize) -> io::Result<NonNull<u8>> {
+    let len = NonZeroUsize::new(len).ok_or(io::ErrorKind::InvalidInput)?;
+    // SAFETY: no address is given, so the kernel places the new mapping
+    // where it overlaps nothing of ours.
+    let p = unsafe { mman::mmap(None, len, ProtFlags::PROT_READ | ProtFlags::PROT_WRITE, MapFlags::MAP_SHARED, fd, 0) }?;
+    Ok(p.cast())
 }
 
 /// Unmaps a mapping made by [`map_shared`].
@@ -121,9 +121,10 @@ pub fn map_shared(fd: &OwnedFd, len: usize) -> io::Result<*mut u8> {
 /// # Safety
 ///
 /// Nothing may use the mapping afterwards.
-pub unsafe fn unmap(addr: *mut u8, len: usize) {
-    // SAFETY: the caller guarantees the mapping is no longer used.
-    unsafe { libc::munmap(addr as *mut libc::c_void, len) };
+pub unsafe fn unmap(addr: NonNull<u8>, len: usize) {
+    // SAFETY: the caller guarantees the mapping is no longer used. It can
+    // only fail for a range that is not a mapping, which it is.
+    let _ = unsafe { mman::munmap(addr.cast(), len) };
 }
 
 /// Copies app memory of process `pid` at `addr` into `buf`; returns the
