@@ -2,7 +2,7 @@
 //! Each unsafe call lives here, in a small function with its reason.
 
 use std::fs::File;
-use std::io;
+use std::io::{self, IoSlice, IoSliceMut};
 use std::num::NonZeroUsize;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::ptr::NonNull;
@@ -10,6 +10,8 @@ use std::sync::atomic::AtomicU32;
 
 use nix::sys::mman::{self, MapFlags, ProtFlags};
 use nix::sys::time::TimeSpec;
+use nix::sys::uio::{self, RemoteIoVec};
+use nix::unistd::Pid;
 
 fn cvt(ret: libc::c_long) -> io::Result<usize> {
     if ret < 0 {
@@ -130,20 +132,15 @@ pub unsafe fn unmap(addr: NonNull<u8>, len: usize) {
 /// Copies app memory of process `pid` at `addr` into `buf`; returns the
 /// number of bytes copied (short at the first inaccessible page).
 pub fn process_vm_read(pid: i32, addr: u64, buf: &mut [u8]) -> io::Result<usize> {
-    let local = libc::iovec { iov_base: buf.as_mut_ptr() as *mut libc::c_void, iov_len: buf.len() };
-    let remote = libc::iovec { iov_base: addr as *mut libc::c_void, iov_len: buf.len() };
-    // SAFETY: `local` describes `buf`, which is writable for its length; the
-    // remote side is another process's memory, checked by the kernel.
-    cvt(unsafe { libc::process_vm_readv(pid, &local, 1, &remote, 1, 0) } as libc::c_long)
+    let remote = RemoteIoVec { base: addr as usize, len: buf.len() };
+    Ok(uio::process_vm_readv(Pid::from_raw(pid), &mut [IoSliceMut::new(buf)], &[remote])?)
 }
 
 /// Copies `buf` into app memory of process `pid` at `addr`; returns the
 /// number of bytes copied.
 pub fn process_vm_write(pid: i32, addr: u64, buf: &[u8]) -> io::Result<usize> {
-    let local = libc::iovec { iov_base: buf.as_ptr() as *mut libc::c_void, iov_len: buf.len() };
-    let remote = libc::iovec { iov_base: addr as *mut libc::c_void, iov_len: buf.len() };
-    // SAFETY: `local` describes `buf`, readable for its length.
-    cvt(unsafe { libc::process_vm_writev(pid, &local, 1, &remote, 1, 0) } as libc::c_long)
+    let remote = RemoteIoVec { base: addr as usize, len: buf.len() };
+    Ok(uio::process_vm_writev(Pid::from_raw(pid), &[IoSlice::new(buf)], &[remote])?)
 }
 
 /// Sends `sig` to thread `tid` of process `pid`.
