@@ -8,6 +8,7 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::ptr::NonNull;
 use std::sync::atomic::AtomicU32;
 
+use nix::sched;
 use nix::sys::mman::{self, MapFlags, ProtFlags};
 use nix::sys::time::TimeSpec;
 use nix::sys::uio::{self, RemoteIoVec};
@@ -53,52 +54,7 @@ pub fn futex_wake(word: &AtomicU32) {
 /// The CPU this thread runs on, plus one (0 if the host cannot tell);
 /// glibc reads it from the thread's rseq area, without a system call.
 pub fn current_cpu() -> u32 {
-    // SAFETY: sched_getcpu reads no memory of ours.
-    let cpu = unsafe { libc::sched_getcpu() };
-    u32::try_from(cpu).ok().and_then(|c| c.checked_add(1)).unwrap_or(0)
-}
-
-/// A set of CPUs, as `sched_setaffinity` takes it.
-#[derive(Clone, Copy)]
-pub struct CpuSet(libc::cpu_set_t);
-
-impl CpuSet {
-    /// How many CPUs it holds.
-    pub fn count(&self) -> usize {
-        // SAFETY: CPU_COUNT only reads the set.
-        unsafe { libc::CPU_COUNT(&self.0) as usize }
-    }
-
-    /// Whether it holds CPU `cpu`.
-    pub fn contains(&self, cpu: usize) -> bool {
-        // SAFETY: CPU_ISSET only reads the set, and checks the bound.
-        cpu < libc::CPU_SETSIZE as usize && unsafe { libc::CPU_ISSET(cpu, &self.0) }
-    }
-
-    /// The same set without CPU `cpu`.
-    pub fn without(mut self, cpu: usize) -> CpuSet {
-        if cpu < libc::CPU_SETSIZE as usize {
-            // SAFETY: CPU_CLR writes one bit inside the set (bound checked).
-            unsafe { libc::CPU_CLR(cpu, &mut self.0) }
-        }
-        self
-    }
-}
-
-/// The CPUs the calling thread may run on.
-pub fn thread_affinity() -> io::Result<CpuSet> {
-    // SAFETY: an all-zero cpu_set_t is a valid (empty) set.
-    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
-    // SAFETY: the kernel writes at most size_of::<cpu_set_t>() bytes to `set`.
-    cvt(unsafe { libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) } as libc::c_long)?;
-    Ok(CpuSet(set))
-}
-
-/// Lets the calling thread run only on the CPUs in `set`; the kernel moves
-/// it at once if it runs on another.
-pub fn set_thread_affinity(set: &CpuSet) -> io::Result<()> {
-    // SAFETY: the kernel reads one cpu_set_t from `set`.
-    cvt(unsafe { libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set.0) } as libc::c_long).map(drop)
+    sched::sched_getcpu().ok().and_then(|cpu| u32::try_from(cpu).ok()?.checked_add(1)).unwrap_or(0)
 }
 
 /// Creates an empty close-on-exec memfd named `name`.
