@@ -134,62 +134,6 @@ pub fn reap(pidfd: &OwnedFd) -> io::Result<i32> {
     })
 }
 
-/// A new epoll instance (close-on-exec).
-pub fn epoll_create() -> io::Result<OwnedFd> {
-    // SAFETY: plain syscall; returns a new fd on success.
-    let fd = cvt(unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) } as libc::c_long)? as RawFd;
-    // SAFETY: the fd was just created and is ours alone.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
-}
-
-/// Adds `fd` to `ep` for readability, tagged with `token`.
-pub fn epoll_add(ep: &OwnedFd, fd: RawFd, token: u64) -> io::Result<()> {
-    let mut ev = libc::epoll_event { events: libc::EPOLLIN as u32, u64: token };
-    // SAFETY: `ev` is a valid epoll_event for the call.
-    cvt(unsafe { libc::epoll_ctl(ep.as_raw_fd(), libc::EPOLL_CTL_ADD, fd, &mut ev) } as libc::c_long).map(drop)
-}
-
-/// Removes `fd` from `ep`.
-pub fn epoll_del(ep: &OwnedFd, fd: RawFd) {
-    // SAFETY: EPOLL_CTL_DEL ignores the event argument.
-    unsafe { libc::epoll_ctl(ep.as_raw_fd(), libc::EPOLL_CTL_DEL, fd, std::ptr::null_mut()) };
-}
-
-/// Waits for events on `ep`; returns the tokens of the ready descriptors.
-pub fn epoll_wait(ep: &OwnedFd, tokens: &mut Vec<u64>) -> io::Result<()> {
-    let mut evs = [libc::epoll_event { events: 0, u64: 0 }; 32];
-    // SAFETY: `evs` has room for the 32 events we allow.
-    let n = unsafe { libc::epoll_wait(ep.as_raw_fd(), evs.as_mut_ptr(), evs.len() as i32, -1) };
-    if n < 0 {
-        let e = io::Error::last_os_error();
-        return if e.kind() == io::ErrorKind::Interrupted { Ok(()) } else { Err(e) };
-    }
-    tokens.extend(evs[..n as usize].iter().map(|e| e.u64));
-    Ok(())
-}
-
-/// A new close-on-exec eventfd.
-pub fn eventfd() -> io::Result<OwnedFd> {
-    // SAFETY: plain syscall; returns a new fd on success.
-    let fd = cvt(unsafe { libc::eventfd(0, libc::EFD_CLOEXEC) } as libc::c_long)? as RawFd;
-    // SAFETY: the fd was just created and is ours alone.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
-}
-
-/// Adds one to an eventfd's counter.
-pub fn eventfd_signal(fd: &OwnedFd) {
-    let one = 1u64;
-    // SAFETY: writes 8 bytes from a valid u64.
-    unsafe { libc::write(fd.as_raw_fd(), &one as *const u64 as *const libc::c_void, 8) };
-}
-
-/// Resets an eventfd's counter.
-pub fn eventfd_drain(fd: &OwnedFd) {
-    let mut v = 0u64;
-    // SAFETY: reads 8 bytes into a valid u64.
-    unsafe { libc::read(fd.as_raw_fd(), &mut v as *mut u64 as *mut libc::c_void, 8) };
-}
-
 /// CPU time consumed by host process `pid`, read from its CPU clock.
 pub fn process_cpu_time(pid: i32) -> Option<std::time::Duration> {
     const CPUCLOCK_SCHED: i32 = 2;
