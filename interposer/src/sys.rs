@@ -10,6 +10,7 @@ use std::sync::atomic::AtomicU32;
 
 use nix::sched;
 use nix::sys::mman::{self, MapFlags, ProtFlags};
+use nix::sys::socket::{self, ControlMessage, MsgFlags, UnixAddr};
 use nix::sys::time::TimeSpec;
 use nix::sys::uio::{self, RemoteIoVec};
 use nix::unistd::Pid;
@@ -163,29 +164,11 @@ pub fn thread_cpu_time(pid: i32, tid: i32) -> Option<std::time::Duration> {
     Some(std::time::Duration::from_nanos(s.split_whitespace().next()?.parse().ok()?))
 }
 
-/// Sends `fds` over a Unix socket in one message (SCM_RIGHTS).
+/// Sends `fds` over a Unix socket in one message (SCM_RIGHTS), with a
+/// single zero byte as its data.
 pub fn send_fds(sock: &OwnedFd, fds: &[RawFd]) -> io::Result<()> {
-    let byte = [0u8; 1];
-    let mut iov = libc::iovec { iov_base: byte.as_ptr() as *mut libc::c_void, iov_len: 1 };
-    let payload = std::mem::size_of_val(fds);
-    // SAFETY: CMSG_SPACE only computes a size.
-    let space = unsafe { libc::CMSG_SPACE(payload as u32) } as usize;
-    let mut control = vec![0u64; space.div_ceil(8)];
-    // SAFETY: msghdr is plain data; the fields set below describe live buffers.
-    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-    msg.msg_iov = &mut iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control.as_mut_ptr() as *mut libc::c_void;
-    msg.msg_controllen = space;
-    // SAFETY: the control buffer holds one header and `payload` bytes, as
-    // CMSG_SPACE promised; CMSG_FIRSTHDR/CMSG_DATA point inside it.
-    unsafe {
-        let cmsg = libc::CMSG_FIRSTHDR(&msg);
-        (*cmsg).cmsg_level = libc::SOL_SOCKET;
-        (*cmsg).cmsg_type = libc::SCM_RIGHTS;
-        (*cmsg).cmsg_len = libc::CMSG_LEN(payload as u32) as usize;
-        std::ptr::copy_nonoverlapping(fds.as_ptr() as *const u8, libc::CMSG_DATA(cmsg), payload);
-    }
-    // SAFETY: `msg` describes valid buffers for the call.
-    cvt(unsafe { libc::sendmsg(sock.as_raw_fd(), &msg, libc::MSG_NOSIGNAL) } as libc::c_long).map(drop)
+    let data = [IoSlice::new(&[0])];
+    let rights = [ControlMessage::ScmRights(fds)];
+    socket::sendmsg::<UnixAddr>(sock.as_raw_fd(), &data, &rights, MsgFlags::MSG_NOSIGNAL, None)?;
+    Ok(())
 }
