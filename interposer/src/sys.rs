@@ -8,20 +8,15 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::ptr::NonNull;
 use std::sync::atomic::AtomicU32;
 
+use nix::errno::Errno;
 use nix::sched;
 use nix::sys::mman::{self, MapFlags, ProtFlags};
 use nix::sys::socket::{self, ControlMessage, MsgFlags, UnixAddr};
+use nix::sys::signal::Signal;
 use nix::sys::time::TimeSpec;
 use nix::sys::uio::{self, RemoteIoVec};
+use nix::time::ClockId;
 use nix::unistd::Pid;
-
-fn cvt(ret: libc::c_long) -> io::Result<usize> {
-    if ret < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(ret as usize)
-    }
-}
 
 /// The one raw `futex(2)` call: nix has no futex wrapper, and the word
 /// lives in memory shared with another process, so only a raw system call
@@ -100,32 +95,43 @@ pub fn process_vm_write(pid: i32, addr: u64, buf: &[u8]) -> io::Result<usize> {
     Ok(uio::process_vm_writev(Pid::from_raw(pid), &[IoSlice::new(buf)], &[remote])?)
 }
 
-/// Sends `sig` to thread `tid` of process `pid`.
+/// Sends `sig` to thread `tid` of process `pid`. A raw system call: nix
+/// has no `tgkill`, and its `Signal` cannot name the real-time signal the
+/// interposer kicks threads with.
 pub fn tgkill(pid: i32, tid: i32, sig: i32) -> io::Result<()> {
-    // SAFETY: plain syscall with integer arguments.
-    cvt(unsafe { libc::syscall(libc::SYS_tgkill, pid, tid, sig) }).map(drop)
+    // SAFETY: integer arguments only; the kernel touches none of our memory.
+    Errno::result(unsafe { libc::syscall(libc::SYS_tgkill, pid, tid, sig) })?;
+    Ok(())
 }
 
-/// Sends `sig` to the process a pidfd refers to.
-pub fn pidfd_send_signal(pidfd: &OwnedFd, sig: i32) -> io::Result<()> {
-    // SAFETY: plain syscall; a null siginfo means "as kill(2)".
-    cvt(unsafe { libc::syscall(libc::SYS_pidfd_send_signal, pidfd.as_raw_fd(), sig, std::ptr::null::<u8>(), 0) }).map(drop)
+/// Sends `sig` to the process a pidfd refers to. A raw system call: nix
+/// has no pidfd calls.
+pub fn pidfd_send_signal(pidfd: &OwnedFd, sig: Signal) -> io::Result<()> {
+    // SAFETY: integers and a null siginfo, which means "as kill(2)"; the
+    // kernel touches none of our memory.
+    Errno::result(unsafe { libc::syscall(libc::SYS_pidfd_send_signal, pidfd.as_raw_fd(), sig as libc::c_int, std::ptr::null::<libc::siginfo_t>(), 0) })?;
+    Ok(())
 }
 
-/// Opens a pidfd for process `pid` (close-on-exec).
+/// Opens a pidfd for process `pid` (close-on-exec). A raw system call: nix
+/// has no pidfd calls.
 pub fn pidfd_open(pid: i32) -> io::Result<OwnedFd> {
-    // SAFETY: plain syscall; returns a new fd on success.
-    let fd = cvt(unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) })? as RawFd;
-    // SAFETY: the fd was just created and is ours alone.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+    // SAFETY: integer arguments only; returns a new fd on success.
+    let fd = Errno::result(unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) })?;
+    // SAFETY: the fd was just created and is ours alone (a successful
+    // pidfd_open returns an fd, which fits a RawFd).
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
 }
 
 /// Reaps the exited process behind `pidfd`, returning its raw wait status.
+/// A raw `waitid`: nix's returns a `WaitStatus`, whose `Signal` cannot hold
+/// a real-time signal, so a death by one would be reaped and its status
+/// lost.
 pub fn reap(pidfd: &OwnedFd) -> io::Result<i32> {
     // SAFETY: siginfo_t is plain data; waitid fills it in.
     let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
     // SAFETY: `info` is writable; P_PIDFD takes the fd as the id.
-    cvt(unsafe { libc::waitid(libc::P_PIDFD, pidfd.as_raw_fd() as libc::id_t, &mut info, libc::WEXITED | libc::WNOHANG) } as libc::c_long)?;
+    Errno::result(unsafe { libc::waitid(libc::P_PIDFD, pidfd.as_raw_fd() as libc::id_t, &mut info, libc::WEXITED | libc::WNOHANG) })?;
     // SAFETY: for WEXITED results si_status and si_code are set.
     let (status, code) = unsafe { (info.si_status(), info.si_code) };
     Ok(match code {
@@ -137,14 +143,12 @@ pub fn reap(pidfd: &OwnedFd) -> io::Result<i32> {
 
 /// CPU time consumed by host process `pid`, read from its CPU clock.
 pub fn process_cpu_time(pid: i32) -> Option<std::time::Duration> {
+    // The id of the process's CPU clock, made as the kernel defines it:
+    // nix's ClockId::pid_cpu_clock_id goes through clock_getcpuclockid,
+    // which costs a clock_getres system call more.
     const CPUCLOCK_SCHED: i32 = 2;
-    let clock = (!pid << 3) | CPUCLOCK_SCHED;
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: `ts` is a valid timespec to fill.
-    if unsafe { libc::clock_gettime(clock, &mut ts) } < 0 {
-        return None;
-    }
-    Some(std::time::Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32))
+    let clock = ClockId::from_raw((!pid << 3) | CPUCLOCK_SCHED);
+    nix::time::clock_gettime(clock).ok().map(Into::into)
 }
 
 /// The text of a host `/proc` file, read in as few calls as it takes (the
