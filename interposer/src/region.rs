@@ -17,8 +17,10 @@ use crate::{placement, sys};
 /// Reads a slot field the app (through the stub) may write at any time.
 macro_rules! get {
     ($slot:expr, $field:ident) => {
-        // SAFETY: the slot pointer is in bounds of the mapping; volatile
-        // because another process writes the field.
+        // SAFETY: the slot pointer lies inside the live mapping and the
+        // field is aligned; every slot field is plain data that any bit
+        // pattern is a valid value of, so whatever the app wrote reads as
+        // some value. Volatile because another process writes the field.
         unsafe { addr_of!((*$slot).$field).read_volatile() }
     };
 }
@@ -26,7 +28,8 @@ macro_rules! get {
 /// Writes a slot field for the stub to read.
 macro_rules! put {
     ($slot:expr, $field:ident, $v:expr) => {
-        // SAFETY: as for get!.
+        // SAFETY: in bounds and aligned, as for get!; a concurrent write
+        // by the app can only garble what the stub reads, to its own harm.
         unsafe { addr_of_mut!((*$slot).$field).write_volatile($v) }
     };
 }
@@ -88,7 +91,8 @@ impl Region {
     }
 
     fn state(&self, i: usize) -> &AtomicU32 {
-        // SAFETY: atomics may be shared with another process's writes.
+        // SAFETY: the slot lies inside the mapping, which lives as long as
+        // `self`; an atomic may be written by another process at any time.
         unsafe { &(*self.slot(i)).state }
     }
 
@@ -96,6 +100,14 @@ impl Region {
     fn stub_cpu(&self, i: usize) -> &AtomicU32 {
         // SAFETY: as for state().
         unsafe { &(*self.slot(i)).stub_cpu }
+    }
+
+    /// Slot `i`'s host tid word, as an atomic (the kernel clears it when
+    /// the thread is gone).
+    fn host_tid_word(&self, i: usize) -> &AtomicU32 {
+        // SAFETY: `host_tid` is an aligned u32 inside the slot, which lives
+        // as long as `self` (as for state()); AtomicU32 has the layout of u32.
+        unsafe { &*(addr_of!((*self.slot(i)).host_tid) as *const AtomicU32) }
     }
 
     fn sleeping(&self, i: usize) -> (&AtomicU32, &AtomicU32) {
@@ -188,7 +200,7 @@ impl Region {
     /// Waits until the kernel has cleared slot `i`'s host tid (the thread
     /// that served it is gone), or `gone()` turns true.
     pub fn wait_thread_gone(&self, i: usize, gone: impl Fn() -> bool) {
-        let word = unsafe_tid_word(self.slot(i));
+        let word = self.host_tid_word(i);
         loop {
             let tid = word.load(Ordering::SeqCst);
             if tid == 0 || gone() {
@@ -306,13 +318,6 @@ impl Region {
             sys::futex_wake(self.state(i));
         }
     }
-}
-
-/// Slot `s`'s host tid word, as an atomic (the kernel clears it).
-fn unsafe_tid_word<'a>(s: *mut Slot) -> &'a AtomicU32 {
-    // SAFETY: `host_tid` is an aligned u32 inside the mapped slot, which
-    // lives as long as the region; AtomicU32 has the layout of u32.
-    unsafe { &*(addr_of!((*s).host_tid) as *const AtomicU32) }
 }
 
 impl Drop for Region {
