@@ -1,5 +1,12 @@
-//! Thin, checked wrappers over the host system calls the interposer uses.
-//! Each unsafe call lives here, in a small function with its reason.
+//! The host system calls the interposer makes, as small functions.
+//!
+//! Most go through the `nix` and `memfd` crates. The few that neither
+//! covers are raw system calls here, each in a small function with its
+//! reason: the futex on a word of the shared region, `tgkill` (the kick is
+//! a real-time signal), `pidfd_open` and `pidfd_send_signal` (nix 0.32 has
+//! no pidfd calls), and `waitid` on a pidfd (nix's `WaitStatus` cannot hold
+//! a death by a real-time signal). Unsafe code over the shared region's
+//! memory lives in `region`.
 
 use std::fs::File;
 use std::io::{self, IoSlice, IoSliceMut};
