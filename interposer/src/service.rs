@@ -93,7 +93,8 @@ pub(crate) fn prepare_spare_channel() {
 pub(crate) fn watch(pidfd: OwnedFd, liveness: Arc<Liveness>) {
     let s = service();
     let _ = s.watches.send((pidfd, liveness));
-    // Only a full counter (2^64 - 2 pending wake-ups) can make this fail.
+    // Adding 1 cannot fail (it would only block, after 2^64 - 2 unread
+    // wake-ups).
     let _ = s.wake.write(1);
 }
 
