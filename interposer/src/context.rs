@@ -5,6 +5,7 @@ use std::sync::Arc;
 use abi::regs::Regs;
 use abi::signal::SigInfo;
 use abi::wire::{self, event, resume, HostOp, SLOT_BUF_SIZE};
+use nix::errno::Errno;
 
 use crate::batch::Batch;
 use crate::space::{AddressSpace, Fault, Liveness};
@@ -89,7 +90,7 @@ impl Context {
     /// new thread's own).
     pub fn spawn_thread(&mut self) -> std::io::Result<Context> {
         let space = self.space.clone();
-        let slot = space.alloc_slot().ok_or_else(|| std::io::Error::from_raw_os_error(libc::EAGAIN))?;
+        let slot = space.alloc_slot().ok_or_else(|| std::io::Error::from(Errno::EAGAIN))?;
         space.live.region.reset_slot(slot);
         let started = self.host_op(wire::op::THREAD, [slot as u64, 0, 0, 0, 0, 0]).map_err(|_| std::io::Error::other("the process died"));
         let tid = match started.map(abi::Errno::from_ret) {

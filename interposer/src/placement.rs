@@ -18,7 +18,8 @@
 use std::cell::Cell;
 use std::time::{Duration, Instant};
 
-use crate::sys;
+use nix::sched::{sched_getaffinity, sched_setaffinity, CpuSet};
+use nix::unistd::Pid;
 
 /// The least time between two moves of one thread: a move costs a few
 /// microseconds, and a pair the scheduler keeps putting together should
@@ -61,36 +62,43 @@ fn move_off(cpu: usize) -> bool {
         return false;
     }
     LAST_MOVE.set(Some(now));
-    let Ok(allowed) = sys::thread_affinity() else { return false };
-    if !allowed.contains(cpu) || allowed.count() < 2 {
+    let this_thread = Pid::from_raw(0);
+    let Ok(allowed) = sched_getaffinity(this_thread) else { return false };
+    let mut elsewhere = allowed;
+    // Stay if `cpu` is not one the thread may use, or the only one.
+    if elsewhere.unset(cpu).is_err() || elsewhere == allowed || elsewhere == CpuSet::new() {
         return false;
     }
-    if sys::set_thread_affinity(&allowed.without(cpu)).is_err() {
+    if sched_setaffinity(this_thread, &elsewhere).is_err() {
         return false;
     }
     // Moved by now; the scheduler may place the thread anywhere again.
-    let _ = sys::set_thread_affinity(&allowed);
+    let _ = sched_setaffinity(this_thread, &allowed);
     true
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sys;
 
     #[test]
     fn a_thread_moves_off_its_cpu_and_keeps_its_affinity() {
         std::thread::spawn(|| {
-            let allowed = sys::thread_affinity().unwrap();
+            let allowed = sched_getaffinity(Pid::from_raw(0)).unwrap();
+            let cpus = (0..CpuSet::count()).filter(|&c| allowed.is_set(c) == Ok(true)).count();
             let here = sys::current_cpu() as usize - 1;
             let moved = move_off(here);
-            assert_eq!(moved, allowed.count() >= 2, "a move needs a second CPU");
+            assert_eq!(moved, cpus >= 2, "a move needs a second CPU");
             if moved {
                 assert_ne!(sys::current_cpu() as usize - 1, here);
             }
-            let after = sys::thread_affinity().unwrap();
-            assert_eq!(after.count(), allowed.count());
-            // A second move so soon is refused.
-            assert!(!move_off(sys::current_cpu() as usize - 1));
+            assert_eq!(sched_getaffinity(Pid::from_raw(0)).unwrap(), allowed);
+            // A second move so soon is refused, unless the host held this
+            // thread up for a whole interval in between (a loaded machine).
+            let first = LAST_MOVE.get().unwrap();
+            let moved_again = move_off(sys::current_cpu() as usize - 1);
+            assert!(!moved_again || LAST_MOVE.get().unwrap().duration_since(first) >= MOVE_INTERVAL);
         })
         .join()
         .unwrap();

@@ -4,7 +4,7 @@
 
 use std::io;
 use std::os::fd::OwnedFd;
-use std::ptr::{addr_of, addr_of_mut};
+use std::ptr::{addr_of, addr_of_mut, NonNull};
 use std::sync::atomic::{fence, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
@@ -17,8 +17,10 @@ use crate::{placement, sys};
 /// Reads a slot field the app (through the stub) may write at any time.
 macro_rules! get {
     ($slot:expr, $field:ident) => {
-        // SAFETY: the slot pointer is in bounds of the mapping; volatile
-        // because another process writes the field.
+        // SAFETY: the slot pointer lies inside the live mapping and the
+        // field is aligned; every slot field is plain data that any bit
+        // pattern is a valid value of, so whatever the app wrote reads as
+        // some value. Volatile because another process writes the field.
         unsafe { addr_of!((*$slot).$field).read_volatile() }
     };
 }
@@ -26,7 +28,8 @@ macro_rules! get {
 /// Writes a slot field for the stub to read.
 macro_rules! put {
     ($slot:expr, $field:ident, $v:expr) => {
-        // SAFETY: as for get!.
+        // SAFETY: in bounds and aligned, as for get!; a concurrent write
+        // by the app can only garble what the stub reads, to its own harm.
         unsafe { addr_of_mut!((*$slot).$field).write_volatile($v) }
     };
 }
@@ -41,7 +44,7 @@ const YIELD: Duration = Duration::from_micros(50);
 
 /// One mapped region.
 pub(crate) struct Region {
-    base: *mut u8,
+    base: NonNull<u8>,
     fd: OwnedFd,
 }
 
@@ -54,10 +57,12 @@ unsafe impl Sync for Region {}
 impl Region {
     /// Creates and maps a region, with its header filled in.
     pub fn new(filter: &[wire::SockFilter], kick: i32, text: (u64, u64)) -> io::Result<Region> {
-        let fd = sys::memfd(c"sandbox-region", wire::REGION_SIZE)?;
+        let file = sys::memfd("sandbox-region")?;
+        file.set_len(wire::REGION_SIZE as u64)?;
+        let fd = OwnedFd::from(file);
         let base = sys::map_shared(&fd, wire::REGION_SIZE)?;
         let region = Region { base, fd };
-        let h = base as *mut Header;
+        let h = base.as_ptr() as *mut Header;
         // SAFETY: the mapping is fresh, zeroed, REGION_SIZE long, page
         // aligned, and no other process has it yet.
         unsafe {
@@ -82,11 +87,12 @@ impl Region {
     fn slot(&self, i: usize) -> *mut Slot {
         assert!(i < wire::MAX_THREADS);
         // SAFETY: slot i lies inside the mapping (checked above).
-        unsafe { self.base.add(wire::slot_offset(i)) as *mut Slot }
+        unsafe { self.base.as_ptr().add(wire::slot_offset(i)) as *mut Slot }
     }
 
     fn state(&self, i: usize) -> &AtomicU32 {
-        // SAFETY: atomics may be shared with another process's writes.
+        // SAFETY: the slot lies inside the mapping, which lives as long as
+        // `self`; an atomic may be written by another process at any time.
         unsafe { &(*self.slot(i)).state }
     }
 
@@ -94,6 +100,14 @@ impl Region {
     fn stub_cpu(&self, i: usize) -> &AtomicU32 {
         // SAFETY: as for state().
         unsafe { &(*self.slot(i)).stub_cpu }
+    }
+
+    /// Slot `i`'s host tid word, as an atomic (the kernel clears it when
+    /// the thread is gone).
+    fn host_tid_word(&self, i: usize) -> &AtomicU32 {
+        // SAFETY: `host_tid` is an aligned u32 inside the slot, which lives
+        // as long as `self` (as for state()); AtomicU32 has the layout of u32.
+        unsafe { &*(addr_of!((*self.slot(i)).host_tid) as *const AtomicU32) }
     }
 
     fn sleeping(&self, i: usize) -> (&AtomicU32, &AtomicU32) {
@@ -158,7 +172,7 @@ impl Region {
             Some(range) if range.len() == data.len() => {
                 // SAFETY: the range lies inside the mapping (checked by
                 // fpstate_range); the bytes are opaque data.
-                unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), self.base.add(range.start), data.len()) };
+                unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), self.base.as_ptr().add(range.start), data.len()) };
                 true
             }
             _ => false,
@@ -170,7 +184,7 @@ impl Region {
         assert!(off + out.len() <= wire::REGION_SIZE);
         // SAFETY: in bounds (checked above); opaque bytes, which the app
         // may change concurrently only to its own harm.
-        unsafe { std::ptr::copy_nonoverlapping(self.base.add(off), out.as_mut_ptr(), out.len()) }
+        unsafe { std::ptr::copy_nonoverlapping(self.base.as_ptr().add(off), out.as_mut_ptr(), out.len()) }
     }
 
     /// The host thread id the stub wrote into slot `i`.
@@ -186,7 +200,7 @@ impl Region {
     /// Waits until the kernel has cleared slot `i`'s host tid (the thread
     /// that served it is gone), or `gone()` turns true.
     pub fn wait_thread_gone(&self, i: usize, gone: impl Fn() -> bool) {
-        let word = unsafe_tid_word(self.slot(i));
+        let word = self.host_tid_word(i);
         loop {
             let tid = word.load(Ordering::SeqCst);
             if tid == 0 || gone() {
@@ -304,13 +318,6 @@ impl Region {
             sys::futex_wake(self.state(i));
         }
     }
-}
-
-/// Slot `s`'s host tid word, as an atomic (the kernel clears it).
-fn unsafe_tid_word<'a>(s: *mut Slot) -> &'a AtomicU32 {
-    // SAFETY: `host_tid` is an aligned u32 inside the mapped slot, which
-    // lives as long as the region; AtomicU32 has the layout of u32.
-    unsafe { &*(addr_of!((*s).host_tid) as *const AtomicU32) }
 }
 
 impl Drop for Region {

@@ -18,6 +18,9 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, OnceLock};
 
 use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
+use nix::errno::Errno;
+use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
+use nix::sys::eventfd::{EfdFlags, EventFd};
 use parking_lot::Mutex;
 
 use crate::space::{Channel, Liveness, Started};
@@ -46,7 +49,7 @@ struct Service {
     starts: Sender<Request>,
     /// Requests for the reaper thread, and its wake-up.
     watches: Sender<(OwnedFd, Arc<Liveness>)>,
-    wake: OwnedFd,
+    wake: Arc<EventFd>,
 }
 
 fn service() -> &'static Service {
@@ -54,15 +57,15 @@ fn service() -> &'static Service {
     SERVICE.get_or_init(|| {
         let (starts, start_rx) = unbounded();
         let (watches, watch_rx) = unbounded();
-        let wake = sys::eventfd().expect("eventfd for the interposer reaper");
-        let wake2 = wake.try_clone().expect("dup of the reaper eventfd");
+        let wake = Arc::new(EventFd::from_flags(EfdFlags::EFD_CLOEXEC).expect("eventfd for the interposer reaper"));
+        let reaper_wake = wake.clone();
         std::thread::Builder::new()
             .name("stub-spawner".into())
             .spawn(move || spawner(start_rx))
             .expect("starting the stub spawner thread");
         std::thread::Builder::new()
             .name("stub-reaper".into())
-            .spawn(move || reaper(watch_rx, wake2))
+            .spawn(move || reaper(watch_rx, &reaper_wake))
             .expect("starting the stub reaper thread");
         Service { starts, watches, wake }
     })
@@ -90,7 +93,9 @@ pub(crate) fn prepare_spare_channel() {
 pub(crate) fn watch(pidfd: OwnedFd, liveness: Arc<Liveness>) {
     let s = service();
     let _ = s.watches.send((pidfd, liveness));
-    sys::eventfd_signal(&s.wake);
+    // Adding 1 cannot fail (it would only block, after 2^64 - 2 unread
+    // wake-ups).
+    let _ = s.wake.write(1);
 }
 
 /// The stub image as an executable memfd, made once.
@@ -99,8 +104,7 @@ fn stub_memfd() -> io::Result<&'static OwnedFd> {
     if let Some(fd) = FD.get() {
         return Ok(fd);
     }
-    let fd = sys::memfd(c"sandbox-stub", 0)?;
-    let mut f = std::fs::File::from(fd);
+    let mut f = sys::memfd("sandbox-stub")?;
     io::Write::write_all(&mut f, STUB_ELF)?;
     Ok(FD.get_or_init(|| f.into()))
 }
@@ -149,30 +153,31 @@ fn spawner(requests: Receiver<Request>) {
 }
 
 /// The reaper thread: reaps every stub that dies.
-fn reaper(watches: Receiver<(OwnedFd, Arc<Liveness>)>, wake: OwnedFd) {
-    let ep = sys::epoll_create().expect("epoll for the interposer reaper");
+fn reaper(watches: Receiver<(OwnedFd, Arc<Liveness>)>, wake: &EventFd) {
+    let ep = Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC).expect("epoll for the interposer reaper");
     const WAKE: u64 = u64::MAX;
-    sys::epoll_add(&ep, wake.as_raw_fd(), WAKE).expect("watching the reaper eventfd");
+    ep.add(wake, EpollEvent::new(EpollFlags::EPOLLIN, WAKE)).expect("watching the reaper eventfd");
     let mut watched: std::collections::HashMap<u64, (OwnedFd, Arc<Liveness>)> = Default::default();
-    let mut ready = Vec::new();
+    let mut events = [EpollEvent::empty(); 32];
     loop {
-        ready.clear();
-        if sys::epoll_wait(&ep, &mut ready).is_err() {
-            continue;
-        }
-        for &token in &ready {
+        let ready = match ep.wait(&mut events, EpollTimeout::NONE) {
+            Ok(n) => &events[..n],
+            Err(Errno::EINTR) => &[],
+            Err(_) => continue,
+        };
+        for token in ready.iter().map(EpollEvent::data) {
             if token == WAKE {
-                sys::eventfd_drain(&wake);
+                let _ = wake.read();
                 continue;
             }
             if let Some((pidfd, liveness)) = watched.remove(&token) {
-                sys::epoll_del(&ep, pidfd.as_raw_fd());
+                let _ = ep.delete(&pidfd);
                 liveness.mark_dead_then(|| sys::reap(&pidfd).unwrap_or(0));
             }
         }
         for (pidfd, liveness) in watches.try_iter() {
             let token = pidfd.as_raw_fd() as u64;
-            if sys::epoll_add(&ep, pidfd.as_raw_fd(), token).is_ok() {
+            if ep.add(&pidfd, EpollEvent::new(EpollFlags::EPOLLIN, token)).is_ok() {
                 watched.insert(token, (pidfd, liveness));
             } else {
                 liveness.mark_dead_then(|| sys::reap(&pidfd).unwrap_or(0));

@@ -8,6 +8,8 @@ use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use abi::wire;
+use nix::sys::signal::Signal;
+use nix::unistd::{sysconf, SysconfVar};
 use parking_lot::{Condvar, Mutex, RwLock};
 
 use crate::context::Context;
@@ -239,8 +241,7 @@ impl AddressSpace {
         let mut fields = stat.get(stat.rfind(')')? + 1..)?.split_whitespace().skip(11);
         let utime: u64 = fields.next()?.parse().ok()?;
         let stime: u64 = fields.next()?.parse().ok()?;
-        // SAFETY: sysconf only reads a configuration value.
-        let hz = u64::try_from(unsafe { libc::sysconf(libc::_SC_CLK_TCK) }).ok().filter(|&hz| hz > 0)?;
+        let hz = sysconf(SysconfVar::CLK_TCK).ok().flatten().and_then(|hz| u64::try_from(hz).ok()).filter(|&hz| hz > 0)?;
         let ticks = |t: u64| std::time::Duration::from_secs(t / hz) + std::time::Duration::from_nanos((t % hz) * 1_000_000_000 / hz);
         Some((ticks(utime), ticks(stime)))
     }
@@ -265,7 +266,7 @@ impl AddressSpace {
 
     /// Kills the stub process (all its threads) at once.
     pub fn kill(&self) {
-        let _ = sys::pidfd_send_signal(&self.pidfd, libc::SIGKILL);
+        let _ = sys::pidfd_send_signal(&self.pidfd, Signal::SIGKILL);
     }
 
     /// Whether the stub process has exited and been reaped.
