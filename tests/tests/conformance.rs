@@ -39,6 +39,7 @@ conformance! {
     fork_wait,
     pipe_xfer,
     exec,
+    exec_interp,
     pgrp,
     eventfd,
     poll,

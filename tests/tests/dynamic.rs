@@ -1,9 +1,8 @@
 //! Dynamically linked programs, started through the dynamic loader named
 //! on the command line (`ld.so PROGRAM`): `ld.so` is itself a static PIE,
 //! and it maps the program and its libraries with `mmap` of their
-//! descriptors, so this exercises file mappings end to end. (Running such
-//! a program directly needs the ELF loader to follow `PT_INTERP`, which it
-//! does not yet.)
+//! descriptors, so this exercises file mappings end to end. (Run directly,
+//! the same programs start through the interpreter the loader maps.)
 
 use std::path::Path;
 

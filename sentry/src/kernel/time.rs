@@ -61,11 +61,16 @@ pub fn host_resolution(id: libc::clockid_t) -> i64 {
 impl Timekeeper {
     /// A timekeeper whose monotonic clock starts now.
     pub fn new() -> Timekeeper {
+        // Boottime's base is read first: read later, it would be the
+        // later instant's, and boottime would trail monotonic by the time
+        // between the two reads (which the vDSO's reads are close enough
+        // to see).
+        let boot_base = host_now(libc::CLOCK_BOOTTIME) - BOOT_OFFSET_NS;
         Timekeeper {
             mono_base: AtomicI64::new(host_now(libc::CLOCK_MONOTONIC) - BOOT_OFFSET_NS),
             raw_base: AtomicI64::new(host_now(libc::CLOCK_MONOTONIC_RAW) - BOOT_OFFSET_NS),
             coarse_base: AtomicI64::new(host_now(libc::CLOCK_MONOTONIC_COARSE) - BOOT_OFFSET_NS),
-            boot_base: host_now(libc::CLOCK_BOOTTIME) - BOOT_OFFSET_NS,
+            boot_base,
             frozen: AtomicI64::new(RUNNING),
         }
     }
@@ -220,6 +225,19 @@ mod tests {
         assert!(tk.now(clock::REALTIME).unwrap().tv_sec > 1_600_000_000);
         assert_eq!(tk.resolution(clock::MONOTONIC), Ok(Timespec { tv_sec: 0, tv_nsec: 1 }));
         assert!(tk.resolution(clock::MONOTONIC_COARSE).unwrap().tv_nsec > 1);
+    }
+
+    #[test]
+    fn boottime_never_trails_monotonic() {
+        let tk = Timekeeper::new();
+        // Read the host clocks as close together as the vDSO does: with
+        // the bases from the host itself, not through `now_ns`.
+        let bases = tk.host_bases().unwrap();
+        for _ in 0..10_000 {
+            let mono = host_now(libc::CLOCK_MONOTONIC) - bases[clock::MONOTONIC as usize];
+            let boot = host_now(libc::CLOCK_BOOTTIME) - bases[clock::BOOTTIME as usize];
+            assert!(boot >= mono, "boottime {boot} trails monotonic {mono}");
+        }
     }
 
     #[test]

@@ -90,9 +90,11 @@ impl ElfImage {
             }
             let mut path = vec![0u8; p.filesz as usize];
             exe.read_at(p.offset, &mut path).map_err(|e| LoadError::Io(exe.path.clone(), e))?;
-            if path.pop() != Some(0) {
+            if path.last() != Some(&0) {
                 return Err(bad("the interpreter path (PT_INTERP) does not end in NUL"));
             }
+            // The path is a C string: it ends at its first NUL.
+            path.truncate(path.iter().position(|&b| b == 0).unwrap_or(path.len()));
             image.interp = Some(path);
         }
         Ok(image)

@@ -230,10 +230,15 @@ pub fn open_program_searched(exe: Executable, found: &[u8], argv: Vec<OsString>,
 }
 
 /// Opens and parses the ELF interpreter at `path`: its open's errors
-/// stand, and any fault of the file is `ELIBBAD`, as Linux has them.
+/// stand, a file too short for an ELF header is `EIO`, and any other
+/// fault of the file is `ELIBBAD`, as Linux has them.
 fn open_interpreter(path: &[u8], open: impl Fn(&[u8]) -> Result<Executable, Errno>) -> Result<(Executable, ElfImage), LoadError> {
     let name = PathBuf::from(OsString::from_vec(path.to_vec()));
     let exe = open(path).map_err(|e| LoadError::Interpreter(name.clone(), e))?;
+    if exe.len() < std::mem::size_of::<abi::elf::Ehdr>() as u64 {
+        // Linux's read of the header comes short.
+        return Err(LoadError::Interpreter(name, abi::errno::EIO));
+    }
     match ElfImage::parse(&exe) {
         Ok(image) => Ok((exe, image)),
         Err(LoadError::NotExecutable(why)) => Err(LoadError::BadInterpreter(name, why)),
