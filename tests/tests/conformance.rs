@@ -40,6 +40,7 @@ conformance! {
     pipe_xfer,
     exec,
     exec_interp,
+    personality,
     pgrp,
     eventfd,
     poll,
