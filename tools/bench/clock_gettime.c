@@ -1,6 +1,6 @@
-/* clock_gettime(CLOCK_MONOTONIC) through libc, timed in a loop: natively
- * the vDSO answers without entering the kernel; in the sandbox (whose apps
- * get no vDSO) every call is a system call served by the sentry.
+/* clock_gettime(CLOCK_MONOTONIC) through libc, timed in a loop: the vDSO
+ * answers without entering the kernel, natively the host's and in the
+ * sandbox the sandbox's own (which calls the host's).
  *
  * Usage: clock_gettime ITERATIONS
  * Prints "ns_per_op N" (nanoseconds per call), after a short untimed

@@ -89,6 +89,7 @@ pub fn print(
 
     let sandbox_index = runners.iter().position(|r| r.role == Role::Sandbox);
     let no_patch_index = runners.iter().position(|r| r.role == Role::SandboxNoPatch);
+    let column = |name: &str| runners.iter().position(|r| r.name == name);
     let fragments: Vec<String> = cases
         .iter()
         .zip(results)
@@ -96,7 +97,11 @@ pub fn print(
             let missing: Outcome = Err(String::new());
             let sandbox = sandbox_index.map_or(&missing, |i| &outcomes[i]);
             let no_patch = no_patch_index.map_or(&missing, |i| &outcomes[i]);
-            summary_fragment(case, &outcomes[0], sandbox, no_patch)
+            let peer = match case.target {
+                Target::NoSlowerThanPeer { peer, .. } => column(peer).map_or(&missing, |i| &outcomes[i]),
+                _ => &missing,
+            };
+            summary_fragment(case, &outcomes[0], sandbox, no_patch, peer)
         })
         .collect();
     println!("summary: {}", fragments.join(", "));
@@ -177,12 +182,14 @@ fn format_ratio(r: f64) -> String {
 }
 
 /// The summary-line fragment for one case. `no_patch` is the column of
-/// `sandbox-exec --no-patch`, shown next to the judged ratio, not judged.
+/// `sandbox-exec --no-patch`, shown next to the judged ratio, not judged;
+/// `peer` the column a [`Target::NoSlowerThanPeer`] compares with.
 fn summary_fragment(
     case: &Case,
     native: &Outcome,
     sandbox: &Outcome,
     no_patch: &Outcome,
+    peer: &Outcome,
 ) -> String {
     let h = case.metric.headline();
     let verdict = |met: bool| if met { "met" } else { "MISSED" };
@@ -219,6 +226,19 @@ fn summary_fragment(
             ),
             _ => format!("{} n/a (no target)", case.name),
         },
+        Target::NoSlowerThanPeer { peer: name, phrase } => {
+            let label = case.metric.rows()[h].trim();
+            match (sandbox, peer) {
+                (Ok(s), Ok(p)) => format!(
+                    "{phrase} in {:.2} ms {label}, {name} {:.2} ms (target: no slower than {name}: {})",
+                    s[h] / 1e6,
+                    p[h] / 1e6,
+                    verdict(s[h] <= p[h])
+                ),
+                (Ok(s), Err(_)) => format!("{phrase} in {:.2} ms {label} ({name} not measured)", s[h] / 1e6),
+                _ => format!("{phrase}: n/a (target: no slower than {name}: not measured)"),
+            }
+        }
         Target::SandboxBelowPercent { max_pct, phrase } => match sandbox {
             Ok(s) => format!(
                 "{phrase} {} of a core (target < {max_pct}%: {})",

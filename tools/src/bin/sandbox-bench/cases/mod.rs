@@ -3,6 +3,7 @@
 //! the summary line judges it by ([`Target`]). [`ALL`] puts them in table
 //! order.
 
+mod dynamic;
 mod idle;
 mod shell;
 mod signal;
@@ -19,6 +20,8 @@ use crate::programs::Program;
 pub const ALL: &[Case] = &[
     syscall::GETPPID,
     spawn::STARTUP,
+    dynamic::DYNAMIC_STARTUP,
+    dynamic::PYTHON,
     idle::IDLE,
     idle::IDLE_SLEEP,
     syscall::CLOCK_GETTIME,
@@ -28,6 +31,7 @@ pub const ALL: &[Case] = &[
     signal::SIGNAL_LATENCY,
     shell::SHELL_LOOP,
     shell::FILE_HEAVY,
+    dynamic::MAKE,
 ];
 
 /// One benchmark: a program, how it is measured, and the target it is judged by.
@@ -79,6 +83,13 @@ pub enum Target {
     },
     /// No target: the ratio is reported for information.
     Report,
+    /// The sandboxed headline value is no higher than a peer's.
+    NoSlowerThanPeer {
+        /// The peer's column header, e.g. "proot".
+        peer: &'static str,
+        /// Start of the summary fragment, e.g. "dynamic true starts+exits".
+        phrase: &'static str,
+    },
     /// The sandboxed headline value (a percentage of one core) is below this.
     SandboxBelowPercent {
         /// The limit.
@@ -128,9 +139,7 @@ impl Case {
         match self.program {
             Exe::Built(program) => Ok(program.path(bin_dir)),
             Exe::Host(path) if is_executable(Path::new(path)) => Ok(PathBuf::from(path)),
-            Exe::Host(path) => Err(format!(
-                "{path} is not installed (Debian: apt-get install busybox-static)"
-            )),
+            Exe::Host(path) => Err(format!("{path} is not installed (scripts/install-deps.sh installs it)")),
         }
     }
 

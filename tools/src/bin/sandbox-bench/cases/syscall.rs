@@ -1,6 +1,6 @@
 //! One system call in a loop: `getppid` (the cheapest there is) and
-//! `clock_gettime` (natively answered by the vDSO, which the sandbox's apps
-//! do not get).
+//! `clock_gettime` (answered by the vDSO, natively the host's and in the
+//! sandbox its own).
 
 use super::{Case, Exe, Target};
 use crate::harness::{Iterations, Metric};
@@ -30,13 +30,13 @@ pub const GETPPID: Case = Case {
 pub const CLOCK_GETTIME: Case = Case {
     name: "clock_gettime",
     label: "clock_gettime",
-    what: "clock_gettime(CLOCK_MONOTONIC) through libc, ns per call (native: the vDSO)",
+    what: "clock_gettime(CLOCK_MONOTONIC) through libc, ns per call (answered by the vDSO)",
     program: Exe::Built(&CLOCK_GETTIME_PROGRAM),
     args: &[],
     metric: Metric::PerOp(Iterations {
         native: 20_000_000,
-        sandboxed: 200_000,
+        sandboxed: 20_000_000,
         least: 1000,
     }),
-    target: Target::Report,
+    target: Target::RatioAtMost(2.0),
 };
