@@ -132,6 +132,35 @@ fn c_name(name: &[u8]) -> Result<CString, Errno> {
     CString::new(name).map_err(|_| ENOENT)
 }
 
+/// An extended-attribute call (nix has none), with its name and buffer.
+enum Xattr<'a> {
+    /// `getxattr` of the name into the buffer.
+    Get(&'a CStr, &'a mut [u8]),
+    /// `setxattr` of the name to the value.
+    Set(&'a CStr, &'a [u8]),
+    /// `listxattr` into the buffer.
+    List(&'a mut [u8]),
+    /// `removexattr` of the name.
+    Remove(&'a CStr),
+}
+
+/// Makes `call` on the host file at `path`: the length of the answer
+/// for a get or a list.
+fn host_xattr(path: &CStr, call: Xattr) -> Result<usize, Errno> {
+    let p = path.as_ptr();
+    // SAFETY: the path and every name are NUL-terminated, and every buffer
+    // is a live slice passed with its own length.
+    let n = unsafe {
+        match call {
+            Xattr::Get(name, buf) => libc::getxattr(p, name.as_ptr(), buf.as_mut_ptr().cast(), buf.len()),
+            Xattr::Set(name, value) => libc::setxattr(p, name.as_ptr(), value.as_ptr().cast(), value.len(), 0) as isize,
+            Xattr::List(buf) => libc::listxattr(p, buf.as_mut_ptr().cast(), buf.len()),
+            Xattr::Remove(name) => libc::removexattr(p, name.as_ptr()) as isize,
+        }
+    };
+    nix::Error::result(n).map(|n| n as usize).map_err(errno)
+}
+
 /// A host `timespec` for a time to set, or `UTIME_OMIT`.
 fn timespec(t: Option<i64>) -> TimeSpec {
     match t {
@@ -207,16 +236,14 @@ impl HostNode {
         open_at(&self.fd, c".", OFlag::O_RDONLY | OFlag::O_DIRECTORY, 0)
     }
 
-    /// Runs an xattr call on the file's `/proc/self/fd` entry, for a
-    /// `user.` name on a regular file or directory; `other` is the
-    /// answer for the rest.
-    fn xattr_call(&self, name: &[u8], other: Errno, call: impl FnOnce(&CStr, &CStr) -> isize) -> Result<usize, Errno> {
+    /// The file's `/proc/self/fd` entry and the attribute's name, for an
+    /// xattr call on a `user.` name of a regular file or directory;
+    /// `other` is the answer for the rest.
+    fn xattr_target(&self, name: &[u8], other: Errno) -> Result<(CString, CString), Errno> {
         if !name.starts_with(b"user.") || !matches!(self.host_kind()?, S_IFREG | S_IFDIR) {
             return Err(other);
         }
-        let name = CString::new(name).map_err(|_| EINVAL)?;
-        let n = call(&proc_path(&self.fd), &name);
-        nix::Error::result(n).map(|n| n as usize).map_err(errno)
+        Ok((proc_path(&self.fd), CString::new(name).map_err(|_| EINVAL)?))
     }
 }
 
@@ -439,22 +466,17 @@ impl Inode for HostNode {
     }
 
     fn get_xattr(&self, name: &[u8]) -> Result<Vec<u8>, Errno> {
+        let (path, name) = self.xattr_target(name, ENODATA)?;
         let mut buf = vec![0u8; 65536];
-        let n = self.xattr_call(name, ENODATA, |p, n| {
-            // SAFETY: `p` and `n` are NUL-terminated; `buf` is writable for its length.
-            unsafe { libc::getxattr(p.as_ptr(), n.as_ptr(), buf.as_mut_ptr() as *mut libc::c_void, buf.len()) }
-        })?;
+        let n = host_xattr(&path, Xattr::Get(&name, &mut buf))?;
         buf.truncate(n);
         Ok(buf)
     }
 
     fn set_xattr(&self, name: &[u8], value: &[u8]) -> Result<(), Errno> {
         self.writable()?;
-        self.xattr_call(name, EOPNOTSUPP, |p, n| {
-            // SAFETY: `p` and `n` are NUL-terminated; `value` is readable for its length.
-            unsafe { libc::setxattr(p.as_ptr(), n.as_ptr(), value.as_ptr() as *const libc::c_void, value.len(), 0) as isize }
-        })
-        .map(|_| ())
+        let (path, name) = self.xattr_target(name, EOPNOTSUPP)?;
+        host_xattr(&path, Xattr::Set(&name, value)).map(|_| ())
     }
 
     fn list_xattr(&self) -> Result<Vec<Vec<u8>>, Errno> {
@@ -462,20 +484,15 @@ impl Inode for HostNode {
             return Ok(Vec::new());
         }
         let mut buf = vec![0u8; 65536];
-        let p = proc_path(&self.fd);
-        // SAFETY: `p` is NUL-terminated; `buf` is writable for its length.
-        let n = unsafe { libc::listxattr(p.as_ptr(), buf.as_mut_ptr() as *mut libc::c_char, buf.len()) };
-        buf.truncate(nix::Error::result(n).map_err(errno)? as usize);
+        let n = host_xattr(&proc_path(&self.fd), Xattr::List(&mut buf))?;
+        buf.truncate(n);
         Ok(buf.split(|&b| b == 0).filter(|n| n.starts_with(b"user.")).map(<[u8]>::to_vec).collect())
     }
 
     fn remove_xattr(&self, name: &[u8]) -> Result<(), Errno> {
         self.writable()?;
-        self.xattr_call(name, EOPNOTSUPP, |p, n| {
-            // SAFETY: `p` and `n` are NUL-terminated.
-            unsafe { libc::removexattr(p.as_ptr(), n.as_ptr()) as isize }
-        })
-        .map(|_| ())
+        let (path, name) = self.xattr_target(name, EOPNOTSUPP)?;
+        host_xattr(&path, Xattr::Remove(&name)).map(|_| ())
     }
 
     fn open_special(&self, ctx: &mut dyn Context, flags: u32) -> Option<Result<Arc<OpenFile>, Errno>> {
