@@ -13,9 +13,17 @@ use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::sync::{Arc, Weak};
 use std::time::Instant;
 
-use abi::errno::{EAGAIN, EINTR};
-use abi::fs::{ioctl, o, Stat, Termios, Winsize};
+use abi::errno::{EAGAIN, EINTR, EINVAL};
+use abi::fs::{ioctl, o, seek, Stat, Termios, Winsize};
 use abi::{Errno, Pod};
+use nix::fcntl::{fcntl, FcntlArg};
+use nix::poll::PollFlags;
+use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags};
+use nix::sys::stat::fstat;
+use nix::sys::uio::{pread, pwrite};
+use nix::unistd::{lseek, Whence};
+
+use super::errno;
 
 use crate::vfs::poll::{host_readiness, PollTable, DEFAULT_POLLMASK};
 use crate::vfs::{FileOps, OpenFile};
@@ -41,22 +49,10 @@ pub struct HostFile {
 /// can be polled at all (`EPERM` for regular files and devices such as
 /// `/dev/null`, which `poll` reports always ready).
 fn host_can_poll(fd: &OwnedFd) -> bool {
-    // SAFETY: plain syscall; returns a new descriptor on success.
-    let ep = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
-    if ep < 0 {
+    let Ok(ep) = Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC) else {
         return true;
-    }
-    let mut ev = libc::epoll_event { events: 0, u64: 0 };
-    // SAFETY: `ev` is a valid event; both descriptors are open.
-    let r = unsafe { libc::epoll_ctl(ep, libc::EPOLL_CTL_ADD, fd.as_raw_fd(), &mut ev) };
-    let refused = r < 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
-    // SAFETY: `ep` is ours and closed once.
-    unsafe { libc::close(ep) };
-    !refused
-}
-
-fn last_errno() -> Errno {
-    Errno(std::io::Error::last_os_error().raw_os_error().unwrap_or(abi::errno::EIO.0))
+    };
+    ep.add(fd, EpollEvent::new(EpollFlags::empty(), 0)) != Err(nix::Error::EPERM)
 }
 
 impl HostFile {
@@ -64,11 +60,7 @@ impl HostFile {
     /// host's access mode and status flags.
     pub fn open_dup(fd: std::os::fd::BorrowedFd<'_>, ino: u64) -> std::io::Result<std::sync::Arc<OpenFile>> {
         let fd = fd.try_clone_to_owned()?;
-        // SAFETY: F_GETFL on a descriptor we own reads no memory.
-        let flags = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFL) };
-        if flags < 0 {
-            return Err(std::io::Error::last_os_error());
-        }
+        let flags = fcntl(&fd, FcntlArg::F_GETFL)?;
         let pollable = host_can_poll(&fd);
         Ok(OpenFile::new_cyclic(flags as u32, |me| Box::new(HostFile { fd: Arc::new(fd), pollable, ino, file: me.clone() })))
     }
@@ -81,74 +73,71 @@ impl HostFile {
     /// Runs a host I/O call, sleeping interruptibly while the host
     /// descriptor is not ready for it (`EAGAIN` instead when the
     /// description is non-blocking).
-    fn io(&self, ctx: &mut dyn Context, events: i16, empty: bool, mut op: impl FnMut() -> isize) -> Result<usize, Errno> {
+    fn io(&self, ctx: &mut dyn Context, events: PollFlags, empty: bool, mut op: impl FnMut() -> nix::Result<usize>) -> Result<usize, Errno> {
         if empty {
             // A transfer of nothing never waits (a pipe or tty returns 0).
-            let n = op();
-            return if n >= 0 { Ok(n as usize) } else { Err(last_errno()) };
+            return op().map_err(errno);
         }
         loop {
             let nonblock = self.nonblocking();
             // Wait first, so that a blocking host call never holds the task
             // beyond the reach of a kill.
             let deadline = if nonblock { Some(Instant::now()) } else { None };
-            match ctx.waiter().wait_fd(self.fd.as_fd(), events, deadline) {
+            match ctx.waiter().wait_fd(self.fd.as_fd(), events.bits(), deadline) {
                 Err(_) => return Err(EINTR),
                 Ok(false) if nonblock => return Err(EAGAIN),
                 Ok(_) => {}
             }
-            let n = op();
-            if n >= 0 {
-                return Ok(n as usize);
-            }
-            match last_errno() {
-                EAGAIN if nonblock => return Err(EAGAIN),
-                EAGAIN | EINTR => continue,
-                e => return Err(e),
+            match op() {
+                Ok(n) => return Ok(n),
+                Err(nix::Error::EAGAIN) if nonblock => return Err(EAGAIN),
+                Err(nix::Error::EAGAIN | nix::Error::EINTR) => continue,
+                Err(e) => return Err(errno(e)),
             }
         }
     }
 
     fn ioctl_out<T: Pod>(&self, ctx: &mut dyn Context, cmd: u32, arg: u64) -> Result<u64, Errno> {
+        // Raw: the app gets the kernel's own structures, and nix has no
+        // call for TIOCGWINSZ or FIONREAD (its `tcgetattr` gives glibc's
+        // `termios`, not the kernel's; its ioctl macros make unsafe calls).
         let mut v = T::zeroed();
         // SAFETY: `v` is a plain-data buffer of the size the request writes.
-        if unsafe { libc::ioctl(self.fd.as_raw_fd(), cmd as _, v.as_bytes_mut().as_mut_ptr()) } < 0 {
-            return Err(last_errno());
-        }
+        let r = unsafe { libc::ioctl(self.fd.as_raw_fd(), cmd as _, v.as_bytes_mut().as_mut_ptr()) };
+        nix::Error::result(r).map_err(errno)?;
         ctx.copy_out(arg, v.as_bytes()).map(|_| 0)
     }
 }
 
 impl FileOps for HostFile {
     fn read(&self, ctx: &mut dyn Context, buf: &mut [u8], offset: Option<u64>) -> Result<usize, Errno> {
-        let fd = self.fd.as_raw_fd();
-        self.io(ctx, libc::POLLIN, buf.is_empty(), || match offset {
-            // SAFETY: `buf` is writable for its length.
-            None => unsafe { libc::read(fd, buf.as_mut_ptr() as *mut libc::c_void, buf.len()) },
-            // SAFETY: as above.
-            Some(off) => unsafe { libc::pread(fd, buf.as_mut_ptr() as *mut libc::c_void, buf.len(), off as libc::off_t) },
+        let fd = self.fd.as_fd();
+        self.io(ctx, PollFlags::POLLIN, buf.is_empty(), || match offset {
+            None => nix::unistd::read(fd, buf),
+            Some(off) => pread(fd, buf, off as i64),
         })
     }
 
     fn write(&self, ctx: &mut dyn Context, data: &[u8], offset: Option<u64>) -> Result<usize, Errno> {
-        let fd = self.fd.as_raw_fd();
-        self.io(ctx, libc::POLLOUT, data.is_empty(), || match offset {
-            // SAFETY: `data` is readable for its length.
-            None => unsafe { libc::write(fd, data.as_ptr() as *const libc::c_void, data.len()) },
-            // SAFETY: as above.
-            Some(off) => unsafe { libc::pwrite(fd, data.as_ptr() as *const libc::c_void, data.len(), off as libc::off_t) },
+        let fd = self.fd.as_fd();
+        self.io(ctx, PollFlags::POLLOUT, data.is_empty(), || match offset {
+            None => nix::unistd::write(fd, data),
+            Some(off) => pwrite(fd, data, off as i64),
         })
         .inspect_err(|&e| ctx.note_write_error(e))
     }
 
     fn seek(&self, offset: i64, whence: u32) -> Result<u64, Errno> {
-        // SAFETY: lseek reads no memory.
-        let r = unsafe { libc::lseek(self.fd.as_raw_fd(), offset, whence as i32) };
-        if r < 0 {
-            Err(last_errno())
-        } else {
-            Ok(r as u64)
-        }
+        let whence = match whence {
+            seek::SET => Whence::SeekSet,
+            seek::CUR => Whence::SeekCur,
+            seek::END => Whence::SeekEnd,
+            seek::DATA => Whence::SeekData,
+            seek::HOLE => Whence::SeekHole,
+            // The host's answer to a whence it does not know.
+            _ => return Err(EINVAL),
+        };
+        lseek(&*self.fd, offset, whence).map(|r| r as u64).map_err(errno)
     }
 
     fn seekable(&self) -> bool {
@@ -156,12 +145,7 @@ impl FileOps for HostFile {
     }
 
     fn stat(&self) -> Result<Stat, Errno> {
-        // SAFETY: libc::stat is plain data for fstat to fill.
-        let mut st: libc::stat = unsafe { std::mem::zeroed() };
-        // SAFETY: `st` is a valid buffer.
-        if unsafe { libc::fstat(self.fd.as_raw_fd(), &mut st) } < 0 {
-            return Err(last_errno());
-        }
+        let st = fstat(&*self.fd).map_err(errno)?;
         Ok(Stat {
             dev: HOST_FILE_DEV,
             ino: self.ino,
@@ -224,14 +208,7 @@ mod tests {
         let file = HostFile::open_dup(f.as_fd(), 1).unwrap();
         assert!(!file.ops.pollable());
         assert_eq!(file.ops.readiness(), DEFAULT_POLLMASK);
-        let mut fds = [0; 2];
-        // SAFETY: `fds` has room for the two descriptors.
-        assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
-        // SAFETY: the descriptors were just created and are ours alone.
-        let (r, w) = unsafe {
-            use std::os::fd::FromRawFd;
-            (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1]))
-        };
+        let (r, w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).unwrap();
         let reader = HostFile::open_dup(r.as_fd(), 2).unwrap();
         let writer = HostFile::open_dup(w.as_fd(), 3).unwrap();
         assert!(reader.ops.pollable());

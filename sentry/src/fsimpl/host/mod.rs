@@ -40,12 +40,18 @@ pub use fd::HostFile;
 use std::collections::HashMap;
 use std::ffi::{CStr, CString};
 use std::fs::File;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::{Arc, OnceLock, Weak};
 
-use abi::errno::{EINVAL, EIO, EISDIR, ENODATA, ENOENT, EOPNOTSUPP, EPERM, EROFS, EXDEV};
+use abi::errno::{EFBIG, EINVAL, EIO, EISDIR, ENODATA, ENOENT, EOPNOTSUPP, EPERM, EROFS, EXDEV};
+use abi::fs::mode::{S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG};
 use abi::fs::Statfs;
 use abi::Errno;
+use nix::fcntl::{openat, renameat2, AtFlags, OFlag, RenameFlags, AT_FDCWD};
+use nix::sys::stat::{fchmodat, fstatat, mkdirat, mknodat, utimensat, FchmodatFlags, FileStat, Mode, SFlag, UtimensatFlags};
+use nix::sys::time::TimeSpec;
+use nix::sys::uio::{pread, pwrite};
+use nix::unistd::{fchownat, fsync, ftruncate, linkat, symlinkat, unlinkat, Gid, Uid, UnlinkatFlags};
 use parking_lot::Mutex;
 
 use crate::vfs::inode::{now_ns, Attr, DirEntry, HostMapping, InoAllocator, Inode, InodeRef, MapWant, NodeSpec, SetAttr};
@@ -90,40 +96,28 @@ pub struct HostNode {
     object: OnceLock<(u64, Arc<crate::mm::vma::Writers>)>,
 }
 
-fn last_errno() -> Errno {
-    Errno(std::io::Error::last_os_error().raw_os_error().unwrap_or(EIO.0))
-}
-
-/// `Ok(())` for a host call's 0, the host's errno for -1.
-fn check(r: libc::c_int) -> Result<(), Errno> {
-    if r < 0 {
-        Err(last_errno())
-    } else {
-        Ok(())
+/// A host call's error, as nix reports it, as the errno passed on to the
+/// app (`EIO` for a number nix does not know, which Linux never returns).
+fn errno(e: nix::Error) -> Errno {
+    match e {
+        nix::Error::UnknownErrno => EIO,
+        e => Errno(e as i32),
     }
 }
 
-fn host_stat(fd: &OwnedFd) -> Result<libc::stat, Errno> {
-    // SAFETY: libc::stat is plain data for fstatat to fill.
-    let mut st: libc::stat = unsafe { std::mem::zeroed() };
-    // SAFETY: the path is an empty NUL-terminated string and `st` is valid.
-    check(unsafe { libc::fstatat(fd.as_raw_fd(), c"".as_ptr(), &mut st, libc::AT_EMPTY_PATH | libc::AT_SYMLINK_NOFOLLOW) })?;
-    Ok(st)
+/// The host file `fd` names itself (a link is not followed).
+fn host_stat(fd: &OwnedFd) -> Result<FileStat, Errno> {
+    fstatat(fd, c"", AtFlags::AT_EMPTY_PATH | AtFlags::AT_SYMLINK_NOFOLLOW).map_err(errno)
 }
 
-/// A host descriptor just returned by a call, as an owned one.
-fn owned(fd: libc::c_int) -> Result<OwnedFd, Errno> {
-    if fd < 0 {
-        return Err(last_errno());
-    }
-    // SAFETY: `fd` was just opened and is owned by nothing else.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+/// Permission bits as nix takes them.
+fn mode(perm: u32) -> Mode {
+    Mode::from_bits_retain(perm)
 }
 
 /// `openat(dir, name, flags)`, never following a link in `name`.
-fn open_at(dir: &OwnedFd, name: &CStr, flags: i32, perm: u32) -> Result<OwnedFd, Errno> {
-    // SAFETY: `name` is NUL-terminated; the result is a new descriptor.
-    owned(unsafe { libc::openat(dir.as_raw_fd(), name.as_ptr(), flags | libc::O_CLOEXEC | libc::O_NOFOLLOW, perm) })
+fn open_at(dir: &OwnedFd, name: &CStr, flags: OFlag, perm: u32) -> Result<OwnedFd, Errno> {
+    openat(dir, name, flags | OFlag::O_CLOEXEC | OFlag::O_NOFOLLOW, mode(perm)).map_err(errno)
 }
 
 /// The `/proc/self/fd` entry of `fd`: opening it reaches the very file
@@ -138,11 +132,40 @@ fn c_name(name: &[u8]) -> Result<CString, Errno> {
     CString::new(name).map_err(|_| ENOENT)
 }
 
+/// An extended-attribute call (nix has none), with its name and buffer.
+enum Xattr<'a> {
+    /// `getxattr` of the name into the buffer.
+    Get(&'a CStr, &'a mut [u8]),
+    /// `setxattr` of the name to the value.
+    Set(&'a CStr, &'a [u8]),
+    /// `listxattr` into the buffer.
+    List(&'a mut [u8]),
+    /// `removexattr` of the name.
+    Remove(&'a CStr),
+}
+
+/// Makes `call` on the host file at `path`: the length of the answer
+/// for a get or a list.
+fn host_xattr(path: &CStr, call: Xattr) -> Result<usize, Errno> {
+    let p = path.as_ptr();
+    // SAFETY: the path and every name are NUL-terminated, and every buffer
+    // is a live slice passed with its own length.
+    let n = unsafe {
+        match call {
+            Xattr::Get(name, buf) => libc::getxattr(p, name.as_ptr(), buf.as_mut_ptr().cast(), buf.len()),
+            Xattr::Set(name, value) => libc::setxattr(p, name.as_ptr(), value.as_ptr().cast(), value.len(), 0) as isize,
+            Xattr::List(buf) => libc::listxattr(p, buf.as_mut_ptr().cast(), buf.len()),
+            Xattr::Remove(name) => libc::removexattr(p, name.as_ptr()) as isize,
+        }
+    };
+    nix::Error::result(n).map(|n| n as usize).map_err(errno)
+}
+
 /// A host `timespec` for a time to set, or `UTIME_OMIT`.
-fn timespec(t: Option<i64>) -> libc::timespec {
+fn timespec(t: Option<i64>) -> TimeSpec {
     match t {
-        Some(ns) => libc::timespec { tv_sec: ns.div_euclid(1_000_000_000), tv_nsec: ns.rem_euclid(1_000_000_000) },
-        None => libc::timespec { tv_sec: 0, tv_nsec: libc::UTIME_OMIT },
+        Some(ns) => TimeSpec::new(ns.div_euclid(1_000_000_000), ns.rem_euclid(1_000_000_000)),
+        None => TimeSpec::UTIME_OMIT,
     }
 }
 
@@ -150,9 +173,8 @@ fn timespec(t: Option<i64>) -> libc::timespec {
 /// device number `dev`, numbering its inodes from `inos`; changes are
 /// written through when `writable`.
 pub fn open_root(path: &std::path::Path, dev: u64, inos: Arc<InoAllocator>, writable: bool) -> std::io::Result<InodeRef> {
-    let c = CString::new(path.as_os_str().as_encoded_bytes()).map_err(|_| std::io::Error::from_raw_os_error(libc::EINVAL))?;
-    // SAFETY: `c` is NUL-terminated; the result is a new descriptor.
-    let fd = owned(unsafe { libc::open(c.as_ptr(), libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC) }).map_err(|e| std::io::Error::from_raw_os_error(e.0))?;
+    // A path with a NUL is `EINVAL`.
+    let fd = nix::fcntl::open(path, OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())?;
     let fs = Arc::new(Shared { dev, inos, writable, map: Mutex::new(HashMap::new()), fifos: Mutex::new(HashMap::new()) });
     Ok(Arc::new(HostNode::new(fs, fd)))
 }
@@ -163,33 +185,31 @@ impl HostNode {
     }
 
     fn host_kind(&self) -> Result<u32, Errno> {
-        Ok(host_stat(&self.fd)?.st_mode & libc::S_IFMT)
+        Ok(host_stat(&self.fd)?.st_mode & S_IFMT)
     }
 
     /// A descriptor of the regular file's data opened with `flags`,
     /// reopened from the inode's own descriptor once and kept in `slot`.
-    fn data<'a>(&self, slot: &'a OnceLock<Result<OwnedFd, Errno>>, flags: i32) -> Result<&'a OwnedFd, Errno> {
+    fn data<'a>(&self, slot: &'a OnceLock<Result<OwnedFd, Errno>>, flags: OFlag) -> Result<&'a OwnedFd, Errno> {
         slot.get_or_init(|| {
             match self.host_kind()? {
-                libc::S_IFREG => {}
-                libc::S_IFDIR => return Err(EISDIR),
+                S_IFREG => {}
+                S_IFDIR => return Err(EISDIR),
                 _ => return Err(EINVAL),
             }
-            let path = proc_path(&self.fd);
-            // SAFETY: `path` is NUL-terminated; the result is a new descriptor.
-            owned(unsafe { libc::open(path.as_ptr(), flags | libc::O_CLOEXEC | libc::O_NONBLOCK) })
+            nix::fcntl::open(proc_path(&self.fd).as_c_str(), flags | OFlag::O_CLOEXEC | OFlag::O_NONBLOCK, Mode::empty()).map_err(errno)
         })
         .as_ref()
         .map_err(|e| *e)
     }
 
     fn read_fd(&self) -> Result<&OwnedFd, Errno> {
-        self.data(&self.rfd, libc::O_RDONLY)
+        self.data(&self.rfd, OFlag::O_RDONLY)
     }
 
     fn write_fd(&self) -> Result<&OwnedFd, Errno> {
         self.writable()?;
-        self.data(&self.wfd, libc::O_WRONLY)
+        self.data(&self.wfd, OFlag::O_WRONLY)
     }
 
     fn writable(&self) -> Result<(), Errno> {
@@ -208,29 +228,22 @@ impl HostNode {
     /// Sets the permission bits of a file that is not a symbolic link
     /// (through its `/proc/self/fd` entry, which reaches the inode).
     fn chmod(&self, perm: u32) -> Result<(), Errno> {
-        let path = proc_path(&self.fd);
-        // SAFETY: `path` is NUL-terminated.
-        check(unsafe { libc::chmod(path.as_ptr(), perm & 0o7777) })
+        fchmodat(AT_FDCWD, proc_path(&self.fd).as_c_str(), mode(perm & 0o7777), FchmodatFlags::FollowSymlink).map_err(errno)
     }
 
     /// The directory opened for reading its entries (or syncing it).
     fn dir_fd(&self) -> Result<OwnedFd, Errno> {
-        open_at(&self.fd, c".", libc::O_RDONLY | libc::O_DIRECTORY, 0)
+        open_at(&self.fd, c".", OFlag::O_RDONLY | OFlag::O_DIRECTORY, 0)
     }
 
-    /// Runs an xattr call on the file's `/proc/self/fd` entry, for a
-    /// `user.` name on a regular file or directory; `other` is the
-    /// answer for the rest.
-    fn xattr_call(&self, name: &[u8], other: Errno, call: impl FnOnce(&CStr, &CStr) -> isize) -> Result<usize, Errno> {
-        if !name.starts_with(b"user.") || !matches!(self.host_kind()?, libc::S_IFREG | libc::S_IFDIR) {
+    /// The file's `/proc/self/fd` entry and the attribute's name, for an
+    /// xattr call on a `user.` name of a regular file or directory;
+    /// `other` is the answer for the rest.
+    fn xattr_target(&self, name: &[u8], other: Errno) -> Result<(CString, CString), Errno> {
+        if !name.starts_with(b"user.") || !matches!(self.host_kind()?, S_IFREG | S_IFDIR) {
             return Err(other);
         }
-        let name = CString::new(name).map_err(|_| EINVAL)?;
-        let n = call(&proc_path(&self.fd), &name);
-        if n < 0 {
-            return Err(last_errno());
-        }
-        Ok(n as usize)
+        Ok((proc_path(&self.fd), CString::new(name).map_err(|_| EINVAL)?))
     }
 }
 
@@ -263,26 +276,25 @@ impl Inode for HostNode {
     fn setattr(&self, set: &SetAttr) -> Result<(), Errno> {
         self.writable()?;
         if let Some(size) = set.size {
-            let size = libc::off_t::try_from(size).map_err(|_| abi::errno::EFBIG)?;
-            // SAFETY: ftruncate reads no memory.
-            check(unsafe { libc::ftruncate(self.write_fd()?.as_raw_fd(), size) })?;
+            let size = i64::try_from(size).map_err(|_| EFBIG)?;
+            ftruncate(self.write_fd()?, size).map_err(errno)?;
         }
         let touch_only = set.size.is_none() && set.mode.is_none() && set.atime.is_none() && set.mtime.is_none();
         if set.uid.is_some() || set.gid.is_some() || touch_only {
-            let (u, g) = (set.uid.unwrap_or(u32::MAX), set.gid.unwrap_or(u32::MAX));
-            // SAFETY: the path is empty; the call acts on the descriptor.
-            check(unsafe { libc::fchownat(self.fd.as_raw_fd(), c"".as_ptr(), u, g, libc::AT_EMPTY_PATH | libc::AT_SYMLINK_NOFOLLOW) })?;
+            let (u, g) = (set.uid.map(Uid::from_raw), set.gid.map(Gid::from_raw));
+            fchownat(&self.fd, c"", u, g, AtFlags::AT_EMPTY_PATH | AtFlags::AT_SYMLINK_NOFOLLOW).map_err(errno)?;
         }
         if let Some(m) = set.mode {
-            if self.host_kind()? == libc::S_IFLNK {
+            if self.host_kind()? == S_IFLNK {
                 return Err(EOPNOTSUPP);
             }
             self.chmod(m)?;
         }
         if set.size.is_none() && (set.atime.is_some() || set.mtime.is_some()) {
-            let ts = [timespec(set.atime), timespec(set.mtime)];
-            // SAFETY: `ts` holds two timespecs; the path is empty.
-            check(unsafe { libc::utimensat(self.fd.as_raw_fd(), c"".as_ptr(), ts.as_ptr(), libc::AT_EMPTY_PATH | libc::AT_SYMLINK_NOFOLLOW) })?;
+            // Through the `/proc/self/fd` entry, which reaches the inode
+            // itself, even a symbolic link's.
+            let path = proc_path(&self.fd);
+            utimensat(AT_FDCWD, path.as_c_str(), &timespec(set.atime), &timespec(set.mtime), UtimensatFlags::FollowSymlink).map_err(errno)?;
         }
         Ok(())
     }
@@ -291,25 +303,22 @@ impl Inode for HostNode {
         if name.contains(&b'/') || name == b"." || name == b".." || name.is_empty() {
             return Err(ENOENT);
         }
-        let fd = open_at(&self.fd, &c_name(name)?, libc::O_PATH, 0)?;
+        let fd = open_at(&self.fd, &c_name(name)?, OFlag::O_PATH, 0)?;
         Ok(Arc::new(HostNode::new(self.fs.clone(), fd)))
     }
 
     fn create(&self, name: &[u8], spec: NodeSpec, perm: u32, _uid: u32, _gid: u32) -> Result<InodeRef, Errno> {
         self.writable()?;
         let c = c_name(name)?;
-        let dir = self.fd.as_raw_fd();
+        let c = c.as_c_str();
         let perm = perm & 0o7777;
         match &spec {
-            NodeSpec::Regular => drop(open_at(&self.fd, &c, libc::O_CREAT | libc::O_EXCL | libc::O_WRONLY, perm)?),
-            // SAFETY: `c` is NUL-terminated; the call acts on one name in `dir`.
-            NodeSpec::Directory => check(unsafe { libc::mkdirat(dir, c.as_ptr(), perm) })?,
-            // SAFETY: as above.
-            NodeSpec::Fifo => check(unsafe { libc::mknodat(dir, c.as_ptr(), libc::S_IFIFO | perm, 0) })?,
+            NodeSpec::Regular => drop(open_at(&self.fd, c, OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_WRONLY, perm)?),
+            NodeSpec::Directory => mkdirat(&self.fd, c, mode(perm)).map_err(errno)?,
+            NodeSpec::Fifo => mknodat(&self.fd, c, SFlag::S_IFIFO, mode(perm), 0).map_err(errno)?,
             NodeSpec::Symlink(target) => {
                 let t = CString::new(target.as_slice()).map_err(|_| ENOENT)?;
-                // SAFETY: `t` and `c` are NUL-terminated; the call makes one name in `dir`.
-                check(unsafe { libc::symlinkat(t.as_ptr(), dir, c.as_ptr()) })?
+                symlinkat(t.as_c_str(), &self.fd, c).map_err(errno)?
             }
             // A device node on the host would give host users the device.
             NodeSpec::CharDevice(_) => return Err(EPERM),
@@ -327,7 +336,7 @@ impl Inode for HostNode {
     /// the host filesystem has none).
     fn tmpfile(&self, perm: u32, _uid: u32, _gid: u32) -> Result<InodeRef, Errno> {
         self.writable()?;
-        let fd = open_at(&self.fd, c".", libc::O_TMPFILE | libc::O_RDWR, perm & 0o7777)?;
+        let fd = open_at(&self.fd, c".", OFlag::O_TMPFILE | OFlag::O_RDWR, perm & 0o7777)?;
         let node = HostNode::new(self.fs.clone(), fd);
         if host_stat(&node.fd)?.st_mode & 0o7777 != perm & 0o7777 {
             node.chmod(perm)?;
@@ -339,26 +348,23 @@ impl Inode for HostNode {
         self.writable()?;
         let target = self.same_fs(target).ok_or(EXDEV)?;
         let c = c_name(name)?;
-        let from = proc_path(&target.fd);
-        // SAFETY: both paths are NUL-terminated; following the
-        // `/proc/self/fd` entry reaches the target inode itself.
-        check(unsafe { libc::linkat(libc::AT_FDCWD, from.as_ptr(), self.fd.as_raw_fd(), c.as_ptr(), libc::AT_SYMLINK_FOLLOW) })
+        // Following the `/proc/self/fd` entry reaches the target inode itself.
+        linkat(AT_FDCWD, proc_path(&target.fd).as_c_str(), &self.fd, c.as_c_str(), AtFlags::AT_SYMLINK_FOLLOW).map_err(errno)
     }
 
     fn unlink(&self, name: &[u8], dir: bool) -> Result<(), Errno> {
         self.writable()?;
         let c = c_name(name)?;
-        // SAFETY: `c` is NUL-terminated.
-        check(unsafe { libc::unlinkat(self.fd.as_raw_fd(), c.as_ptr(), if dir { libc::AT_REMOVEDIR } else { 0 }) })
+        let how = if dir { UnlinkatFlags::RemoveDir } else { UnlinkatFlags::NoRemoveDir };
+        unlinkat(&self.fd, c.as_c_str(), how).map_err(errno)
     }
 
     fn rename(&self, old: &[u8], new_dir: &InodeRef, new: &[u8], flags: u32) -> Result<(), Errno> {
         self.writable()?;
         let to = self.same_fs(new_dir).ok_or(EXDEV)?;
         let (o, n) = (c_name(old)?, c_name(new)?);
-        // SAFETY: both names are NUL-terminated, one component each.
-        let r = unsafe { libc::syscall(libc::SYS_renameat2, self.fd.as_raw_fd(), o.as_ptr(), to.fd.as_raw_fd(), n.as_ptr(), flags) };
-        check(r as libc::c_int)
+        // Flags the host does not know reach it, for its `EINVAL`.
+        renameat2(&self.fd, o.as_c_str(), &to.fd, n.as_c_str(), RenameFlags::from_bits_retain(flags)).map_err(errno)
     }
 
     fn readdir(&self) -> Result<Vec<DirEntry>, Errno> {
@@ -367,20 +373,20 @@ impl Inode for HostNode {
         let mut out = Vec::new();
         let mut buf = vec![0u8; 32 * 1024];
         loop {
+            // nix has no getdents, and its `Dir` (glibc's `fdopendir`) would
+            // cost three more host calls per listing (an `fstat`, two `fcntl`s).
             // SAFETY: `buf` is writable for its length.
             let n = unsafe { libc::syscall(libc::SYS_getdents64, dir.as_raw_fd(), buf.as_mut_ptr(), buf.len()) };
-            if n < 0 {
-                return Err(last_errno());
-            }
+            let n = nix::Error::result(n).map_err(errno)? as usize;
             if n == 0 {
                 return Ok(out);
             }
             let mut at = 0usize;
-            while at + 19 <= n as usize {
+            while at + 19 <= n {
                 let ino = u64::from_ne_bytes(buf[at..at + 8].try_into().expect("8 bytes"));
                 let reclen = u16::from_ne_bytes(buf[at + 16..at + 18].try_into().expect("2 bytes")) as usize;
                 let dtype = buf[at + 18];
-                if reclen < 20 || at + reclen > n as usize {
+                if reclen < 20 || at + reclen > n {
                     return Err(EIO);
                 }
                 let name = &buf[at + 19..at + reclen];
@@ -395,39 +401,29 @@ impl Inode for HostNode {
 
     fn readlink(&self) -> Result<Vec<u8>, Errno> {
         let mut buf = vec![0u8; abi::fs::PATH_MAX];
-        // SAFETY: `buf` is writable for its length; the path is empty.
-        let n = unsafe { libc::readlinkat(self.fd.as_raw_fd(), c"".as_ptr(), buf.as_mut_ptr() as *mut libc::c_char, buf.len()) };
-        if n < 0 {
-            return Err(if last_errno() == ENOENT { EINVAL } else { last_errno() });
-        }
+        // nix's `readlinkat` would first `fstatat` the link and copy the
+        // answer into a second buffer: a link is read on every walk through it.
+        // SAFETY: `buf` is writable for its length; the empty path names
+        // the link `self.fd` itself.
+        let n = unsafe { libc::readlinkat(self.fd.as_raw_fd(), c"".as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
+        let n = nix::Error::result(n).map_err(|e| if e == nix::Error::ENOENT { EINVAL } else { errno(e) })?;
         buf.truncate(n as usize);
         Ok(buf)
     }
 
     fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<usize, Errno> {
-        let fd = self.read_fd()?;
-        // SAFETY: `buf` is writable for its length.
-        let n = unsafe { libc::pread(fd.as_raw_fd(), buf.as_mut_ptr() as *mut libc::c_void, buf.len(), offset as libc::off_t) };
-        if n < 0 {
-            return Err(last_errno());
-        }
-        Ok(n as usize)
+        pread(self.read_fd()?, buf, offset as i64).map_err(errno)
     }
 
     fn write_at(&self, data: &[u8], offset: u64) -> Result<usize, Errno> {
         let fd = self.write_fd()?;
-        let offset = libc::off_t::try_from(offset).map_err(|_| abi::errno::EFBIG)?;
-        // SAFETY: `data` is readable for its length.
-        let n = unsafe { libc::pwrite(fd.as_raw_fd(), data.as_ptr() as *const libc::c_void, data.len(), offset) };
-        if n < 0 {
-            return Err(last_errno());
-        }
-        Ok(n as usize)
+        let offset = i64::try_from(offset).map_err(|_| EFBIG)?;
+        pwrite(fd, data, offset).map_err(errno)
     }
 
     fn prepare_write(&self) -> Result<(), Errno> {
         match self.host_kind()? {
-            libc::S_IFREG => self.write_fd().map(|_| ()),
+            S_IFREG => self.write_fd().map(|_| ()),
             _ => Ok(()),
         }
     }
@@ -435,24 +431,25 @@ impl Inode for HostNode {
     fn sync(&self) -> Result<(), Errno> {
         let dir;
         let fd = match self.host_kind()? {
-            libc::S_IFREG => self.read_fd()?,
-            libc::S_IFDIR => {
+            S_IFREG => self.read_fd()?,
+            S_IFDIR => {
                 dir = self.dir_fd()?;
                 &dir
             }
             _ => return Ok(()),
         };
-        // SAFETY: fsync reads no memory.
-        check(unsafe { libc::fsync(fd.as_raw_fd()) })
+        fsync(fd).map_err(errno)
     }
 
     fn statfs(&self) -> Statfs {
-        // SAFETY: libc::statfs is plain data for fstatfs to fill.
-        let mut s: libc::statfs = unsafe { std::mem::zeroed() };
-        // SAFETY: `s` is a valid buffer.
-        if unsafe { libc::fstatfs(self.fd.as_raw_fd(), &mut s) } < 0 {
+        // nix's `Statfs` does not show `f_frsize`, which differs from
+        // `f_bsize` on some filesystems (NFS, FUSE).
+        let mut s = std::mem::MaybeUninit::<libc::statfs>::uninit();
+        // SAFETY: `s` is a buffer for fstatfs to fill, read only when the
+        // call succeeded and so filled it.
+        let Some(s) = (unsafe { (libc::fstatfs(self.fd.as_raw_fd(), s.as_mut_ptr()) == 0).then(|| s.assume_init()) }) else {
             return Statfs::default();
-        }
+        };
         Statfs {
             kind: s.f_type,
             bsize: s.f_bsize,
@@ -469,51 +466,38 @@ impl Inode for HostNode {
     }
 
     fn get_xattr(&self, name: &[u8]) -> Result<Vec<u8>, Errno> {
+        let (path, name) = self.xattr_target(name, ENODATA)?;
         let mut buf = vec![0u8; 65536];
-        let n = self.xattr_call(name, ENODATA, |p, n| {
-            // SAFETY: `p` and `n` are NUL-terminated; `buf` is writable for its length.
-            unsafe { libc::getxattr(p.as_ptr(), n.as_ptr(), buf.as_mut_ptr() as *mut libc::c_void, buf.len()) }
-        })?;
+        let n = host_xattr(&path, Xattr::Get(&name, &mut buf))?;
         buf.truncate(n);
         Ok(buf)
     }
 
     fn set_xattr(&self, name: &[u8], value: &[u8]) -> Result<(), Errno> {
         self.writable()?;
-        self.xattr_call(name, EOPNOTSUPP, |p, n| {
-            // SAFETY: `p` and `n` are NUL-terminated; `value` is readable for its length.
-            unsafe { libc::setxattr(p.as_ptr(), n.as_ptr(), value.as_ptr() as *const libc::c_void, value.len(), 0) as isize }
-        })
-        .map(|_| ())
+        let (path, name) = self.xattr_target(name, EOPNOTSUPP)?;
+        host_xattr(&path, Xattr::Set(&name, value)).map(|_| ())
     }
 
     fn list_xattr(&self) -> Result<Vec<Vec<u8>>, Errno> {
-        if !matches!(self.host_kind()?, libc::S_IFREG | libc::S_IFDIR) {
+        if !matches!(self.host_kind()?, S_IFREG | S_IFDIR) {
             return Ok(Vec::new());
         }
         let mut buf = vec![0u8; 65536];
-        let p = proc_path(&self.fd);
-        // SAFETY: `p` is NUL-terminated; `buf` is writable for its length.
-        let n = unsafe { libc::listxattr(p.as_ptr(), buf.as_mut_ptr() as *mut libc::c_char, buf.len()) };
-        if n < 0 {
-            return Err(last_errno());
-        }
-        buf.truncate(n as usize);
+        let n = host_xattr(&proc_path(&self.fd), Xattr::List(&mut buf))?;
+        buf.truncate(n);
         Ok(buf.split(|&b| b == 0).filter(|n| n.starts_with(b"user.")).map(<[u8]>::to_vec).collect())
     }
 
     fn remove_xattr(&self, name: &[u8]) -> Result<(), Errno> {
         self.writable()?;
-        self.xattr_call(name, EOPNOTSUPP, |p, n| {
-            // SAFETY: `p` and `n` are NUL-terminated.
-            unsafe { libc::removexattr(p.as_ptr(), n.as_ptr()) as isize }
-        })
-        .map(|_| ())
+        let (path, name) = self.xattr_target(name, EOPNOTSUPP)?;
+        host_xattr(&path, Xattr::Remove(&name)).map(|_| ())
     }
 
     fn open_special(&self, ctx: &mut dyn Context, flags: u32) -> Option<Result<Arc<OpenFile>, Errno>> {
         let a = self.attr();
-        if a.kind() != abi::fs::mode::S_IFIFO {
+        if a.kind() != S_IFIFO {
             return None;
         }
         let st = host_stat(&self.fd).ok()?;
@@ -547,7 +531,7 @@ impl Inode for HostNode {
         let (id, writers) = self.object.get_or_init(|| (crate::mm::next_object_id(), Arc::default()));
         if want.shared && want.may_write {
             self.writable()?;
-            let fd = self.data(&self.rwfd, libc::O_RDWR)?.try_clone().map_err(|_| abi::errno::EMFILE)?;
+            let fd = self.data(&self.rwfd, OFlag::O_RDWR)?.try_clone().map_err(|_| abi::errno::EMFILE)?;
             return Ok(HostMapping { file: File::from(fd), id: *id, writers: Some(writers.clone()) });
         }
         Ok(HostMapping { file: self.host_file()?, id: *id, writers: None })
@@ -591,13 +575,14 @@ mod tests {
 
     #[test]
     fn writes_go_to_the_host_and_keep_inode_numbers() {
+        use std::os::unix::fs::MetadataExt;
         let dir = std::env::temp_dir().join(format!("sbx-hostfs-rw-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         std::os::unix::fs::symlink("/etc", dir.join("etc")).unwrap();
         let root = open_root(&dir, 7, InoAllocator::new(), true).unwrap();
         let f = root.create(b"f", NodeSpec::Regular, 0o640, 0, 0).unwrap();
-        assert_eq!(f.attr().mode, libc::S_IFREG | 0o640, "the bits asked for, whatever the umask");
+        assert_eq!(f.attr().mode, S_IFREG | 0o640, "the bits asked for, whatever the umask");
         assert_eq!(f.write_at(b"hello", 2), Ok(5));
         assert_eq!(std::fs::read(dir.join("f")).unwrap(), b"\0\0hello");
         let d = root.create(b"d", NodeSpec::Directory, 0o700, 0, 0).unwrap();
@@ -611,6 +596,13 @@ mod tests {
         assert_eq!(d.rename(b"g", &root, b"etc", abi::fs::rename::NOREPLACE), Err(abi::errno::EEXIST));
         f.setattr(&SetAttr { size: Some(1), ..SetAttr::default() }).unwrap();
         assert_eq!(std::fs::metadata(dir.join("d/g")).unwrap().len(), 1);
+        // Times go to the file itself; a link's to the link, never its target.
+        f.setattr(&SetAttr { mtime: Some(5_000_000_007), ..SetAttr::default() }).unwrap();
+        assert_eq!(f.attr().mtime, 5_000_000_007);
+        let link = root.lookup(b"etc").unwrap();
+        link.setattr(&SetAttr { atime: Some(-1_500_000_000), ..SetAttr::default() }).unwrap();
+        assert_eq!(link.attr().atime, -1_500_000_000);
+        assert_ne!(std::fs::metadata("/etc").unwrap().atime(), -2, "the target keeps its times");
         assert_eq!(root.unlink(b"d", true), Err(abi::errno::ENOTEMPTY));
         assert_eq!(root.create(b"c", NodeSpec::CharDevice(0x103), 0o600, 0, 0).err(), Some(EPERM));
         // user. attributes reach the host (where its filesystem has them).
