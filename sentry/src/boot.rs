@@ -4,8 +4,9 @@
 //! filesystems of the sandbox's tree (the root, `/proc`, `/dev`, `/tmp`,
 //! `/dev/shm`, `/sys` and the mounts asked for), the internal tmpfs of
 //! `memfd_create`, and the directory the first process starts in; then
-//! the [`Kernel`] over them. It sits above both the kernel and the
-//! filesystems, which know nothing of each other's construction.
+//! the [`Kernel`] over them, with the syscall table. It sits above the
+//! kernel, the filesystems and the system calls, which know nothing of
+//! each other's construction.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -65,7 +66,7 @@ pub fn new_kernel(config: &BootConfig) -> std::io::Result<Arc<Kernel>> {
             mkdir_p(&mounts, &cwd).unwrap_or_else(|_| mounts.root())
         }
     };
-    let kernel = Kernel::new(config.kernel.clone(), FileTree { mounts, memfd_root, start_dir });
+    let kernel = Kernel::new(config.kernel.clone(), FileTree { mounts, memfd_root, start_dir }, crate::syscalls::dispatch);
     proc.attach(&kernel);
     Ok(kernel)
 }

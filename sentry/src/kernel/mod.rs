@@ -137,6 +137,11 @@ impl Default for KernelConfig {
     }
 }
 
+/// Serves the system call a task stopped at (its registers hold it): the
+/// syscall table, which lives above the kernel and is given to it, as
+/// gVisor registers its table with its kernel.
+pub type SyscallTable = fn(&mut Task);
+
 /// The file tree a kernel serves, built before it (see `crate::boot`).
 pub struct FileTree {
     /// The mount namespace every process sees.
@@ -202,6 +207,8 @@ pub struct Kernel {
     pub vdso: Option<vdso::Vdso>,
     /// Whether hot syscall sites are patched.
     pub patch_syscalls: bool,
+    /// Serves the tasks' system calls.
+    pub syscalls: SyscallTable,
     /// Source of [`Kernel::unique_id`].
     unique_id: AtomicU64,
     /// System calls already reported as unimplemented (each is logged once).
@@ -209,8 +216,9 @@ pub struct Kernel {
 }
 
 impl Kernel {
-    /// Makes a kernel with no tasks, serving `files`.
-    pub fn new(config: KernelConfig, files: FileTree) -> Arc<Kernel> {
+    /// Makes a kernel with no tasks, serving `files` and, with `syscalls`,
+    /// its tasks' system calls.
+    pub fn new(config: KernelConfig, files: FileTree, syscalls: SyscallTable) -> Arc<Kernel> {
         let host_limits = limits::Limits::of_host();
         raise_descriptor_limit();
         let timekeeper = Arc::new(Timekeeper::new());
@@ -239,6 +247,7 @@ impl Kernel {
             application_cores,
             vdso,
             patch_syscalls: config.patch_syscalls,
+            syscalls,
             unique_id: AtomicU64::new(1),
             unimplemented: Mutex::new(HashSet::new()),
         });

@@ -23,7 +23,6 @@ use crate::waiter::Waiter;
 use super::Kernel;
 use crate::loader::LoadError;
 use crate::mm::MemoryManager;
-use crate::syscalls;
 use crate::vfs::{self, FdTable, FsContext};
 
 /// One app thread.
@@ -86,7 +85,7 @@ pub struct Task {
 }
 
 /// The continuation of an interrupted call, run by `restart_syscall`.
-pub type RestartBlock = Box<dyn FnOnce(&mut Task) -> syscalls::SysResult + Send>;
+pub type RestartBlock = Box<dyn FnOnce(&mut Task) -> Result<u64, Errno> + Send>;
 
 /// What other threads may do to a task.
 #[derive(Clone)]
@@ -361,7 +360,7 @@ impl Task {
                 continue;
             }
             match event {
-                Event::Syscall => syscalls::dispatch(&mut self),
+                Event::Syscall => (self.kernel.syscalls)(&mut self),
                 Event::Interrupt => {}
                 Event::Fault(info) => self.force_signal(info),
                 Event::Exited(host_status) => {
