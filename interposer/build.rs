@@ -5,18 +5,18 @@
 
 use std::env;
 use std::path::PathBuf;
-use std::process::Command;
 
 /// Where the stub's image starts: high in the address space, far from the
 /// 0x400000 of non-PIE programs and below the usual stack and mmap areas.
 const STUB_IMAGE_BASE: &str = "0x7fc000000000";
+
+include!("../build-support/freestanding.rs");
 
 fn main() {
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("OUT_DIR"));
     let manifest = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
     let stub_dir = manifest.join("../stub");
     let target_dir = out.join("stub-target");
-    let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let flags = [
         "-Crelocation-model=static",
         "-Ccode-model=large",
@@ -25,22 +25,10 @@ fn main() {
         "-Clink-arg=-static",
         &format!("-Clink-arg=-Wl,--image-base={STUB_IMAGE_BASE}"),
         "-Clink-arg=-Wl,--build-id=none",
-    ]
-    .join("\x1f");
-    let status = Command::new(cargo)
-        .current_dir(&stub_dir)
-        .args(["build", "--release", "--locked", "--target-dir"])
-        .arg(&target_dir)
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_TARGET_DIR")
-        .env_remove("CARGO_BUILD_TARGET")
-        .env_remove("RUSTC_WORKSPACE_WRAPPER")
-        .env("CARGO_ENCODED_RUSTFLAGS", flags)
-        .status()
-        .expect("running cargo for the stub");
-    assert!(status.success(), "building the stub failed");
+    ];
+    build_freestanding(&stub_dir, &target_dir, &flags, "the stub");
     std::fs::copy(target_dir.join("release/stub"), out.join("stub.elf")).expect("copying the stub");
-    for path in ["../stub/src", "../stub/Cargo.toml", "../abi/src", "build.rs"] {
+    for path in ["../stub/src", "../stub/Cargo.toml", "../abi/src", "../build-support", "build.rs"] {
         println!("cargo:rerun-if-changed={path}");
     }
 }

@@ -12,25 +12,14 @@ use std::process::Command;
 /// them).
 const EXPORTS: [&str; 5] = ["__vdso_clock_gettime", "__vdso_gettimeofday", "__vdso_time", "__vdso_clock_getres", "__vdso_getcpu"];
 
+include!("../build-support/freestanding.rs");
+
 fn main() {
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("OUT_DIR"));
     let manifest = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
     let vdso_dir = manifest.join("../vdso");
     let target_dir = out.join("vdso-target");
-    let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let flags = ["-Crelocation-model=pic", "-Ccode-model=small"].join("\x1f");
-    let status = Command::new(cargo)
-        .current_dir(&vdso_dir)
-        .args(["build", "--release", "--locked", "--target-dir"])
-        .arg(&target_dir)
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_TARGET_DIR")
-        .env_remove("CARGO_BUILD_TARGET")
-        .env_remove("RUSTC_WORKSPACE_WRAPPER")
-        .env("CARGO_ENCODED_RUSTFLAGS", flags)
-        .status()
-        .expect("running cargo for the vDSO");
-    assert!(status.success(), "building the vDSO failed");
+    build_freestanding(&vdso_dir, &target_dir, &["-Crelocation-model=pic", "-Ccode-model=small"], "the vDSO");
 
     let so = out.join("vdso.so");
     let mut link = Command::new(env::var_os("CC").unwrap_or_else(|| "cc".into()));
@@ -53,7 +42,7 @@ fn main() {
     let status = link.status().expect("running the linker for the vDSO");
     assert!(status.success(), "linking the vDSO failed");
     check_no_relocations(&so);
-    for path in ["../vdso/src", "../vdso/Cargo.toml", "../vdso/vdso.lds", "../abi/src", "build.rs"] {
+    for path in ["../vdso/src", "../vdso/Cargo.toml", "../vdso/vdso.lds", "../abi/src", "../build-support", "build.rs"] {
         println!("cargo:rerun-if-changed={path}");
     }
 }
