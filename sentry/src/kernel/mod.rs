@@ -45,6 +45,7 @@
 //!     working directory changes); neither is ever taken under them. An
 //!     instance's `WaitQueue` is notified after both are released.
 //! 12. `Kernel::unimplemented`, `UtsNamespace::inner`, a task's `comm`,
+//!     the vDSO's clock page (`kernel::vdso`, written under it),
 //!     the list of dentries kept while unused (`vfs::dentry`, which drops
 //!     what it lets go after releasing it),
 //!     `WaitQueue` entries (`waiter`; a process's `signal_events` among
