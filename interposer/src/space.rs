@@ -382,6 +382,7 @@ mod tests {
                  ffffffffff600000-ffffffffff601000 --xp 00000000 00:00 0 [vsyscall]\n";
         assert_eq!(parse_maps(m), (vec![0x7fc000000000..0x7fc000001000, 0x7ffd1000..0x7ffd3000], None));
         let with_vdso = "7ffd5000-7ffd7000 r-xp 00000000 00:00 0 [vdso]\n";
-        assert_eq!(parse_maps(with_vdso), (vec![0x7ffd5000..0x7ffd7000], Some(0x7ffd5000)));
+        let (ranges, vdso) = parse_maps(with_vdso);
+        assert_eq!((ranges.len(), ranges.first(), vdso), (1, Some(&(0x7ffd5000..0x7ffd7000)), Some(0x7ffd5000)));
     }
 }

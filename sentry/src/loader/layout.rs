@@ -147,9 +147,9 @@ mod tests {
             assert_eq!(l.mmap_base % PAGE_SIZE, 0);
             let bias = l.pie_bias(0, 0x20_0000);
             assert_eq!(bias % 0x20_0000, 0);
-            assert!(bias >= 0x5555_5540_0000 && bias < PIE_BASE + (1 << 40));
+            assert!((0x5555_5540_0000..PIE_BASE + (1 << 40)).contains(&bias));
             let brk = l.brk_start(0x60_0000);
-            assert!((0x60_0000..0x60_0000 + BRK_RND).contains(&brk) && brk % PAGE_SIZE == 0);
+            assert!((0x60_0000..0x60_0000 + BRK_RND).contains(&brk) && brk.is_multiple_of(PAGE_SIZE));
         }
     }
 
