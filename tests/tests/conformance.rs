@@ -93,6 +93,7 @@ conformance! {
     vfs_memfd,
     vfs_splice,
     vfs_tmpfile,
+    proc_auxv,
 }
 
 /// The harness itself, natively: a program killed by SIGSEGV is reported as
