@@ -94,6 +94,7 @@ conformance! {
     vfs_splice,
     vfs_tmpfile,
     proc_auxv,
+    sock_notsock,
 }
 
 /// The harness itself, natively: a program killed by SIGSEGV is reported as

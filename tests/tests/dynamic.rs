@@ -45,6 +45,7 @@ dynamic_conformance! {
     vfs_proc,
     proc_pid,
     fast_path,
+    sock_notsock,
     proc_auxv,
     // What only dynamically linked programs have.
     dyn_dlopen => Case::new().clean_env(),
