@@ -556,6 +556,10 @@ struct Setting {
     /// The working directory (of `sandbox-exec` too, which starts the
     /// program there); else the test process's.
     cwd: Option<PathBuf>,
+    /// stderr is compared: the sentry logs only errors there (unless
+    /// `$SBX_TEST_LOG` says otherwise), not the warnings about system
+    /// calls it does not implement.
+    quiet: bool,
 }
 
 impl Setting {
@@ -594,6 +598,8 @@ fn run_sandboxed_in(
     setting.apply(&mut cmd);
     if let Some(level) = std::env::var_os("SBX_TEST_LOG") {
         cmd.arg("--log").arg(level);
+    } else if setting.quiet {
+        cmd.args(["--log", "error"]);
     }
     cmd.args(target_bind());
     cmd.args(flags).arg(bin).args(args).envs(env.iter().copied());
@@ -703,14 +709,16 @@ impl Case {
     }
 
     /// Requires the two runs' stderr to be the same too, for programs
-    /// whose error output is deterministic.
+    /// whose error output is deterministic. The sandboxed run gets
+    /// `--log error` (unless `$SBX_TEST_LOG` is set), so that the sentry's
+    /// warnings do not count.
     pub fn same_stderr(mut self) -> Case {
         self.same_stderr = true;
         self
     }
 
     fn setting(&self) -> Setting {
-        Setting { clean_env: self.clean_env, cwd: self.cwd.clone() }
+        Setting { clean_env: self.clean_env, cwd: self.cwd.clone(), quiet: self.same_stderr }
     }
 }
 
