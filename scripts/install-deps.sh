@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what building and testing the sandbox needs on a fresh Debian
 # machine (run as root): a C compiler with static glibc and musl for the
-# test programs, libseccomp for the sentry's own filter, and Debian's
-# static busybox as a real program to run. Does nothing when all is there.
+# test programs, libseccomp for the sentry's own filter, Debian's static
+# busybox as a real program to run, and the real (dynamically linked)
+# programs tests/tests/programs.rs runs: python3, perl, sqlite3, make, git
+# and the usual command-line tools. Does nothing when all is there.
 set -euo pipefail
 
 need=()
@@ -15,6 +17,15 @@ command -v pkg-config >/dev/null || need+=(pkg-config)
 if ! { [ -x /bin/busybox ] && ! readelf -l /bin/busybox 2>/dev/null | grep -q INTERP; }; then
     need+=(busybox-static)
 fi
+
+# The programs tests/tests/programs.rs runs, by the paths it runs them at
+# (not whatever PATH finds first, such as a pyenv shim): path:package.
+for p in /usr/bin/python3:python3 /usr/bin/perl:perl /usr/bin/sqlite3:sqlite3 \
+         /usr/bin/make:make /usr/bin/git:git /usr/bin/ar:binutils /bin/bash:bash \
+         /usr/bin/tar:tar /usr/bin/gzip:gzip /usr/bin/diff:diffutils \
+         /usr/bin/find:findutils /usr/bin/awk:mawk /usr/bin/sed:sed /usr/bin/grep:grep; do
+    [ -x "${p%%:*}" ] || need+=("${p#*:}")
+done
 
 if [ ${#need[@]} -gt 0 ]; then
     echo "install-deps: installing ${need[*]}" >&2

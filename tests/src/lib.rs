@@ -1,9 +1,11 @@
 //! Conformance test harness.
 //!
 //! Test programs live in `tests/c/NAME.c`. Each is compiled **static** with
-//! glibc (`gcc`) or musl (`musl-gcc`), then run twice: natively and under
-//! `sandbox-exec`. The two runs must agree on stdout and on the exit status;
-//! see [`assert_same`] and the [`conformance!`] macro.
+//! glibc (`gcc`) or musl (`musl-gcc`), and selected ones also dynamically
+//! linked against glibc ([`Libc::GlibcDynamic`]), then run twice: natively
+//! and under `sandbox-exec`. The two runs must agree on stdout and on the
+//! exit status; see [`assert_same`] and the [`conformance!`] and
+//! [`dynamic_conformance!`] macros.
 //!
 //! Environment knobs, all optional:
 //!
@@ -132,17 +134,20 @@ fn build_sandbox_exec() -> Result<PathBuf, String> {
     }
 }
 
-/// The C library a test program is compiled against.
+/// The C library a test program is compiled against, and how it is linked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Libc {
     /// GNU libc, `gcc -static`.
     Glibc,
     /// musl, `musl-gcc -static`.
     Musl,
+    /// GNU libc, dynamically linked (`gcc`, a PIE started by
+    /// `/lib64/ld-linux-x86-64.so.2` with the host's `libc.so.6`).
+    GlibcDynamic,
 }
 
 impl Libc {
-    /// Both C libraries, in a fixed order.
+    /// Both C libraries, linked statically, in a fixed order.
     pub const ALL: [Libc; 2] = [Libc::Glibc, Libc::Musl];
 
     /// A short lowercase name, used in paths and messages.
@@ -150,20 +155,29 @@ impl Libc {
         match self {
             Libc::Glibc => "glibc",
             Libc::Musl => "musl",
+            Libc::GlibcDynamic => "glibc-dynamic",
         }
     }
 
     /// The compiler driver for this libc.
     pub fn compiler(self) -> &'static str {
         match self {
-            Libc::Glibc => "gcc",
+            Libc::Glibc | Libc::GlibcDynamic => "gcc",
             Libc::Musl => "musl-gcc",
+        }
+    }
+
+    /// The compiler flags that choose the linking: `-static`, or none.
+    pub fn link_flags(self) -> &'static [&'static str] {
+        match self {
+            Libc::Glibc | Libc::Musl => &["-static"],
+            Libc::GlibcDynamic => &[],
         }
     }
 
     fn package_hint(self) -> &'static str {
         match self {
-            Libc::Glibc => "install the Debian packages `gcc` and `libc6-dev`",
+            Libc::Glibc | Libc::GlibcDynamic => "install the Debian packages `gcc` and `libc6-dev`",
             Libc::Musl => "install the Debian package `musl-tools` (apt-get install -y musl-tools)",
         }
     }
@@ -188,8 +202,9 @@ fn headers_mtime() -> Option<SystemTime> {
         .max()
 }
 
-/// Compiles `tests/c/NAME.c` statically for `libc` and returns the binary's
-/// path, `<target>/c-tests/<libc>/<name>`. The output is cached and rebuilt
+/// Compiles `tests/c/NAME.c` for `libc` (statically, or dynamically linked
+/// for [`Libc::GlibcDynamic`]) and returns the binary's path,
+/// `<target>/c-tests/<libc>/<name>`. The output is cached and rebuilt
 /// when the source (or a header in `tests/c`) is newer. Safe to call from
 /// parallel tests: each compilation writes a private temporary file which is
 /// then renamed into place.
@@ -200,7 +215,21 @@ pub fn compile(name: &str, libc: Libc) -> PathBuf {
     let out_dir = target_dir().join("c-tests").join(libc.name());
     build_cached(&src, newest, &out_dir, name, (libc.compiler(), libc.package_hint()), |tmp| {
         let mut cmd = Command::new(libc.compiler());
-        cmd.args(["-static", "-O1", "-Wall", "-o"]).arg(tmp).arg(&src);
+        cmd.args(libc.link_flags()).args(["-O1", "-Wall", "-o"]).arg(tmp).arg(&src);
+        cmd
+    })
+}
+
+/// Compiles `tests/c/lib/NAME.c` into the shared library `dir/FILE` with
+/// `gcc -shared -fPIC` (glibc), cached like [`compile`], and returns its
+/// path. `dir` is a directory the test owns, such as one under
+/// [`scratch_dir`], so that the sandbox sees the library at the same path.
+pub fn compile_shared(name: &str, file: &str, dir: &Path) -> PathBuf {
+    let src = c_source_dir().join("lib").join(format!("{name}.c"));
+    let newest = mtime(&src).unwrap_or_else(|| panic!("no library source {}", src.display()));
+    build_cached(&src, newest, dir, file, ("gcc", Libc::GlibcDynamic.package_hint()), |tmp| {
+        let mut cmd = Command::new("gcc");
+        cmd.args(["-shared", "-fPIC", "-O1", "-Wall", "-o"]).arg(tmp).arg(&src);
         cmd
     })
 }
@@ -501,15 +530,7 @@ fn run_command(
 /// (a pipe), the test's environment plus `env`, and stdout/stderr captured
 /// through pipes. Panics if it runs longer than [`timeout`].
 pub fn run_native(bin: &Path, args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Outcome {
-    let mut cmd = Command::new(bin);
-    cmd.args(args).envs(env.iter().copied());
-    let (st, stdout, stderr) =
-        run_command(cmd, &format!("native {}", bin.display()), stdin, timeout());
-    Outcome {
-        stdout,
-        stderr,
-        status: Status::from_native(st),
-    }
+    run_native_in(&Setting::default(), bin, args, stdin, env)
 }
 
 /// Runs `bin` under `sandbox-exec`, otherwise exactly as [`run_native`]
@@ -520,9 +541,65 @@ pub fn run_sandboxed(bin: &Path, args: &[&str], stdin: &[u8], env: &[(&str, &str
 
 /// Runs `bin` under `sandbox-exec FLAGS...`, otherwise as [`run_sandboxed`].
 pub fn run_sandboxed_with(flags: &[&str], bin: &Path, args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Outcome {
+    run_sandboxed_in(&Setting::default(), flags, bin, args, stdin, env)
+}
+
+/// The environment a [`Case::clean_env`] run starts from, natively and in
+/// the sandbox: nothing inherited from the test process, only these.
+pub const CLEAN_ENV: &[(&str, &str)] = &[("PATH", "/usr/bin:/bin"), ("LC_ALL", "C"), ("TZ", "UTC")];
+
+/// Where and with what environment a run starts, besides its own `env`.
+#[derive(Clone, Debug, Default)]
+struct Setting {
+    /// Start from [`CLEAN_ENV`] instead of the test process's environment.
+    clean_env: bool,
+    /// The working directory (of `sandbox-exec` too, which starts the
+    /// program there); else the test process's.
+    cwd: Option<PathBuf>,
+    /// stderr is compared: the sentry logs only errors there (unless
+    /// `$SBX_TEST_LOG` says otherwise), not the warnings about system
+    /// calls it does not implement.
+    quiet: bool,
+}
+
+impl Setting {
+    fn apply(&self, cmd: &mut Command) {
+        if self.clean_env {
+            cmd.env_clear().envs(CLEAN_ENV.iter().copied());
+        }
+        if let Some(dir) = &self.cwd {
+            cmd.current_dir(dir);
+        }
+    }
+}
+
+fn run_native_in(setting: &Setting, bin: &Path, args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Outcome {
+    let mut cmd = Command::new(bin);
+    setting.apply(&mut cmd);
+    cmd.args(args).envs(env.iter().copied());
+    let (st, stdout, stderr) =
+        run_command(cmd, &format!("native {}", bin.display()), stdin, timeout());
+    Outcome {
+        stdout,
+        stderr,
+        status: Status::from_native(st),
+    }
+}
+
+fn run_sandboxed_in(
+    setting: &Setting,
+    flags: &[&str],
+    bin: &Path,
+    args: &[&str],
+    stdin: &[u8],
+    env: &[(&str, &str)],
+) -> Outcome {
     let mut cmd = Command::new(sandbox_exec());
+    setting.apply(&mut cmd);
     if let Some(level) = std::env::var_os("SBX_TEST_LOG") {
         cmd.arg("--log").arg(level);
+    } else if setting.quiet {
+        cmd.args(["--log", "error"]);
     }
     cmd.args(target_bind());
     cmd.args(flags).arg(bin).args(args).envs(env.iter().copied());
@@ -554,6 +631,13 @@ pub struct Case {
     pub expect: Status,
     /// Extra `sandbox-exec` options for the sandboxed run.
     pub sandbox_flags: Vec<String>,
+    /// Start both runs from [`CLEAN_ENV`] rather than the test process's
+    /// environment (see [`Case::clean_env`]).
+    pub clean_env: bool,
+    /// The directory both runs start in (see [`Case::cwd`]).
+    pub cwd: Option<PathBuf>,
+    /// Whether stderr must be the same too (see [`Case::same_stderr`]).
+    pub same_stderr: bool,
 }
 
 impl Default for Case {
@@ -564,6 +648,9 @@ impl Default for Case {
             env: Vec::new(),
             expect: Status::Exited(0),
             sandbox_flags: Vec::new(),
+            clean_env: false,
+            cwd: None,
+            same_stderr: false,
         }
     }
 }
@@ -605,6 +692,34 @@ impl Case {
         self.env.push((key.to_owned(), value.to_owned()));
         self
     }
+
+    /// Runs both with nothing of the test process's environment: only
+    /// [`CLEAN_ENV`] (a fixed `PATH`, `LC_ALL=C`, `TZ=UTC`) and the
+    /// variables added with [`Case::env`].
+    pub fn clean_env(mut self) -> Case {
+        self.clean_env = true;
+        self
+    }
+
+    /// Starts both runs in `dir` (`sandbox-exec` starts the program in the
+    /// directory it was started in), rather than wherever the test runs.
+    pub fn cwd(mut self, dir: impl Into<PathBuf>) -> Case {
+        self.cwd = Some(dir.into());
+        self
+    }
+
+    /// Requires the two runs' stderr to be the same too, for programs
+    /// whose error output is deterministic. The sandboxed run gets
+    /// `--log error` (unless `$SBX_TEST_LOG` is set), so that the sentry's
+    /// warnings do not count.
+    pub fn same_stderr(mut self) -> Case {
+        self.same_stderr = true;
+        self
+    }
+
+    fn setting(&self) -> Setting {
+        Setting { clean_env: self.clean_env, cwd: self.cwd.clone(), quiet: self.same_stderr }
+    }
 }
 
 /// True when `$SBX_TEST_NATIVE_ONLY` is set (to anything but "" or "0"):
@@ -624,12 +739,13 @@ pub fn run_both(bin: &Path, case: &Case) -> (Outcome, Outcome) {
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
-    let native = run_native(bin, &args, &case.stdin, &env);
+    let setting = case.setting();
+    let native = run_native_in(&setting, bin, &args, &case.stdin, &env);
     let sandboxed = if native_only() {
-        run_native(bin, &args, &case.stdin, &env)
+        run_native_in(&setting, bin, &args, &case.stdin, &env)
     } else {
         let flags: Vec<&str> = case.sandbox_flags.iter().map(String::as_str).collect();
-        run_sandboxed_with(&flags, bin, &args, &case.stdin, &env)
+        run_sandboxed_in(&setting, &flags, bin, &args, &case.stdin, &env)
     };
     (native, sandboxed)
 }
@@ -645,22 +761,37 @@ pub fn assert_same(name: &str, libc: Libc, args: &[&str]) {
 /// native status from `case`.
 pub fn assert_same_case(name: &str, libc: Libc, case: &Case) {
     let bin = compile(name, libc);
-    let (native, sandboxed) = run_both(&bin, case);
+    assert_same_run(&format!("{name} ({libc}, args {:?})", case.args), &bin, case);
+}
+
+/// Runs `bin` natively and sandboxed as `case` says (see [`run_both`]) and
+/// asserts that the native run ended as `case` expects and that the two
+/// agree on stdout and status (and stderr, with [`Case::same_stderr`]).
+/// `what` names the run in messages. Returns the native outcome.
+pub fn assert_same_run(what: &str, bin: &Path, case: &Case) -> Outcome {
+    let (native, sandboxed) = run_both(bin, case);
     if native.status != case.expect {
         panic!(
-            "{name} ({libc}, args {:?}): the native run ended with \"{}\", expected \"{}\": \
+            "{what}: the native run ended with \"{}\", expected \"{}\": \
              the test program itself is broken on this host\n{native}",
-            case.args, native.status, case.expect
+            native.status, case.expect
         );
     }
     if native.stdout != sandboxed.stdout || native.status != sandboxed.status {
         panic!(
-            "{name} ({libc}, args {:?}): sandboxed run differs from native run{}\n\
+            "{what}: sandboxed run differs from native run{}\n\
              ===== native =====\n{native}===== sandboxed =====\n{sandboxed}",
-            case.args,
             first_difference(&native.stdout, &sandboxed.stdout)
         );
     }
+    if case.same_stderr && native.stderr != sandboxed.stderr {
+        panic!(
+            "{what}: sandboxed run's stderr differs from native run's{}\n\
+             ===== native =====\n{native}===== sandboxed =====\n{sandboxed}",
+            first_difference(&native.stderr, &sandboxed.stderr).replace("stdout", "stderr")
+        );
+    }
+    native
 }
 
 /// Describes the first differing stdout line, or "" if stdout is equal.
@@ -724,6 +855,32 @@ macro_rules! conformance {
                         $crate::__conformance_prog!($test $($prog)?),
                         $crate::Libc::Musl,
                         &case(),
+                    );
+                }
+            }
+        )*
+    };
+}
+
+/// Declares conformance tests of dynamically linked programs, in the
+/// syntax of [`conformance!`]: each entry becomes a module with one test,
+/// `NAME::glibc_dynamic`, which compiles `tests/c/PROGRAM.c` without
+/// `-static` ([`Libc::GlibcDynamic`]) and [`assert_same_case`] on it.
+#[macro_export]
+macro_rules! dynamic_conformance {
+    ($( $test:ident $(= $prog:ident)? $(=> $case:expr)? ),* $(,)?) => {
+        $(
+            #[allow(non_snake_case)]
+            mod $test {
+                #[allow(unused_imports)]
+                use super::*;
+
+                #[test]
+                fn glibc_dynamic() {
+                    $crate::assert_same_case(
+                        $crate::__conformance_prog!($test $($prog)?),
+                        $crate::Libc::GlibcDynamic,
+                        &$crate::__conformance_case!($($case)?),
                     );
                 }
             }

@@ -95,6 +95,8 @@ conformance! {
     vfs_memfd,
     vfs_splice,
     vfs_tmpfile,
+    proc_auxv,
+    sock_notsock,
 }
 
 /// The harness itself, natively: a program killed by SIGSEGV is reported as

@@ -1147,11 +1147,11 @@ mod tests {
 
     #[test]
     fn maps_lines_are_linuxs() {
-        let v = Vma { start: 0x400000, end: 0x401000, prot: 5, shared: false, backing: Backing::Image { name: "/bin/x".into(), offset: 0x1000, dev: 0, ino: 0 } };
+        let v = Vma { start: 0x400000, end: 0x401000, prot: 5, shared: false, backing: Backing::Image { name: "/bin/x".into(), offset: 0x1000, dev: 0, ino: 0 }, accounted: false };
         let line = maps_line(&v);
         assert_eq!(line.find("/bin/x"), Some(73));
         assert!(line.starts_with("00400000-00401000 r-xp 00001000 00:00 0 "));
-        let anon = Vma { start: 0x7000_0000_0000, end: 0x7000_0000_2000, prot: 3, shared: true, backing: Backing::SharedAnonymous { id: 1, offset: 0 } };
+        let anon = Vma { start: 0x7000_0000_0000, end: 0x7000_0000_2000, prot: 3, shared: true, backing: Backing::SharedAnonymous { id: 1, offset: 0 }, accounted: false };
         assert!(maps_line(&anon).starts_with("700000000000-700000002000 rw-s 00000000 00:00 0 "));
         let plain = Vma { backing: Backing::Anonymous, ..anon };
         assert!(maps_line(&plain).ends_with(" 0 \n"));

@@ -138,7 +138,7 @@ impl State {
             return Err(ENOMEM);
         }
         let shared = flags & map::TYPE != map::PRIVATE;
-        self.vmas.insert(Vma { start, end, prot: p, shared, backing });
+        self.vmas.insert(Vma { start, end, prot: p, shared, backing, accounted: false });
         Ok(())
     }
 
@@ -157,7 +157,7 @@ impl State {
         if got != start {
             return Err(ENOMEM);
         }
-        self.vmas.insert(Vma { start, end, prot: p, shared, backing });
+        self.vmas.insert(Vma { start, end, prot: p, shared, backing, accounted: false });
         Ok(())
     }
 }
@@ -275,7 +275,7 @@ impl MemoryManager {
                     batch.push(sysno::MMAP as u64, [a.start, a.len, a.prot, map::PRIVATE | map::FIXED | map::ANONYMOUS, u64::MAX, 0]);
                 }
             }
-            st.vmas.insert(Vma { start: a.start, end, prot: a.prot, shared: false, backing: a.backing.clone() });
+            st.vmas.insert(Vma { start: a.start, end, prot: a.prot, shared: false, backing: a.backing.clone(), accounted: false });
         }
         let done = ctx.run_batch(&mut batch, Some(file)).map_err(|_| ENOMEM)?;
         if done < first {
@@ -318,7 +318,7 @@ impl MemoryManager {
         }
         for (i, (start, len, backing)) in pages.into_iter().enumerate() {
             let prot = if i == 2 { prot::READ | prot::EXEC } else { prot::READ };
-            st.vmas.insert(Vma { start, end: start + len, prot, shared: i == 1, backing });
+            st.vmas.insert(Vma { start, end: start + len, prot, shared: i == 1, backing, accounted: false });
         }
         Ok(())
     }
@@ -585,7 +585,7 @@ impl MemoryManager {
             if let Some(offset) = backing.offset_mut() {
                 *offset += old - area.start;
             }
-            Vma { start, end: start + new_len, prot: area.prot, shared: area.shared, backing }
+            Vma { start, end: start + new_len, prot: area.prot, shared: area.shared, backing, accounted: area.accounted }
         };
         if flags & mremap::FIXED != 0 {
             if !new_addr.is_multiple_of(PAGE_SIZE) {

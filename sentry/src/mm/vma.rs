@@ -22,6 +22,9 @@ pub const PAGE: u64 = 4096;
 /// Protection bits as in `PROT_READ = 1`, `PROT_WRITE = 2`, `PROT_EXEC = 4`.
 pub type Prot = u64;
 
+/// `PROT_WRITE`.
+const PROT_WRITE: Prot = 2;
+
 /// What backs an area; used for `/proc/PID/maps` naming and merge decisions.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Backing {
@@ -127,6 +130,16 @@ pub struct Vma {
     pub shared: bool,
     /// What backs the area.
     pub backing: Backing,
+    /// Linux's `VM_ACCOUNT`: the area is private and has been writable,
+    /// mapped so or made so by `mprotect` (commit charge was taken for it),
+    /// and stays so whatever its protection becomes. Linux never merges
+    /// such an area with one that is not, so the read-only part of a
+    /// library's writable segment (its RELRO, after `mprotect`) stays a
+    /// line of its own in `/proc/PID/maps` beside the read-only segment
+    /// before it. [`VmaSet::insert`] and [`VmaSet::protect`] set it; a
+    /// caller may leave it `false`. (`MAP_NORESERVE`, which Linux does not
+    /// charge, is not told apart.)
+    pub accounted: bool,
 }
 
 impl Vma {
@@ -160,7 +173,7 @@ impl Vma {
 
     /// Whether `next` directly follows `self` and the two can be one area.
     fn can_merge_with(&self, next: &Vma) -> bool {
-        if self.end != next.start || self.prot != next.prot || self.shared != next.shared {
+        if self.end != next.start || self.prot != next.prot || self.shared != next.shared || self.accounted != next.accounted {
             return false;
         }
         match (&self.backing, &next.backing) {
@@ -274,11 +287,13 @@ impl VmaSet {
 
     /// Maps `vma`, replacing whatever was in `[vma.start, vma.end)` (like
     /// `MAP_FIXED`), then merges it with compatible neighbours. An empty
-    /// `vma` is ignored.
-    pub fn insert(&mut self, vma: Vma) {
+    /// `vma` is ignored. A private writable area is
+    /// [accounted](Vma::accounted).
+    pub fn insert(&mut self, mut vma: Vma) {
         if vma.start >= vma.end {
             return;
         }
+        vma.accounted |= !vma.shared && vma.prot & PROT_WRITE != 0;
         let (start, end) = (vma.start, vma.end);
         self.remove(start, end);
         self.areas.insert(start, vma);
@@ -301,7 +316,8 @@ impl VmaSet {
     }
 
     /// Sets the protection of `[start, end)` to `prot` (like mprotect),
-    /// splitting areas at the edges and merging afterwards. Fails without
+    /// splitting areas at the edges and merging afterwards; private areas
+    /// made writable become [accounted](Vma::accounted). Fails without
     /// changing anything if any part of the range is unmapped (Linux returns
     /// `ENOMEM`). An empty range succeeds and does nothing.
     #[allow(clippy::result_unit_err)] // The only failure is ENOMEM; the caller maps it.
@@ -316,6 +332,7 @@ impl VmaSet {
         self.split_at(end);
         for (_, v) in self.areas.range_mut(start..end) {
             v.prot = prot;
+            v.accounted |= !v.shared && prot & PROT_WRITE != 0;
         }
         self.coalesce(start, end);
         Ok(())
@@ -432,6 +449,7 @@ mod tests {
         n * PAGE
     }
 
+    /// A private anonymous area, as `insert` keeps it.
     fn anon(start: u64, end: u64, prot: Prot) -> Vma {
         Vma {
             start: p(start),
@@ -439,6 +457,7 @@ mod tests {
             prot,
             shared: false,
             backing: Backing::Anonymous,
+            accounted: prot & W != 0,
         }
     }
 
@@ -454,6 +473,7 @@ mod tests {
                 dev: 0,
                 ino: 0,
             },
+            accounted: false,
         }
     }
 
@@ -577,6 +597,7 @@ mod tests {
             prot: RW,
             shared: false,
             backing: Backing::Heap,
+            accounted: false,
         });
         assert_eq!(set.len(), 2);
         // Shared vs private stays apart.
@@ -586,6 +607,7 @@ mod tests {
             prot: RW,
             shared: true,
             backing: Backing::Heap,
+            accounted: false,
         });
         assert_eq!(set.len(), 3);
         check_invariants(&set);
@@ -602,6 +624,7 @@ mod tests {
             prot: W,
             shared: false,
             backing: Backing::Anonymous,
+            accounted: false,
         });
         assert_eq!(layout(&set), vec![(10, 20, R)]);
         assert!(set.remove(p(15), p(15)).is_empty());
@@ -623,6 +646,7 @@ mod tests {
             prot: R,
             shared: false,
             backing: Backing::Stack,
+            accounted: false,
         });
         assert!(set.find(top - 1).is_some());
         assert!(set.overlaps(0, u64::MAX));
@@ -645,6 +669,7 @@ mod tests {
                 dev: 0,
                 ino: 0,
             },
+            accounted: false,
         });
         set.insert(anon(1, 2, RW));
         set.insert(Vma {
@@ -658,6 +683,7 @@ mod tests {
                 dev: 0,
                 ino: 0,
             },
+            accounted: false,
         });
         assert_eq!(set.remove(0, u64::MAX).len(), 4);
         assert!(set.is_empty());
@@ -723,12 +749,43 @@ mod tests {
         // Spanning several areas merges into one.
         set.protect(p(11), p(19), W).unwrap();
         assert_eq!(layout(&set), vec![(10, 11, X), (11, 19, W), (19, 20, X)]);
-        // Restore everything.
+        // Restore everything: what was once writable stays apart, as
+        // Linux keeps it (VM_ACCOUNT).
         set.protect(p(10), p(20), R).unwrap();
-        assert_eq!(layout(&set), vec![(10, 20, R)]);
+        assert_eq!(layout(&set), vec![(10, 11, R), (11, 19, R), (19, 20, R)]);
         // Same protection: no change in shape.
         set.protect(p(12), p(14), R).unwrap();
+        assert_eq!(layout(&set), vec![(10, 11, R), (11, 19, R), (19, 20, R)]);
+        // Made writable, the ends join the middle for good.
+        set.protect(p(10), p(20), RW).unwrap();
+        set.protect(p(10), p(20), R).unwrap();
         assert_eq!(layout(&set), vec![(10, 20, R)]);
+        check_invariants(&set);
+    }
+
+    #[test]
+    fn once_writable_private_areas_stay_apart() {
+        // A library as ld.so maps it: a read-only segment, then a writable
+        // one whose first pages (RELRO) are made read-only after
+        // relocation. Linux shows the RELRO pages as an area of their own.
+        let mut set = VmaSet::new();
+        set.insert(image(10, 20, R, "/lib/libc.so.6", 0));
+        set.insert(image(20, 24, RW, "/lib/libc.so.6", p(10)));
+        set.protect(p(20), p(22), R).unwrap();
+        assert_eq!(layout(&set), vec![(10, 20, R), (20, 22, R), (22, 24, RW)]);
+        assert_eq!(set.iter().map(|v| v.accounted).collect::<Vec<_>>(), [false, true, true]);
+        // Shared areas are never accounted.
+        let mut set = VmaSet::new();
+        set.insert(Vma { shared: true, ..anon(0, 2, R) });
+        set.insert(Vma { shared: true, accounted: false, ..anon(2, 4, RW) });
+        set.protect(p(2), p(4), R).unwrap();
+        assert_eq!(layout(&set), vec![(0, 4, R)]);
+        // Accounted areas merge with each other.
+        let mut set = VmaSet::new();
+        set.insert(anon(0, 2, RW));
+        set.insert(anon(2, 4, RW));
+        set.protect(p(0), p(4), R).unwrap();
+        assert_eq!(layout(&set), vec![(0, 4, R)]);
         check_invariants(&set);
     }
 
@@ -783,6 +840,7 @@ mod tests {
             prot: RW,
             shared: true,
             backing: Backing::File { name: "/tmp/f".into(), offset, object: FileObject { id: 9, dev: 1, ino: 5, writers } },
+            accounted: false,
         };
         let mut set = VmaSet::new();
         assert!(!Writers::mapped(&w));
@@ -940,6 +998,7 @@ mod tests {
                 prot: R,
                 shared: false,
                 backing: Backing::Anonymous,
+                accounted: false,
             });
         }
         assert_eq!(set.len(), 10_000);
@@ -973,6 +1032,7 @@ mod tests {
                 prot: R,
                 shared: false,
                 backing: Backing::Anonymous,
+                accounted: false,
             });
         }
         assert_eq!(set.len(), 1);
@@ -1040,6 +1100,7 @@ mod tests {
             prot: rng.below(3),
             shared: rng.below(4) == 0,
             backing,
+            accounted: false,
         }
     }
 

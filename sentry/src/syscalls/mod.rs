@@ -28,6 +28,7 @@ mod sys_rlimit;
 mod sys_rusage;
 mod sys_sched;
 mod sys_signal;
+mod sys_socket;
 mod sys_splice;
 mod sys_stat;
 mod sys_thread;
