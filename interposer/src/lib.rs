@@ -27,6 +27,7 @@ mod sys;
 pub use batch::Batch;
 pub use context::{Context, Event, Gone, Kicker};
 pub use filter::STUB_ALLOWED;
+pub use service::prestart;
 pub use space::{AddressSpace, Fault};
 
 /// The host signal that interrupts a thread running app code.

@@ -36,6 +36,9 @@ pub(crate) struct Spawned {
 /// The spare channel, made ahead of need.
 static SPARE_CHANNEL: Mutex<Option<Channel>> = Mutex::new(None);
 
+/// The answer for a stub process asked for ahead of need ([`prestart`]).
+static PRESTARTED: Mutex<Option<Receiver<io::Result<Started>>>> = Mutex::new(None);
+
 /// What the spawner thread is asked for.
 enum Request {
     /// A stub process, now.
@@ -71,12 +74,31 @@ fn service() -> &'static Service {
     })
 }
 
-/// Starts a stub process (on the spawner thread) and returns it.
+/// Starts a stub process (on the spawner thread) and returns it: the one
+/// [`prestart`] asked for, if any.
 pub(crate) fn prepare() -> io::Result<Started> {
+    let rx = PRESTARTED.lock().take().unwrap_or_else(ask_for_stub);
+    rx.recv().map_err(|_| io::Error::other("interposer service is gone"))?
+}
+
+/// Asks the spawner thread for a stub process; the answer comes on the
+/// receiver.
+fn ask_for_stub() -> Receiver<io::Result<Started>> {
     let (reply, rx) = bounded(1);
     // The receivers live as long as the process: sending cannot fail.
     let _ = service().starts.send(Request::Stub(reply));
-    rx.recv().map_err(|_| io::Error::other("interposer service is gone"))?
+    rx
+}
+
+/// Has the spawner thread start the stub process of the next
+/// [`AddressSpace::new`](crate::AddressSpace::new) now, in the background:
+/// a sandbox asks for it first thing, so that the stub's start overlaps
+/// the making of the kernel. Does nothing if one is already asked for.
+pub fn prestart() {
+    let mut pending = PRESTARTED.lock();
+    if pending.is_none() {
+        *pending = Some(ask_for_stub());
+    }
 }
 
 /// The spare channel, if one is ready.

@@ -52,6 +52,8 @@ impl Default for BootConfig {
 /// Builds the sandbox's file tree as `config` says, then its kernel, with
 /// no tasks yet.
 pub fn new_kernel(config: &BootConfig) -> std::io::Result<Arc<Kernel>> {
+    // The first process's stub starts while the file tree is made.
+    interposer::prestart();
     let io = |e: abi::Errno| std::io::Error::from_raw_os_error(e.0);
     let proc = ProcFs::new(makedev(0, 0x2f));
     let budget = Budget::new(config.tmpfs_limit);
