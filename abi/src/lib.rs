@@ -12,6 +12,7 @@ pub mod mm;
 pub mod process;
 pub mod regs;
 pub mod signal;
+pub mod socket;
 pub mod time;
 pub mod vdso;
 pub mod wire;

@@ -18,17 +18,13 @@
 //! | VFS core | [`vfs`] | mounts, dentries, inodes, path resolution, open files, fd tables, locks, poll, epoll, inotify; it reaches its caller only through [`vfs::Context`] |
 //! | kernel | [`kernel`], [`loader`] | tasks, thread groups, PIDs, signals, futexes, time and timers, the CPU clock, pipes ([`kernel::pipe`]); the ELF loader |
 //! | filesystems | [`fsimpl`] | tmpfs, host, overlay, proc, dev, eventfd, timerfd, signalfd |
+//! | sockets | [`socket`] | Unix domain (the sandbox's own), IP and netlink (host sockets the sentry holds) |
 //! | system calls | [`syscalls`] | one file per family, one table |
 //! | start | [`boot`] | builds the file tree, then the kernel over it |
 //!
 //! The kernel uses the VFS core (a task implements [`vfs::Context`]); the
 //! filesystems use both (procfs shows tasks); the system calls use all.
 //! The unit tests of the VFS core use tmpfs as their fixture.
-//!
-//! Sockets will live in `socket/`, beside the filesystems and above the
-//! kernel: `socket/unix` (the sandbox's own Unix domain sockets),
-//! `socket/inet` (TCP and UDP over host sockets the sentry holds) and
-//! `socket/netlink`.
 //!
 //! [`hardening`] is the sentry's own seccomp filter.
 
@@ -39,6 +35,7 @@ pub mod hardening;
 pub mod kernel;
 pub mod loader;
 pub mod mm;
+pub mod socket;
 pub mod syscalls;
 pub mod vfs;
 pub mod waiter;

@@ -14,8 +14,9 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("kernel", &["auth", "waiter", "mm", "vfs", "loader"]),
     ("loader", &["auth", "waiter", "mm", "vfs", "kernel"]),
     ("fsimpl", &["auth", "waiter", "mm", "vfs", "kernel"]),
-    ("syscalls", &["auth", "waiter", "mm", "vfs", "kernel", "loader", "fsimpl"]),
-    ("boot", &["auth", "waiter", "mm", "vfs", "kernel", "loader", "fsimpl", "syscalls"]),
+    ("socket", &["auth", "waiter", "mm", "vfs", "kernel", "fsimpl"]),
+    ("syscalls", &["auth", "waiter", "mm", "vfs", "kernel", "loader", "fsimpl", "socket"]),
+    ("boot", &["auth", "waiter", "mm", "vfs", "kernel", "loader", "fsimpl", "socket", "syscalls"]),
     ("hardening", &[]),
 ];
 
