@@ -30,11 +30,10 @@ const CONTROL_MAX: usize = 128 << 10;
 
 /// The socket open at descriptor `fd`, and whether its description is
 /// non-blocking.
-fn socket_at(t: &Task, fd: i32) -> Result<(Arc<OpenFile>, Arc<dyn Socket>, bool), Errno> {
+fn socket_at(t: &Task, fd: i32) -> Result<(Arc<dyn Socket>, bool), Errno> {
     let file = t.fds.get(fd)?;
     let sf = socket::socket_of(&file)?;
-    let (sock, nonblock) = (sf.socket().clone(), sf.nonblocking());
-    Ok((file, sock, nonblock))
+    Ok((sf.socket().clone(), sf.nonblocking()))
 }
 
 /// A socket address the app passes: `EINVAL` for a negative or too long
@@ -109,20 +108,20 @@ pub fn socketpair(t: &mut Task, a: Args) -> SysResult {
 
 /// `bind(fd, addr, addrlen)`.
 pub fn bind(t: &mut Task, a: Args) -> SysResult {
-    let (_file, sock, _) = socket_at(t, a.int(0))?;
+    let (sock, _) = socket_at(t, a.int(0))?;
     let addr = read_addr(t, a.u64(1), a.u64(2))?;
     sock.bind(t, &addr).map(|_| 0)
 }
 
 /// `listen(fd, backlog)`.
 pub fn listen(t: &mut Task, a: Args) -> SysResult {
-    let (_file, sock, _) = socket_at(t, a.int(0))?;
+    let (sock, _) = socket_at(t, a.int(0))?;
     sock.listen(t, a.int(1)).map(|_| 0)
 }
 
 /// `connect(fd, addr, addrlen)`.
 pub fn connect(t: &mut Task, a: Args) -> SysResult {
-    let (_file, sock, nonblock) = socket_at(t, a.int(0))?;
+    let (sock, nonblock) = socket_at(t, a.int(0))?;
     let addr = read_addr(t, a.u64(1), a.u64(2))?;
     sock.connect(t, &addr, nonblock).map(|_| 0)
 }
@@ -141,7 +140,7 @@ fn do_accept(t: &mut Task, fd: i32, addr: u64, len_ptr: u64, flags: i32) -> SysR
     if flags & !(sock::NONBLOCK | sock::CLOEXEC) != 0 {
         return Err(EINVAL);
     }
-    let (_file, sock, nonblock) = socket_at(t, fd)?;
+    let (sock, nonblock) = socket_at(t, fd)?;
     let file_flags = if flags & sock::NONBLOCK != 0 { o::NONBLOCK } else { 0 };
     let (conn, peer) = sock.accept(t, file_flags, nonblock)?;
     // As Linux, a fault writing the address loses the connection.
@@ -152,7 +151,7 @@ fn do_accept(t: &mut Task, fd: i32, addr: u64, len_ptr: u64, flags: i32) -> SysR
 
 /// `shutdown(fd, how)`.
 pub fn shutdown(t: &mut Task, a: Args) -> SysResult {
-    let (_file, sock, _) = socket_at(t, a.int(0))?;
+    let (sock, _) = socket_at(t, a.int(0))?;
     let how = a.int(1);
     if !(s::shut::RD..=s::shut::RDWR).contains(&how) {
         return Err(EINVAL);
@@ -162,14 +161,14 @@ pub fn shutdown(t: &mut Task, a: Args) -> SysResult {
 
 /// `getsockname(fd, addr, addrlen)`.
 pub fn getsockname(t: &mut Task, a: Args) -> SysResult {
-    let (_file, sock, _) = socket_at(t, a.int(0))?;
+    let (sock, _) = socket_at(t, a.int(0))?;
     let name = sock.local_addr(t)?;
     write_name(t, a.u64(1), a.u64(2), &name)
 }
 
 /// `getpeername(fd, addr, addrlen)`.
 pub fn getpeername(t: &mut Task, a: Args) -> SysResult {
-    let (_file, sock, _) = socket_at(t, a.int(0))?;
+    let (sock, _) = socket_at(t, a.int(0))?;
     let name = sock.peer_addr(t)?;
     write_name(t, a.u64(1), a.u64(2), &name)
 }
@@ -185,7 +184,7 @@ fn write_name(t: &mut Task, addr: u64, len_ptr: u64, name: &[u8]) -> SysResult {
 
 /// `setsockopt(fd, level, name, value, len)`.
 pub fn setsockopt(t: &mut Task, a: Args) -> SysResult {
-    let (_file, sock, _) = socket_at(t, a.int(0))?;
+    let (sock, _) = socket_at(t, a.int(0))?;
     let len = usize::try_from(a.int(4)).map_err(|_| EINVAL)?;
     let mut value = vec![0; len.min(CONTROL_MAX)];
     t.copy_in(a.u64(3), &mut value)?;
@@ -195,7 +194,7 @@ pub fn setsockopt(t: &mut Task, a: Args) -> SysResult {
 /// `getsockopt(fd, level, name, value, len)`: the options every socket has
 /// (its family, type and protocol) here, the rest by the socket.
 pub fn getsockopt(t: &mut Task, a: Args) -> SysResult {
-    let (_file, sock, _) = socket_at(t, a.int(0))?;
+    let (sock, _) = socket_at(t, a.int(0))?;
     let (level, name, value_ptr, len_ptr) = (a.int(1), a.int(2), a.u64(3), a.u64(4));
     let room = usize::try_from(t.read_obj::<i32>(len_ptr)?).map_err(|_| EINVAL)?;
     let (domain, ty, protocol) = sock.identity();
@@ -213,7 +212,7 @@ pub fn getsockopt(t: &mut Task, a: Args) -> SysResult {
 
 /// `sendto(fd, buf, len, flags, addr, addrlen)`.
 pub fn sendto(t: &mut Task, a: Args) -> SysResult {
-    let (_file, sock, nonblock) = socket_at(t, a.int(0))?;
+    let (sock, nonblock) = socket_at(t, a.int(0))?;
     let flags = a.uint(3);
     let len = (a.u64(2) as usize).min(i32::MAX as usize);
     let mut data = vec![0; len];
@@ -235,7 +234,7 @@ fn send(t: &mut Task, sock: &Arc<dyn Socket>, msg: Outgoing<'_>, nonblock: bool)
 
 /// `recvfrom(fd, buf, len, flags, addr, addrlen)`.
 pub fn recvfrom(t: &mut Task, a: Args) -> SysResult {
-    let (_file, sock, nonblock) = socket_at(t, a.int(0))?;
+    let (sock, nonblock) = socket_at(t, a.int(0))?;
     let flags = a.uint(3);
     let want = (a.u64(2) as usize).min(i32::MAX as usize);
     let got = sock.recv(t, want, flags, nonblock || flags & msg::DONTWAIT != 0)?;
@@ -260,7 +259,7 @@ fn reported_len(got: &Incoming, flags: u32) -> usize {
 
 /// `sendmsg(fd, msg, flags)`.
 pub fn sendmsg(t: &mut Task, a: Args) -> SysResult {
-    let (_file, sock, nonblock) = socket_at(t, a.int(0))?;
+    let (sock, nonblock) = socket_at(t, a.int(0))?;
     let hdr: Msghdr = t.read_obj(a.u64(1))?;
     send_one(t, &sock, &hdr, a.uint(2), nonblock)
 }
@@ -339,7 +338,7 @@ fn check_creds(t: &Task, u: &Ucred) -> Result<(), Errno> {
 
 /// `recvmsg(fd, msg, flags)`.
 pub fn recvmsg(t: &mut Task, a: Args) -> SysResult {
-    let (_file, sock, nonblock) = socket_at(t, a.int(0))?;
+    let (sock, nonblock) = socket_at(t, a.int(0))?;
     let mut hdr: Msghdr = t.read_obj(a.u64(1))?;
     let n = recv_one(t, &sock, &mut hdr, a.uint(2), nonblock)?;
     t.write_obj(a.u64(1), &hdr)?;
@@ -433,7 +432,7 @@ fn write_control(t: &mut Task, addr: u64, room: usize, creds: Option<Ucred>, rig
 /// `sendmmsg(fd, msgvec, vlen, flags)`: the messages in turn; returns how
 /// many were sent, or the first one's error.
 pub fn sendmmsg(t: &mut Task, a: Args) -> SysResult {
-    let (_file, sock, nonblock) = socket_at(t, a.int(0))?;
+    let (sock, nonblock) = socket_at(t, a.int(0))?;
     let (vec, vlen, flags) = (a.u64(1), (a.uint(2) as usize).min(s::UIO_MAXIOV), a.uint(3));
     let size = std::mem::size_of::<Mmsghdr>() as u64;
     let mut sent = 0;
@@ -454,7 +453,7 @@ pub fn sendmmsg(t: &mut Task, a: Args) -> SysResult {
 /// one would block (after the first with `MSG_WAITFORONE`), the timeout
 /// passes, or `vlen` came; returns how many, or the first one's error.
 pub fn recvmmsg(t: &mut Task, a: Args) -> SysResult {
-    let (_file, sock, nonblock) = socket_at(t, a.int(0))?;
+    let (sock, nonblock) = socket_at(t, a.int(0))?;
     let (vec, vlen, mut flags, timeout) = (a.u64(1), (a.uint(2) as usize).min(s::UIO_MAXIOV), a.uint(3), a.u64(4));
     let deadline = if timeout != 0 {
         let ts: abi::time::Timespec = t.read_obj(timeout)?;
