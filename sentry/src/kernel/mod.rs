@@ -382,6 +382,19 @@ impl Kernel {
     }
 }
 
+/// The value of `key` in the sentry's own auxiliary vector (0 if absent),
+/// read once from `/proc/self/auxv`: what the host tells every process
+/// (hardware capabilities, where its vDSO is).
+pub fn host_auxv(key: u64) -> u64 {
+    static AUXV: std::sync::OnceLock<Vec<(u64, u64)>> = std::sync::OnceLock::new();
+    let auxv = AUXV.get_or_init(|| {
+        let raw = std::fs::read("/proc/self/auxv").unwrap_or_default();
+        let word = |b: &[u8]| u64::from_ne_bytes(b.try_into().unwrap_or_default());
+        raw.chunks_exact(16).map(|e| (word(&e[..8]), word(&e[8..]))).take_while(|&(k, _)| k != 0).collect()
+    });
+    auxv.iter().find(|&&(k, _)| k == key).map_or(0, |&(_, v)| v)
+}
+
 /// Raises the sentry's own soft `RLIMIT_NOFILE` to its hard limit: the
 /// sentry holds a host descriptor for every host file the sandbox has
 /// open, and for the host files of the names it keeps looked up, so the

@@ -11,6 +11,7 @@ use abi::PAGE_SIZE;
 
 use super::elf::Loaded;
 use super::LoadError;
+use crate::kernel::host_auxv;
 use crate::kernel::task::Task;
 use crate::mm::vma::Backing;
 use crate::mm::{ArgStrings, ImageArea};
@@ -90,18 +91,6 @@ impl Builder {
         let pad = (self.sp() % to) as usize;
         self.push(&vec![0; pad]);
     }
-}
-
-/// The value of `key` in the sentry's own auxiliary vector (0 if absent),
-/// read once from `/proc/self/auxv`.
-fn host_auxv(key: u64) -> u64 {
-    static AUXV: std::sync::OnceLock<Vec<(u64, u64)>> = std::sync::OnceLock::new();
-    let auxv = AUXV.get_or_init(|| {
-        let raw = std::fs::read("/proc/self/auxv").unwrap_or_default();
-        let word = |b: &[u8]| u64::from_ne_bytes(b.try_into().unwrap_or_default());
-        raw.chunks_exact(16).map(|e| (word(&e[..8]), word(&e[8..]))).take_while(|&(k, _)| k != 0).collect()
-    });
-    auxv.iter().find(|&&(k, _)| k == key).map_or(0, |&(_, v)| v)
 }
 
 /// The initial stack's area, below `top`, sized by the stack limit.
