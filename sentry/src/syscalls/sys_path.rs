@@ -160,12 +160,17 @@ fn do_open(t: &mut Task, dirfd: i32, path_addr: u64, flags: u32, perm: u32, rest
             perm::owner_or_capable(&c, &a)?;
         }
         loc.inode().check_open()?;
+        // A file that opens as something of its own (a named pipe; a
+        // pipe, host descriptor or anonymous file reached through
+        // `/proc/PID/fd/N`), whatever its type.
+        if let Some(file) = loc.inode().open_special(t, flags) {
+            let file = file?;
+            file.set_flags(o::CREAT | o::EXCL | o::NOCTTY | o::TRUNC, 0);
+            let limit = super::sys_fd::nofile_limit(t);
+            return t.fds.install(file, flags & o::CLOEXEC != 0, limit).map(|fd| fd as u64);
+        }
         match a.kind() {
             mode::S_IFCHR => devices::open(a, flags)?,
-            mode::S_IFIFO => match loc.inode().open_special(t, flags) {
-                Some(f) => f?,
-                None => InodeFile::open(loc, flags),
-            },
             mode::S_IFREG => {
                 if flags & o::TRUNC != 0 && !found.created && matches!(acc, o::WRONLY | o::RDWR) && a.size != 0 {
                     // As Linux: opened (for inotify, `IN_OPEN`), then cut.
