@@ -15,6 +15,11 @@
 //! part of the last), which keep their packet mark and are not topped up
 //! by later writes, as on Linux.
 //!
+//! A pipe has an inode of its own, where `/proc/PID/fd/N` of either end
+//! leads (`vfs::nameless`): opening it (`/dev/stdin`, `/dev/fd/N`) makes
+//! a new end, reading or writing as asked, without the waits of a named
+//! FIFO ([`fifo`]), as Linux's pipefs inode.
+//!
 //! The pipe's lock is a leaf (a splice or tee between two pipes holds
 //! both, in address order); waiters are woken through the pipe's
 //! [`WaitQueue`] after it is released.
@@ -27,10 +32,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 
 use abi::errno::{EAGAIN, EBADF, EBUSY, EINTR, EINVAL, EPERM, EPIPE};
-use abi::fs::{ioctl, mode, o, Stat};
+use abi::fs::{ioctl, mode, o, Stat, Statfs};
 use abi::Errno;
 use parking_lot::Mutex;
 
+use crate::vfs::inode::{Attr, Inode, InodeRef};
+use crate::vfs::nameless::pseudo_statfs;
 use crate::vfs::poll::PollTable;
 use crate::vfs::{FileOps, OpenFile};
 use crate::vfs::context::wait_until;
@@ -48,6 +55,8 @@ pub const DEFAULT_PIPE_SIZE: usize = 65536;
 pub const PIPE_MAX_SIZE: u64 = 1_048_576;
 /// The device number pipes report (pipefs, an anonymous device).
 const PIPEFS_DEV: u64 = 0x0c;
+/// `PIPEFS_MAGIC`.
+const PIPEFS_MAGIC: i64 = 0x5049_5045;
 
 /// One buffer of the ring: up to a page of data, of which `data[off..]`
 /// is still unread. `merge`: a later write may top it up (a write's own
@@ -608,28 +617,53 @@ impl Pipe {
         }
     }
 
-    fn stat(&self) -> Stat {
+    /// The attributes of the pipe's inode: a FIFO, 0600, owned by its
+    /// creator.
+    fn attr(&self) -> Attr {
         let t = *self.times.lock();
-        let split = |ns: i64| (ns.div_euclid(1_000_000_000), ns.rem_euclid(1_000_000_000));
-        let (atime, atime_nsec) = split(t.atime);
-        let (mtime, mtime_nsec) = split(t.mtime);
-        let (ctime, ctime_nsec) = split(t.ctime);
-        Stat {
+        Attr {
             dev: PIPEFS_DEV,
             ino: self.ino,
             nlink: 1,
             mode: mode::S_IFIFO | 0o600,
             uid: self.uid,
             gid: self.gid,
-            blksize: PAGE as i64,
-            atime,
-            atime_nsec,
-            mtime,
-            mtime_nsec,
-            ctime,
-            ctime_nsec,
-            ..Stat::default()
+            atime: t.atime,
+            mtime: t.mtime,
+            ctime: t.ctime,
+            ..Attr::default()
         }
+    }
+
+    /// The pipe's inode, where `/proc/PID/fd/N` of one of its ends leads.
+    pub fn inode(self: &Arc<Pipe>) -> InodeRef {
+        Arc::new(PipeInode { pipe: self.clone() })
+    }
+}
+
+/// A pipe's inode (Linux's on pipefs; see `vfs::nameless`): named
+/// `pipe:[N]`, and opened it makes a new end of the pipe, reading,
+/// writing or both as the open asks, at once: a pipe is no named FIFO,
+/// so neither end waits for the other, and a lone writer is no `ENXIO`.
+struct PipeInode {
+    pipe: Arc<Pipe>,
+}
+
+impl Inode for PipeInode {
+    fn attr(&self) -> Attr {
+        self.pipe.attr()
+    }
+
+    fn dname(&self) -> Option<Vec<u8>> {
+        Some(format!("pipe:[{}]", self.pipe.ino).into_bytes())
+    }
+
+    fn open_special(&self, _ctx: &mut dyn Context, flags: u32) -> Option<Result<Arc<OpenFile>, Errno>> {
+        Some(Ok(Pipe::open_end(&self.pipe, flags)))
+    }
+
+    fn statfs(&self) -> Statfs {
+        pseudo_statfs(PIPEFS_MAGIC)
     }
 }
 
@@ -684,7 +718,11 @@ impl FileOps for PipeEnd {
     }
 
     fn stat(&self) -> Result<Stat, Errno> {
-        Ok(self.pipe.stat())
+        Ok(self.pipe.attr().to_stat())
+    }
+
+    fn nameless_inode(&self) -> Result<InodeRef, Errno> {
+        Ok(self.pipe.inode())
     }
 
     fn pollable(&self) -> bool {
@@ -739,6 +777,31 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+
+    #[test]
+    fn the_inode_opens_new_ends_at_once_in_either_direction() {
+        let mut ctx = crate::vfs::context::TestContext::new();
+        let pipe = Pipe::new(42, 1000, 1000, 7);
+        let [r, w] = Pipe::ends(&pipe, 0);
+        let inode = w.ops.nameless_inode().unwrap();
+        let a = inode.attr();
+        assert_eq!((a.kind(), a.mode & 0o7777, a.ino, a.uid), (mode::S_IFIFO, 0o600, 42, 1000));
+        assert_eq!(a.to_stat(), r.ops.stat().unwrap(), "stat through the link is fstat of an end");
+        assert_eq!(inode.dname().unwrap(), b"pipe:[42]");
+        // A second writer from the read end's inode: its data reaches the
+        // first reader.
+        let w2 = r.ops.nameless_inode().unwrap().open_special(&mut ctx, o::WRONLY).unwrap().unwrap();
+        assert!(w2.writable() && !w2.readable());
+        assert_eq!(w2.ops.write(&mut ctx, b"hi", None), Ok(2));
+        let mut buf = [0u8; 4];
+        assert_eq!(r.ops.read(&mut ctx, &mut buf, None), Ok(2));
+        assert_eq!(&buf[..2], b"hi");
+        // A reader when no writer is left does not wait: it reads the end.
+        drop((w, w2));
+        let r2 = inode.open_special(&mut ctx, o::RDONLY).unwrap().unwrap();
+        assert_eq!(r2.ops.read(&mut ctx, &mut buf, None), Ok(0));
+        assert_eq!(pipe.ends_open().0, (2, 0));
+    }
 
     fn ring() -> PipeBuffer {
         PipeBuffer { readers: 1, writers: 1, ..PipeBuffer::new() }
