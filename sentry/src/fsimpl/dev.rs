@@ -28,6 +28,19 @@ pub const URANDOM: u64 = makedev(1, 9);
 /// `/dev/tty`.
 pub const TTY: u64 = makedev(5, 0);
 
+/// The name in `/dev` of the device `rdev`, if the sandbox has it.
+pub fn name_of(rdev: u64) -> Option<&'static str> {
+    Some(match rdev {
+        NULL => "null",
+        ZERO => "zero",
+        FULL => "full",
+        RANDOM => "random",
+        URANDOM => "urandom",
+        TTY => "tty",
+        _ => return None,
+    })
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Null,
