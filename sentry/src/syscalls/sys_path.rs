@@ -170,7 +170,7 @@ fn do_open(t: &mut Task, dirfd: i32, path_addr: u64, flags: u32, perm: u32, rest
             return t.fds.install(file, flags & o::CLOEXEC != 0, limit).map(|fd| fd as u64);
         }
         match a.kind() {
-            mode::S_IFCHR => devices::open(a, flags)?,
+            mode::S_IFCHR => devices::open(loc, flags)?,
             mode::S_IFREG => {
                 if flags & o::TRUNC != 0 && !found.created && matches!(acc, o::WRONLY | o::RDWR) && a.size != 0 {
                     // As Linux: opened (for inotify, `IN_OPEN`), then cut.
@@ -682,10 +682,14 @@ pub fn getdents64(t: &mut Task, a: Args) -> SysResult {
 
 /// `fsync(fd)`, `fdatasync(fd)`: the inode's own sync (a host `fsync`
 /// for a file of a read-write host directory; nothing for data in
-/// memory); `EINVAL` for files that cannot be synced, as pipes.
+/// memory); `EINVAL` for files that cannot be synced: all but regular
+/// files and directories (pipes, devices).
 pub fn fsync(t: &mut Task, a: Args) -> SysResult {
     let file = t.fds.get(a.int(0))?;
     let loc = file.ops.location().ok_or(EINVAL)?;
+    if !matches!(loc.dentry.kind(), mode::S_IFREG | mode::S_IFDIR) {
+        return Err(EINVAL);
+    }
     loc.inode().sync().map(|_| 0)
 }
 
