@@ -163,7 +163,7 @@ fn do_open(t: &mut Task, dirfd: i32, path_addr: u64, flags: u32, perm: u32, rest
         // A file that opens as something of its own (a named pipe; a
         // pipe, host descriptor or anonymous file reached through
         // `/proc/PID/fd/N`), whatever its type.
-        if let Some(file) = loc.inode().open_special(t, flags) {
+        if let Some(file) = loc.inode().open_special(t, &loc, flags) {
             let file = file?;
             file.set_flags(o::CREAT | o::EXCL | o::NOCTTY | o::TRUNC, 0);
             let limit = super::sys_fd::nofile_limit(t);
@@ -711,6 +711,9 @@ pub fn fallocate(t: &mut Task, a: Args) -> SysResult {
     }
     let loc = file.ops.location().ok_or(abi::errno::ESPIPE)?;
     let attr = loc.dentry.attr();
+    if attr.kind() == mode::S_IFIFO {
+        return Err(abi::errno::ESPIPE);
+    }
     if attr.is_dir() {
         return Err(EISDIR);
     }

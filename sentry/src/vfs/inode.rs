@@ -431,12 +431,13 @@ pub trait Inode: IntoAny + Send + Sync {
     /// whatever its type (a named pipe; a pipe, host descriptor or
     /// anonymous file reached through `/proc/PID/fd/N`, see
     /// [`super::nameless`]), or `None` for the VFS's file on the inode's
-    /// data (or, for a device node, the device's). Asked after the
+    /// data (or, for a device node, the device's). `at` is where it was
+    /// found, for the file to name (a named pipe's). Asked after the
     /// permission checks, with all of `open`'s flags (`O_TRUNC` too, for
     /// the inode to honour or ignore); the description keeps none of
     /// `O_CREAT`, `O_EXCL`, `O_NOCTTY` and `O_TRUNC`.
-    fn open_special(&self, ctx: &mut dyn Context, flags: u32) -> Option<Result<Arc<OpenFile>, Errno>> {
-        let _ = (ctx, flags);
+    fn open_special(&self, ctx: &mut dyn Context, at: &super::Location, flags: u32) -> Option<Result<Arc<OpenFile>, Errno>> {
+        let _ = (ctx, at, flags);
         None
     }
 

@@ -111,7 +111,7 @@ impl Inode for Unopenable {
         Some(self.name.clone())
     }
 
-    fn open_special(&self, _ctx: &mut dyn Context, _flags: u32) -> Option<Result<Arc<OpenFile>, Errno>> {
+    fn open_special(&self, _ctx: &mut dyn Context, _at: &Location, _flags: u32) -> Option<Result<Arc<OpenFile>, Errno>> {
         Some(Err(ENXIO))
     }
 

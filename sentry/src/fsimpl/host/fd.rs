@@ -227,7 +227,7 @@ impl Inode for HostInode {
         Some(self.name.clone())
     }
 
-    fn open_special(&self, _ctx: &mut dyn Context, flags: u32) -> Option<Result<Arc<OpenFile>, Errno>> {
+    fn open_special(&self, _ctx: &mut dyn Context, _at: &crate::vfs::Location, flags: u32) -> Option<Result<Arc<OpenFile>, Errno>> {
         Some(self.reopen(flags))
     }
 
@@ -339,7 +339,7 @@ mod tests {
         let inode = reader.ops.nameless_inode().unwrap();
         assert_eq!(inode.dname().unwrap(), b"pipe:[5]");
         assert_eq!((inode.attr().kind(), inode.attr().ino), (mode::S_IFIFO, 5));
-        let writer = inode.open_special(&mut ctx, o::WRONLY | o::TRUNC).unwrap().unwrap();
+        let writer = inode.open_special(&mut ctx, &crate::vfs::nameless::locate(inode.clone()), o::WRONLY | o::TRUNC).unwrap().unwrap();
         assert!(writer.writable() && !writer.readable());
         assert_eq!(writer.ops.stat().unwrap().ino, 5, "the same object, the same number");
         assert_eq!(writer.ops.write(&mut ctx, b"hi", None), Ok(2));
@@ -348,7 +348,7 @@ mod tests {
         assert_eq!(&buf[..2], b"hi");
         // Without a writer the read end of the reopened one sees the end.
         drop((w, writer));
-        let again = inode.open_special(&mut ctx, o::RDONLY).unwrap().unwrap();
+        let again = inode.open_special(&mut ctx, &crate::vfs::nameless::locate(inode.clone()), o::RDONLY).unwrap().unwrap();
         assert_eq!(again.ops.read(&mut ctx, &mut buf, None), Ok(0));
     }
 
@@ -359,9 +359,9 @@ mod tests {
         let file = HostFile::open_dup(f.as_fd(), 9).unwrap();
         let inode = file.ops.nameless_inode().unwrap();
         assert_eq!(inode.dname().unwrap(), b"anon_inode:[file]");
-        assert_eq!(inode.open_special(&mut ctx, o::WRONLY).unwrap().err(), Some(EACCES));
-        assert_eq!(inode.open_special(&mut ctx, o::RDONLY | o::TRUNC).unwrap().err(), Some(EACCES));
-        let again = inode.open_special(&mut ctx, o::RDONLY).unwrap().unwrap();
+        assert_eq!(inode.open_special(&mut ctx, &crate::vfs::nameless::locate(inode.clone()), o::WRONLY).unwrap().err(), Some(EACCES));
+        assert_eq!(inode.open_special(&mut ctx, &crate::vfs::nameless::locate(inode.clone()), o::RDONLY | o::TRUNC).unwrap().err(), Some(EACCES));
+        let again = inode.open_special(&mut ctx, &crate::vfs::nameless::locate(inode.clone()), o::RDONLY).unwrap().unwrap();
         let mut magic = [0u8; 4];
         assert_eq!(again.ops.read(&mut ctx, &mut magic, None), Ok(4));
         assert_eq!(&magic, b"\x7fELF", "a description of its own, at offset 0");

@@ -39,7 +39,7 @@ use parking_lot::Mutex;
 use crate::vfs::inode::{Attr, Inode, InodeRef};
 use crate::vfs::nameless::pseudo_statfs;
 use crate::vfs::poll::PollTable;
-use crate::vfs::{FileOps, OpenFile};
+use crate::vfs::{FileOps, Location, OpenFile};
 use crate::vfs::context::wait_until;
 use crate::vfs::Context;
 use crate::waiter::Waiter;
@@ -354,6 +354,12 @@ impl Pipe {
     /// A new open description of `pipe` with `flags`, reading, writing or
     /// both as its access mode says; counted until it is dropped.
     pub fn open_end(pipe: &Arc<Pipe>, flags: u32) -> Arc<OpenFile> {
+        Pipe::open_end_at(pipe, flags, None)
+    }
+
+    /// The same, for a named pipe at `at`: the end names it and shows its
+    /// attributes.
+    pub fn open_end_at(pipe: &Arc<Pipe>, flags: u32, at: Option<Location>) -> Arc<OpenFile> {
         let (reads, writes) = match flags & o::ACCMODE {
             o::RDONLY => (true, false),
             o::WRONLY => (false, true),
@@ -368,7 +374,7 @@ impl Pipe {
         }
         // A named pipe's opener may be waiting for this end.
         pipe.queue.notify(events::IN | events::OUT);
-        OpenFile::new_cyclic(flags, |me| Box::new(PipeEnd { pipe: pipe.clone(), file: me.clone(), reads, writes }))
+        OpenFile::new_cyclic(flags, |me| Box::new(PipeEnd { pipe: pipe.clone(), file: me.clone(), reads, writes, at }))
     }
 
     /// A pipe for unit tests, with an inode number of its own.
@@ -658,7 +664,7 @@ impl Inode for PipeInode {
         Some(format!("pipe:[{}]", self.pipe.ino).into_bytes())
     }
 
-    fn open_special(&self, _ctx: &mut dyn Context, flags: u32) -> Option<Result<Arc<OpenFile>, Errno>> {
+    fn open_special(&self, _ctx: &mut dyn Context, _at: &Location, flags: u32) -> Option<Result<Arc<OpenFile>, Errno>> {
         Some(Ok(Pipe::open_end(&self.pipe, flags)))
     }
 
@@ -674,6 +680,8 @@ pub struct PipeEnd {
     file: Weak<OpenFile>,
     reads: bool,
     writes: bool,
+    /// The named pipe it was opened through, if any.
+    at: Option<Location>,
 }
 
 impl PipeEnd {
@@ -718,7 +726,14 @@ impl FileOps for PipeEnd {
     }
 
     fn stat(&self) -> Result<Stat, Errno> {
-        Ok(self.pipe.attr().to_stat())
+        Ok(match &self.at {
+            Some(at) => at.dentry.attr().to_stat(),
+            None => self.pipe.attr().to_stat(),
+        })
+    }
+
+    fn location(&self) -> Option<Location> {
+        self.at.clone()
     }
 
     fn nameless_inode(&self) -> Result<InodeRef, Errno> {
@@ -790,7 +805,8 @@ mod tests {
         assert_eq!(inode.dname().unwrap(), b"pipe:[42]");
         // A second writer from the read end's inode: its data reaches the
         // first reader.
-        let w2 = r.ops.nameless_inode().unwrap().open_special(&mut ctx, o::WRONLY).unwrap().unwrap();
+        let at = crate::vfs::nameless::locate(inode.clone());
+        let w2 = r.ops.nameless_inode().unwrap().open_special(&mut ctx, &at, o::WRONLY).unwrap().unwrap();
         assert!(w2.writable() && !w2.readable());
         assert_eq!(w2.ops.write(&mut ctx, b"hi", None), Ok(2));
         let mut buf = [0u8; 4];
@@ -798,7 +814,7 @@ mod tests {
         assert_eq!(&buf[..2], b"hi");
         // A reader when no writer is left does not wait: it reads the end.
         drop((w, w2));
-        let r2 = inode.open_special(&mut ctx, o::RDONLY).unwrap().unwrap();
+        let r2 = inode.open_special(&mut ctx, &at, o::RDONLY).unwrap().unwrap();
         assert_eq!(r2.ops.read(&mut ctx, &mut buf, None), Ok(0));
         assert_eq!(pipe.ends_open().0, (2, 0));
     }
