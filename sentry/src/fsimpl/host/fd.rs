@@ -35,11 +35,14 @@ use nix::unistd::{lseek, Whence};
 
 use super::errno;
 
+use crate::kernel::FIRST_UNIQUE_ID;
 use crate::vfs::inode::{Attr, Inode, InodeRef};
 use crate::vfs::nameless::{name_of, pseudo_statfs};
 use crate::vfs::poll::{host_readiness, PollTable, DEFAULT_POLLMASK};
 use crate::vfs::{FileOps, OpenFile};
 use crate::vfs::Context;
+
+const _: () = assert!(3 < FIRST_UNIQUE_ID, "the standard streams' numbers are the kernel's too");
 
 /// The device number host-backed files report (an anonymous device).
 const HOST_FILE_DEV: u64 = 0x0e;
@@ -77,6 +80,28 @@ impl HostFile {
         let fd = fd.try_clone_to_owned()?;
         let flags = fcntl(&fd, FcntlArg::F_GETFL)?;
         Ok(HostFile::wrap(fd, ino, flags as u32))
+    }
+
+    /// The sandbox's standard input, output and error from the host
+    /// descriptors `fds`, numbered 1 to 3 by host object (below the
+    /// kernel's own numbers, [`FIRST_UNIQUE_ID`]): two descriptors of one
+    /// object, as output and error after `2>&1`, share a number, as they
+    /// share an inode on Linux, and read as the same `pipe:[N]`.
+    pub fn open_stdio(fds: [std::os::fd::BorrowedFd<'_>; 3]) -> std::io::Result<[Arc<OpenFile>; 3]> {
+        let mut seen: Vec<(u64, u64)> = Vec::new();
+        let mut open = |fd: std::os::fd::BorrowedFd<'_>| {
+            let st = fstat(fd)?;
+            let id = (st.st_dev, st.st_ino);
+            let n = match seen.iter().position(|s| *s == id) {
+                Some(i) => i,
+                None => {
+                    seen.push(id);
+                    seen.len() - 1
+                }
+            };
+            HostFile::open_dup(fd, n as u64 + 1)
+        };
+        Ok([open(fds[0])?, open(fds[1])?, open(fds[2])?])
     }
 
     /// Wraps host descriptor `fd` as an open file with `flags`.
@@ -377,5 +402,17 @@ mod tests {
         assert_eq!(link_name(mode::S_IFCHR, crate::vfs::inode::makedev(10, 200), false, 4), b"anon_inode:[file]");
         assert_eq!(link_name(mode::S_IFSOCK, 0, false, 4), b"socket:[4]");
         assert_eq!(link_name(mode::S_IFREG, 0, false, 4), b"anon_inode:[file]");
+    }
+
+    #[test]
+    fn standard_streams_are_numbered_by_host_object() {
+        let (r, _) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).unwrap();
+        let (_, w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).unwrap();
+        let [i, o, e] = HostFile::open_stdio([r.as_fd(), w.as_fd(), w.as_fd()]).unwrap();
+        let ino = |f: &Arc<OpenFile>| f.ops.stat().unwrap().ino;
+        assert_eq!((ino(&i), ino(&o), ino(&e)), (1, 2, 2), "2>&1: one pipe");
+        let null = std::fs::File::open("/dev/null").unwrap();
+        let [_, _, n] = HostFile::open_stdio([r.as_fd(), w.as_fd(), null.as_fd()]).unwrap();
+        assert_eq!(ino(&n), 3);
     }
 }
