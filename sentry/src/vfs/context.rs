@@ -77,6 +77,13 @@ pub struct TestContext {
 impl TestContext {
     /// A new caller.
     pub fn new() -> TestContext {
+        TestContext::default()
+    }
+}
+
+#[cfg(test)]
+impl Default for TestContext {
+    fn default() -> TestContext {
         TestContext { waiter: Arc::new(Waiter::new().expect("a waiter")), next_id: 1.into() }
     }
 }

@@ -218,7 +218,8 @@ struct HostInode {
 }
 
 impl HostInode {
-    fn new(fd: Arc<OwnedFd>, ino: u64) -> Result<InodeRef, Errno> {
+    /// The inode of the host file `fd`, which the sandbox numbers `ino`.
+    fn of(fd: Arc<OwnedFd>, ino: u64) -> Result<InodeRef, Errno> {
         let st = fstat(&*fd).map_err(errno)?;
         let access = fcntl(&*fd, FcntlArg::F_GETFL).map_err(errno)? as u32 & o::ACCMODE;
         let tty = nix::unistd::isatty(&*fd).unwrap_or(false);
@@ -301,7 +302,7 @@ impl FileOps for HostFile {
     }
 
     fn nameless_inode(&self) -> Result<InodeRef, Errno> {
-        HostInode::new(self.fd.clone(), self.ino)
+        HostInode::of(self.fd.clone(), self.ino)
     }
 
     fn ioctl(&self, ctx: &mut dyn Context, cmd: u32, arg: u64) -> Result<u64, Errno> {
