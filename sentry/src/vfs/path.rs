@@ -8,8 +8,11 @@
 //! filesystem. Symbolic links are followed (at most 40 in one resolution,
 //! then `ELOOP`) everywhere but in the last component, where the caller
 //! decides; a trailing slash makes the last component a directory and
-//! follows a link there. Components longer than `NAME_MAX` are
-//! `ENAMETOOLONG` (paths longer than `PATH_MAX` never get here).
+//! follows a link there. A link that names a file rather than a path
+//! (`/proc/PID/fd/N`, `/proc/PID/cwd`) jumps to the file itself
+//! ([`Resolver::jump`]), a pipe's nameless inode included, never resolving
+//! its text. Components longer than `NAME_MAX` are `ENAMETOOLONG` (paths
+//! longer than `PATH_MAX` never get here).
 
 use abi::errno::{ELOOP, ENAMETOOLONG, ENOENT, ENOTDIR, EXDEV};
 use abi::fs::{mode, NAME_MAX};
