@@ -10,14 +10,14 @@
 //! wait queue is notified: the changes happen outside the sandbox).
 //!
 //! `/proc/PID/fd/N` of a host file leads to its nameless inode
-//! ([`HostInode`], see `vfs::nameless`): `/dev/stdin`, `/dev/stdout` and
+//! (`HostInode`, see `vfs::nameless`): `/dev/stdin`, `/dev/stdout` and
 //! `/dev/fd/N` open the same host object anew (the other end of a host
 //! pipe, the terminal, the file), through the sentry's own
 //! `/proc/self/fd` entry, never a path. The link reads as Linux's
 //! `pipe:[N]` or `socket:[N]`, as `/dev/null` and the like for a device
 //! the sandbox has too, as `/dev/tty` for a terminal, and otherwise (a
 //! regular file above all) as `anon_inode:[file]`: no host path is ever
-//! shown ([`link_name`]).
+//! shown (`link_name`).
 
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::sync::{Arc, Weak};
