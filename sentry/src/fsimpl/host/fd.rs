@@ -409,9 +409,9 @@ mod tests {
     fn standard_streams_are_numbered_by_host_object() {
         let (r, _) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).unwrap();
         let (_, w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).unwrap();
-        let [i, o, e] = HostFile::open_stdio([r.as_fd(), w.as_fd(), w.as_fd()]).unwrap();
+        let [input, output, error] = HostFile::open_stdio([r.as_fd(), w.as_fd(), w.as_fd()]).unwrap();
         let ino = |f: &Arc<OpenFile>| f.ops.stat().unwrap().ino;
-        assert_eq!((ino(&i), ino(&o), ino(&e)), (1, 2, 2), "2>&1: one pipe");
+        assert_eq!((ino(&input), ino(&output), ino(&error)), (1, 2, 2), "2>&1: one pipe");
         let null = std::fs::File::open("/dev/null").unwrap();
         let [_, _, n] = HostFile::open_stdio([r.as_fd(), w.as_fd(), null.as_fd()]).unwrap();
         assert_eq!(ino(&n), 3);
