@@ -15,7 +15,7 @@
 //! |---|---|---|
 //! | leaves | [`auth`], [`waiter`] | credentials and capabilities; waiters, wait queues and readiness events |
 //! | memory | [`mm`] | a process's memory map and what backs each range |
-//! | VFS core | [`vfs`] | mounts, dentries, inodes, path resolution, open files, fd tables, locks, poll, epoll, inotify; it reaches its caller only through [`vfs::Context`] |
+//! | VFS core | [`vfs`] | mounts, dentries, inodes, path resolution, open files (and the inodes of those with no name), fd tables, locks, poll, epoll, inotify; it reaches its caller only through [`vfs::Context`] |
 //! | kernel | [`kernel`], [`loader`] | tasks, thread groups, PIDs, signals, futexes, time and timers, the CPU clock, pipes ([`kernel::pipe`]); the ELF loader |
 //! | filesystems | [`fsimpl`] | tmpfs, host, overlay, proc, dev, eventfd, timerfd, signalfd |
 //! | sockets | [`socket`] | Unix domain (the sandbox's own), IP and netlink (host sockets the sentry holds) |

@@ -95,6 +95,7 @@ conformance! {
     vfs_memfd,
     vfs_splice,
     vfs_tmpfile,
+    vfs_devfd => Case::new().stdin("input line\n"),
     proc_auxv,
     sock_notsock,
 }

@@ -50,11 +50,7 @@ fn runs(ticks: u64) -> bool {
 fn pause_stops_a_spinning_task_and_unpause_resumes_it() {
     let busybox = PathBuf::from("/bin/busybox");
     assert!(busybox.exists(), "needs busybox-static (scripts/install-deps.sh)");
-    let stdio = [
-        HostFile::open_dup(std::io::stdin().as_fd(), 1).unwrap(),
-        HostFile::open_dup(std::io::stdout().as_fd(), 2).unwrap(),
-        HostFile::open_dup(std::io::stderr().as_fd(), 3).unwrap(),
-    ];
+    let stdio = HostFile::open_stdio([std::io::stdin().as_fd(), std::io::stdout().as_fd(), std::io::stderr().as_fd()]).unwrap();
     let kernel = sentry::new_kernel(&BootConfig::default()).unwrap();
     let argv = ["busybox", "sh", "-c", "while :; do :; done"].map(Into::into).to_vec();
     let init = kernel.create_process(CreateProcessArgs { path: busybox, argv, envv: vec![], stdio }).unwrap();

@@ -3,7 +3,9 @@
 //! `/dev/urandom`, and `/dev/tty`, which is `ENXIO` since no process has a
 //! controlling terminal). Other numbers are `ENXIO`, as a device with no
 //! driver. Only `/dev/zero` can be mapped: as anonymous memory, shared when
-//! mapped shared through a writable descriptor.
+//! mapped shared through a writable descriptor. An open device keeps the
+//! node it was opened through: `/proc/PID/fd/N` names it, and it shows
+//! the node's attributes as they are now.
 
 use std::sync::Arc;
 
@@ -11,8 +13,8 @@ use abi::errno::{ENOSPC, ENXIO};
 use abi::fs::Stat;
 use abi::Errno;
 
-use crate::vfs::inode::{makedev, Attr};
-use crate::vfs::{FileOps, OpenFile};
+use crate::vfs::inode::makedev;
+use crate::vfs::{FileOps, Location, OpenFile};
 use crate::vfs::Context;
 
 /// `/dev/null`.
@@ -28,6 +30,19 @@ pub const URANDOM: u64 = makedev(1, 9);
 /// `/dev/tty`.
 pub const TTY: u64 = makedev(5, 0);
 
+/// The name in `/dev` of the device `rdev`, if the sandbox has it.
+pub fn name_of(rdev: u64) -> Option<&'static str> {
+    Some(match rdev {
+        NULL => "null",
+        ZERO => "zero",
+        FULL => "full",
+        RANDOM => "random",
+        URANDOM => "urandom",
+        TTY => "tty",
+        _ => return None,
+    })
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Null,
@@ -38,7 +53,8 @@ enum Kind {
 
 struct Device {
     kind: Kind,
-    attr: Attr,
+    /// The device node it was opened through.
+    loc: Location,
 }
 
 impl FileOps for Device {
@@ -69,7 +85,11 @@ impl FileOps for Device {
     }
 
     fn stat(&self) -> Result<Stat, Errno> {
-        Ok(self.attr.to_stat())
+        Ok(self.loc.dentry.attr().to_stat())
+    }
+
+    fn location(&self) -> Option<Location> {
+        Some(self.loc.clone())
     }
 
     fn mmap_source(&self) -> Result<crate::vfs::MmapSource, Errno> {
@@ -80,15 +100,15 @@ impl FileOps for Device {
     }
 }
 
-/// Opens the device node whose attributes are `attr` with `flags`.
-pub fn open(attr: Attr, flags: u32) -> Result<Arc<OpenFile>, Errno> {
-    let kind = match attr.rdev {
+/// Opens the device node at `loc` with `flags`.
+pub fn open(loc: Location, flags: u32) -> Result<Arc<OpenFile>, Errno> {
+    let kind = match loc.dentry.attr().rdev {
         NULL => Kind::Null,
         ZERO => Kind::Zero,
         FULL => Kind::Full,
         RANDOM | URANDOM => Kind::Random,
         _ => return Err(ENXIO),
     };
-    Ok(OpenFile::new(Box::new(Device { kind, attr }), flags))
+    Ok(OpenFile::new(Box::new(Device { kind, loc }), flags))
 }
 

@@ -187,6 +187,10 @@ impl FileOps for EventFd {
         Ok(anon::stat(self.boot_ns))
     }
 
+    fn anon_name(&self) -> &'static str {
+        "[eventfd]"
+    }
+
     fn pollable(&self) -> bool {
         true
     }

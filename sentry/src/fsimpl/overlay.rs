@@ -403,8 +403,8 @@ impl Inode for Node {
         Ok(())
     }
 
-    fn open_special(&self, ctx: &mut dyn Context, flags: u32) -> Option<Result<Arc<OpenFile>, Errno>> {
-        self.layer().open_special(ctx, flags)
+    fn open_special(&self, ctx: &mut dyn Context, at: &crate::vfs::Location, flags: u32) -> Option<Result<Arc<OpenFile>, Errno>> {
+        self.layer().open_special(ctx, at, flags)
     }
 
     fn host_file(&self) -> Result<File, Errno> {

@@ -21,10 +21,15 @@
 //! process's files belong to root (but for its 0555 directories, and its
 //! `fd/` and `fdinfo/`, which show as the reader's own to the process
 //! itself so that it may always use them, as Linux lets it). The links
-//! `cwd`, `root` and `fd/N` lead to the file itself (always a place in the
-//! sandbox's own tree; pipes and other files outside it read as `pipe:[N]`
-//! or `anon_inode:` and their kind, as `anon_inode:inotify`, and cannot be
-//! followed); `exe` reads as the executable's path, which is then resolved.
+//! `cwd`, `root` and `fd/N` lead to the file itself: a place in the
+//! sandbox's own tree, or for a file without one (a pipe, an anonymous
+//! file, a host descriptor) its nameless inode (`vfs::nameless`), which
+//! reads as `pipe:[N]`, `socket:[N]` or `anon_inode:` and its kind (as
+//! `anon_inode:inotify`). Following the link jumps there, so `/dev/stdin`
+//! and `/dev/fd/N` open a new description of the same object: a new end
+//! of a pipe in either direction, the same host object for a host
+//! descriptor, `ENXIO` for an anonymous file. `exe` reads as the
+//! executable's path, which is then resolved.
 //! `cmdline` and `environ` are read live from the process's memory between
 //! the addresses the loader recorded (empty for a zombie); a process that
 //! rewrote its last argument's NUL shows its title, up to a page and the
@@ -103,24 +108,18 @@ fn path_for_reader(k: &Kernel, loc: &Location) -> Vec<u8> {
         .unwrap_or_else(|| b"/".to_vec())
 }
 
-/// What `/proc/PID/fd/N` reads as: the path of a file in the tree, else
-/// the kind and number Linux shows for pipes and sockets.
-fn fd_target(k: &Kernel, fds: &FdTable, n: i32) -> Result<(Vec<u8>, Option<Location>), Errno> {
+/// What `/proc/PID/fd/N` reads as and where it leads: the path of a file
+/// in the tree, else the name of its nameless inode (`pipe:[N]`,
+/// `anon_inode:[eventfd]`; see `vfs::nameless`), where following it
+/// jumps.
+fn fd_target(k: &Kernel, fds: &FdTable, n: i32) -> Result<(Vec<u8>, Location), Errno> {
     let file = fds.get(n).map_err(|_| ENOENT)?;
-    if let Some(loc) = file.ops.location() {
-        let mut p = path_for_reader(k, &loc);
-        if loc.dentry.is_deleted() && !p.ends_with(b" (deleted)") {
-            p.extend_from_slice(b" (deleted)");
-        }
-        return Ok((p, Some(loc)));
+    let loc = file.link_location()?;
+    let mut p = path_for_reader(k, &loc);
+    if loc.inode().dname().is_none() && loc.dentry.is_deleted() && !p.ends_with(b" (deleted)") {
+        p.extend_from_slice(b" (deleted)");
     }
-    let st = file.ops.stat()?;
-    let text = match st.mode & mode::S_IFMT {
-        mode::S_IFIFO => format!("pipe:[{}]", st.ino),
-        mode::S_IFSOCK => format!("socket:[{}]", st.ino),
-        _ => format!("anon_inode:{}", file.ops.anon_name()),
-    };
-    Ok((text.into_bytes(), None))
+    Ok((p, loc))
 }
 
 /// Whose files a node shows: process `pid` (`tid` 0, `/proc/PID`) or its
@@ -1062,10 +1061,11 @@ impl Inode for Node {
         }
     }
 
-    fn jump(&self) -> Option<Location> {
-        let k = self.fs.kernel()?;
+    fn jump(&self) -> Option<Result<Location, Errno>> {
         match self.kind {
-            Kind::Entry(_, Entry::Cwd | Entry::Root) | Kind::Fd(..) => self.link_target(&k).ok()?.1,
+            Kind::Entry(_, Entry::Cwd | Entry::Root) | Kind::Fd(..) => {
+                Some(self.fs.kernel().ok_or(ENOENT).and_then(|k| self.link_target(&k)).map(|(_, loc)| loc))
+            }
             _ => None,
         }
     }
@@ -1123,13 +1123,13 @@ impl Inode for Node {
 impl Node {
     /// What `cwd`, `root` or `fd/N` reads as, and where it leads (checked
     /// against the reader's right to inspect the process).
-    fn link_target(&self, k: &Kernel) -> Result<(Vec<u8>, Option<Location>), Errno> {
+    fn link_target(&self, k: &Kernel) -> Result<(Vec<u8>, Location), Errno> {
         match self.kind {
             Kind::Entry(who, e @ (Entry::Cwd | Entry::Root)) => {
                 let task = self.fs.inspect(who)?;
                 let fs = task.fs.upgrade().ok_or(ENOENT)?;
                 let loc = if e == Entry::Cwd { fs.cwd() } else { fs.root() };
-                Ok((path_for_reader(k, &loc), Some(loc)))
+                Ok((path_for_reader(k, &loc), loc))
             }
             Kind::Fd(who, n) => {
                 let task = self.fs.inspect(who)?;

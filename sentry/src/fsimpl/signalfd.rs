@@ -169,6 +169,10 @@ impl FileOps for SignalFd {
         Ok(anon::stat(self.boot_ns))
     }
 
+    fn anon_name(&self) -> &'static str {
+        "[signalfd]"
+    }
+
     fn pollable(&self) -> bool {
         true
     }

@@ -164,6 +164,10 @@ impl FileOps for TimerFd {
         Ok(anon::stat(self.boot_ns))
     }
 
+    fn anon_name(&self) -> &'static str {
+        "[timerfd]"
+    }
+
     fn pollable(&self) -> bool {
         true
     }

@@ -774,9 +774,9 @@ impl Inode for Node {
         Ok(())
     }
 
-    fn open_special(&self, ctx: &mut dyn Context, flags: u32) -> Option<Result<Arc<OpenFile>, Errno>> {
+    fn open_special(&self, ctx: &mut dyn Context, at: &crate::vfs::Location, flags: u32) -> Option<Result<Arc<OpenFile>, Errno>> {
         match &self.body {
-            Body::Fifo(p) => Some(crate::kernel::pipe::fifo::open(ctx, p, flags)),
+            Body::Fifo(p) => Some(crate::kernel::pipe::fifo::open(ctx, p, at, flags)),
             _ => None,
         }
     }

@@ -116,6 +116,12 @@ use uts::UtsNamespace;
 use crate::loader::{self, LoadError};
 use crate::vfs::{Location, MountNamespace, OpenFile};
 
+/// The first number [`Kernel::unique_id`] gives (the inode numbers of
+/// pipes): those below are the standard streams' the sandbox is given
+/// (`fsimpl::host::fd::HostFile::open_stdio`), so that no two pipes read
+/// as the same `pipe:[N]`.
+pub const FIRST_UNIQUE_ID: u64 = 4;
+
 /// Settings fixed when the kernel is made.
 #[derive(Debug, Clone)]
 pub struct KernelConfig {
@@ -249,7 +255,7 @@ impl Kernel {
             vdso,
             patch_syscalls: config.patch_syscalls,
             syscalls,
-            unique_id: AtomicU64::new(1),
+            unique_id: AtomicU64::new(FIRST_UNIQUE_ID),
             unimplemented: Mutex::new(HashSet::new()),
         });
         let weak = Arc::downgrade(&kernel);

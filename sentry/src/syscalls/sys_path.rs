@@ -160,12 +160,17 @@ fn do_open(t: &mut Task, dirfd: i32, path_addr: u64, flags: u32, perm: u32, rest
             perm::owner_or_capable(&c, &a)?;
         }
         loc.inode().check_open()?;
+        // A file that opens as something of its own (a named pipe; a
+        // pipe, host descriptor or anonymous file reached through
+        // `/proc/PID/fd/N`), whatever its type.
+        if let Some(file) = loc.inode().open_special(t, &loc, flags) {
+            let file = file?;
+            file.set_flags(o::CREAT | o::EXCL | o::NOCTTY | o::TRUNC, 0);
+            let limit = super::sys_fd::nofile_limit(t);
+            return t.fds.install(file, flags & o::CLOEXEC != 0, limit).map(|fd| fd as u64);
+        }
         match a.kind() {
-            mode::S_IFCHR => devices::open(a, flags)?,
-            mode::S_IFIFO => match loc.inode().open_special(t, flags) {
-                Some(f) => f?,
-                None => InodeFile::open(loc, flags),
-            },
+            mode::S_IFCHR => devices::open(loc, flags)?,
             mode::S_IFREG => {
                 if flags & o::TRUNC != 0 && !found.created && matches!(acc, o::WRONLY | o::RDWR) && a.size != 0 {
                     // As Linux: opened (for inotify, `IN_OPEN`), then cut.
@@ -677,10 +682,14 @@ pub fn getdents64(t: &mut Task, a: Args) -> SysResult {
 
 /// `fsync(fd)`, `fdatasync(fd)`: the inode's own sync (a host `fsync`
 /// for a file of a read-write host directory; nothing for data in
-/// memory); `EINVAL` for files that cannot be synced, as pipes.
+/// memory); `EINVAL` for files that cannot be synced: all but regular
+/// files and directories (pipes, devices).
 pub fn fsync(t: &mut Task, a: Args) -> SysResult {
     let file = t.fds.get(a.int(0))?;
     let loc = file.ops.location().ok_or(EINVAL)?;
+    if !matches!(loc.dentry.kind(), mode::S_IFREG | mode::S_IFDIR) {
+        return Err(EINVAL);
+    }
     loc.inode().sync().map(|_| 0)
 }
 
@@ -702,6 +711,9 @@ pub fn fallocate(t: &mut Task, a: Args) -> SysResult {
     }
     let loc = file.ops.location().ok_or(abi::errno::ESPIPE)?;
     let attr = loc.dentry.attr();
+    if attr.kind() == mode::S_IFIFO {
+        return Err(abi::errno::ESPIPE);
+    }
     if attr.is_dir() {
         return Err(EISDIR);
     }

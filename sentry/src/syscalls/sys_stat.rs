@@ -1,11 +1,11 @@
 //! The stat family: stat, lstat, fstat, newfstatat, statx, statfs and
 //! fstatfs.
 
-use abi::errno::{EBADF, EINVAL};
+use abi::errno::EINVAL;
 use abi::fs::{at, statx, Stat, Statfs};
 use abi::{Errno, Pod};
 
-use super::sys_path::{fd_location, lookup_at, read_path};
+use super::sys_path::{lookup_at, read_path};
 use super::{Args, SysResult};
 use crate::kernel::task::Task;
 
@@ -71,7 +71,7 @@ pub fn statx(t: &mut Task, a: Args) -> SysResult {
             Some(l) => l.dentry.attr().to_statx(),
             None => {
                 // Files outside the tree have no birth time.
-                let mut x = attr_of(&f.ops.stat()?).to_statx();
+                let mut x = crate::vfs::inode::Attr::from_stat(&f.ops.stat()?).to_statx();
                 x.mask &= !statx::BTIME;
                 x
             }
@@ -81,26 +81,6 @@ pub fn statx(t: &mut Task, a: Args) -> SysResult {
     out.mask &= statx::BASIC_STATS | statx::BTIME;
     t.copy_out_final(a.u64(4), out.as_bytes())?;
     Ok(0)
-}
-
-/// The attributes a `struct stat` holds.
-fn attr_of(st: &Stat) -> crate::vfs::inode::Attr {
-    let ns = |s: i64, n: i64| s * 1_000_000_000 + n;
-    crate::vfs::inode::Attr {
-        ino: st.ino,
-        dev: st.dev,
-        mode: st.mode,
-        nlink: st.nlink,
-        uid: st.uid,
-        gid: st.gid,
-        rdev: st.rdev,
-        size: st.size as u64,
-        blocks: st.blocks as u64,
-        atime: ns(st.atime, st.atime_nsec),
-        mtime: ns(st.mtime, st.mtime_nsec),
-        ctime: ns(st.ctime, st.ctime_nsec),
-        btime: 0,
-    }
 }
 
 fn put_statfs(t: &mut Task, buf: u64, st: Statfs) -> SysResult {
@@ -115,10 +95,11 @@ pub fn statfs(t: &mut Task, a: Args) -> SysResult {
     put_statfs(t, a.u64(1), st)
 }
 
-/// `fstatfs(fd, buf)`: files outside the tree (pipes, eventfds) are
-/// `EBADF` here.
+/// `fstatfs(fd, buf)`: a file outside the tree (a pipe, an eventfd)
+/// reports the internal filesystem of its nameless inode
+/// (`vfs::nameless`), as Linux reports pipefs or anon_inodefs.
 pub fn fstatfs(t: &mut Task, a: Args) -> SysResult {
-    let loc = fd_location(t, a.int(0)).map_err(|_| EBADF)?;
+    let loc = t.fds.get(a.int(0))?.link_location()?;
     let st = loc.inode().statfs();
     put_statfs(t, a.u64(1), st)
 }

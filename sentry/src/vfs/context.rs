@@ -64,3 +64,63 @@ pub fn wait_until<C: Context + ?Sized>(
 ) -> Result<(), Errno> {
     waiter::wait_on(ctx.waiter(), || ctx.is_killed(), queue, mask, deadline, ready)
 }
+
+/// A caller for unit tests: root, never killed, with no memory to copy
+/// to.
+#[cfg(test)]
+pub struct TestContext {
+    waiter: Arc<Waiter>,
+    next_id: std::sync::atomic::AtomicU64,
+}
+
+#[cfg(test)]
+impl TestContext {
+    /// A new caller.
+    pub fn new() -> TestContext {
+        TestContext::default()
+    }
+}
+
+#[cfg(test)]
+impl Default for TestContext {
+    fn default() -> TestContext {
+        TestContext { waiter: Arc::new(Waiter::new().expect("a waiter")), next_id: 1.into() }
+    }
+}
+
+#[cfg(test)]
+impl Context for TestContext {
+    fn credentials(&self) -> Credentials {
+        Credentials::fixed(0)
+    }
+
+    fn waiter(&self) -> &Arc<Waiter> {
+        &self.waiter
+    }
+
+    fn is_killed(&self) -> bool {
+        false
+    }
+
+    fn file_size_limit(&self) -> u64 {
+        u64::MAX
+    }
+
+    fn copy_out(&mut self, _addr: u64, _data: &[u8]) -> Result<(), Errno> {
+        Err(abi::errno::EFAULT)
+    }
+
+    fn note_write_error(&mut self, _err: Errno) {}
+
+    fn realtime_ns(&self) -> i64 {
+        0
+    }
+
+    fn boot_time_ns(&self) -> i64 {
+        0
+    }
+
+    fn unique_id(&self) -> u64 {
+        self.next_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    }
+}

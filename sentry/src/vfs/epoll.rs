@@ -667,6 +667,10 @@ impl FileOps for Epoll {
         Ok(anon::stat(self.boot_ns))
     }
 
+    fn anon_name(&self) -> &'static str {
+        "[eventpoll]"
+    }
+
     fn pollable(&self) -> bool {
         true
     }

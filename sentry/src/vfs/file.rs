@@ -8,6 +8,7 @@ use abi::errno::{EINVAL, ENOTTY, ESPIPE};
 use abi::fs::{o, Stat};
 use abi::Errno;
 
+use super::inode::InodeRef;
 use super::poll::{PollTable, DEFAULT_POLLMASK};
 use super::Context;
 
@@ -95,6 +96,14 @@ pub trait FileOps: AsAny + Send + Sync {
         "[file]"
     }
 
+    /// For a file with no [`location`](FileOps::location): the inode
+    /// `/proc/PID/fd/N` leads to, which `stat` shows and `open` opens anew
+    /// (see [`super::nameless`]). By default one that shows the file's
+    /// attributes and cannot be opened (a socket, an anonymous file).
+    fn nameless_inode(&self) -> Result<InodeRef, Errno> {
+        Ok(super::nameless::Unopenable::of(&self.stat()?, self.anon_name()))
+    }
+
     /// What `mmap` of the file maps; `ENODEV`, the default, for files
     /// that cannot be mapped.
     fn mmap_source(&self) -> Result<MmapSource, Errno> {
@@ -145,6 +154,16 @@ impl OpenFile {
     /// The access mode and status flags.
     pub fn flags(&self) -> u32 {
         self.flags.load(Ordering::Relaxed)
+    }
+
+    /// Where `/proc/PID/fd/N` of this description leads: its place in the
+    /// tree, or for a file without one its nameless inode, placed off the
+    /// tree ([`super::nameless::locate`]).
+    pub fn link_location(&self) -> Result<super::mount::Location, Errno> {
+        match self.ops.location() {
+            Some(loc) => Ok(loc),
+            None => Ok(super::nameless::locate(self.ops.nameless_inode()?)),
+        }
     }
 
     /// Whether the description was opened for reading.

@@ -127,6 +127,26 @@ impl Attr {
         }
     }
 
+    /// The attributes a `struct stat` holds (no birth time).
+    pub fn from_stat(st: &Stat) -> Attr {
+        let ns = |s: i64, n: i64| s.saturating_mul(1_000_000_000).saturating_add(n);
+        Attr {
+            ino: st.ino,
+            dev: st.dev,
+            mode: st.mode,
+            nlink: st.nlink,
+            uid: st.uid,
+            gid: st.gid,
+            rdev: st.rdev,
+            size: st.size as u64,
+            blocks: st.blocks as u64,
+            atime: ns(st.atime, st.atime_nsec),
+            mtime: ns(st.mtime, st.mtime_nsec),
+            ctime: ns(st.ctime, st.ctime_nsec),
+            btime: 0,
+        }
+    }
+
     /// As `struct statx`, with every basic field and the birth time.
     pub fn to_statx(&self) -> Statx {
         let ts = |t: Nanos| {
@@ -327,8 +347,17 @@ pub trait Inode: IntoAny + Send + Sync {
     }
 
     /// For a link that names a file rather than a path (`/proc/self/fd/N`,
-    /// `/proc/self/cwd`): where following it leads.
-    fn jump(&self) -> Option<super::Location> {
+    /// `/proc/self/cwd`): where following it leads, or why it cannot be
+    /// followed; `None` for an ordinary symbolic link, whose target is a
+    /// path.
+    fn jump(&self) -> Option<Result<super::Location, Errno>> {
+        None
+    }
+
+    /// For a file without a name in any directory whose filesystem makes
+    /// up its name (Linux's `d_dname`: `pipe:[N]`, `anon_inode:[eventfd]`;
+    /// see [`super::nameless`]): that name, which is its whole path.
+    fn dname(&self) -> Option<Vec<u8>> {
         None
     }
 
@@ -398,11 +427,17 @@ pub trait Inode: IntoAny + Send + Sync {
         Ok(())
     }
 
-    /// The open file for a named pipe or a file of its own kind, or `None`
-    /// for the VFS's file on the inode's data (or, for a device node, the
-    /// device's).
-    fn open_special(&self, ctx: &mut dyn Context, flags: u32) -> Option<Result<Arc<OpenFile>, Errno>> {
-        let _ = (ctx, flags);
+    /// The open file for an inode that opens as something of its own,
+    /// whatever its type (a named pipe; a pipe, host descriptor or
+    /// anonymous file reached through `/proc/PID/fd/N`, see
+    /// [`super::nameless`]), or `None` for the VFS's file on the inode's
+    /// data (or, for a device node, the device's). `at` is where it was
+    /// found, for the file to name (a named pipe's). Asked after the
+    /// permission checks, with all of `open`'s flags (`O_TRUNC` too, for
+    /// the inode to honour or ignore); the description keeps none of
+    /// `O_CREAT`, `O_EXCL`, `O_NOCTTY` and `O_TRUNC`.
+    fn open_special(&self, ctx: &mut dyn Context, at: &super::Location, flags: u32) -> Option<Result<Arc<OpenFile>, Errno>> {
+        let _ = (ctx, at, flags);
         None
     }
 

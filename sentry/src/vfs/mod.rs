@@ -10,8 +10,9 @@
 //! the file does; a regular file's data can be mapped
 //! ([`inode::Inode::map`]). Shared by every kind of file: readiness for
 //! `poll`, `select` and `epoll` ([`poll`], [`epoll`]), change
-//! notification ([`inotify`]), advisory locks ([`lock`]) and the
-//! anonymous inode ([`anon`]).
+//! notification ([`inotify`]), advisory locks ([`lock`]), the
+//! anonymous inode ([`anon`]), and the inodes of files with no name,
+//! where `/proc/PID/fd/N` of a pipe leads ([`nameless`]).
 //!
 //! This module knows no filesystem (they live in `crate::fsimpl`) and no
 //! task: a file operation reaches its caller only through [`Context`],
@@ -29,6 +30,7 @@ mod inode_file;
 pub mod inotify;
 pub mod lock;
 pub mod mount;
+pub mod nameless;
 pub mod ops;
 pub mod path;
 pub mod perm;

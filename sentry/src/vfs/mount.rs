@@ -40,14 +40,16 @@ impl Mount {
     }
 }
 
-/// The id of an internal mount (`memfd_create`'s tmpfs): one attached
-/// nowhere in the tree, as Linux's kernel-internal mounts.
+/// The id of an internal mount (`memfd_create`'s tmpfs, the mount of
+/// nameless files in [`super::nameless`]): one attached nowhere in the
+/// tree, as Linux's kernel-internal mounts.
 pub const INTERNAL_MOUNT_ID: u64 = 0;
 
 impl Mount {
     /// An internal mount of the filesystem whose root is `fs_root`: its
     /// files are reached only through descriptors, and their paths are
-    /// taken from its root (`/memfd:name`).
+    /// taken from its root (`/memfd:name`) unless their filesystem names
+    /// them (`pipe:[N]`, see [`super::ops::path_of`]).
     pub fn internal(fs_root: InodeRef, fs_type: &'static str) -> Arc<Mount> {
         Arc::new(Mount { id: INTERNAL_MOUNT_ID, root: Dentry::new_root(fs_root), read_only: false, fs_type, parent: None, notify: Notify::new() })
     }

@@ -157,6 +157,11 @@ pub fn open(r: &mut Resolver<'_>, start: &Location, path: &[u8], flags: u32, per
                 if !follow {
                     return Err(abi::errno::ELOOP);
                 }
+                // A link that names a file (`/dev/stdout`'s target) leads
+                // to it, which exists.
+                if let Some(to) = r.jump(&loc)? {
+                    return Ok(Opened { loc: to, created: false });
+                }
                 path = r.read_link(&loc)?;
                 start = p.dir.clone();
             }
@@ -473,8 +478,15 @@ pub fn access(c: &Credentials, loc: &Location, mask: u32) -> Result<(), Errno> {
 /// The path of `loc` as seen from `root` (`getcwd`, `/proc/PID/cwd`):
 /// with `(deleted)` after a removed name, and `None` when `loc` is not
 /// under `root` (a file of an internal mount is named from that mount's
-/// root, as Linux names a memfd `/memfd:name (deleted)`).
+/// root, as Linux names a memfd `/memfd:name (deleted)`). A file whose
+/// filesystem names it ([`Inode::dname`](super::inode::Inode::dname):
+/// `pipe:[N]`) has that name wherever it is, as Linux's `d_path` gives.
 pub fn path_of(root: &Location, loc: &Location) -> Option<Vec<u8>> {
+    if !loc.is_mount_root() {
+        if let Some(name) = loc.inode().dname() {
+            return Some(name);
+        }
+    }
     let mut names: Vec<Vec<u8>> = Vec::new();
     let mut cur = loc.clone();
     loop {

@@ -8,8 +8,11 @@
 //! filesystem. Symbolic links are followed (at most 40 in one resolution,
 //! then `ELOOP`) everywhere but in the last component, where the caller
 //! decides; a trailing slash makes the last component a directory and
-//! follows a link there. Components longer than `NAME_MAX` are
-//! `ENAMETOOLONG` (paths longer than `PATH_MAX` never get here).
+//! follows a link there. A link that names a file rather than a path
+//! (`/proc/PID/fd/N`, `/proc/PID/cwd`) jumps to the file itself
+//! ([`Resolver::jump`]), a pipe's nameless inode included, never resolving
+//! its text. Components longer than `NAME_MAX` are `ENAMETOOLONG` (paths
+//! longer than `PATH_MAX` never get here).
 
 use abi::errno::{ELOOP, ENAMETOOLONG, ENOENT, ENOTDIR, EXDEV};
 use abi::fs::{mode, NAME_MAX};
@@ -238,25 +241,43 @@ impl<'a> Resolver<'a> {
 
     /// Follows the symbolic link `link`, found in `dir`, to what it names.
     pub fn follow(&mut self, dir: &Location, link: &Location) -> Result<Location, Errno> {
-        if let Some(to) = link.inode().jump() {
-            if self.restrict.no_magiclinks {
-                return Err(ELOOP);
-            }
-            self.read_link(link)?;
+        if let Some(to) = self.jump(link)? {
             return Ok(to);
         }
         let target = self.read_link(link)?;
         self.resolve(dir, &target, true)
     }
 
+    /// For a link that names a file rather than a path (see
+    /// [`Inode::jump`](super::inode::Inode::jump)): where it leads,
+    /// counted against the resolution's limit; `None` for an ordinary
+    /// symbolic link.
+    pub fn jump(&mut self, link: &Location) -> Result<Option<Location>, Errno> {
+        let Some(to) = link.inode().jump() else { return Ok(None) };
+        self.count_link()?;
+        // As Linux: may the caller see it (`EACCES`), then may it jump.
+        let to = to?;
+        if self.restrict.no_magiclinks {
+            return Err(ELOOP);
+        }
+        Ok(Some(to))
+    }
+
     /// The target of the symbolic link `link`, counted against the
     /// resolution's limit (`ELOOP` once it is spent).
     pub fn read_link(&mut self, link: &Location) -> Result<Vec<u8>, Errno> {
+        self.count_link()?;
+        link.inode().readlink()
+    }
+
+    /// Counts one more link followed: `ELOOP` when none may be, or once
+    /// the limit is spent.
+    fn count_link(&mut self) -> Result<(), Errno> {
         if self.restrict.no_symlinks || self.links == 0 {
             return Err(ELOOP);
         }
         self.links -= 1;
-        link.inode().readlink()
+        Ok(())
     }
 }
 
@@ -349,5 +370,58 @@ mod tests {
         let mut r = Resolver::new(&ns, root.clone(), &c);
         assert_eq!(r.resolve(&root, b"/d/f", true).err(), Some(abi::errno::EACCES));
         assert!(r.resolve(&root, b"/d", true).is_ok());
+    }
+
+    /// A link that names a file: `/proc/self/fd/N` without procfs.
+    struct Magic(Result<Location, Errno>);
+
+    impl crate::vfs::inode::Inode for Magic {
+        fn attr(&self) -> crate::vfs::inode::Attr {
+            crate::vfs::inode::Attr { mode: mode::S_IFLNK | 0o700, ..Default::default() }
+        }
+
+        fn readlink(&self) -> Result<Vec<u8>, Errno> {
+            Ok(b"pipe:[1]".to_vec())
+        }
+
+        fn jump(&self) -> Option<Result<Location, Errno>> {
+            Some(self.0.clone())
+        }
+
+        fn statfs(&self) -> abi::fs::Statfs {
+            abi::fs::Statfs::default()
+        }
+    }
+
+    /// `name` in the root, a link that leads to `to`.
+    fn magic(ns: &MountNamespace, name: &[u8], to: Result<Location, Errno>) {
+        let root = ns.root();
+        root.inode().create(name, NodeSpec::Directory, 0o755, 0, 0).unwrap();
+        let c = Credentials::fixed(0);
+        let at = Resolver::new(ns, root.clone(), &c).resolve(&root, name, false).unwrap();
+        ns.mount(&at, std::sync::Arc::new(Magic(to)), "magic", false);
+    }
+
+    #[test]
+    fn links_that_name_files_jump_and_obey_the_restrictions() {
+        let ns = tree();
+        let c = Credentials::fixed(0);
+        let root = ns.root();
+        let f = Resolver::new(&ns, root.clone(), &c).resolve(&root, b"/d/f", true).unwrap();
+        magic(&ns, b"m", Ok(f.clone()));
+        magic(&ns, b"denied", Err(abi::errno::EACCES));
+        let mut r = Resolver::new(&ns, root.clone(), &c);
+        assert!(r.resolve(&root, b"/m", true).unwrap().same(&f), "the text pipe:[1] is never resolved");
+        assert!(r.resolve(&root, b"/m", false).unwrap().dentry.attr().is_symlink());
+        assert_eq!(r.resolve(&root, b"/denied", true).err(), Some(abi::errno::EACCES));
+        let no_magic = Restrict { no_magiclinks: true, ..Restrict::default() };
+        assert_eq!(Resolver::new(&ns, root.clone(), &c).restricted(no_magic, &root).resolve(&root, b"/m", true).err(), Some(ELOOP));
+        let no_links = Restrict { no_symlinks: true, ..Restrict::default() };
+        assert_eq!(Resolver::new(&ns, root.clone(), &c).restricted(no_links, &root).resolve(&root, b"/m", true).err(), Some(ELOOP));
+        // With O_CREAT the link leads to the file, which is not made anew.
+        let opened = crate::vfs::ops::open(&mut r, &root, b"/m", abi::fs::o::CREAT | abi::fs::o::WRONLY, 0o644).unwrap();
+        assert!(opened.loc.same(&f) && !opened.created);
+        let excl = abi::fs::o::CREAT | abi::fs::o::EXCL | abi::fs::o::WRONLY;
+        assert_eq!(crate::vfs::ops::open(&mut r, &root, b"/m", excl, 0o644).err(), Some(abi::errno::EEXIST));
     }
 }

@@ -191,11 +191,7 @@ fn env_entry((k, v): (OsString, OsString)) -> OsString {
 }
 
 fn open_stdio() -> std::io::Result<[std::sync::Arc<sentry::vfs::OpenFile>; 3]> {
-    Ok([
-        HostFile::open_dup(std::io::stdin().as_fd(), 1)?,
-        HostFile::open_dup(std::io::stdout().as_fd(), 2)?,
-        HostFile::open_dup(std::io::stderr().as_fd(), 3)?,
-    ])
+    HostFile::open_stdio([std::io::stdin().as_fd(), std::io::stdout().as_fd(), std::io::stderr().as_fd()])
 }
 
 fn print_syscalls() {

@@ -495,7 +495,7 @@ impl Inode for HostNode {
         host_xattr(&path, Xattr::Remove(&name)).map(|_| ())
     }
 
-    fn open_special(&self, ctx: &mut dyn Context, flags: u32) -> Option<Result<Arc<OpenFile>, Errno>> {
+    fn open_special(&self, ctx: &mut dyn Context, at: &crate::vfs::Location, flags: u32) -> Option<Result<Arc<OpenFile>, Errno>> {
         let a = self.attr();
         if a.kind() != S_IFIFO {
             return None;
@@ -513,7 +513,7 @@ impl Inode for HostNode {
                 }
             }
         };
-        Some(crate::kernel::pipe::fifo::open(ctx, &pipe, flags))
+        Some(crate::kernel::pipe::fifo::open(ctx, &pipe, at, flags))
     }
 
     fn host_file(&self) -> Result<File, Errno> {

@@ -15,6 +15,11 @@
 //! part of the last), which keep their packet mark and are not topped up
 //! by later writes, as on Linux.
 //!
+//! A pipe has an inode of its own, where `/proc/PID/fd/N` of either end
+//! leads (`vfs::nameless`): opening it (`/dev/stdin`, `/dev/fd/N`) makes
+//! a new end, reading or writing as asked, without the waits of a named
+//! FIFO ([`fifo`]), as Linux's pipefs inode.
+//!
 //! The pipe's lock is a leaf (a splice or tee between two pipes holds
 //! both, in address order); waiters are woken through the pipe's
 //! [`WaitQueue`] after it is released.
@@ -27,12 +32,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 
 use abi::errno::{EAGAIN, EBADF, EBUSY, EINTR, EINVAL, EPERM, EPIPE};
-use abi::fs::{ioctl, mode, o, Stat};
+use abi::fs::{ioctl, mode, o, Stat, Statfs};
 use abi::Errno;
 use parking_lot::Mutex;
 
+use crate::vfs::inode::{Attr, Inode, InodeRef};
+use crate::vfs::nameless::pseudo_statfs;
 use crate::vfs::poll::PollTable;
-use crate::vfs::{FileOps, OpenFile};
+use crate::vfs::{FileOps, Location, OpenFile};
 use crate::vfs::context::wait_until;
 use crate::vfs::Context;
 use crate::waiter::Waiter;
@@ -48,6 +55,8 @@ pub const DEFAULT_PIPE_SIZE: usize = 65536;
 pub const PIPE_MAX_SIZE: u64 = 1_048_576;
 /// The device number pipes report (pipefs, an anonymous device).
 const PIPEFS_DEV: u64 = 0x0c;
+/// `PIPEFS_MAGIC`.
+const PIPEFS_MAGIC: i64 = 0x5049_5045;
 
 /// One buffer of the ring: up to a page of data, of which `data[off..]`
 /// is still unread. `merge`: a later write may top it up (a write's own
@@ -345,6 +354,12 @@ impl Pipe {
     /// A new open description of `pipe` with `flags`, reading, writing or
     /// both as its access mode says; counted until it is dropped.
     pub fn open_end(pipe: &Arc<Pipe>, flags: u32) -> Arc<OpenFile> {
+        Pipe::open_end_at(pipe, flags, None)
+    }
+
+    /// The same, for a named pipe at `at`: the end names it and shows its
+    /// attributes.
+    pub fn open_end_at(pipe: &Arc<Pipe>, flags: u32, at: Option<Location>) -> Arc<OpenFile> {
         let (reads, writes) = match flags & o::ACCMODE {
             o::RDONLY => (true, false),
             o::WRONLY => (false, true),
@@ -359,7 +374,7 @@ impl Pipe {
         }
         // A named pipe's opener may be waiting for this end.
         pipe.queue.notify(events::IN | events::OUT);
-        OpenFile::new_cyclic(flags, |me| Box::new(PipeEnd { pipe: pipe.clone(), file: me.clone(), reads, writes }))
+        OpenFile::new_cyclic(flags, |me| Box::new(PipeEnd { pipe: pipe.clone(), file: me.clone(), reads, writes, at }))
     }
 
     /// A pipe for unit tests, with an inode number of its own.
@@ -608,28 +623,53 @@ impl Pipe {
         }
     }
 
-    fn stat(&self) -> Stat {
+    /// The attributes of the pipe's inode: a FIFO, 0600, owned by its
+    /// creator.
+    fn attr(&self) -> Attr {
         let t = *self.times.lock();
-        let split = |ns: i64| (ns.div_euclid(1_000_000_000), ns.rem_euclid(1_000_000_000));
-        let (atime, atime_nsec) = split(t.atime);
-        let (mtime, mtime_nsec) = split(t.mtime);
-        let (ctime, ctime_nsec) = split(t.ctime);
-        Stat {
+        Attr {
             dev: PIPEFS_DEV,
             ino: self.ino,
             nlink: 1,
             mode: mode::S_IFIFO | 0o600,
             uid: self.uid,
             gid: self.gid,
-            blksize: PAGE as i64,
-            atime,
-            atime_nsec,
-            mtime,
-            mtime_nsec,
-            ctime,
-            ctime_nsec,
-            ..Stat::default()
+            atime: t.atime,
+            mtime: t.mtime,
+            ctime: t.ctime,
+            ..Attr::default()
         }
+    }
+
+    /// The pipe's inode, where `/proc/PID/fd/N` of one of its ends leads.
+    pub fn inode(self: &Arc<Pipe>) -> InodeRef {
+        Arc::new(PipeInode { pipe: self.clone() })
+    }
+}
+
+/// A pipe's inode (Linux's on pipefs; see `vfs::nameless`): named
+/// `pipe:[N]`, and opened it makes a new end of the pipe, reading,
+/// writing or both as the open asks, at once: a pipe is no named FIFO,
+/// so neither end waits for the other, and a lone writer is no `ENXIO`.
+struct PipeInode {
+    pipe: Arc<Pipe>,
+}
+
+impl Inode for PipeInode {
+    fn attr(&self) -> Attr {
+        self.pipe.attr()
+    }
+
+    fn dname(&self) -> Option<Vec<u8>> {
+        Some(format!("pipe:[{}]", self.pipe.ino).into_bytes())
+    }
+
+    fn open_special(&self, _ctx: &mut dyn Context, _at: &Location, flags: u32) -> Option<Result<Arc<OpenFile>, Errno>> {
+        Some(Ok(Pipe::open_end(&self.pipe, flags)))
+    }
+
+    fn statfs(&self) -> Statfs {
+        pseudo_statfs(PIPEFS_MAGIC)
     }
 }
 
@@ -640,6 +680,8 @@ pub struct PipeEnd {
     file: Weak<OpenFile>,
     reads: bool,
     writes: bool,
+    /// The named pipe it was opened through, if any.
+    at: Option<Location>,
 }
 
 impl PipeEnd {
@@ -684,7 +726,18 @@ impl FileOps for PipeEnd {
     }
 
     fn stat(&self) -> Result<Stat, Errno> {
-        Ok(self.pipe.stat())
+        Ok(match &self.at {
+            Some(at) => at.dentry.attr().to_stat(),
+            None => self.pipe.attr().to_stat(),
+        })
+    }
+
+    fn location(&self) -> Option<Location> {
+        self.at.clone()
+    }
+
+    fn nameless_inode(&self) -> Result<InodeRef, Errno> {
+        Ok(self.pipe.inode())
     }
 
     fn pollable(&self) -> bool {
@@ -739,6 +792,32 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+
+    #[test]
+    fn the_inode_opens_new_ends_at_once_in_either_direction() {
+        let mut ctx = crate::vfs::context::TestContext::new();
+        let pipe = Pipe::new(42, 1000, 1000, 7);
+        let [r, w] = Pipe::ends(&pipe, 0);
+        let inode = w.ops.nameless_inode().unwrap();
+        let a = inode.attr();
+        assert_eq!((a.kind(), a.mode & 0o7777, a.ino, a.uid), (mode::S_IFIFO, 0o600, 42, 1000));
+        assert_eq!(a.to_stat(), r.ops.stat().unwrap(), "stat through the link is fstat of an end");
+        assert_eq!(inode.dname().unwrap(), b"pipe:[42]");
+        // A second writer from the read end's inode: its data reaches the
+        // first reader.
+        let at = crate::vfs::nameless::locate(inode.clone());
+        let w2 = r.ops.nameless_inode().unwrap().open_special(&mut ctx, &at, o::WRONLY).unwrap().unwrap();
+        assert!(w2.writable() && !w2.readable());
+        assert_eq!(w2.ops.write(&mut ctx, b"hi", None), Ok(2));
+        let mut buf = [0u8; 4];
+        assert_eq!(r.ops.read(&mut ctx, &mut buf, None), Ok(2));
+        assert_eq!(&buf[..2], b"hi");
+        // A reader when no writer is left does not wait: it reads the end.
+        drop((w, w2));
+        let r2 = inode.open_special(&mut ctx, &at, o::RDONLY).unwrap().unwrap();
+        assert_eq!(r2.ops.read(&mut ctx, &mut buf, None), Ok(0));
+        assert_eq!(pipe.ends_open().0, (2, 0));
+    }
 
     fn ring() -> PipeBuffer {
         PipeBuffer { readers: 1, writers: 1, ..PipeBuffer::new() }
