@@ -56,6 +56,7 @@ conformance! {
     futex_requeue_pi,
     mutex_kinds,
     thread_exec,
+    thread_leader_exit => Case::new().expect(Status::Exited(5)),
     thread_affinity,
     sig_handler,
     sig_ucontext,
