@@ -37,6 +37,7 @@ conformance! {
     pipe,
     fd,
     fork_wait,
+    clone_vm,
     pipe_xfer,
     exec,
     exec_interp,
