@@ -196,15 +196,22 @@ pub struct MemoryManager {
 /// come and go under its own count (`ThreadGroup::exit`). The host
 /// process behind the address space may be ended only by the last user to
 /// leave it; the others end only their own host threads.
+///
+/// It also counts the users suspended in `vfork` (a single-threaded
+/// parent waiting for its `CLONE_VM | CLONE_VFORK` child), which run no
+/// code there until the child execs or exits: for syscall-site patching,
+/// which must not rewrite code that another thread may be running (see
+/// `patching`), a vfork child runs alone in its parent's memory.
 #[derive(Debug)]
 pub struct Users {
     count: AtomicUsize,
+    suspended: AtomicUsize,
 }
 
 impl Users {
     /// One user: the process that made the address space.
     pub fn new() -> Users {
-        Users { count: AtomicUsize::new(1) }
+        Users { count: AtomicUsize::new(1), suspended: AtomicUsize::new(0) }
     }
 
     /// Another process uses the address space (`clone(CLONE_VM)`).
@@ -223,6 +230,25 @@ impl Users {
     /// How many processes use the address space.
     pub fn count(&self) -> usize {
         self.count.load(Ordering::SeqCst)
+    }
+
+    /// A user, single-threaded, begins to wait for its vfork child: it
+    /// runs no code in the address space until [`Users::resume`].
+    pub fn suspend(&self) {
+        self.suspended.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// A user suspended by [`Users::suspend`] goes on.
+    pub fn resume(&self) {
+        let _ = self.suspended.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| Some(n.saturating_sub(1)));
+    }
+
+    /// Whether a user's code may be the only code running in the address
+    /// space: every other user is suspended in `vfork`. (The caller
+    /// answers for its own threads.)
+    pub fn runs_alone(&self) -> bool {
+        let suspended = self.suspended.load(Ordering::SeqCst);
+        self.count().saturating_sub(suspended) <= 1
     }
 }
 
@@ -739,6 +765,35 @@ mod tests {
         // A surplus leave (a bug elsewhere) neither wraps nor hides the end.
         assert!(u.remove());
         assert_eq!(u.count(), 0);
+    }
+
+    #[test]
+    fn a_vfork_child_runs_alone_while_its_parents_wait() {
+        let u = Users::new();
+        assert!(u.runs_alone());
+        // A parent and its vfork child: alone only while the parent waits.
+        u.add();
+        assert!(!u.runs_alone());
+        u.suspend();
+        assert!(u.runs_alone());
+        // The child vforks in turn: the grandchild runs alone.
+        u.add();
+        assert!(!u.runs_alone());
+        u.suspend();
+        assert!(u.runs_alone());
+        // A third process beside them that does not wait: nobody is alone.
+        u.add();
+        assert!(!u.runs_alone());
+        assert!(!u.remove());
+        // The grandchild execs, its parent goes on.
+        assert!(!u.remove());
+        u.resume();
+        assert!(u.runs_alone());
+        assert_eq!(u.count(), 2);
+        // A surplus resume does not wrap.
+        u.resume();
+        u.resume();
+        assert!(!u.runs_alone());
     }
 
     #[test]

@@ -199,6 +199,13 @@ fn create_process(t: &mut Task, c: CloneArgs) -> SysResult {
         let _ = t.copy_out(c.parent_tid, &pid.to_ne_bytes());
     }
     t.kernel.tasks.add_process(tg.clone(), parent, pgid, sid);
+    // A single-threaded parent runs nothing in the memory it shares with
+    // its vfork child until the child execs or exits: the child may patch
+    // syscall sites there meanwhile (see `mm::Users`).
+    let suspended = shared && f & cf::VFORK != 0 && t.tg.exit.lock().live_threads == 1;
+    if suspended {
+        mm.users().suspend();
+    }
     // The child returns from fork at once; its own sentry thread picks it
     // up at its next system call.
     child.ctx.resume();
@@ -212,6 +219,9 @@ fn create_process(t: &mut Task, c: CloneArgs) -> SysResult {
         {
             std::thread::sleep(std::time::Duration::from_millis(1));
         }
+    }
+    if suspended {
+        mm.users().resume();
     }
     Ok(pid as u64)
 }
