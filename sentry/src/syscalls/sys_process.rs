@@ -527,6 +527,10 @@ fn exec_in_new_process(t: &mut Task, program: &loader::Program, prepared: loader
         old_ctx.exit_thread();
     }
     t.tg.signals.lock().rebind_thread(old_tid, t.tid, t.ctx.kicker());
+    // The next exec that needs a fresh stub process (a vfork child's,
+    // most often: posix_spawn, shells, build tools, in a row) finds one
+    // started ahead of need, as the first process does.
+    interposer::prestart();
     Ok(())
 }
 
