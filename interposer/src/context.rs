@@ -113,17 +113,25 @@ impl Context {
 
     /// Ends this thread on the host (its process goes on), and once it is
     /// gone, frees its slot for another thread.
+    ///
+    /// The process's leader thread (the one whose tid is the process's
+    /// pid: the first thread, or a forked child's) is not ended but left
+    /// parked in the stub, its slot never reused, until the process dies:
+    /// the host refuses `process_vm_readv` and `/proc/PID` memory figures
+    /// for a thread group whose leader has exited, and those name the
+    /// process by the leader's pid.
     pub fn exit_thread(self) {
+        if self.host_tid == self.space.host_pid() {
+            return;
+        }
         let region = &self.space.live.region;
         region.order_op(self.slot, HostOp { nr: abi::sysno::EXIT as u64, args: [0; 6], ret: 0 });
         region.publish(self.slot);
-        if self.slot != 0 {
-            // Threads the stub made have the kernel clear their tid word
-            // when they are gone; the first thread's slot is never reused.
-            let live = &self.space.live;
-            region.wait_thread_gone(self.slot, || live.is_dead());
-            self.space.free_slot(self.slot);
-        }
+        // Threads the stub made have the kernel clear their tid word when
+        // they are gone.
+        let live = &self.space.live;
+        region.wait_thread_gone(self.slot, || live.is_dead());
+        self.space.free_slot(self.slot);
     }
 
     /// Forks the process this thread runs in (see [`AddressSpace`]): the

@@ -93,7 +93,9 @@ fn ask_for_stub() -> Receiver<io::Result<Started>> {
 /// Has the spawner thread start the stub process of the next
 /// [`AddressSpace::new`](crate::AddressSpace::new) now, in the background:
 /// a sandbox asks for it first thing, so that the stub's start overlaps
-/// the making of the kernel. Does nothing if one is already asked for.
+/// the making of the kernel, and again after each exec into a fresh stub
+/// process, the next of which may follow soon. Does nothing if one is
+/// already asked for.
 pub fn prestart() {
     let mut pending = PRESTARTED.lock();
     if pending.is_none() {

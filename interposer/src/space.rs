@@ -97,9 +97,12 @@ impl AddressSpace {
     /// Starts a new stub process and returns it with its first thread,
     /// stopped at its first event and ready for host operations.
     pub fn new() -> io::Result<(Arc<AddressSpace>, Context)> {
-        // Only the first process and an exec from a process with other
-        // threads come here (an exec otherwise keeps its stub process), so
-        // no spare is kept waiting.
+        // Only the first process and an exec that cannot keep its stub
+        // process (other threads, or other processes, use it) come here:
+        // the caller asks for the next one ahead of need ([`prestart`]) when
+        // it expects more.
+        //
+        // [`prestart`]: crate::prestart
         let started = service::prepare()?;
         if !started.ready() {
             return Err(io::Error::other(format!(

@@ -1,5 +1,7 @@
 //! Sandboxed programs leave no host process behind: one killed by SIGSEGV,
-//! and one that forks 200 children.
+//! one that forks 200 children, and one whose processes share memory
+//! (`CLONE_VM`), whose host process must die with the last of them while
+//! the sandbox goes on.
 //!
 //! This file is its own test process because it makes itself a child
 //! subreaper: any stub process orphaned by `sandbox-exec` is reparented to
@@ -104,4 +106,44 @@ fn killed_sentry_leaves_no_process() {
     sandbox.wait().expect("wait sandbox-exec");
     assert!(busy, "the sandbox never had several processes at once");
     assert_no_children_left("killed sentry");
+}
+
+/// `tests/c/clone_vm.c hold` runs vfork children (that exit, exec, or are
+/// killed), posix_spawn, CLONE_VM children, and one that outlives its
+/// parent, then waits: by then every host process but the sandbox's own
+/// (and the spare stub started ahead of the next exec) must be gone, while
+/// the sandbox still runs.
+#[test]
+fn shared_memory_processes_leave_no_process() {
+    use std::io::{BufRead, BufReader, Write};
+    let _turn = turn();
+    let exe = sandbox_exec();
+    let bin = compile("clone_vm", Libc::Glibc);
+    live_children();
+    become_subreaper();
+    assert_no_children_left("before clone_vm");
+    let mut sandbox = std::process::Command::new(&exe)
+        .arg(&bin)
+        .arg("hold")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("cannot start sandbox-exec");
+    let mut stderr = BufReader::new(sandbox.stderr.take().expect("stderr"));
+    let mut line = String::new();
+    stderr.read_line(&mut line).expect("read the program's stderr");
+    assert_eq!(line, "holding\n", "clone_vm hold did not get to its wait");
+    // The program's own stub process, and at most one spare.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut stubs = children_of(sandbox.id() as i32);
+    while stubs.len() > 2 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+        stubs = children_of(sandbox.id() as i32);
+    }
+    sandbox.stdin.take().expect("stdin").write_all(b"").expect("stdin");
+    let status = sandbox.wait().expect("wait sandbox-exec");
+    assert!(stubs.len() <= 2, "host processes left while the sandbox runs: {stubs:?}");
+    assert!(status.success(), "sandboxed clone_vm hold: {status}");
+    assert_no_children_left("clone_vm");
 }

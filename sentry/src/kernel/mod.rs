@@ -19,7 +19,8 @@
 //!    written and the platform's kick (a leaf) sent.
 //! 6. `MemoryManager::state` — a process's memory map (held across host
 //!    operations on the calling thread's own slot, never across a wait for
-//!    another thread).
+//!    another thread). Processes made with `CLONE_VM` share one; the
+//!    count of them (`MemoryManager::users`) is atomic and takes no lock.
 //! 7. `FdTable::inner` — a process's descriptors (never held across file I/O).
 //! 8. `FutexManager::queues` — held while the futex word is read (through
 //!    the calling task's own slot) and while waking; takes no other lock.

@@ -4,6 +4,19 @@
 //! event, handle the event against the model, and repeat until the task
 //! exits. Everything in `Task` belongs to that thread; what other threads
 //! may touch is reachable through a [`TaskHandle`].
+//!
+//! The app thread is a host thread of a stub process: the threads of one
+//! process share one, and so do processes made with `CLONE_VM` (a vfork
+//! child runs in its parent's stub process, see `syscalls::sys_process`),
+//! which share the memory map too ([`MemoryManager::users`] counts them). A
+//! thread that ends alone ends its own host thread. The last thread of a
+//! process ends the stub process only if no other process uses it;
+//! otherwise it ends its own host thread and leaves the stub process to
+//! the others, the last of which ends it (`Task::finish`). A kill
+//! ([`TaskHandle::kill`]) likewise kills the stub process at once only
+//! when the process is alone in it; a process sharing it is stopped by the
+//! kick and the interruption of its threads, which then end their own
+//! host threads.
 
 use std::any::Any;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -167,12 +180,24 @@ impl TaskHandle {
     }
 
     /// Makes the task's whole process exit with `status`, wherever the
-    /// task is: in app code, in a host operation, or asleep.
+    /// task is: in app code, in a host operation, or asleep. A process
+    /// alone in its address space loses its host process at once; one
+    /// that shares it (`CLONE_VM`) leaves it to the others: the kick and
+    /// the interruption bring its threads back to the sentry, and each
+    /// ends its own host thread.
     pub fn kill(&self, status: ExitStatus) {
         self.tg.begin_exit(status);
-        self.space.kill();
+        if !self.mm.upgrade().is_some_and(|mm| mm.is_shared()) {
+            self.space.kill();
+        }
         self.waiter.interrupt();
         self.kicker.kick();
+    }
+
+    /// Kills the task's host process outright, whatever other processes
+    /// share it: for when every process is being killed.
+    pub fn kill_host_process(&self) {
+        self.space.kill();
     }
 }
 
@@ -243,13 +268,16 @@ impl Task {
         Ok(task)
     }
 
-    /// The only thread of a child process forked from `parent`'s process
-    /// by this thread: `ctx` and `mm` are the child's copies, `tg` the
-    /// child process. Registers are the parent's; the caller sets the
-    /// child's return value.
-    pub fn forked(parent: &Task, tg: Arc<ThreadGroup>, ctx: Context, mm: MemoryManager) -> Result<Task, LoadError> {
+    /// The only thread of a child process made from `parent`'s process by
+    /// this thread, `tg` the child process: forked (`ctx` and `mm` are
+    /// the child's copies), or sharing the parent's memory (`CLONE_VM`:
+    /// `ctx` is a new host thread of the parent's stub process, `mm` the
+    /// parent's, which already counts the child among its users).
+    /// Registers are the parent's; the caller sets the child's return
+    /// value.
+    pub fn forked(parent: &Task, tg: Arc<ThreadGroup>, ctx: Context, mm: Arc<MemoryManager>) -> Result<Task, LoadError> {
         let fds = tg.initial_fds.lock().take().unwrap_or_default();
-        let mut task = Task::build(parent.kernel.clone(), tg.clone(), tg.tgid, ctx, Arc::new(mm), fds)?;
+        let mut task = Task::build(parent.kernel.clone(), tg.clone(), tg.tgid, ctx, mm, fds)?;
         task.inherit(parent);
         Ok(task)
     }
@@ -411,6 +439,14 @@ impl Task {
         }
     }
 
+    /// The end of the task's thread. A thread whose process goes on ends
+    /// its own host thread. The last thread of a process ends the host
+    /// process too, unless another process still uses the address space
+    /// (`CLONE_VM`): then only its host thread ends, and the last process
+    /// to leave the address space ends the host process. While the
+    /// address space is shared, a thread that dies with its whole process
+    /// still releases its robust futexes and clears its tid word, as
+    /// Linux's `mm_release` does for a memory that lives on.
     fn finish(mut self) {
         self.tg.cpu.remove_thread(&self.cpu);
         self.cpu.stop_running();
@@ -419,11 +455,14 @@ impl Task {
         let tg = self.tg.clone();
         let space = self.ctx.space().clone();
         let group_exit = tg.exit_status().is_some();
+        // Read after the exit status: no process can join the address
+        // space once this one is exiting (see `create_process`).
+        let memory_lives_on = !group_exit || self.mm.is_shared();
         self.unregister_signals();
-        if !group_exit {
+        if memory_lives_on {
             self.release_robust_futexes();
         }
-        if self.clear_child_tid != 0 && !group_exit {
+        if self.clear_child_tid != 0 && memory_lives_on {
             // What pthread_join waits for: the tid word cleared, and woken.
             let addr = self.clear_child_tid;
             if self.copy_out(addr, &0u32.to_ne_bytes()).is_ok() {
@@ -436,8 +475,9 @@ impl Task {
             e.live_threads == 0
         };
         if !last {
-            if !group_exit {
-                // This thread alone ends; its process goes on.
+            if memory_lives_on {
+                // This thread alone ends; its process, or the other
+                // processes of its address space, go on.
                 self.ctx.exit_thread();
             }
             if tid != tg.tgid {
@@ -453,16 +493,30 @@ impl Task {
         let usage = Usage::of_cpu(tg.cpu.usage(), space.max_rss_kib().unwrap_or(0));
         tg.timers.disarm();
         tg.posix_timers.clear();
-        space.kill();
-        drop(self);
+        let last_user = self.mm.users().remove();
+        self.leave_address_space(last_user);
         let status = tg.exit_status().unwrap_or(ExitStatus::Exited(0));
         tg.release_vfork();
         kernel.tasks.process_exited(&tg, status, usage);
         tg.exited.notify_all();
-        // No host process may outlive the process it served: the task is
-        // not finished until its host process is reaped.
-        space.wait_exit();
+        if last_user {
+            // No host process may outlive the processes it served: the
+            // task is not finished until its host process is reaped.
+            space.wait_exit();
+        }
         kernel.tasks.task_finished(tid);
+    }
+
+    /// The last thread of a process leaves: with `last_user`, the host
+    /// process is killed; otherwise only this host thread ends. Then the
+    /// task's state (descriptors first of all) is dropped, before its
+    /// parent can learn of its end.
+    fn leave_address_space(self, last_user: bool) {
+        if last_user {
+            self.ctx.space().kill();
+        } else {
+            self.ctx.exit_thread();
+        }
     }
 
     /// Walks the thread's robust futex list at its death, as Linux's

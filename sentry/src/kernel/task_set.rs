@@ -323,11 +323,14 @@ impl TaskSet {
         tgid
     }
 
-    /// Makes every process exit with `status` and wakes every task.
+    /// Makes every process exit with `status` and wakes every task. Every
+    /// host process dies at once, those that several processes share
+    /// (`CLONE_VM`) too: no process is left to need them.
     pub fn kill_all(&self, status: ExitStatus) {
         let handles: Vec<TaskHandle> = self.inner.lock().running.values().cloned().collect();
         for h in handles {
             h.kill(status);
+            h.kill_host_process();
         }
     }
 

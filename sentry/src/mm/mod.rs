@@ -15,6 +15,12 @@
 //! shared mapping records whether it may be made writable; `mprotect`
 //! refuses `PROT_WRITE` to one that may not (`EACCES`).
 //!
+//! One address space may serve several processes: a child made with
+//! `CLONE_VM` (`vfork`, `posix_spawn`) holds its parent's
+//! `Arc<MemoryManager>`, so its `mmap` and `munmap` change the parent's map
+//! as on Linux, and [`Users`] counts the processes in it so that the host
+//! process behind it ends only with the last of them.
+//!
 //! Limitations: `MREMAP_DONTUNMAP` and `mremap` of a zero length are not
 //! modelled yet.
 
@@ -26,6 +32,7 @@ pub use page_reader::PageReader;
 
 use std::ops::Range;
 use std::os::fd::AsFd;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use abi::errno::{EACCES, EEXIST, EFAULT, EINVAL, ENOMEM};
 use abi::mm::{madv, map, mremap, prot};
@@ -179,6 +186,76 @@ pub struct ImageArea {
 /// The memory map of one address space.
 pub struct MemoryManager {
     state: Mutex<State>,
+    /// The processes using the address space (see [`Users`]).
+    users: Users,
+}
+
+/// How many processes (thread groups) use one address space: 1, and more
+/// while processes made with `CLONE_VM` share it. Linux's `mm_users`,
+/// counted per process rather than per thread: the threads of one process
+/// come and go under its own count (`ThreadGroup::exit`). The host
+/// process behind the address space may be ended only by the last user to
+/// leave it; the others end only their own host threads.
+///
+/// It also counts the users suspended in `vfork` (a single-threaded
+/// parent waiting for its `CLONE_VM | CLONE_VFORK` child), which run no
+/// code there until the child execs or exits: for syscall-site patching,
+/// which must not rewrite code that another thread may be running (see
+/// `patching`), a vfork child runs alone in its parent's memory.
+#[derive(Debug)]
+pub struct Users {
+    count: AtomicUsize,
+    suspended: AtomicUsize,
+}
+
+impl Users {
+    /// One user: the process that made the address space.
+    pub fn new() -> Users {
+        Users { count: AtomicUsize::new(1), suspended: AtomicUsize::new(0) }
+    }
+
+    /// Another process uses the address space (`clone(CLONE_VM)`).
+    pub fn add(&self) {
+        self.count.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// A process leaves the address space (its last thread ended, or it
+    /// exec'd into a new one); returns whether it was the last user.
+    /// Never goes below 0: a surplus leave counts as the last.
+    pub fn remove(&self) -> bool {
+        let prev = self.count.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| Some(n.saturating_sub(1)));
+        prev.unwrap_or(0) <= 1
+    }
+
+    /// How many processes use the address space.
+    pub fn count(&self) -> usize {
+        self.count.load(Ordering::SeqCst)
+    }
+
+    /// A user, single-threaded, begins to wait for its vfork child: it
+    /// runs no code in the address space until [`Users::resume`].
+    pub fn suspend(&self) {
+        self.suspended.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// A user suspended by [`Users::suspend`] goes on.
+    pub fn resume(&self) {
+        let _ = self.suspended.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| Some(n.saturating_sub(1)));
+    }
+
+    /// Whether a user's code may be the only code running in the address
+    /// space: every other user is suspended in `vfork`. (The caller
+    /// answers for its own threads.)
+    pub fn runs_alone(&self) -> bool {
+        let suspended = self.suspended.load(Ordering::SeqCst);
+        self.count().saturating_sub(suspended) <= 1
+    }
+}
+
+impl Default for Users {
+    fn default() -> Users {
+        Users::new()
+    }
 }
 
 fn host(r: Result<i64, interposer::Gone>) -> Result<u64, Errno> {
@@ -200,7 +277,18 @@ impl MemoryManager {
     /// a new image) whose own ranges are `reserved`.
     pub fn new(reserved: &[Range<u64>]) -> MemoryManager {
         let blocked = reserved.to_vec();
-        MemoryManager { state: Mutex::new(State { vmas: VmaSet::new(), mmap_base: STACK_TOP - STACK_GAP, brk_start: 0, brk: 0, patching: Default::default(), blocked, strings: ArgStrings::default(), auxv: Vec::new() }) }
+        MemoryManager { state: Mutex::new(State { vmas: VmaSet::new(), mmap_base: STACK_TOP - STACK_GAP, brk_start: 0, brk: 0, patching: Default::default(), blocked, strings: ArgStrings::default(), auxv: Vec::new() }), users: Users::new() }
+    }
+
+    /// The processes that use this address space: one, and more while
+    /// processes made with `CLONE_VM` share it.
+    pub fn users(&self) -> &Users {
+        &self.users
+    }
+
+    /// Whether more than one process uses this address space.
+    pub fn is_shared(&self) -> bool {
+        self.users.count() > 1
     }
 
     /// Whether `[addr, addr + len)` lies in user space and outside the
@@ -231,9 +319,10 @@ impl MemoryManager {
     }
 
     /// The map of a child forked from this address space: the same areas,
-    /// heap and trampolines (the host fork copied them all).
+    /// heap and trampolines (the host fork copied them all), used by the
+    /// child alone.
     pub fn fork_copy(&self) -> MemoryManager {
-        MemoryManager { state: Mutex::new(self.state.lock().clone()) }
+        MemoryManager { state: Mutex::new(self.state.lock().clone()), users: Users::new() }
     }
 
     /// Maps a new image's areas in one round trip to the stub: each
@@ -655,5 +744,87 @@ impl MemoryManager {
         }
         st.brk = want;
         want
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_last_user_to_leave_is_told_so() {
+        let u = Users::new();
+        assert_eq!(u.count(), 1);
+        u.add();
+        u.add();
+        assert_eq!(u.count(), 3);
+        assert!(!u.remove());
+        assert!(!u.remove());
+        assert!(u.remove(), "the third leave is the last");
+        assert_eq!(u.count(), 0);
+        // A surplus leave (a bug elsewhere) neither wraps nor hides the end.
+        assert!(u.remove());
+        assert_eq!(u.count(), 0);
+    }
+
+    #[test]
+    fn a_vfork_child_runs_alone_while_its_parents_wait() {
+        let u = Users::new();
+        assert!(u.runs_alone());
+        // A parent and its vfork child: alone only while the parent waits.
+        u.add();
+        assert!(!u.runs_alone());
+        u.suspend();
+        assert!(u.runs_alone());
+        // The child vforks in turn: the grandchild runs alone.
+        u.add();
+        assert!(!u.runs_alone());
+        u.suspend();
+        assert!(u.runs_alone());
+        // A third process beside them that does not wait: nobody is alone.
+        u.add();
+        assert!(!u.runs_alone());
+        assert!(!u.remove());
+        // The grandchild execs, its parent goes on.
+        assert!(!u.remove());
+        u.resume();
+        assert!(u.runs_alone());
+        assert_eq!(u.count(), 2);
+        // A surplus resume does not wrap.
+        u.resume();
+        u.resume();
+        assert!(!u.runs_alone());
+    }
+
+    #[test]
+    fn exactly_one_of_racing_leavers_is_the_last() {
+        for _ in 0..50 {
+            let u = std::sync::Arc::new(Users::new());
+            for _ in 0..7 {
+                u.add();
+            }
+            let lasts: usize = (0..8)
+                .map(|_| {
+                    let u = u.clone();
+                    std::thread::spawn(move || u.remove())
+                })
+                .collect::<Vec<_>>()
+                .into_iter()
+                .map(|h| h.join().expect("a leaver panicked") as usize)
+                .sum();
+            assert_eq!(lasts, 1);
+        }
+    }
+
+    #[test]
+    fn a_fork_copy_has_its_own_single_user() {
+        let mm = MemoryManager::new(&[]);
+        mm.users().add();
+        assert!(mm.is_shared());
+        let child = mm.fork_copy();
+        assert_eq!(child.users().count(), 1);
+        assert!(!child.is_shared());
+        assert!(!mm.users().remove());
+        assert!(!mm.is_shared());
     }
 }

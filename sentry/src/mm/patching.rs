@@ -18,8 +18,11 @@
 //! Not patched: fixed sites of calls whose entry must be a signal frame or
 //! that create or replace threads and images (rt_sigreturn, clone, clone3,
 //! fork, vfork, execve, execveat), and any site in a process with more than
-//! one thread (rewriting code another thread may be executing needs care
-//! not taken yet). Generic sites (glibc's `syscall()`) carry any number;
+//! one thread or in an address space that other running processes share
+//! (`CLONE_VM`): rewriting code another thread may be executing needs care
+//! not taken yet. (A vfork child may patch: its parent, if single-threaded,
+//! runs nothing until the child execs or exits; see `Users::runs_alone`.
+//! The patches stay in the parent's memory.) Generic sites (glibc's `syscall()`) carry any number;
 //! none of those calls is implemented yet, and when they are, the sentry
 //! will need to know which entry a call came by.
 

@@ -80,8 +80,9 @@ impl Args {
 pub fn dispatch(task: &mut Task) {
     let nr = task.ctx.regs.syscall_nr();
     let args = Args(task.ctx.regs.syscall_args());
-    // Only a trapped call can make its site worth patching.
-    if task.kernel.patch_syscalls && !task.ctx.entered_fast() && task.tg.exit.lock().live_threads == 1 {
+    // Only a trapped call can make its site worth patching, and only code
+    // no other thread can be running is patched (see `mm::patching`).
+    if task.kernel.patch_syscalls && !task.ctx.entered_fast() && task.tg.exit.lock().live_threads == 1 && task.mm.users().runs_alone() {
         let rip = task.ctx.regs.rip;
         task.mm.note_syscall_trap(&mut task.ctx, rip, nr);
     }

@@ -2,15 +2,30 @@
 //! and execveat, wait4 and waitid, and process groups and sessions.
 //!
 //! A new process is a host fork of the caller's stub process, so its
-//! memory is a copy-on-write copy of the parent's. `vfork` and
-//! `clone(CLONE_VM | CLONE_VFORK)` are served the same way, the parent
-//! waiting until the child execs or exits: correct for programs that only
-//! exec or exit in the child, but the child's writes to memory are not
-//! seen by the parent. `execve` maps the new image, found in the
-//! caller's file tree, into the same stub process once everything else is
-//! unmapped there; a process with other threads gets a fresh stub process
-//! for it instead, so that the old image survives a failure until the
-//! switch.
+//! memory is a copy-on-write copy of the parent's. A process made with
+//! `CLONE_VM` (`vfork`; glibc's and musl's `posix_spawn`, which clone with
+//! `CLONE_VM | CLONE_VFORK`; or `CLONE_VM` alone) shares the parent's
+//! memory instead, as on Linux: its one thread is a new host thread of the
+//! parent's stub process, with a slot of its own, and it holds the
+//! parent's memory map, which counts the processes using it
+//! ([`crate::mm::Users`]), so that its writes, `mmap` and `munmap` are the
+//! parent's. It is otherwise a process like any other, set up as a forked
+//! one: its own PID, signal state (the dispositions copied), descriptors
+//! unless `CLONE_FILES`, zombie and wait status; a signal or a fault kills
+//! it alone. With `CLONE_VFORK` the parent waits until the child execs or
+//! exits (or dies). `CLONE_SIGHAND` without `CLONE_THREAD` is accepted only
+//! with `CLONE_VFORK`, and the handlers are then copied, not shared: the
+//! parent runs no handler while it waits. One stub process holds at most
+//! `abi::wire::MAX_THREADS` threads, those of its `CLONE_VM` children
+//! included; beyond, `clone` fails with `EAGAIN`.
+//!
+//! `execve` maps the new image, found in the caller's file tree, into the
+//! same stub process once everything else is unmapped there. A process
+//! with other threads, or whose memory other processes share (a vfork
+//! child's), gets a fresh stub process for it instead, so that the old
+//! image survives a failure until the switch and the other processes keep
+//! their memory; the old stub process then dies if no other process uses
+//! it, or else only the exec'ing thread's host thread ends there.
 
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
@@ -18,12 +33,12 @@ use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use abi::errno::{E2BIG, EACCES, EAGAIN, EINVAL, ENOMEM, ESRCH};
+use abi::errno::{E2BIG, EACCES, EAGAIN, EINVAL, ENOMEM, ERESTARTNOINTR, ESRCH};
 use abi::fs::{at, PATH_MAX};
 use abi::process::rlimit;
 use abi::signal::{sig, SigAction, SigInfo, SIG_DFL, SIG_IGN};
 use abi::{sysno, Errno, Pod};
-use interposer::AddressSpace;
+use interposer::{AddressSpace, Context};
 
 use super::{sys_rusage, Args, SysResult};
 use crate::auth::cap;
@@ -103,10 +118,10 @@ fn create_process(t: &mut Task, c: CloneArgs) -> SysResult {
     if f & cf::THREAD != 0 {
         return create_thread(t, c);
     }
-    // A process sharing its parent's memory (or handlers) is modelled only
-    // while the parent waits (vfork); anything else would be a silent
-    // wrong answer.
-    if (f & cf::VM != 0 || f & cf::SIGHAND != 0) && f & cf::VFORK == 0 {
+    // A process sharing its parent's handlers is modelled only while the
+    // parent waits (vfork), with a copy of them; anything else would be a
+    // silent wrong answer.
+    if f & cf::SIGHAND != 0 && f & cf::VFORK == 0 {
         return Err(EINVAL);
     }
     if f & cf::PARENT != 0 && t.tg.tgid == INIT_PID {
@@ -128,10 +143,15 @@ fn create_process(t: &mut Task, c: CloneArgs) -> SysResult {
         (t.tg.tgid, c.exit_signal)
     };
 
-    let (_space, ctx) = t.ctx.fork().map_err(|e| {
-        log::warn!("fork failed on the host: {e}");
-        EAGAIN
-    })?;
+    let shared = f & cf::VM != 0;
+    let (mut ctx, mm) = if shared { share_memory(t)? } else { fork_memory(t)? };
+    if f & cf::SETTLS != 0 {
+        let r = ctx.host_op(sysno::ARCH_PRCTL as u64, [abi::process::arch_prctl::SET_FS, c.tls, 0, 0, 0, 0]);
+        if r.map(Errno::from_ret).ok().and_then(Result::ok).is_none() {
+            abandon_memory(ctx, &mm, shared);
+            return Err(EINVAL);
+        }
+    }
     let pid = t.kernel.tasks.allocate_pid();
     let fds = if f & cf::FILES != 0 { None } else { Some(t.fds.fork_copy()) };
     let tg = ThreadGroup::forked(&t.tg, pid, exit_signal, fds.unwrap_or_default(), f & cf::VFORK != 0);
@@ -140,13 +160,22 @@ fn create_process(t: &mut Task, c: CloneArgs) -> SysResult {
             a.handler = SIG_DFL;
         }
     }
-    let mut child = match Task::forked(t, tg.clone(), ctx, t.mm.fork_copy()) {
+    let mut child = match Task::forked(t, tg.clone(), ctx, mm.clone()) {
         Ok(c) => c,
         Err(_) => {
+            // (The host thread or process went with the failed task.)
             t.kernel.tasks.release_pid(pid);
+            if shared {
+                mm.users().remove();
+            }
             return Err(ENOMEM);
         }
     };
+    if f & (cf::VM | cf::VFORK) == cf::VM {
+        // As Linux: a child running beside its parent in one memory must
+        // not share its signal stack (a vfork child may: the parent waits).
+        child.altstack = crate::kernel::signal_frame::AltStack::DISABLED;
+    }
     if f & cf::FILES != 0 {
         child.fds = t.fds.clone();
     }
@@ -158,11 +187,6 @@ fn create_process(t: &mut Task, c: CloneArgs) -> SysResult {
         child.ctx.regs.rsp = sp;
     }
     if f & cf::SETTLS != 0 {
-        let r = child.ctx.host_op(sysno::ARCH_PRCTL as u64, [abi::process::arch_prctl::SET_FS, c.tls, 0, 0, 0, 0]);
-        if r.map(Errno::from_ret).ok().and_then(Result::ok).is_none() {
-            t.kernel.tasks.release_pid(pid);
-            return Err(EINVAL);
-        }
         child.fs_base = c.tls;
     }
     if f & cf::CHILD_SETTID != 0 {
@@ -175,6 +199,13 @@ fn create_process(t: &mut Task, c: CloneArgs) -> SysResult {
         let _ = t.copy_out(c.parent_tid, &pid.to_ne_bytes());
     }
     t.kernel.tasks.add_process(tg.clone(), parent, pgid, sid);
+    // A single-threaded parent runs nothing in the memory it shares with
+    // its vfork child until the child execs or exits: the child may patch
+    // syscall sites there meanwhile (see `mm::Users`).
+    let suspended = shared && f & cf::VFORK != 0 && t.tg.exit.lock().live_threads == 1;
+    if suspended {
+        mm.users().suspend();
+    }
     // The child returns from fork at once; its own sentry thread picks it
     // up at its next system call.
     child.ctx.resume();
@@ -189,7 +220,64 @@ fn create_process(t: &mut Task, c: CloneArgs) -> SysResult {
             std::thread::sleep(std::time::Duration::from_millis(1));
         }
     }
+    if suspended {
+        mm.users().resume();
+    }
     Ok(pid as u64)
+}
+
+/// The memory of a new process that does not share its parent's: a host
+/// fork of the caller's stub process (copy-on-write), and a copy of its
+/// map.
+fn fork_memory(t: &mut Task) -> Result<(Context, Arc<MemoryManager>), Errno> {
+    let (_space, ctx) = t.ctx.fork().map_err(|e| {
+        log::warn!("fork failed on the host: {e}");
+        EAGAIN
+    })?;
+    Ok((ctx, Arc::new(t.mm.fork_copy())))
+}
+
+/// Gives back the memory [`fork_memory`] or [`share_memory`] made for a
+/// child that will not be: the host thread ends and the count of users
+/// drops (`shared`), or the forked host process dies with its context.
+fn abandon_memory(ctx: Context, mm: &MemoryManager, shared: bool) {
+    if shared {
+        mm.users().remove();
+        ctx.exit_thread();
+    }
+}
+
+/// The memory of a new process that shares its parent's (`CLONE_VM`): a
+/// new host thread in the caller's stub process, with the caller's
+/// registers and FP state, and the caller's map, which counts the child
+/// among its users from now on.
+fn share_memory(t: &mut Task) -> Result<(Context, Arc<MemoryManager>), Errno> {
+    t.mm.users().add();
+    // A process that has begun to exit takes no new user into its memory:
+    // its threads decide from the count whether they must end their host
+    // threads themselves or leave them to the host process's death (see
+    // `Task::finish`), so the count must not grow after that. Linux,
+    // likewise, refuses a clone when a fatal signal is pending.
+    if t.tg.exit_status().is_some() {
+        t.mm.users().remove();
+        return Err(ERESTARTNOINTR);
+    }
+    let mut ctx = match t.ctx.spawn_thread() {
+        Ok(ctx) => ctx,
+        Err(e) => {
+            log::warn!("cannot start a host thread: {e}");
+            t.mm.users().remove();
+            return Err(EAGAIN);
+        }
+    };
+    ctx.regs = t.ctx.regs;
+    // The new host thread starts with an FP state of the stub's making;
+    // the child's is the parent's, as after a fork. (A clone trap always
+    // comes with a signal frame that holds it.)
+    if let Some(fp) = t.ctx.fpstate() {
+        ctx.set_fpstate(&fp);
+    }
+    Ok((ctx, t.mm.clone()))
 }
 
 /// A new thread in the caller's process (`CLONE_THREAD`): its own host
@@ -381,7 +469,7 @@ fn exec(t: &mut Task, path_addr: u64, argv_addr: u64, envp_addr: u64, dirfd: i32
     };
     let program = loader::open_program(exe, argv, |p| find_program(t, at::FDCWD, p, true)).map_err(|e| e.errno())?;
     let prepared = loader::prepare(t, &program, &path, &envv).map_err(|e| e.errno())?;
-    if t.tg.exit.lock().live_threads == 1 {
+    if t.tg.exit.lock().live_threads == 1 && !t.mm.is_shared() {
         replace_image(t, &program, prepared, &path)?;
     } else {
         exec_in_new_process(t, &program, prepared, &path)?;
@@ -408,9 +496,13 @@ fn replace_image(t: &mut Task, program: &loader::Program, prepared: loader::Prep
     Ok(())
 }
 
-/// `execve` while other threads still run in the old image: the new one
-/// is built in a fresh process, the old one surviving any failure up to
-/// the switch; then the other threads end and this one becomes the leader.
+/// `execve` while other threads still run in the old image, or other
+/// processes in the old memory (`CLONE_VM`, as a `vfork` child): the new
+/// image is built in a fresh stub process, the old one surviving any
+/// failure up to the switch; then the other threads end, this one becomes
+/// the leader, and the process leaves the old memory: the old stub
+/// process dies if no other process uses it, or else only this thread's
+/// host thread ends there.
 fn exec_in_new_process(t: &mut Task, program: &loader::Program, prepared: loader::Prepared, path: &[u8]) -> Result<(), Errno> {
     let (space, ctx) = AddressSpace::new().map_err(|_| ENOMEM)?;
     let old_ctx = std::mem::replace(&mut t.ctx, ctx);
@@ -425,9 +517,20 @@ fn exec_in_new_process(t: &mut Task, program: &loader::Program, prepared: loader
     let tg = t.tg.clone();
     t.tid = t.kernel.tasks.de_thread(tg.tgid, t.tid, &tg);
     t.cpu.set_tid(t.tid);
-    old_ctx.space().kill();
-    drop(old_ctx);
+    // The task's handle names the new memory before the old one may be
+    // left to other processes: a kill through the handle must never take
+    // the old stub process for this one's.
+    t.kernel.tasks.update_handle(t.handle());
+    if old_mm.users().remove() {
+        old_ctx.space().kill();
+    } else {
+        old_ctx.exit_thread();
+    }
     t.tg.signals.lock().rebind_thread(old_tid, t.tid, t.ctx.kicker());
+    // The next exec that needs a fresh stub process (a vfork child's,
+    // most often: posix_spawn, shells, build tools, in a row) finds one
+    // started ahead of need, as the first process does.
+    interposer::prestart();
     Ok(())
 }
 
