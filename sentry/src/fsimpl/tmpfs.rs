@@ -205,6 +205,9 @@ impl Node {
                 rdev = d;
                 Body::Device
             }
+            // A socket file holds nothing: the socket bound to it is found
+            // by its inode number.
+            NodeSpec::Socket => Body::Device,
         };
         let nlink = if matches!(spec, NodeSpec::Directory) { 2 } else { 1 };
         let meta = Meta { mode: spec.kind() | (perm & 0o7777), uid, gid, nlink, rdev, atime: now, mtime: now, ctime: now, btime: now, xattrs: HashMap::new() };

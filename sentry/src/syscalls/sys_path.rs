@@ -162,6 +162,8 @@ fn do_open(t: &mut Task, dirfd: i32, path_addr: u64, flags: u32, perm: u32, rest
         loc.inode().check_open()?;
         match a.kind() {
             mode::S_IFCHR => devices::open(a, flags)?,
+            // A socket is reached by `connect`, never opened (`no_open`).
+            mode::S_IFSOCK => return Err(abi::errno::ENXIO),
             mode::S_IFIFO => match loc.inode().open_special(t, flags) {
                 Some(f) => f?,
                 None => InodeFile::open(loc, flags),
@@ -255,16 +257,18 @@ fn do_mknod(t: &mut Task, dirfd: i32, path: u64, m: u32, dev: u64) -> SysResult 
             }
             NodeSpec::CharDevice(dev)
         }
-        // Linux refuses directories here; block devices and sockets
-        // the sandbox cannot make.
-        mode::S_IFDIR | mode::S_IFBLK | mode::S_IFSOCK => return Err(EPERM),
+        // A socket file no socket is bound to (as `bind` makes them).
+        mode::S_IFSOCK => NodeSpec::Socket,
+        // Linux refuses directories here; block devices the sandbox
+        // cannot make.
+        mode::S_IFDIR | mode::S_IFBLK => return Err(EPERM),
         _ => return Err(EINVAL),
     };
     with_path(t, dirfd, path, |r, s, p| ops::make(r, s, p, spec, m & 0o7777 & !umask)).map(|_| 0)
 }
 
-/// `mknod(path, mode, dev)`: regular files, FIFOs and (with
-/// `CAP_MKNOD`) character devices.
+/// `mknod(path, mode, dev)`: regular files, FIFOs, socket files and
+/// (with `CAP_MKNOD`) character devices.
 pub fn mknod(t: &mut Task, a: Args) -> SysResult {
     do_mknod(t, at::FDCWD, a.u64(0), a.uint(1), a.u64(2))
 }

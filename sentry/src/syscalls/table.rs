@@ -71,7 +71,7 @@ const FSIZE_NOTE: &str = "past RLIMIT_FSIZE a write is cut short or EFBIG, witho
 const XATTR_NOTE: &str = "the user. namespace on tmpfs, overlay and host files (changed on read-write binds); trusted., security. and system. return EOPNOTSUPP";
 
 /// The note of `mknod` and `mknodat`.
-const MKNOD_NOTE: &str = "regular files, FIFOs and (with CAP_MKNOD) character devices; block devices and sockets EPERM";
+const MKNOD_NOTE: &str = "regular files, FIFOs, socket files and (with CAP_MKNOD) character devices; block devices EPERM";
 
 /// The note of the socket calls that take a descriptor.
 /// The note of the socket calls until the families are in.

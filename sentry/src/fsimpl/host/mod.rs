@@ -316,6 +316,9 @@ impl Inode for HostNode {
             NodeSpec::Regular => drop(open_at(&self.fd, c, OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_WRONLY, perm)?),
             NodeSpec::Directory => mkdirat(&self.fd, c, mode(perm)).map_err(errno)?,
             NodeSpec::Fifo => mknodat(&self.fd, c, SFlag::S_IFIFO, mode(perm), 0).map_err(errno)?,
+            // A socket file no host process can connect through: nothing
+            // listens on it in the host.
+            NodeSpec::Socket => mknodat(&self.fd, c, SFlag::S_IFSOCK, mode(perm), 0).map_err(errno)?,
             NodeSpec::Symlink(target) => {
                 let t = CString::new(target.as_slice()).map_err(|_| ENOENT)?;
                 symlinkat(t.as_c_str(), &self.fd, c).map_err(errno)?
