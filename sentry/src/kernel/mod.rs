@@ -81,6 +81,7 @@ pub mod futex;
 pub mod itimer;
 pub mod ktime;
 pub mod limits;
+pub mod net;
 pub mod pipe;
 pub mod posix_timer;
 pub mod signal;
@@ -192,6 +193,9 @@ pub struct Kernel {
     pub futexes: futex::FutexManager,
     /// The root UTS namespace.
     pub uts: UtsNamespace,
+    /// The socket families' state and `/proc/net` files (the network
+    /// namespace: Unix sockets' abstract names live there).
+    pub net: net::Net,
     /// The mount namespace every process sees (its inotify watch table,
     /// `mounts.notify()`, also makes the move cookies, as the seed's
     /// `GenerateInotifyCookie`).
@@ -245,6 +249,7 @@ impl Kernel {
             cpu,
             futexes: futex::FutexManager::new(),
             uts: UtsNamespace::new(&config.hostname),
+            net: net::Net::default(),
             application_cores,
             vdso,
             patch_syscalls: config.patch_syscalls,
