@@ -18,11 +18,14 @@ static void pair(void)
     int n = -1;
     CHECK(ioctl(sv[1], SIOCINQ, &n) == 0 && n == 3, "SIOCINQ is the next datagram's length: %d", n);
     CHECK(recv(sv[1], buf, sizeof buf, 0) == 3 && memcmp(buf, "one", 3) == 0, "first");
+    CHECK(read(sv[1], buf, 0) == 0, "a read of 0 bytes");
+    CHECK(recv(sv[1], buf, 0, MSG_PEEK | MSG_TRUNC) == 5, "the next is still there");
     CHECK(recv(sv[1], buf, 2, MSG_PEEK) == 2, "peek two bytes");
     CHECK(recv(sv[1], buf, 2, MSG_TRUNC | MSG_PEEK) == 5, "MSG_TRUNC reports the whole length");
     struct iovec iov = {buf, 2};
     struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
     CHECK(recvmsg(sv[1], &m, 0) == 2 && (m.msg_flags & MSG_TRUNC), "cut short: MSG_TRUNC in msg_flags");
+    CHECK(read(sv[1], buf, 0) == 0, "a read of 0 bytes takes no datagram");
     CHECK(recv(sv[1], buf, sizeof buf, 0) == 0, "the empty datagram");
     EXPECT_ERRNO("nothing left", EAGAIN, recv(sv[1], buf, sizeof buf, MSG_DONTWAIT));
     OK("datagrams keep their boundaries; the rest of a cut one is lost");

@@ -32,6 +32,11 @@ static void pair_basics(void)
     CHECK(recv(sv[0], buf, sizeof buf, MSG_TRUNC) == 2 && memcmp(buf, "ef", 2) == 0, "MSG_TRUNC reads as usual on a stream");
     OK("peek leaves data, partial reads continue");
     EXPECT_ERRNO("recv MSG_DONTWAIT on empty", EAGAIN, recv(sv[0], buf, sizeof buf, MSG_DONTWAIT));
+    EXPECT_ERRNO("recv of 0 bytes on empty waits for data", EAGAIN, recv(sv[0], buf, 0, MSG_DONTWAIT));
+    CHECK(read(sv[0], buf, 0) == 0, "read of 0 bytes returns at once");
+    CHECK(write(sv[1], "q", 1) == 1, "write");
+    CHECK(recv(sv[0], buf, 0, 0) == 0, "recv of 0 bytes with data queued");
+    CHECK(recv(sv[0], buf, 1, 0) == 1 && buf[0] == 'q', "the data is still there");
     int n = -1;
     CHECK(write(sv[1], "xyz", 3) == 3, "write");
     CHECK(ioctl(sv[0], SIOCINQ, &n) == 0 && n == 3, "SIOCINQ %d", n);

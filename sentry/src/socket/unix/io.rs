@@ -297,7 +297,9 @@ impl UnixSocket {
             return Err(EINVAL);
         }
         let peek = flags & mf::PEEK != 0;
-        let target = if flags & mf::WAITALL != 0 { want } else { lowat.min(want) };
+        // At least a byte (`sock_rcvlowat`): a receive of nothing waits
+        // for data, then returns 0.
+        let target = if flags & mf::WAITALL != 0 { want } else { lowat.min(want) }.max(1);
         let mut r = Received::default();
         let mut copied = 0;
         // The credentials of the data taken so far, when passing them.
