@@ -31,8 +31,12 @@
 //! flight, closed if never received) and credentials (`SCM_CREDENTIALS`:
 //! given by the sender, or attached when the sender or receiver has
 //! `SO_PASSCRED`, in the sandbox's PIDs and ids). Senders are bounded by
-//! `SO_SNDBUF` as Linux charges them; a blocked writer wakes when its
-//! queued data falls to a quarter of it, a reader once per message.
+//! `SO_SNDBUF` as Linux charges them; a blocked writer wakes as soon as
+//! there is room below it (pollers see `POLLOUT` once a quarter of it is
+//! free, as on Linux), a reader once per message. A blocking call polls
+//! for a few microseconds before it sleeps (see `io::sleep`): on the
+//! virtual machines the sandbox runs on, a sleep and a wake-up cost more
+//! than a busy peer takes.
 //! Stream reads take what is queued up to the length asked for (more
 //! with `MSG_WAITALL` or `SO_RCVLOWAT`), never gluing data sent with
 //! different credentials when the reader passes credentials; datagram
@@ -106,6 +110,11 @@ const SEND_SHUTDOWN: u8 = 2;
 const SHUTDOWN_MASK: u8 = 3;
 /// The ids a credential without an owner shows (`overflowuid`).
 const OVERFLOW_ID: u32 = 65534;
+/// A wake-up for blocked writers alone, not a poll event: there is room
+/// below `SO_SNDBUF` for another message. Writers go on as soon as there
+/// is (as on Linux), while pollers and epoll hear of room (`POLLOUT`)
+/// only once a quarter of the buffer is free (Linux's `unix_writable`).
+const ROOM: u32 = 1 << 31;
 /// `SIOCINQ` (`FIONREAD`) and `SIOCOUTQ` (`TIOCOUTQ`).
 const SIOCINQ: u32 = 0x541b;
 const SIOCOUTQ: u32 = 0x5411;
@@ -395,12 +404,16 @@ impl UnixSocket {
         self.wmem.fetch_add(n, Ordering::Relaxed);
     }
 
-    /// Returns a charge; wakes the writers if the socket is writable then
-    /// (Linux's `unix_write_space`).
+    /// Returns a charge: wakes blocked writers if there is room for them
+    /// ([`ROOM`]), and pollers too if the socket is writable then (Linux's
+    /// `unix_write_space`).
     fn uncharge(&self, n: usize) {
         let left = self.wmem.fetch_sub(n, Ordering::AcqRel) - n;
-        if left << 2 <= self.sndbuf.load(Ordering::Relaxed) {
-            self.queue.notify(events::OUT | events::WRNORM | events::WRBAND);
+        let sndbuf = self.sndbuf.load(Ordering::Relaxed);
+        if left << 2 <= sndbuf {
+            self.queue.notify(ROOM | events::OUT | events::WRNORM | events::WRBAND);
+        } else if left < sndbuf {
+            self.queue.notify(ROOM);
         }
     }
 
@@ -980,7 +993,7 @@ impl Socket for Handle {
     }
 
     fn recv(&self, t: &mut Task, want: usize, flags: u32, nonblock: bool) -> Result<Incoming, Errno> {
-        let mut data = Vec::new();
+        let mut data = Vec::with_capacity(want.min(1 << 16));
         let got = self.sock.recv(t, want, flags, nonblock, &mut io::VecSink(&mut data))?;
         let passcred = self.sock.inner.lock().opts.passcred;
         let creds = passcred.then(|| got.creds.unwrap_or(Ucred { pid: 0, uid: OVERFLOW_ID, gid: OVERFLOW_ID }));
@@ -1025,7 +1038,7 @@ impl Socket for Handle {
     }
 
     fn poll_register(&self, table: &mut PollTable, _mask: u32) {
-        table.add_queue(&self.sock.queue, events::ALL);
+        table.add_queue(&self.sock.queue, events::ALL & !ROOM);
     }
 
     fn ioctl(&self, t: &mut Task, cmd: u32, arg: u64) -> Result<u64, Errno> {
