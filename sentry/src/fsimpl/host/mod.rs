@@ -23,7 +23,11 @@
 //! sentry's umask. The host's errors are passed on. Device nodes cannot
 //! be made (`EPERM`), and only `user.` extended attributes reach the
 //! host. A named pipe, old or new, is a sandbox pipe: processes in the
-//! sandbox that open it meet there, never a host process.
+//! sandbox that open it meet there, never a host process. Likewise a
+//! socket file (`mknodat(S_IFSOCK)` makes it on the host) leads only to
+//! the sandbox socket bound to it, found by the file's inode number
+//! (`crate::socket::unix`): one a host daemon made leads nowhere, and no
+//! host process reaches the sandbox's through it.
 //!
 //! Host inode numbers and devices are never shown: each host file gets a
 //! number of the sandbox's, kept by its host identity (so that hard links
