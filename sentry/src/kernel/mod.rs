@@ -47,8 +47,9 @@
 //!     last release, which may report `IN_DELETE_SELF`, can come when a
 //!     working directory changes); neither is ever taken under them. An
 //!     instance's `WaitQueue` is notified after both are released.
-//! 13. A Unix socket namespace's collection lock (`socket::unix::gc`),
-//!     then a Unix socket's state (`socket::unix`): one socket's alone,
+//! 13. A Unix socket namespace's collection lock (`socket::unix::gc`);
+//!     a Unix socket's read lock (`socket::unix`, held by a reader but
+//!     while it sleeps); then a Unix socket's state: one socket's alone,
 //!     or two, a listener's before the connecting socket's (and the new
 //!     connection's, which no one else holds yet), two datagram sockets'
 //!     in address order. Only a `WaitQueue`'s entries are taken under it;

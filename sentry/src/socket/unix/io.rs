@@ -324,7 +324,11 @@ impl UnixSocket {
         // The credentials of the data taken so far, when passing them.
         let mut glue: Option<Option<Ucred>> = None;
         let mut consumed: Vec<Msg> = Vec::new();
+        let mut reading = Some(self.io_lock.lock());
         let result = loop {
+            if reading.is_none() {
+                reading = Some(self.io_lock.lock());
+            }
             let mut g = self.inner.lock();
             if g.recv.is_empty() {
                 if copied >= target {
@@ -337,6 +341,7 @@ impl UnixSocket {
                     break Ok(());
                 }
                 drop(g);
+                reading = None;
                 // What was read is given back before sleeping: the writer
                 // may be waiting for that room.
                 consumed.clear();
@@ -401,6 +406,7 @@ impl UnixSocket {
                 break Ok(());
             }
         };
+        drop(reading);
         drop(consumed);
         match result {
             Err(e) if copied == 0 => Err(e),

@@ -63,8 +63,9 @@
 //! # Locking
 //!
 //! A socket's bind lock (`bind_lock`, held across the file made in the
-//! tree), then the namespace's tables ([`ns`]), then a socket's state
-//! (`inner`): one socket's alone, or two: a listener's, then the
+//! tree), then the namespace's tables ([`ns`]); a socket's read lock
+//! (`io_lock`, held by a reader but while it sleeps), then a socket's
+//! state (`inner`): one socket's alone, or two: a listener's, then the
 //! connecting socket's; two datagram sockets' in address order. Wait
 //! queues are notified, and messages dropped, with no state held.
 
@@ -184,6 +185,9 @@ pub struct UnixSocket {
     inner: Mutex<Inner>,
     /// Serialises `bind` (Linux's `bindlock`).
     bind_lock: Mutex<()>,
+    /// Serialises stream readers (Linux's `iolock`): one read's data is not
+    /// interleaved with another's. Released while a reader sleeps.
+    io_lock: Mutex<()>,
     /// Its readers, writers and pollers.
     queue: WaitQueue,
     /// Those waiting for room in its queue or backlog (`peer_wait`).
@@ -377,6 +381,7 @@ impl UnixSocket {
             ns: ns.clone(),
             inner: Mutex::new(inner),
             bind_lock: Mutex::new(()),
+            io_lock: Mutex::new(()),
             queue: WaitQueue::new(),
             peer_wait: WaitQueue::new(),
             wmem: AtomicUsize::new(0),
