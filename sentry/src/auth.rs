@@ -36,6 +36,10 @@ pub mod cap {
     pub const SETPCAP: u32 = 8;
     /// `CAP_LINUX_IMMUTABLE`.
     pub const LINUX_IMMUTABLE: u32 = 9;
+    /// `CAP_NET_ADMIN`: socket options past the limits (`SO_SNDBUFFORCE`).
+    pub const NET_ADMIN: u32 = 12;
+    /// `CAP_NET_RAW`: socket priorities above 6.
+    pub const NET_RAW: u32 = 13;
     /// `CAP_SYS_PTRACE`: inspect any process (`/proc/PID/environ`, ...).
     pub const SYS_PTRACE: u32 = 19;
     /// `CAP_SYS_ADMIN`: sethostname, setdomainname and much else.

@@ -70,6 +70,7 @@ pub fn new_kernel(config: &BootConfig) -> std::io::Result<Arc<Kernel>> {
     };
     let kernel = Kernel::new(config.kernel.clone(), FileTree { mounts, memfd_root, start_dir }, crate::syscalls::dispatch);
     proc.attach(&kernel);
+    crate::socket::attach(&kernel);
     Ok(kernel)
 }
 

@@ -60,6 +60,18 @@ static inline const char *errname(int e)
     case EAFNOSUPPORT: return "EAFNOSUPPORT";
     case EPROTONOSUPPORT: return "EPROTONOSUPPORT";
     case EOPNOTSUPP: return "EOPNOTSUPP";
+    case EPROTOTYPE: return "EPROTOTYPE";
+    case ENOPROTOOPT: return "ENOPROTOOPT";
+    case ESOCKTNOSUPPORT: return "ESOCKTNOSUPPORT";
+    case EADDRINUSE: return "EADDRINUSE";
+    case ECONNREFUSED: return "ECONNREFUSED";
+    case ECONNRESET: return "ECONNRESET";
+    case ENOTCONN: return "ENOTCONN";
+    case EISCONN: return "EISCONN";
+    case EDESTADDRREQ: return "EDESTADDRREQ";
+    case EMSGSIZE: return "EMSGSIZE";
+    case ENOBUFS: return "ENOBUFS";
+    case ETOOMANYREFS: return "ETOOMANYREFS";
     case ETIMEDOUT: return "ETIMEDOUT";
     default: {
         static char buf[32];

@@ -100,6 +100,13 @@ conformance! {
     vfs_devfd => Case::new().stdin("input line\n"),
     proc_auxv,
     sock_notsock,
+    unix_stream,
+    unix_dgram,
+    unix_seqpacket,
+    unix_rights,
+    unix_creds,
+    unix_errors,
+    unix_poll,
 }
 
 /// The harness itself, natively: a program killed by SIGSEGV is reported as

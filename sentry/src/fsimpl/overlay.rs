@@ -105,6 +105,7 @@ impl Node {
             mode::S_IFLNK => NodeSpec::Symlink(lower.readlink()?),
             mode::S_IFIFO => NodeSpec::Fifo,
             mode::S_IFCHR => NodeSpec::CharDevice(a.rdev),
+            mode::S_IFSOCK => NodeSpec::Socket,
             _ => return Err(EPERM),
         };
         let regular = spec == NodeSpec::Regular;

@@ -10,7 +10,9 @@
 //!   the same entries but `task`, for one thread (`stat`, `status` and
 //!   `comm` are the thread's own).
 //! - `/proc/{cpuinfo,meminfo,stat,uptime,loadavg,version,filesystems,
-//!   mounts}` and `/proc/sys/kernel/{hostname,osrelease,ostype,pid_max,
+//!   mounts}`, `/proc/net/` with the files the socket families show
+//!   (`unix`; a directory, not Linux's link to `self/net`: the sandbox
+//!   has one network namespace), and `/proc/sys/kernel/{hostname,osrelease,ostype,pid_max,
 //!   ngroups_max,random/boot_id}` (read-only but `hostname`, which root
 //!   may write as Linux's string sysctls take it).
 //!
@@ -218,6 +220,9 @@ enum Dir {
     Sys = 0,
     SysKernel,
     SysKernelRandom,
+    /// `/proc/net`: the files the socket families show (see
+    /// `kernel::net`), listed when read.
+    Net,
 }
 
 /// A fixed child of the root or of a [`Dir`].
@@ -227,12 +232,13 @@ enum Fixed {
     File(File),
 }
 
-const ROOT_FILES: [(&[u8], Fixed); 9] = [
+const ROOT_FILES: [(&[u8], Fixed); 10] = [
     (b"cpuinfo", Fixed::File(File::Cpuinfo)),
     (b"filesystems", Fixed::File(File::Filesystems)),
     (b"loadavg", Fixed::File(File::Loadavg)),
     (b"meminfo", Fixed::File(File::Meminfo)),
     (b"mounts", Fixed::File(File::Mounts)),
+    (b"net", Fixed::Dir(Dir::Net)),
     (b"stat", Fixed::File(File::Stat)),
     (b"sys", Fixed::Dir(Dir::Sys)),
     (b"uptime", Fixed::File(File::Uptime)),
@@ -253,6 +259,7 @@ fn fixed_children(dir: Option<Dir>) -> &'static [(&'static [u8], Fixed)] {
             (b"random", Fixed::Dir(Dir::SysKernelRandom)),
         ],
         Some(Dir::SysKernelRandom) => &[(b"boot_id", Fixed::File(File::BootId))],
+        Some(Dir::Net) => &[],
     }
 }
 
@@ -322,6 +329,8 @@ enum Kind {
     Entry(Who, Entry),
     Fd(Who, i32),
     FdInfo(Who, i32),
+    /// A file of `/proc/net`, by its place in the kernel's list.
+    NetFile(u8),
 }
 
 /// A procfs inode.
@@ -377,6 +386,7 @@ fn ino(kind: Kind) -> u64 {
         Kind::ThreadSelf => 3,
         Kind::Dir(d) => 8 + d as u64,
         Kind::File(f) => 16 + f as u64,
+        Kind::NetFile(i) => 64 + i as u64,
         Kind::Proc(w) => w.ino(),
         Kind::Entry(w, e) => w.ino() | (1 + e as u64),
         Kind::Fd(w, n) | Kind::FdInfo(w, n) => {
@@ -633,6 +643,11 @@ impl Node {
         let k = self.fs.kernel().ok_or(ENOENT)?;
         match self.kind {
             Kind::File(f) => Ok(self.system_file(&k, f)),
+            Kind::NetFile(i) => {
+                let names = k.net.proc_file_names();
+                let name = names.get(usize::from(i)).ok_or(ENOENT)?;
+                k.net.proc_file(name.as_bytes()).ok_or(ENOENT)
+            }
             Kind::Entry(who, e) => self.entry_file(&k, who, e),
             Kind::FdInfo(who, n) => {
                 let task = self.fs.inspect(who)?;
@@ -893,7 +908,7 @@ impl Inode for Node {
             Kind::Root | Kind::Dir(_) | Kind::Proc(_) => (mode::S_IFDIR | 0o555, 2),
             Kind::SelfLink | Kind::ThreadSelf => (mode::S_IFLNK | 0o777, 1),
             Kind::File(File::Hostname) => (mode::S_IFREG | 0o644, 1),
-            Kind::File(_) => (mode::S_IFREG | 0o444, 1),
+            Kind::File(_) | Kind::NetFile(_) => (mode::S_IFREG | 0o444, 1),
             Kind::Entry(_, e) => (e.mode(), if e.mode() & mode::S_IFMT == mode::S_IFDIR { 2 } else { 1 }),
             Kind::Fd(who, n) => {
                 // As Linux: the link's bits say how the file is open.
@@ -942,6 +957,11 @@ impl Inode for Node {
                         Fixed::Dir(d) => Kind::Dir(*d),
                         Fixed::File(f) => Kind::File(*f),
                     }));
+                }
+                if dir == Some(Dir::Net) {
+                    let k = self.fs.kernel().ok_or(ENOENT)?;
+                    let i = k.net.proc_file_names().iter().position(|n| n.as_bytes() == name).ok_or(ENOENT)?;
+                    return Ok(self.node(Kind::NetFile(u8::try_from(i).map_err(|_| ENOENT)?)));
                 }
                 if dir.is_some() {
                     return Err(ENOENT);
@@ -1007,6 +1027,11 @@ impl Inode for Node {
                         Fixed::File(f) => entry(n, Kind::File(*f)),
                     })
                     .collect();
+                if let (Some(Dir::Net), Some(k)) = (dir, self.fs.kernel()) {
+                    for (i, n) in k.net.proc_file_names().iter().enumerate().take(usize::from(u8::MAX)) {
+                        out.push(entry(n.as_bytes(), Kind::NetFile(i as u8)));
+                    }
+                }
                 if dir.is_none() {
                     out.push(entry(b"self", Kind::SelfLink));
                     out.push(entry(b"thread-self", Kind::ThreadSelf));

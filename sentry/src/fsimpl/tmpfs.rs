@@ -3,7 +3,8 @@
 //! Regular files keep their data in 4 KiB pages, allocated when first
 //! written, so files are sparse and `SEEK_DATA`/`SEEK_HOLE` find the pages
 //! (Linux's tmpfs works at page granularity too). Directories, symbolic
-//! links, named pipes (on the sandbox's pipes) and device nodes exist with
+//! links, named pipes (on the sandbox's pipes), socket files (which a Unix
+//! socket bound to them finds by inode number) and device nodes exist with
 //! their modes, owners, link counts (an `O_TMPFILE` file starts with
 //! none) and the timestamps Linux keeps: birth,
 //! change, modification, and access under the `relatime` rule. The pages
@@ -205,6 +206,9 @@ impl Node {
                 rdev = d;
                 Body::Device
             }
+            // A socket file holds nothing: the socket bound to it is found
+            // by its inode number.
+            NodeSpec::Socket => Body::Device,
         };
         let nlink = if matches!(spec, NodeSpec::Directory) { 2 } else { 1 };
         let meta = Meta { mode: spec.kind() | (perm & 0o7777), uid, gid, nlink, rdev, atime: now, mtime: now, ctime: now, btime: now, xattrs: HashMap::new() };

@@ -27,7 +27,10 @@
 //! 9. An epoll's `ctl`, then its `scan` (an epoll's scan may take the
 //!    scans of the epolls it watches, never the reverse: loops are
 //!    refused), then its `state` (see `vfs::epoll`).
-//! 10. The VFS rename lock (`vfs::ops`), then at most one dentry's state
+//! 10. A Unix socket's bind lock (`socket::unix`: held across making its
+//!     socket file, so before every VFS lock below; never under a socket's
+//!     state).
+//! 11. The VFS rename lock (`vfs::ops`), then at most one dentry's state
 //!     at a time (a cache miss calls the inode's lookup under it), then
 //!     an overlay's copy-up lock and a node's upper layer
 //!     (`fsimpl::overlay`), then a tmpfs directory's entries (two, in
@@ -39,13 +42,21 @@
 //!     holder of those ever takes a VFS lock. (Reading a procfs file takes
 //!     them, a process's `signals` and `limits` and its `MemoryManager::state`,
 //!     each alone, with no VFS lock held.)
-//! 11. The inotify watch table (`vfs::inotify`), then one instance's
+//! 12. The inotify watch table (`vfs::inotify`), then one instance's
 //!     queue. Events are reported with no lock above held but the VFS
 //!     rename lock (for a rename) or a process's `FsContext` (a dentry's
 //!     last release, which may report `IN_DELETE_SELF`, can come when a
 //!     working directory changes); neither is ever taken under them. An
 //!     instance's `WaitQueue` is notified after both are released.
-//! 12. `Kernel::unimplemented`, `UtsNamespace::inner`, a task's `comm`,
+//! 13. A Unix socket namespace's collection lock (`socket::unix::gc`);
+//!     a Unix socket's read lock (`socket::unix`, held by a reader but
+//!     while it sleeps); then a Unix socket's state: one socket's alone,
+//!     or two, a listener's before the connecting socket's (and the new
+//!     connection's, which no one else holds yet), two datagram sockets'
+//!     in address order. Only a `WaitQueue`'s entries are taken under it;
+//!     a socket notifies its queues, and drops messages (which may
+//!     release other sockets), with no socket's state held.
+//! 14. `Kernel::unimplemented`, `UtsNamespace::inner`, a task's `comm`,
 //!     the vDSO's clock page (`kernel::vdso`, written under it),
 //!     the list of dentries kept while unused (`vfs::dentry`, which drops
 //!     what it lets go after releasing it),
@@ -53,6 +64,8 @@
 //!     them), a pipe's buffer (`kernel::pipe`; two pipes' buffers, in
 //!     address order, for a splice or tee between them), a host
 //!     filesystem's inode-number map and named-pipe table (`fsimpl::host`),
+//!     the network state's tables (`kernel::net`) and a Unix socket
+//!     namespace's (`socket::unix::ns`), a socket's recorded file,
 //!     an eventfd's counter, a signalfd's mask, the file lock table
 //!     (`vfs::lock`, which notifies its queue after unlocking) — leaves.
 //!     A `WaitQueue` runs its callbacks (epoll's, which take an epoll's
@@ -82,6 +95,7 @@ pub mod futex;
 pub mod itimer;
 pub mod ktime;
 pub mod limits;
+pub mod net;
 pub mod pipe;
 pub mod posix_timer;
 pub mod signal;
@@ -199,6 +213,9 @@ pub struct Kernel {
     pub futexes: futex::FutexManager,
     /// The root UTS namespace.
     pub uts: UtsNamespace,
+    /// The socket families' state and `/proc/net` files (the network
+    /// namespace: Unix sockets' abstract names live there).
+    pub net: net::Net,
     /// The mount namespace every process sees (its inotify watch table,
     /// `mounts.notify()`, also makes the move cookies, as the seed's
     /// `GenerateInotifyCookie`).
@@ -252,6 +269,7 @@ impl Kernel {
             cpu,
             futexes: futex::FutexManager::new(),
             uts: UtsNamespace::new(&config.hostname),
+            net: net::Net::default(),
             application_cores,
             vdso,
             patch_syscalls: config.patch_syscalls,

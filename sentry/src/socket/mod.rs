@@ -12,6 +12,15 @@
 //! Sockets sit beside the filesystems: above the kernel (a socket blocks
 //! on the caller's waiter and reports its credentials), below the system
 //! calls.
+//!
+//! Families: [`unix`] (stream, datagram and seqpacket, the sandbox's own).
+//!
+//! A socket is released when its open file is: the file holds the only
+//! strong reference a family hands out ([`SocketFile`]), so a family
+//! releases its socket (wakes its peer, frees its name and queued
+//! messages) when its handle is dropped, once the last descriptor, the
+//! last message carrying the file in flight and the last call using it
+//! are gone.
 
 use std::sync::Arc;
 
@@ -21,7 +30,10 @@ use abi::fs::Stat;
 use abi::Errno;
 
 use crate::kernel::task::Task;
+use crate::vfs::inode::IntoAny;
 use crate::vfs::{Context, FileOps, MmapSource, OpenFile, PollTable};
+
+pub mod unix;
 
 /// A socket address as the app gives and gets it: a `sockaddr`'s bytes,
 /// family first.
@@ -63,7 +75,15 @@ pub struct Incoming {
 /// blocking calls sleep on its waiter, and sockets tell peers its
 /// credentials. `nonblock` is the description's `O_NONBLOCK` or the call's
 /// `MSG_DONTWAIT`.
-pub trait Socket: Send + Sync + 'static {
+///
+/// A blocking call that a signal interrupts returns `EINTR` (the
+/// dispatcher restarts it as Linux restarts socket calls, with
+/// `SA_RESTART`), or `ERESTARTNOHAND` when a timeout of the socket's
+/// (`SO_RCVTIMEO`, `SO_SNDTIMEO`) is in force, which Linux never
+/// restarts across a handler. Every socket is also [`IntoAny`] (which
+/// every type is), so that a family can find its own sockets among the
+/// files a message carries.
+pub trait Socket: IntoAny + Send + Sync + 'static {
     /// The family, type and protocol it was made with (`SO_DOMAIN`,
     /// `SO_TYPE`, `SO_PROTOCOL`).
     fn identity(&self) -> (i32, i32, i32);
@@ -89,6 +109,16 @@ pub trait Socket: Send + Sync + 'static {
 
     /// Receives at most `want` bytes, as `flags` (`MSG_*`) say.
     fn recv(&self, t: &mut Task, want: usize, flags: u32, nonblock: bool) -> Result<Incoming, Errno>;
+
+    /// Receives into `buf` without flags, as `read` does, dropping any
+    /// control data; returns the bytes received. By default through
+    /// [`Socket::recv`]; a family may fill `buf` directly, saving a copy.
+    fn recv_into(&self, t: &mut Task, buf: &mut [u8], nonblock: bool) -> Result<usize, Errno> {
+        let got = self.recv(t, buf.len(), 0, nonblock)?;
+        let n = got.data.len().min(buf.len());
+        buf[..n].copy_from_slice(&got.data[..n]);
+        Ok(n)
+    }
 
     /// `getsockname`.
     fn local_addr(&self, t: &Task) -> Result<SockAddr, Errno>;
@@ -145,8 +175,8 @@ impl SocketFile {
 /// A new socket of family `domain`, type `ty` (without its flags) and
 /// `protocol`.
 pub fn create(t: &mut Task, domain: i32, ty: i32, protocol: i32) -> Result<Arc<dyn Socket>, Errno> {
-    let _ = (t, ty, protocol);
     match domain {
+        af::UNIX => unix::create(t, ty, protocol),
         _ => Err(EAFNOSUPPORT),
     }
 }
@@ -154,11 +184,23 @@ pub fn create(t: &mut Task, domain: i32, ty: i32, protocol: i32) -> Result<Arc<d
 /// Two connected sockets (`socketpair`): only Unix domain sockets come in
 /// pairs (`EOPNOTSUPP` for the other families).
 pub fn create_pair(t: &mut Task, domain: i32, ty: i32, protocol: i32) -> Result<[Arc<dyn Socket>; 2], Errno> {
-    let _ = (t, ty, protocol);
     match domain {
+        af::UNIX => unix::create_pair(t, ty, protocol),
         af::INET | af::INET6 | af::NETLINK => Err(EOPNOTSUPP),
         _ => Err(EAFNOSUPPORT),
     }
+}
+
+/// Readies the families' per-kernel state that must exist from the start:
+/// the files they show in `/proc/net`.
+pub fn attach(kernel: &Arc<crate::kernel::Kernel>) {
+    unix::attach(kernel);
+}
+
+/// Whether an `EPIPE` from `sock` raises `SIGPIPE`: as Linux, only on a
+/// stream socket (a datagram or seqpacket socket's `EPIPE` comes alone).
+pub fn epipe_signals(sock: &dyn Socket) -> bool {
+    sock.identity().1 == abi::socket::sock::STREAM
 }
 
 /// The socket `file` holds: `ENOTSOCK` if it holds none.
@@ -175,16 +217,19 @@ fn task(ctx: &mut dyn Context) -> Result<&mut Task, Errno> {
 impl FileOps for SocketFile {
     fn read(&self, ctx: &mut dyn Context, buf: &mut [u8], _offset: Option<u64>) -> Result<usize, Errno> {
         let nonblock = self.nonblocking();
-        let got = self.sock.recv(task(ctx)?, buf.len(), 0, nonblock)?;
-        buf[..got.data.len()].copy_from_slice(&got.data);
-        Ok(got.data.len())
+        self.sock.recv_into(task(ctx)?, buf, nonblock)
     }
 
     fn write(&self, ctx: &mut dyn Context, data: &[u8], _offset: Option<u64>) -> Result<usize, Errno> {
         let nonblock = self.nonblocking();
         let msg = Outgoing { data, to: None, rights: Vec::new(), creds: None, flags: 0 };
         let t = task(ctx)?;
-        self.sock.send(t, msg, nonblock).inspect_err(|&e| t.note_write_error(e))
+        let signals = epipe_signals(&*self.sock);
+        self.sock.send(t, msg, nonblock).inspect_err(|&e| {
+            if signals {
+                t.note_write_error(e);
+            }
+        })
     }
 
     fn stat(&self) -> Result<Stat, Errno> {

@@ -33,6 +33,12 @@ pub fn ioctl(t: &mut Task, a: Args) -> SysResult {
     match a.uint(1) {
         io::FIOCLEX => t.fds.set_cloexec(fd, true).map(|_| 0),
         io::FIONCLEX => t.fds.set_cloexec(fd, false).map(|_| 0),
+        // `ioctl_fionbio`: any file's O_NONBLOCK.
+        io::FIONBIO => {
+            let on: i32 = t.read_obj(a.u64(2))?;
+            file.set_flags(abi::fs::o::NONBLOCK, if on != 0 { abi::fs::o::NONBLOCK } else { 0 });
+            Ok(0)
+        }
         cmd => file.ops.ioctl(t, cmd, a.u64(2)),
     }
 }

@@ -171,6 +171,8 @@ fn do_open(t: &mut Task, dirfd: i32, path_addr: u64, flags: u32, perm: u32, rest
         }
         match a.kind() {
             mode::S_IFCHR => devices::open(loc, flags)?,
+            // A socket is reached by `connect`, never opened (`no_open`).
+            mode::S_IFSOCK => return Err(abi::errno::ENXIO),
             mode::S_IFREG => {
                 if flags & o::TRUNC != 0 && !found.created && matches!(acc, o::WRONLY | o::RDWR) && a.size != 0 {
                     // As Linux: opened (for inotify, `IN_OPEN`), then cut.
@@ -260,16 +262,18 @@ fn do_mknod(t: &mut Task, dirfd: i32, path: u64, m: u32, dev: u64) -> SysResult 
             }
             NodeSpec::CharDevice(dev)
         }
-        // Linux refuses directories here; block devices and sockets
-        // the sandbox cannot make.
-        mode::S_IFDIR | mode::S_IFBLK | mode::S_IFSOCK => return Err(EPERM),
+        // A socket file no socket is bound to (as `bind` makes them).
+        mode::S_IFSOCK => NodeSpec::Socket,
+        // Linux refuses directories here; block devices the sandbox
+        // cannot make.
+        mode::S_IFDIR | mode::S_IFBLK => return Err(EPERM),
         _ => return Err(EINVAL),
     };
     with_path(t, dirfd, path, |r, s, p| ops::make(r, s, p, spec, m & 0o7777 & !umask)).map(|_| 0)
 }
 
-/// `mknod(path, mode, dev)`: regular files, FIFOs and (with
-/// `CAP_MKNOD`) character devices.
+/// `mknod(path, mode, dev)`: regular files, FIFOs, socket files and
+/// (with `CAP_MKNOD`) character devices.
 pub fn mknod(t: &mut Task, a: Args) -> SysResult {
     do_mknod(t, at::FDCWD, a.u64(0), a.uint(1), a.u64(2))
 }

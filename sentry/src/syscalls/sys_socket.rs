@@ -60,15 +60,31 @@ fn write_addr(t: &mut Task, addr: u64, len_ptr: u64, value: &[u8]) -> Result<(),
     t.write_obj(len_ptr, &(value.len() as u32))
 }
 
-/// `socket(domain, type, protocol)`.
-pub fn socket(t: &mut Task, a: Args) -> SysResult {
-    let (domain, ty, protocol) = (a.int(0), a.int(1), a.int(2));
+/// One past the highest socket type (`SOCK_MAX`): higher ones are
+/// `EINVAL` whatever the family.
+const SOCK_MAX: i32 = sock::PACKET + 1;
+
+/// Checks the family and type of `socket` and `socketpair` as Linux's
+/// `__sys_socket` and `__sock_create` do before the family sees them:
+/// `EINVAL` for flags beside the type, `EAFNOSUPPORT` for a family out of
+/// range, `EINVAL` for a type out of range.
+fn check_family_and_type(domain: i32, ty: i32) -> Result<(), Errno> {
     if ty & !(sock::TYPE_MASK | sock::NONBLOCK | sock::CLOEXEC) != 0 {
         return Err(EINVAL);
     }
     if !(0..s::af::MAX).contains(&domain) {
         return Err(EAFNOSUPPORT);
     }
+    if ty & sock::TYPE_MASK >= SOCK_MAX {
+        return Err(EINVAL);
+    }
+    Ok(())
+}
+
+/// `socket(domain, type, protocol)`.
+pub fn socket(t: &mut Task, a: Args) -> SysResult {
+    let (domain, ty, protocol) = (a.int(0), a.int(1), a.int(2));
+    check_family_and_type(domain, ty)?;
     let sock = socket::create(t, domain, ty & sock::TYPE_MASK, protocol)?;
     install(t, sock, ty)
 }
@@ -84,12 +100,7 @@ fn install(t: &mut Task, sock: Arc<dyn Socket>, ty: i32) -> SysResult {
 /// `socketpair(domain, type, protocol, sv)`.
 pub fn socketpair(t: &mut Task, a: Args) -> SysResult {
     let (domain, ty, protocol) = (a.int(0), a.int(1), a.int(2));
-    if ty & !(sock::TYPE_MASK | sock::NONBLOCK | sock::CLOEXEC) != 0 {
-        return Err(EINVAL);
-    }
-    if !(0..s::af::MAX).contains(&domain) {
-        return Err(EAFNOSUPPORT);
-    }
+    check_family_and_type(domain, ty)?;
     let [x, y] = socket::create_pair(t, domain, ty & sock::TYPE_MASK, protocol)?;
     let flags = if ty & sock::NONBLOCK != 0 { o::NONBLOCK } else { 0 };
     let limit = nofile_limit(t);
@@ -142,10 +153,15 @@ fn do_accept(t: &mut Task, fd: i32, addr: u64, len_ptr: u64, flags: i32) -> SysR
     }
     let (sock, nonblock) = socket_at(t, fd)?;
     let file_flags = if flags & sock::NONBLOCK != 0 { o::NONBLOCK } else { 0 };
+    // As Linux, no descriptor to give is `EMFILE` before a connection is
+    // taken.
+    let limit = nofile_limit(t);
+    if !t.fds.has_free(limit) {
+        return Err(abi::errno::EMFILE);
+    }
     let (conn, peer) = sock.accept(t, file_flags, nonblock)?;
     // As Linux, a fault writing the address loses the connection.
     write_addr(t, addr, len_ptr, &peer)?;
-    let limit = nofile_limit(t);
     t.fds.install(conn, flags & sock::CLOEXEC != 0, limit).map(|fd| fd as u64)
 }
 
@@ -173,13 +189,19 @@ pub fn getpeername(t: &mut Task, a: Args) -> SysResult {
     write_name(t, a.u64(1), a.u64(2), &name)
 }
 
-/// `getsockname` and `getpeername` write an address the app must have
-/// room to be told about (a null pointer is `EFAULT` there).
+/// `getsockname` and `getpeername` write the address whatever the
+/// pointer (Linux's `move_addr_to_user`: a null one is `EFAULT` unless
+/// the length given is 0).
 fn write_name(t: &mut Task, addr: u64, len_ptr: u64, name: &[u8]) -> SysResult {
-    if addr == 0 {
-        return Err(EFAULT);
+    let room = usize::try_from(t.read_obj::<i32>(len_ptr)?).map_err(|_| EINVAL)?;
+    if room > 0 {
+        if addr == 0 {
+            return Err(EFAULT);
+        }
+        t.copy_out(addr, &name[..name.len().min(room)])?;
     }
-    write_addr(t, addr, len_ptr, name).map(|_| 0)
+    t.write_obj(len_ptr, &(name.len() as u32))?;
+    Ok(0)
 }
 
 /// `setsockopt(fd, level, name, value, len)`.
@@ -222,11 +244,12 @@ pub fn sendto(t: &mut Task, a: Args) -> SysResult {
     send(t, &sock, msg, nonblock)
 }
 
-/// Sends `msg` on `sock`: `EPIPE` raises `SIGPIPE` unless `MSG_NOSIGNAL`.
+/// Sends `msg` on `sock`: `EPIPE` raises `SIGPIPE` (on a stream socket,
+/// see [`socket::epipe_signals`]) unless `MSG_NOSIGNAL`.
 fn send(t: &mut Task, sock: &Arc<dyn Socket>, msg: Outgoing<'_>, nonblock: bool) -> SysResult {
     let flags = msg.flags;
     let r = sock.send(t, msg, nonblock || flags & msg::DONTWAIT != 0);
-    if r == Err(abi::errno::EPIPE) && flags & msg::NOSIGNAL == 0 {
+    if r == Err(abi::errno::EPIPE) && flags & msg::NOSIGNAL == 0 && socket::epipe_signals(&**sock) {
         t.note_write_error(abi::errno::EPIPE);
     }
     r.map(|n| n as u64)
@@ -269,7 +292,10 @@ fn send_one(t: &mut Task, sock: &Arc<dyn Socket>, hdr: &Msghdr, flags: u32, nonb
     if hdr.iovlen as usize > s::UIO_MAXIOV {
         return Err(EMSGSIZE);
     }
-    let to = if hdr.name != 0 && hdr.namelen != 0 { Some(read_addr(t, hdr.name, u64::from(hdr.namelen))?) } else { None };
+    // As `copy_msghdr_from_user`: a negative length is `EINVAL`, a long one
+    // is cut to a `sockaddr_storage`.
+    let namelen = usize::try_from(hdr.namelen as i32).map_err(|_| EINVAL)?.min(s::SOCKADDR_MAX);
+    let to = if hdr.name != 0 && namelen != 0 { Some(read_addr(t, hdr.name, namelen as u64)?) } else { None };
     let (rights, creds) = read_control(t, hdr.control, hdr.controllen)?;
     let iovs = read_iovecs(t, hdr.iov, hdr.iovlen as i32)?;
     let data = gather(t, &iovs, usize::MAX)?;
@@ -301,7 +327,9 @@ fn read_control(t: &mut Task, addr: u64, len: u64) -> Result<(Vec<Arc<OpenFile>>
         if c.level == sol::SOCKET {
             match c.typ {
                 scm::RIGHTS => {
-                    if data.len() % 4 != 0 || data.len() / 4 > s::SCM_MAX_FD || rights.len() + data.len() / 4 > s::SCM_MAX_FD {
+                    // As `scm_fp_copy`: whole descriptors only (bytes
+                    // beyond the last are ignored), at most SCM_MAX_FD.
+                    if data.len() / 4 > s::SCM_MAX_FD || rights.len() + data.len() / 4 > s::SCM_MAX_FD {
                         return Err(EINVAL);
                     }
                     for fd in data.chunks_exact(4).map(|b| i32::from_ne_bytes([b[0], b[1], b[2], b[3]])) {
@@ -350,6 +378,9 @@ pub fn recvmsg(t: &mut Task, a: Args) -> SysResult {
 fn recv_one(t: &mut Task, sock: &Arc<dyn Socket>, hdr: &mut Msghdr, flags: u32, nonblock: bool) -> Result<usize, Errno> {
     if hdr.iovlen as usize > s::UIO_MAXIOV {
         return Err(EMSGSIZE);
+    }
+    if (hdr.namelen as i32) < 0 {
+        return Err(EINVAL);
     }
     let iovs = read_iovecs(t, hdr.iov, hdr.iovlen as i32)?;
     let want = iovs.iter().map(|v| v.len as usize).sum();

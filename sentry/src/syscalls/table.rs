@@ -71,11 +71,30 @@ const FSIZE_NOTE: &str = "past RLIMIT_FSIZE a write is cut short or EFBIG, witho
 const XATTR_NOTE: &str = "the user. namespace on tmpfs, overlay and host files (changed on read-write binds); trusted., security. and system. return EOPNOTSUPP";
 
 /// The note of `mknod` and `mknodat`.
-const MKNOD_NOTE: &str = "regular files, FIFOs and (with CAP_MKNOD) character devices; block devices and sockets EPERM";
+const MKNOD_NOTE: &str = "regular files, FIFOs, socket files and (with CAP_MKNOD) character devices; block devices EPERM";
 
-/// The note of the socket calls that take a descriptor.
-/// The note of the socket calls until the families are in.
-const SOCKET_NOTE: &str = "no address family yet: socket is EAFNOSUPPORT; on other descriptors ENOTSOCK, EBADF for one not open";
+/// The notes of the socket calls: Unix domain sockets are the one family
+/// so far (the others are `EAFNOSUPPORT`); on a descriptor that is not a
+/// socket the calls are `ENOTSOCK`, `EBADF` for one not open.
+const SOCKET_NOTE: &str = "AF_UNIX stream, datagram and seqpacket (SOCK_RAW is datagram); other families EAFNOSUPPORT";
+/// See [`SOCKET_NOTE`].
+const SOCKETPAIR_NOTE: &str = "AF_UNIX; AF_INET, AF_INET6 and AF_NETLINK EOPNOTSUPP, other families EAFNOSUPPORT";
+/// See [`SOCKET_NOTE`].
+const BIND_NOTE: &str = "AF_UNIX: pathnames (socket files in the sandbox's tree, with the umask), abstract names (one namespace per sandbox), autobind";
+/// See [`SOCKET_NOTE`].
+const CONNECT_NOTE: &str = "AF_UNIX: a pathname's socket file or an abstract name, never a host socket (ECONNREFUSED); a blocking connect waits for room in the backlog; AF_UNSPEC disconnects a datagram socket";
+/// See [`SOCKET_NOTE`].
+const LISTEN_NOTE: &str = "AF_UNIX stream and seqpacket; the backlog is bounded by the host's net.core.somaxconn";
+/// See [`SOCKET_NOTE`].
+const CONN_NOTE: &str = "AF_UNIX stream and seqpacket";
+/// See [`SOCKET_NOTE`].
+const SEND_NOTE: &str = "AF_UNIX: SCM_RIGHTS and SCM_CREDENTIALS, MSG_DONTWAIT, MSG_NOSIGNAL, MSG_EOR; MSG_OOB EOPNOTSUPP";
+/// See [`SOCKET_NOTE`].
+const RECV_NOTE: &str = "AF_UNIX: SCM_RIGHTS and SCM_CREDENTIALS, MSG_PEEK, MSG_DONTWAIT, MSG_WAITALL, MSG_TRUNC, MSG_CTRUNC, MSG_CMSG_CLOEXEC; MSG_OOB EINVAL on a stream, EOPNOTSUPP otherwise";
+/// See [`SOCKET_NOTE`].
+const NAME_NOTE: &str = "AF_UNIX, with Linux's address lengths";
+/// See [`SOCKET_NOTE`].
+const SOCKOPT_NOTE: &str = "AF_UNIX: SOL_SOCKET's SO_TYPE, SO_DOMAIN, SO_PROTOCOL, SO_ERROR, SO_SNDBUF, SO_RCVBUF (and their FORCE forms), SO_RCVTIMEO, SO_SNDTIMEO, SO_RCVLOWAT, SO_REUSEADDR, SO_KEEPALIVE, SO_BROADCAST, SO_OOBINLINE, SO_DONTROUTE, SO_DEBUG, SO_PRIORITY, SO_LINGER, SO_ACCEPTCONN, SO_PASSCRED, SO_PEERCRED; others ENOPROTOOPT; other levels EOPNOTSUPP";
 
 /// Every system call the sandbox knows, in number order.
 pub static TABLE: &[Syscall] = &[
@@ -95,7 +114,7 @@ pub static TABLE: &[Syscall] = &[
     full(sysno::RT_SIGACTION, "rt_sigaction", sys_signal::rt_sigaction),
     full(sysno::RT_SIGPROCMASK, "rt_sigprocmask", sys_signal::rt_sigprocmask),
     full(sysno::RT_SIGRETURN, "rt_sigreturn", sys_signal::rt_sigreturn),
-    partial(sysno::IOCTL, "ioctl", sys_file::ioctl, "TCGETS, TIOCGWINSZ, FIONREAD, FIOCLEX, FIONCLEX; others ENOTTY"),
+    partial(sysno::IOCTL, "ioctl", sys_file::ioctl, "TCGETS, TIOCGWINSZ, FIONREAD, FIONBIO, FIOCLEX, FIONCLEX, and a Unix socket's SIOCINQ and SIOCOUTQ; others ENOTTY"),
     full(sysno::PREAD64, "pread64", sys_read_write::pread64),
     partial(sysno::PWRITE64, "pwrite64", sys_read_write::pwrite64, FSIZE_NOTE),
     full(sysno::READV, "readv", sys_read_write::readv),
@@ -118,20 +137,20 @@ pub static TABLE: &[Syscall] = &[
     full(sysno::GETPID, "getpid", sys_thread::getpid),
     full(sysno::SENDFILE, "sendfile", sys_read_write::sendfile),
     partial(sysno::SOCKET, "socket", sys_socket::socket, SOCKET_NOTE),
-    partial(sysno::CONNECT, "connect", sys_socket::connect, SOCKET_NOTE),
-    partial(sysno::ACCEPT, "accept", sys_socket::accept, SOCKET_NOTE),
-    partial(sysno::SENDTO, "sendto", sys_socket::sendto, SOCKET_NOTE),
-    partial(sysno::RECVFROM, "recvfrom", sys_socket::recvfrom, SOCKET_NOTE),
-    partial(sysno::SENDMSG, "sendmsg", sys_socket::sendmsg, SOCKET_NOTE),
-    partial(sysno::RECVMSG, "recvmsg", sys_socket::recvmsg, SOCKET_NOTE),
+    partial(sysno::CONNECT, "connect", sys_socket::connect, CONNECT_NOTE),
+    partial(sysno::ACCEPT, "accept", sys_socket::accept, CONN_NOTE),
+    partial(sysno::SENDTO, "sendto", sys_socket::sendto, SEND_NOTE),
+    partial(sysno::RECVFROM, "recvfrom", sys_socket::recvfrom, RECV_NOTE),
+    partial(sysno::SENDMSG, "sendmsg", sys_socket::sendmsg, SEND_NOTE),
+    partial(sysno::RECVMSG, "recvmsg", sys_socket::recvmsg, RECV_NOTE),
     partial(sysno::SHUTDOWN, "shutdown", sys_socket::shutdown, SOCKET_NOTE),
-    partial(sysno::BIND, "bind", sys_socket::bind, SOCKET_NOTE),
-    partial(sysno::LISTEN, "listen", sys_socket::listen, SOCKET_NOTE),
-    partial(sysno::GETSOCKNAME, "getsockname", sys_socket::getsockname, SOCKET_NOTE),
-    partial(sysno::GETPEERNAME, "getpeername", sys_socket::getpeername, SOCKET_NOTE),
-    partial(sysno::SOCKETPAIR, "socketpair", sys_socket::socketpair, SOCKET_NOTE),
-    partial(sysno::SETSOCKOPT, "setsockopt", sys_socket::setsockopt, SOCKET_NOTE),
-    partial(sysno::GETSOCKOPT, "getsockopt", sys_socket::getsockopt, SOCKET_NOTE),
+    partial(sysno::BIND, "bind", sys_socket::bind, BIND_NOTE),
+    partial(sysno::LISTEN, "listen", sys_socket::listen, LISTEN_NOTE),
+    partial(sysno::GETSOCKNAME, "getsockname", sys_socket::getsockname, NAME_NOTE),
+    partial(sysno::GETPEERNAME, "getpeername", sys_socket::getpeername, NAME_NOTE),
+    partial(sysno::SOCKETPAIR, "socketpair", sys_socket::socketpair, SOCKETPAIR_NOTE),
+    partial(sysno::SETSOCKOPT, "setsockopt", sys_socket::setsockopt, SOCKOPT_NOTE),
+    partial(sysno::GETSOCKOPT, "getsockopt", sys_socket::getsockopt, SOCKOPT_NOTE),
     partial(sysno::CLONE, "clone", sys_process::clone, "processes and threads, CLONE_VM processes sharing the parent's memory; namespaces and CLONE_PIDFD return EINVAL; CLONE_SIGHAND without CLONE_THREAD EINVAL unless CLONE_VFORK, where the handlers are copied, not shared; CLONE_VFORK with CLONE_THREAD does not make the caller wait"),
     full(sysno::FORK, "fork", sys_process::fork),
     full(sysno::VFORK, "vfork", sys_process::vfork),
@@ -285,7 +304,7 @@ pub static TABLE: &[Syscall] = &[
     partial(sysno::FALLOCATE, "fallocate", sys_path::fallocate, "mode 0 and FALLOC_FL_KEEP_SIZE (tmpfs allocates when written); punching and collapsing holes EOPNOTSUPP"),
     partial(sysno::TIMERFD_SETTIME, "timerfd_settime", sys_timerfd::timerfd_settime, "TFD_TIMER_CANCEL_ON_SET is accepted but never cancels (the sandbox's realtime is never set)"),
     full(sysno::TIMERFD_GETTIME, "timerfd_gettime", sys_timerfd::timerfd_gettime),
-    partial(sysno::ACCEPT4, "accept4", sys_socket::accept4, SOCKET_NOTE),
+    partial(sysno::ACCEPT4, "accept4", sys_socket::accept4, CONN_NOTE),
     partial(sysno::SIGNALFD4, "signalfd4", sys_signal::signalfd4, SIGNALFD_NOTE),
     full(sysno::EVENTFD2, "eventfd2", sys_eventfd::eventfd2),
     full(sysno::EPOLL_CREATE1, "epoll_create1", sys_epoll::epoll_create1),
@@ -295,11 +314,11 @@ pub static TABLE: &[Syscall] = &[
     full(sysno::PREADV, "preadv", sys_read_write::preadv),
     full(sysno::PWRITEV, "pwritev", sys_read_write::pwritev),
     partial(sysno::RT_TGSIGQUEUEINFO, "rt_tgsigqueueinfo", sys_signal::rt_tgsigqueueinfo, SIGQUEUE_NOTE),
-    partial(sysno::RECVMMSG, "recvmmsg", sys_socket::recvmmsg, SOCKET_NOTE),
+    partial(sysno::RECVMMSG, "recvmmsg", sys_socket::recvmmsg, RECV_NOTE),
     partial(sysno::PRLIMIT64, "prlimit64", sys_rlimit::prlimit64, "other threads' ids and zombies ESRCH"),
     partial(sysno::CLOCK_ADJTIME, "clock_adjtime", sys_time::clock_adjtime, "as adjtimex for CLOCK_REALTIME; other clocks EOPNOTSUPP"),
     full(sysno::SYNCFS, "syncfs", sys_path::syncfs),
-    partial(sysno::SENDMMSG, "sendmmsg", sys_socket::sendmmsg, SOCKET_NOTE),
+    partial(sysno::SENDMMSG, "sendmmsg", sys_socket::sendmmsg, SEND_NOTE),
     partial(sysno::GETCPU, "getcpu", sys_sched::getcpu, "the host CPU modulo the sandbox's, within the affinity; node 0"),
     partial(sysno::RENAMEAT2, "renameat2", sys_path::renameat2, "RENAME_NOREPLACE and RENAME_EXCHANGE; RENAME_WHITEOUT returns EINVAL"),
     full(sysno::GETRANDOM, "getrandom", sys_random::getrandom),

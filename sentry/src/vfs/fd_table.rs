@@ -103,6 +103,13 @@ impl FdTable {
         drop(old);
     }
 
+    /// Whether a descriptor below `limit` is free now (`accept` checks
+    /// before it takes a connection, as Linux reserves the descriptor
+    /// first).
+    pub fn has_free(&self, limit: u64) -> bool {
+        (lowest_free(&self.inner.lock(), 0) as u64) < limit
+    }
+
     /// Installs `file` at the lowest free descriptor below `limit`, or
     /// fails with `EMFILE`.
     pub fn install(&self, file: Arc<OpenFile>, cloexec: bool, limit: u64) -> Result<i32, Errno> {

@@ -230,6 +230,10 @@ pub enum NodeSpec {
     Fifo,
     /// A character device with this device number.
     CharDevice(u64),
+    /// A socket file: the name a Unix socket binds (the socket itself is
+    /// found by the file's device and inode number, see
+    /// `crate::socket::unix`).
+    Socket,
 }
 
 impl NodeSpec {
@@ -241,6 +245,7 @@ impl NodeSpec {
             NodeSpec::Symlink(_) => mode::S_IFLNK,
             NodeSpec::Fifo => mode::S_IFIFO,
             NodeSpec::CharDevice(_) => mode::S_IFCHR,
+            NodeSpec::Socket => mode::S_IFSOCK,
         }
     }
 }

@@ -23,7 +23,11 @@
 //! sentry's umask. The host's errors are passed on. Device nodes cannot
 //! be made (`EPERM`), and only `user.` extended attributes reach the
 //! host. A named pipe, old or new, is a sandbox pipe: processes in the
-//! sandbox that open it meet there, never a host process.
+//! sandbox that open it meet there, never a host process. Likewise a
+//! socket file (`mknodat(S_IFSOCK)` makes it on the host) leads only to
+//! the sandbox socket bound to it, found by the file's inode number
+//! (`crate::socket::unix`): one a host daemon made leads nowhere, and no
+//! host process reaches the sandbox's through it.
 //!
 //! Host inode numbers and devices are never shown: each host file gets a
 //! number of the sandbox's, kept by its host identity (so that hard links
@@ -316,6 +320,9 @@ impl Inode for HostNode {
             NodeSpec::Regular => drop(open_at(&self.fd, c, OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_WRONLY, perm)?),
             NodeSpec::Directory => mkdirat(&self.fd, c, mode(perm)).map_err(errno)?,
             NodeSpec::Fifo => mknodat(&self.fd, c, SFlag::S_IFIFO, mode(perm), 0).map_err(errno)?,
+            // A socket file no host process can connect through: nothing
+            // listens on it in the host.
+            NodeSpec::Socket => mknodat(&self.fd, c, SFlag::S_IFSOCK, mode(perm), 0).map_err(errno)?,
             NodeSpec::Symlink(target) => {
                 let t = CString::new(target.as_slice()).map_err(|_| ENOENT)?;
                 symlinkat(t.as_c_str(), &self.fd, c).map_err(errno)?

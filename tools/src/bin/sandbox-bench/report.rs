@@ -195,6 +195,8 @@ fn summary_fragment(
     let verdict = |met: bool| if met { "met" } else { "MISSED" };
     match case.target {
         Target::RatioAtMost(max) => {
+            // At most two decimals: a target of 1/0.7 reads 1.43.
+            let max = (max * 100.0).round() / 100.0;
             let signal = match (native, no_patch) {
                 (Ok(n), Ok(s)) => format_ratio(s[h] / n[h]),
                 _ => "n/a".to_owned(),

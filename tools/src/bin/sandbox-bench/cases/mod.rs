@@ -10,6 +10,7 @@ mod signal;
 mod spawn;
 mod syscall;
 mod threads;
+mod unix;
 
 use std::path::{Path, PathBuf};
 
@@ -29,6 +30,7 @@ pub const ALL: &[Case] = &[
     threads::FUTEX_PINGPONG,
     threads::PTHREAD_CREATE,
     signal::SIGNAL_LATENCY,
+    unix::UNIX_THROUGHPUT,
     shell::SHELL_LOOP,
     shell::FILE_HEAVY,
     dynamic::MAKE,
