@@ -13,6 +13,9 @@
 //! on the caller's waiter and reports its credentials), below the system
 //! calls.
 
+mod host;
+pub mod inet;
+
 use std::sync::Arc;
 
 use abi::errno::{EAFNOSUPPORT, ENOTSOCK, EOPNOTSUPP};
@@ -145,8 +148,8 @@ impl SocketFile {
 /// A new socket of family `domain`, type `ty` (without its flags) and
 /// `protocol`.
 pub fn create(t: &mut Task, domain: i32, ty: i32, protocol: i32) -> Result<Arc<dyn Socket>, Errno> {
-    let _ = (t, ty, protocol);
     match domain {
+        af::INET | af::INET6 => inet::create(t, domain, ty, protocol),
         _ => Err(EAFNOSUPPORT),
     }
 }
@@ -174,6 +177,11 @@ fn task(ctx: &mut dyn Context) -> Result<&mut Task, Errno> {
 
 impl FileOps for SocketFile {
     fn read(&self, ctx: &mut dyn Context, buf: &mut [u8], _offset: Option<u64>) -> Result<usize, Errno> {
+        if buf.is_empty() {
+            // Linux's `sock_read_iter`: reading nothing returns at once
+            // (a `recv` of nothing may wait, for a datagram).
+            return Ok(0);
+        }
         let nonblock = self.nonblocking();
         let got = self.sock.recv(task(ctx)?, buf.len(), 0, nonblock)?;
         buf[..got.data.len()].copy_from_slice(&got.data);

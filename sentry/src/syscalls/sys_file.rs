@@ -26,13 +26,19 @@ pub fn lseek(t: &mut Task, a: Args) -> SysResult {
     file.ops.seek(a.i64(1), whence)
 }
 
-/// `ioctl(fd, cmd, arg)`.
+/// `ioctl(fd, cmd, arg)`: the requests every file answers (close-on-exec,
+/// `FIONBIO`), then the file's own.
 pub fn ioctl(t: &mut Task, a: Args) -> SysResult {
     let fd = a.int(0);
     let file = t.fds.get(fd)?;
     match a.uint(1) {
         io::FIOCLEX => t.fds.set_cloexec(fd, true).map(|_| 0),
         io::FIONCLEX => t.fds.set_cloexec(fd, false).map(|_| 0),
+        io::FIONBIO => {
+            let on: i32 = t.read_obj(a.u64(2))?;
+            file.set_flags(abi::fs::o::NONBLOCK, if on != 0 { abi::fs::o::NONBLOCK } else { 0 });
+            Ok(0)
+        }
         cmd => file.ops.ioctl(t, cmd, a.u64(2)),
     }
 }

@@ -69,6 +69,10 @@ pub fn socket(t: &mut Task, a: Args) -> SysResult {
     if !(0..s::af::MAX).contains(&domain) {
         return Err(EAFNOSUPPORT);
     }
+    // Types past SOCK_PACKET (Linux's SOCK_MAX is 11), before the family.
+    if ty & sock::TYPE_MASK > sock::PACKET {
+        return Err(EINVAL);
+    }
     let sock = socket::create(t, domain, ty & sock::TYPE_MASK, protocol)?;
     install(t, sock, ty)
 }
