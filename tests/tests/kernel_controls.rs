@@ -55,7 +55,9 @@ fn pause_stops_a_spinning_task_and_unpause_resumes_it() {
         HostFile::open_dup(std::io::stdout().as_fd(), 2).unwrap(),
         HostFile::open_dup(std::io::stderr().as_fd(), 3).unwrap(),
     ];
-    let kernel = sentry::new_kernel(&BootConfig::default()).unwrap();
+    // The test process has threads: it cannot enter a network namespace.
+    let config = BootConfig { network: sentry::boot::Network::Host, ..BootConfig::default() };
+    let kernel = sentry::new_kernel(&config).unwrap();
     let argv = ["busybox", "sh", "-c", "while :; do :; done"].map(Into::into).to_vec();
     let init = kernel.create_process(CreateProcessArgs { path: busybox, argv, envv: vec![], stdio }).unwrap();
     kernel.start();
