@@ -15,6 +15,7 @@
 
 mod host;
 pub mod inet;
+pub mod netlink;
 
 use std::sync::Arc;
 
@@ -150,6 +151,7 @@ impl SocketFile {
 pub fn create(t: &mut Task, domain: i32, ty: i32, protocol: i32) -> Result<Arc<dyn Socket>, Errno> {
     match domain {
         af::INET | af::INET6 => inet::create(t, domain, ty, protocol),
+        af::NETLINK => netlink::create(t, ty, protocol),
         _ => Err(EAFNOSUPPORT),
     }
 }
