@@ -138,6 +138,14 @@ pub fn getsockopt(fd: BorrowedFd<'_>, level: i32, name: i32, room: usize) -> Res
 
 /// `sendmsg` of `data` (to `to`, if given) with `flags`: the bytes sent.
 pub fn send(fd: BorrowedFd<'_>, data: &[u8], to: Option<&[u8]>, flags: u32) -> Result<usize, Errno> {
+    if let Some(to @ []) = to {
+        // An address of no bytes (only `sendto` passes one): `sendmsg`
+        // would drop it, `sendto` hands the family an empty one.
+        let (p, len) = addr_arg(to);
+        // SAFETY: `data` is readable for its length; `p` is a valid
+        // pointer with length 0.
+        return retry(|| unsafe { libc::sendto(fd.as_raw_fd(), data.as_ptr().cast(), data.len(), flags as i32, p, len) });
+    }
     let mut iov = libc::iovec { iov_base: data.as_ptr() as *mut libc::c_void, iov_len: data.len() };
     // SAFETY: `msghdr` is plain data; all-zero is a valid empty message.
     let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };

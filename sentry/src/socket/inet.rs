@@ -21,8 +21,10 @@
 //!   options that only produce it (`IP_PKTINFO`, `IP_RECVTTL`,
 //!   `IP_RECVTOS`, `IPV6_RECVPKTINFO`, `SO_TIMESTAMP*`) are refused with
 //!   `ENOPROTOOPT`; IP-level control messages given to `sendmsg` are
-//!   ignored, and `SCM_RIGHTS` or `SCM_CREDENTIALS` on an IP socket are
-//!   `EINVAL`, as Linux's `ip_cmsg_send` has them.
+//!   ignored. `SCM_RIGHTS` and `SCM_CREDENTIALS` are ignored, as Linux
+//!   ignores them on IP sockets, but the family-independent layer has
+//!   already checked them (a descriptor not open is `EBADF`, which Linux
+//!   does not check here).
 //! - `MSG_PEEK` with `MSG_WAITALL` on a stream peeks what is there (Linux
 //!   waits for the whole length first); `MSG_TRUNC` on a stream discards
 //!   and also reports `MSG_TRUNC` in `msg_flags`; `MSG_FASTOPEN` is
@@ -124,16 +126,27 @@ impl Timeout {
     /// Sets it from a `struct timeval` as `setsockopt` gives it, checked
     /// as Linux's `sock_set_timeout` checks it: `EINVAL` if short, `EDOM`
     /// for microseconds out of range; a negative time means "never
-    /// wait", zero means no timeout.
-    pub fn set(&self, value: &[u8]) -> Result<(), Errno> {
+    /// wait", zero means no timeout. The value is also set on host
+    /// socket `fd` as option `name` (which changes nothing there: the host
+    /// socket never blocks) and read back, so that it is rounded to the
+    /// host's clock ticks as Linux rounds it.
+    pub fn set(&self, fd: BorrowedFd<'_>, name: i32, value: &[u8]) -> Result<(), Errno> {
         if value.len() < 16 {
             return Err(EINVAL);
         }
-        let sec = i64::from_ne_bytes(value[..8].try_into().map_err(|_| EINVAL)?);
-        let usec = i64::from_ne_bytes(value[8..16].try_into().map_err(|_| EINVAL)?);
+        let field = |at: usize| i64::from_ne_bytes([value[at], value[at + 1], value[at + 2], value[at + 3], value[at + 4], value[at + 5], value[at + 6], value[at + 7]]);
+        let (sec, usec) = (field(0), field(8));
         if !(0..1_000_000).contains(&usec) {
             return Err(EDOM);
         }
+        host::setsockopt(fd, sol::SOCKET, name, &value[..16])?;
+        let back = host::getsockopt(fd, sol::SOCKET, name, 16)?;
+        let (sec, usec) = if back.len() == 16 {
+            let f = |at: usize| i64::from_ne_bytes(back[at..at + 8].try_into().unwrap_or([0; 8]));
+            (if sec < 0 { -1 } else { f(0) }, f(8))
+        } else {
+            (sec, usec)
+        };
         let ns = if sec < 0 {
             0
         } else if sec == 0 && usec == 0 {
@@ -467,9 +480,9 @@ impl Socket for InetSocket {
     }
 
     fn send(&self, t: &mut Task, m: Outgoing<'_>, nonblock: bool) -> Result<usize, Errno> {
-        if !m.rights.is_empty() || m.creds.is_some() {
-            return Err(EINVAL);
-        }
+        // `SCM_RIGHTS` and `SCM_CREDENTIALS` mean nothing to IP sockets:
+        // Linux's `__sock_cmsg_send` passes over them (the files go back
+        // with `m` when it is dropped).
         if m.flags & 0x2000_0000 != 0 {
             // MSG_FASTOPEN.
             return Err(EOPNOTSUPP);
@@ -502,8 +515,8 @@ impl Socket for InetSocket {
     fn setsockopt(&self, t: &mut Task, level: i32, name: i32, value: &[u8]) -> Result<(), Errno> {
         match self.option(level, name) {
             Opt::Host => host::setsockopt(self.fd(), level, name, value),
-            Opt::RcvTimeo => self.rcvtimeo.set(value),
-            Opt::SndTimeo => self.sndtimeo.set(value),
+            Opt::RcvTimeo => self.rcvtimeo.set(self.fd(), name, value),
+            Opt::SndTimeo => self.sndtimeo.set(self.fd(), name, value),
             Opt::Capped { cap: c, lo, hi, err } => {
                 if let Some(v) = value.get(..4).map(|b| i32::from_ne_bytes([b[0], b[1], b[2], b[3]])) {
                     if !(lo..=hi).contains(&v) && !t.tg.creds.lock().has_cap(c) {
@@ -575,7 +588,7 @@ const IFREQ_GETS: &[u32] = &[
 /// structures (`SIOCGIFCONF`, and those on a `struct ifreq`); the others
 /// of the device range change interfaces, routes or neighbours and are
 /// `EPERM`, as without `CAP_NET_ADMIN`; anything else is `ENOTTY`.
-pub(super) fn device_ioctl(t: &mut Task, fd: BorrowedFd<'_>, cmd: u32, arg: u64) -> Result<u64, Errno> {
+pub fn device_ioctl(t: &mut Task, fd: BorrowedFd<'_>, cmd: u32, arg: u64) -> Result<u64, Errno> {
     if cmd == sockios::GIFCONF {
         let conf: Ifconf = t.read_obj(arg)?;
         let used = if conf.buf == 0 {
@@ -598,6 +611,19 @@ pub(super) fn device_ioctl(t: &mut Task, fd: BorrowedFd<'_>, cmd: u32, arg: u64)
         return Err(EPERM);
     }
     Err(ENOTTY)
+}
+
+/// The interface requests of [`device_ioctl`] on a socket that holds no
+/// host socket (a Unix domain socket: Linux's `sock_ioctl` answers them
+/// for every family, and musl's `if_nametoindex` asks them of one), asked
+/// of a host Unix datagram socket the sentry keeps for them, in the
+/// sandbox's network namespace.
+pub fn device_ioctl_any(t: &mut Task, cmd: u32, arg: u64) -> Result<u64, Errno> {
+    static SOCK: std::sync::OnceLock<Result<OwnedFd, Errno>> = std::sync::OnceLock::new();
+    match SOCK.get_or_init(|| host::socket(af::UNIX, sock::DGRAM, 0)) {
+        Ok(fd) => device_ioctl(t, fd.as_fd(), cmd, arg),
+        Err(e) => Err(*e),
+    }
 }
 
 /// Brings the loopback interface of the sentry's network namespace up
@@ -624,24 +650,30 @@ mod tests {
 
     #[test]
     fn timeouts_are_checked_and_kept_as_linux_keeps_them() {
+        let fd = host::socket(af::INET, sock::STREAM, 0).unwrap();
+        let fd = fd.as_fd();
         let t = Timeout::new();
         assert_eq!(t.deadline(), None);
-        assert_eq!(t.set(&timeval(1, 0)[..15]), Err(EINVAL));
-        assert_eq!(t.set(&timeval(1, 1_000_000)), Err(EDOM));
-        assert_eq!(t.set(&timeval(1, -1)), Err(EDOM));
-        t.set(&timeval(2, 500_000)).unwrap();
+        assert_eq!(t.set(fd, so::RCVTIMEO, &timeval(1, 0)[..15]), Err(EINVAL));
+        assert_eq!(t.set(fd, so::RCVTIMEO, &timeval(1, 1_000_000)), Err(EDOM));
+        assert_eq!(t.set(fd, so::RCVTIMEO, &timeval(1, -1)), Err(EDOM));
+        t.set(fd, so::RCVTIMEO, &timeval(2, 500_000)).unwrap();
         assert_eq!(t.get(), timeval(2, 500_000));
         let d = t.deadline().unwrap();
         assert!(d > Instant::now() + Duration::from_secs(2));
+        // Rounded up to the host's clock ticks, as Linux rounds it.
+        t.set(fd, so::RCVTIMEO, &timeval(0, 1)).unwrap();
+        assert_eq!(t.get(), host::getsockopt(fd, sol::SOCKET, so::RCVTIMEO, 16).unwrap());
+        assert_ne!(t.get(), timeval(0, 0));
         // A negative time never waits; zero is no timeout.
-        t.set(&timeval(-5, 0)).unwrap();
+        t.set(fd, so::RCVTIMEO, &timeval(-5, 0)).unwrap();
         assert!(t.deadline().unwrap() <= Instant::now());
         assert_eq!(t.get(), timeval(0, 0));
-        t.set(&timeval(0, 0)).unwrap();
+        t.set(fd, so::RCVTIMEO, &timeval(0, 0)).unwrap();
         assert_eq!(t.deadline(), None);
-        // A huge one saturates into "forever".
-        t.set(&timeval(i64::MAX, 0)).unwrap();
-        assert!(t.deadline().is_none() || t.deadline().unwrap() > Instant::now() + Duration::from_secs(1 << 30));
+        // A huge one is "forever".
+        t.set(fd, so::SNDTIMEO, &timeval(i64::MAX, 0)).unwrap();
+        assert!(t.deadline().is_none_or(|d| d > Instant::now() + Duration::from_secs(1 << 30)));
     }
 
     #[test]

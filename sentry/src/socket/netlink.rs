@@ -431,8 +431,8 @@ impl Socket for NetlinkSocket {
 
     fn setsockopt(&self, _t: &mut Task, level: i32, name: i32, value: &[u8]) -> Result<(), Errno> {
         match (level, name) {
-            (sol::SOCKET, so::RCVTIMEO | 66) => return self.rcvtimeo.set(value),
-            (sol::SOCKET, so::SNDTIMEO | 67) => return self.sndtimeo.set(value),
+            (sol::SOCKET, so::RCVTIMEO | 66) => return self.rcvtimeo.set(self.fd(), name, value),
+            (sol::SOCKET, so::SNDTIMEO | 67) => return self.sndtimeo.set(self.fd(), name, value),
             (sol::SOCKET, so::ERROR) => return Err(ENOPROTOOPT),
             _ => option(level, name)?,
         }
