@@ -61,6 +61,18 @@ static inline const char *errname(int e)
     case EPROTONOSUPPORT: return "EPROTONOSUPPORT";
     case EOPNOTSUPP: return "EOPNOTSUPP";
     case ETIMEDOUT: return "ETIMEDOUT";
+    case EMSGSIZE: return "EMSGSIZE";
+    case ENOPROTOOPT: return "ENOPROTOOPT";
+    case ESOCKTNOSUPPORT: return "ESOCKTNOSUPPORT";
+    case EADDRINUSE: return "EADDRINUSE";
+    case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
+    case ECONNRESET: return "ECONNRESET";
+    case EISCONN: return "EISCONN";
+    case ENOTCONN: return "ENOTCONN";
+    case ECONNREFUSED: return "ECONNREFUSED";
+    case EALREADY: return "EALREADY";
+    case EINPROGRESS: return "EINPROGRESS";
+    case EDESTADDRREQ: return "EDESTADDRREQ";
     default: {
         static char buf[32];
         snprintf(buf, sizeof buf, "errno %d", e);

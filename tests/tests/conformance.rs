@@ -97,6 +97,9 @@ conformance! {
     vfs_tmpfile,
     proc_auxv,
     sock_notsock,
+    inet_tcp,
+    inet_udp,
+    netlink_route,
 }
 
 /// The harness itself, natively: a program killed by SIGSEGV is reported as
