@@ -147,15 +147,8 @@ pub fn send(fd: BorrowedFd<'_>, data: &[u8], to: Option<&[u8]>, flags: u32) -> R
         return retry(|| unsafe { libc::sendto(fd.as_raw_fd(), data.as_ptr().cast(), data.len(), flags as i32, p, len) });
     }
     let mut iov = libc::iovec { iov_base: data.as_ptr() as *mut libc::c_void, iov_len: data.len() };
-    // SAFETY: `msghdr` is plain data; all-zero is a valid empty message.
-    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-    if let Some(to) = to {
-        let (p, len) = addr_arg(to);
-        msg.msg_name = p as *mut libc::c_void;
-        msg.msg_namelen = len;
-    }
-    msg.msg_iov = &mut iov;
-    msg.msg_iovlen = 1;
+    let (name, namelen) = to.map_or((std::ptr::null(), 0), addr_arg);
+    let msg = libc::msghdr { msg_name: name as *mut libc::c_void, msg_namelen: namelen, msg_iov: &mut iov, msg_iovlen: 1, msg_control: std::ptr::null_mut(), msg_controllen: 0, msg_flags: 0 };
     // SAFETY: the message names one iovec over `data` and, if any, the
     // address bytes of `to`; the host only reads them.
     retry(|| unsafe { libc::sendmsg(fd.as_raw_fd(), &msg, flags as i32) })
@@ -188,14 +181,8 @@ pub fn recv(fd: BorrowedFd<'_>, buf: &mut Vec<u8>, max: usize, flags: u32, want_
     let room = if discards { buf[old..].as_mut_ptr() } else { buf.spare_capacity_mut().as_mut_ptr().cast::<u8>() };
     let mut iov = libc::iovec { iov_base: room.cast(), iov_len: max };
     let mut addr = [0u8; ADDR_ROOM];
-    // SAFETY: `msghdr` is plain data; all-zero is a valid empty message.
-    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-    if want_from {
-        msg.msg_name = addr.as_mut_ptr().cast();
-        msg.msg_namelen = ADDR_ROOM as libc::socklen_t;
-    }
-    msg.msg_iov = &mut iov;
-    msg.msg_iovlen = 1;
+    let (name, namelen) = if want_from { (addr.as_mut_ptr().cast(), ADDR_ROOM as libc::socklen_t) } else { (std::ptr::null_mut(), 0) };
+    let mut msg = libc::msghdr { msg_name: name, msg_namelen: namelen, msg_iov: &mut iov, msg_iovlen: 1, msg_control: std::ptr::null_mut(), msg_controllen: 0, msg_flags: 0 };
     // SAFETY: the message names `max` writable bytes of `buf` past its
     // old length (reserved or resized above) and `addr`'s room, both
     // alive across the call.
@@ -217,6 +204,13 @@ pub fn recv(fd: BorrowedFd<'_>, buf: &mut Vec<u8>, max: usize, flags: u32, want_
     }
     let from = (want_from && msg.msg_namelen > 0).then(|| addr[..(msg.msg_namelen as usize).min(ADDR_ROOM)].to_vec());
     Ok(Received { len, from, flags: msg.msg_flags })
+}
+
+/// `recv` into `buf` with `flags` (never `MSG_TRUNC`): the bytes received.
+pub fn recv_slice(fd: BorrowedFd<'_>, buf: &mut [u8], flags: u32) -> Result<usize, Errno> {
+    let flags = flags & !(libc::MSG_TRUNC as u32);
+    // SAFETY: `buf` is writable for its length across the call.
+    retry(|| unsafe { libc::recv(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), flags as i32) })
 }
 
 /// An `ioctl` that writes an `int` (`FIONREAD`, `SIOCOUTQ`, ...).

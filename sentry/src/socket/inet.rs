@@ -504,6 +504,11 @@ impl Socket for InetSocket {
         }
     }
 
+    fn recv_into(&self, t: &mut Task, buf: &mut [u8], nonblock: bool) -> Result<usize, Errno> {
+        // A `read`: straight into the caller's buffer, with no copy.
+        blocking(t, self.fd(), POLLIN, nonblock, self.rcvtimeo.deadline(), EAGAIN, || host::recv_slice(self.fd(), buf, msg::DONTWAIT))
+    }
+
     fn local_addr(&self, _t: &Task) -> Result<SockAddr, Errno> {
         host::local_addr(self.fd())
     }

@@ -94,6 +94,16 @@ pub trait Socket: Send + Sync + 'static {
     /// Receives at most `want` bytes, as `flags` (`MSG_*`) say.
     fn recv(&self, t: &mut Task, want: usize, flags: u32, nonblock: bool) -> Result<Incoming, Errno>;
 
+    /// Receives into `buf` what a `read` of it receives (`recv` without
+    /// flags, the data alone): the bytes received. A family that can
+    /// receive in place overrides this; by default it is `recv`'s data,
+    /// copied.
+    fn recv_into(&self, t: &mut Task, buf: &mut [u8], nonblock: bool) -> Result<usize, Errno> {
+        let got = self.recv(t, buf.len(), 0, nonblock)?;
+        buf[..got.data.len()].copy_from_slice(&got.data);
+        Ok(got.data.len())
+    }
+
     /// `getsockname`.
     fn local_addr(&self, t: &Task) -> Result<SockAddr, Errno>;
 
@@ -185,9 +195,7 @@ impl FileOps for SocketFile {
             return Ok(0);
         }
         let nonblock = self.nonblocking();
-        let got = self.sock.recv(task(ctx)?, buf.len(), 0, nonblock)?;
-        buf[..got.data.len()].copy_from_slice(&got.data);
-        Ok(got.data.len())
+        self.sock.recv_into(task(ctx)?, buf, nonblock)
     }
 
     fn write(&self, ctx: &mut dyn Context, data: &[u8], _offset: Option<u64>) -> Result<usize, Errno> {
