@@ -73,9 +73,21 @@ const XATTR_NOTE: &str = "the user. namespace on tmpfs, overlay and host files (
 /// The note of `mknod` and `mknodat`.
 const MKNOD_NOTE: &str = "regular files, FIFOs and (with CAP_MKNOD) character devices; block devices and sockets EPERM";
 
-/// The note of the socket calls that take a descriptor.
-/// The note of the socket calls until the families are in.
-const SOCKET_NOTE: &str = "no address family yet: socket is EAFNOSUPPORT; on other descriptors ENOTSOCK, EBADF for one not open";
+/// The socket notes. IP sockets (AF_INET, AF_INET6) are host sockets the
+/// sentry holds in the sandbox's network namespace; netlink ones are host
+/// NETLINK_ROUTE sockets with requests filtered (see `socket::inet`,
+/// `socket::netlink`).
+const SOCKET_CREATE_NOTE: &str = "AF_INET, AF_INET6: TCP and UDP; SOCK_RAW and SOCK_PACKET EPERM without CAP_NET_RAW, else EPROTONOSUPPORT; ICMP datagram sockets EACCES; MPTCP, UDP-Lite EPROTONOSUPPORT. AF_NETLINK: NETLINK_ROUTE only, others EPROTONOSUPPORT. AF_UNIX not yet; other families EAFNOSUPPORT";
+const SOCKETPAIR_NOTE: &str = "AF_INET, AF_INET6, AF_NETLINK EOPNOTSUPP; AF_UNIX not yet (EAFNOSUPPORT)";
+const BIND_NOTE: &str = "IP: the host checks the address; a port below ip_unprivileged_port_start needs CAP_NET_BIND_SERVICE. Netlink: the sandbox's own port ids (the process's PID, else negative ones); groups passed on. AF_UNIX not yet";
+const CONNECT_NOTE: &str = "IP: a blocking connect waits interruptibly for the host's answer (past SO_SNDTIMEO: EINPROGRESS). Netlink: to the kernel only (a port or group EPERM). AF_UNIX not yet";
+const LISTEN_NOTE: &str = "IP (netlink EOPNOTSUPP); AF_UNIX not yet";
+const ACCEPT_NOTE: &str = "IP, with SO_RCVTIMEO (netlink EOPNOTSUPP); AF_UNIX not yet";
+const SEND_NOTE: &str = "IP: MSG_OOB, DONTROUTE, EOR, MORE, CONFIRM, DONTWAIT, NOSIGNAL (MSG_FASTOPEN EOPNOTSUPP); control messages are ignored (SCM_RIGHTS descriptors are still checked: EBADF). Netlink: requests that would change the network (all but RTM_GET*) are answered with an EPERM acknowledgement; to a port or group EPERM. AF_UNIX not yet";
+const RECV_NOTE: &str = "IP: MSG_PEEK, DONTWAIT, WAITALL (with MSG_PEEK on a stream, only what is there), TRUNC (on a stream it also sets MSG_TRUNC in msg_flags), OOB, ERRQUEUE; no ancillary data is delivered. Netlink: replies carry the sandbox's port ids. AF_UNIX not yet";
+const SHUTDOWN_NOTE: &str = "IP and netlink; AF_UNIX not yet";
+const NAME_NOTE: &str = "IP: the namespace's addresses (loopback ones with --network=none). Netlink: the sandbox's port ids. AF_UNIX not yet";
+const SOCKOPT_NOTE: &str = "IP: SO_REUSEADDR, REUSEPORT, KEEPALIVE, BROADCAST, LINGER, SNDBUF, RCVBUF, RCVLOWAT, OOBINLINE, DONTROUTE, BINDTODEVICE, PRIORITY (above 6 with CAP_NET_ADMIN), ERROR, ACCEPTCONN, TYPE, DOMAIN, PROTOCOL, PEERCRED; SO_RCVTIMEO and SO_SNDTIMEO kept by the sentry; TCP_NODELAY, MAXSEG, CORK, KEEPIDLE, KEEPINTVL, KEEPCNT, SYNCNT, LINGER2, DEFER_ACCEPT, WINDOW_CLAMP, QUICKACK, USER_TIMEOUT, NOTSENT_LOWAT, FASTOPEN, CONGESTION (allowed ones), INFO; UDP_CORK, UDP_SEGMENT; IP_TOS, TTL, MTU_DISCOVER, MTU, RECVERR, FREEBIND, BIND_ADDRESS_NO_PORT, MULTICAST_IF/TTL/LOOP/ALL, ADD/DROP_MEMBERSHIP and the source and MCAST_* requests; IPV6_V6ONLY, UNICAST_HOPS, MULTICAST_IF/HOPS/LOOP, JOIN/LEAVE_GROUP, MTU_DISCOVER, MTU, RECVERR, DONTFRAG, TCLASS. SO_*BUFFORCE, SO_MARK, IP(V6)_TRANSPARENT, TCP_REPAIR EPERM; options that only make ancillary data (IP_PKTINFO, SO_TIMESTAMP, ...), filters and TCP_ULP ENOPROTOOPT. Netlink: SO_SNDBUF, RCVBUF, PASSCRED, RCVLOWAT, timeouts; NETLINK_ADD/DROP_MEMBERSHIP, BROADCAST_ERROR, NO_ENOBUFS, LIST_MEMBERSHIPS, CAP_ACK, EXT_ACK, GET_STRICT_CHK (PKTINFO ENOPROTOOPT, LISTEN_ALL_NSID EPERM). AF_UNIX not yet";
 
 /// Every system call the sandbox knows, in number order.
 pub static TABLE: &[Syscall] = &[
@@ -95,7 +107,7 @@ pub static TABLE: &[Syscall] = &[
     full(sysno::RT_SIGACTION, "rt_sigaction", sys_signal::rt_sigaction),
     full(sysno::RT_SIGPROCMASK, "rt_sigprocmask", sys_signal::rt_sigprocmask),
     full(sysno::RT_SIGRETURN, "rt_sigreturn", sys_signal::rt_sigreturn),
-    partial(sysno::IOCTL, "ioctl", sys_file::ioctl, "TCGETS, TIOCGWINSZ, FIONREAD, FIOCLEX, FIONCLEX; others ENOTTY"),
+    partial(sysno::IOCTL, "ioctl", sys_file::ioctl, "TCGETS, TIOCGWINSZ, FIONREAD, FIONBIO, FIOCLEX, FIONCLEX; on IP and netlink sockets SIOCINQ, SIOCOUTQ, SIOCOUTQNSD, SIOCATMARK and the interface reads (SIOCGIFCONF, SIOCGIFNAME, SIOCGIFINDEX, SIOCGIFFLAGS, SIOCGIFADDR, SIOCGIFNETMASK, SIOCGIFBRDADDR, SIOCGIFDSTADDR, SIOCGIFMTU, SIOCGIFHWADDR, SIOCGIFMETRIC, SIOCGIFTXQLEN) of the sandbox's namespace, other interface requests EPERM; others ENOTTY"),
     full(sysno::PREAD64, "pread64", sys_read_write::pread64),
     partial(sysno::PWRITE64, "pwrite64", sys_read_write::pwrite64, FSIZE_NOTE),
     full(sysno::READV, "readv", sys_read_write::readv),
@@ -117,21 +129,21 @@ pub static TABLE: &[Syscall] = &[
     full(sysno::SETITIMER, "setitimer", sys_itimer::setitimer),
     full(sysno::GETPID, "getpid", sys_thread::getpid),
     full(sysno::SENDFILE, "sendfile", sys_read_write::sendfile),
-    partial(sysno::SOCKET, "socket", sys_socket::socket, SOCKET_NOTE),
-    partial(sysno::CONNECT, "connect", sys_socket::connect, SOCKET_NOTE),
-    partial(sysno::ACCEPT, "accept", sys_socket::accept, SOCKET_NOTE),
-    partial(sysno::SENDTO, "sendto", sys_socket::sendto, SOCKET_NOTE),
-    partial(sysno::RECVFROM, "recvfrom", sys_socket::recvfrom, SOCKET_NOTE),
-    partial(sysno::SENDMSG, "sendmsg", sys_socket::sendmsg, SOCKET_NOTE),
-    partial(sysno::RECVMSG, "recvmsg", sys_socket::recvmsg, SOCKET_NOTE),
-    partial(sysno::SHUTDOWN, "shutdown", sys_socket::shutdown, SOCKET_NOTE),
-    partial(sysno::BIND, "bind", sys_socket::bind, SOCKET_NOTE),
-    partial(sysno::LISTEN, "listen", sys_socket::listen, SOCKET_NOTE),
-    partial(sysno::GETSOCKNAME, "getsockname", sys_socket::getsockname, SOCKET_NOTE),
-    partial(sysno::GETPEERNAME, "getpeername", sys_socket::getpeername, SOCKET_NOTE),
-    partial(sysno::SOCKETPAIR, "socketpair", sys_socket::socketpair, SOCKET_NOTE),
-    partial(sysno::SETSOCKOPT, "setsockopt", sys_socket::setsockopt, SOCKET_NOTE),
-    partial(sysno::GETSOCKOPT, "getsockopt", sys_socket::getsockopt, SOCKET_NOTE),
+    partial(sysno::SOCKET, "socket", sys_socket::socket, SOCKET_CREATE_NOTE),
+    partial(sysno::CONNECT, "connect", sys_socket::connect, CONNECT_NOTE),
+    partial(sysno::ACCEPT, "accept", sys_socket::accept, ACCEPT_NOTE),
+    partial(sysno::SENDTO, "sendto", sys_socket::sendto, SEND_NOTE),
+    partial(sysno::RECVFROM, "recvfrom", sys_socket::recvfrom, RECV_NOTE),
+    partial(sysno::SENDMSG, "sendmsg", sys_socket::sendmsg, SEND_NOTE),
+    partial(sysno::RECVMSG, "recvmsg", sys_socket::recvmsg, RECV_NOTE),
+    partial(sysno::SHUTDOWN, "shutdown", sys_socket::shutdown, SHUTDOWN_NOTE),
+    partial(sysno::BIND, "bind", sys_socket::bind, BIND_NOTE),
+    partial(sysno::LISTEN, "listen", sys_socket::listen, LISTEN_NOTE),
+    partial(sysno::GETSOCKNAME, "getsockname", sys_socket::getsockname, NAME_NOTE),
+    partial(sysno::GETPEERNAME, "getpeername", sys_socket::getpeername, NAME_NOTE),
+    partial(sysno::SOCKETPAIR, "socketpair", sys_socket::socketpair, SOCKETPAIR_NOTE),
+    partial(sysno::SETSOCKOPT, "setsockopt", sys_socket::setsockopt, SOCKOPT_NOTE),
+    partial(sysno::GETSOCKOPT, "getsockopt", sys_socket::getsockopt, SOCKOPT_NOTE),
     partial(sysno::CLONE, "clone", sys_process::clone, "processes and threads; namespaces and CLONE_PIDFD return EINVAL; a process sharing memory or handlers only with CLONE_VFORK, where memory is copied, not shared"),
     full(sysno::FORK, "fork", sys_process::fork),
     partial(sysno::VFORK, "vfork", sys_process::vfork, "the parent waits until the child execs or exits, but the child's memory is a copy"),
@@ -285,7 +297,7 @@ pub static TABLE: &[Syscall] = &[
     partial(sysno::FALLOCATE, "fallocate", sys_path::fallocate, "mode 0 and FALLOC_FL_KEEP_SIZE (tmpfs allocates when written); punching and collapsing holes EOPNOTSUPP"),
     partial(sysno::TIMERFD_SETTIME, "timerfd_settime", sys_timerfd::timerfd_settime, "TFD_TIMER_CANCEL_ON_SET is accepted but never cancels (the sandbox's realtime is never set)"),
     full(sysno::TIMERFD_GETTIME, "timerfd_gettime", sys_timerfd::timerfd_gettime),
-    partial(sysno::ACCEPT4, "accept4", sys_socket::accept4, SOCKET_NOTE),
+    partial(sysno::ACCEPT4, "accept4", sys_socket::accept4, ACCEPT_NOTE),
     partial(sysno::SIGNALFD4, "signalfd4", sys_signal::signalfd4, SIGNALFD_NOTE),
     full(sysno::EVENTFD2, "eventfd2", sys_eventfd::eventfd2),
     full(sysno::EPOLL_CREATE1, "epoll_create1", sys_epoll::epoll_create1),
@@ -295,11 +307,11 @@ pub static TABLE: &[Syscall] = &[
     full(sysno::PREADV, "preadv", sys_read_write::preadv),
     full(sysno::PWRITEV, "pwritev", sys_read_write::pwritev),
     partial(sysno::RT_TGSIGQUEUEINFO, "rt_tgsigqueueinfo", sys_signal::rt_tgsigqueueinfo, SIGQUEUE_NOTE),
-    partial(sysno::RECVMMSG, "recvmmsg", sys_socket::recvmmsg, SOCKET_NOTE),
+    partial(sysno::RECVMMSG, "recvmmsg", sys_socket::recvmmsg, RECV_NOTE),
     partial(sysno::PRLIMIT64, "prlimit64", sys_rlimit::prlimit64, "other threads' ids and zombies ESRCH"),
     partial(sysno::CLOCK_ADJTIME, "clock_adjtime", sys_time::clock_adjtime, "as adjtimex for CLOCK_REALTIME; other clocks EOPNOTSUPP"),
     full(sysno::SYNCFS, "syncfs", sys_path::syncfs),
-    partial(sysno::SENDMMSG, "sendmmsg", sys_socket::sendmmsg, SOCKET_NOTE),
+    partial(sysno::SENDMMSG, "sendmmsg", sys_socket::sendmmsg, SEND_NOTE),
     partial(sysno::GETCPU, "getcpu", sys_sched::getcpu, "the host CPU modulo the sandbox's, within the affinity; node 0"),
     partial(sysno::RENAMEAT2, "renameat2", sys_path::renameat2, "RENAME_NOREPLACE and RENAME_EXCHANGE; RENAME_WHITEOUT returns EINVAL"),
     full(sysno::GETRANDOM, "getrandom", sys_random::getrandom),
