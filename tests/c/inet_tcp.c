@@ -14,6 +14,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -515,6 +516,32 @@ static void bad_input(void)
     close(s);
 }
 
+/* Sockets count against RLIMIT_NOFILE; an accept with no descriptor
+ * free fails and leaves the connection queued. */
+static void nofile(void)
+{
+    watchdog_step("RLIMIT_NOFILE");
+    pid_t pid = fork();
+    CHECK(pid >= 0, "fork");
+    if (pid == 0) {
+        addr_t la;
+        int l = listener(AF_INET, &la);
+        int c = connect_to(&la);
+        struct rlimit rl = {(rlim_t)c + 1, (rlim_t)c + 1};
+        CHECK(setrlimit(RLIMIT_NOFILE, &rl) == 0, "setrlimit");
+        EXPECT_ERRNO("socket past RLIMIT_NOFILE", EMFILE, socket(AF_INET, SOCK_STREAM, 0));
+        EXPECT_ERRNO("accept past RLIMIT_NOFILE", EMFILE, accept(l, NULL, NULL));
+        close(c);
+        int s = accept(l, NULL, NULL);
+        CHECK(s >= 0, "the connection waited in the queue");
+        OK("accept past RLIMIT_NOFILE leaves the connection queued");
+        exit(0);
+    }
+    watchdog_kill(pid);
+    int st;
+    CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0, "the child");
+}
+
 static void files(void)
 {
     int s = socket(AF_INET, SOCK_DGRAM, 0);
@@ -549,6 +576,7 @@ int main(void)
     interrupted_accept(1);
     interrupted_accept(0);
     bad_input();
+    nofile();
     files();
     return 0;
 }

@@ -241,6 +241,13 @@ impl FdTable {
         self.inner.lock().iter().enumerate().filter(|(_, e)| e.is_some()).map(|(i, _)| i as i32).collect()
     }
 
+    /// Whether a descriptor below `limit` is free: Linux reserves one
+    /// before work that would be lost if installing it failed.
+    pub fn has_free(&self, limit: u64) -> bool {
+        let i = lowest_free(&self.inner.lock(), 0);
+        (i as u64) < limit && i <= i32::MAX as usize
+    }
+
     /// How many descriptors are open.
     pub fn count(&self) -> usize {
         self.inner.lock().iter().filter(|e| e.is_some()).count()
