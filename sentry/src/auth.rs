@@ -36,9 +36,12 @@ pub mod cap {
     pub const SETPCAP: u32 = 8;
     /// `CAP_LINUX_IMMUTABLE`.
     pub const LINUX_IMMUTABLE: u32 = 9;
-    /// `CAP_NET_ADMIN`: socket options past the limits (`SO_SNDBUFFORCE`).
+    /// `CAP_NET_BIND_SERVICE`: binding ports below 1024.
+    pub const NET_BIND_SERVICE: u32 = 10;
+    /// `CAP_NET_ADMIN`: socket options past the limits (`SO_SNDBUFFORCE`),
+    /// socket priorities above 6, `SO_DEBUG`.
     pub const NET_ADMIN: u32 = 12;
-    /// `CAP_NET_RAW`: socket priorities above 6.
+    /// `CAP_NET_RAW`: raw sockets.
     pub const NET_RAW: u32 = 13;
     /// `CAP_SYS_PTRACE`: inspect any process (`/proc/PID/environ`, ...).
     pub const SYS_PTRACE: u32 = 19;

@@ -7,6 +7,13 @@
 //! the [`Kernel`] over them, with the syscall table. It sits above the
 //! kernel, the filesystems and the system calls, which know nothing of
 //! each other's construction.
+//!
+//! The network the sandbox's IP sockets reach is the sentry process's
+//! own network namespace ([`Network`]): [`enter_network`] moves the whole
+//! process into a new one, with only loopback, before it starts any
+//! thread (every thread and stub process then inherits it, and no host
+//! call ever leaves it), and [`new_kernel`] refuses to build a kernel
+//! whose configuration asks for a namespace the process is not in.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -35,6 +42,64 @@ pub struct BootConfig {
     /// Where the first process starts (made if missing); by default the
     /// directory the sandbox was started in.
     pub cwd: Option<PathBuf>,
+    /// The network the sandbox's IP sockets reach: by default a private
+    /// one, which the process must have entered ([`enter_network`]).
+    pub network: Network,
+}
+
+/// The network a sandbox's IP and netlink sockets live in: the network
+/// namespace of the sentry process, whose host sockets they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Network {
+    /// A new network namespace with only the loopback interface, up:
+    /// programs in the sandbox reach each other on 127.0.0.1 and ::1, and
+    /// nothing outside (`sandbox-exec --network=none`).
+    #[default]
+    None,
+    /// The host's network namespace: the host's interfaces, addresses and
+    /// loopback (`sandbox-exec --network=host`).
+    Host,
+}
+
+/// The inode number of the private network namespace [`enter_network`]
+/// made (0: none made).
+static PRIVATE_NETWORK: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// The inode number of the calling thread's network namespace.
+fn network_namespace() -> std::io::Result<u64> {
+    use std::os::unix::fs::MetadataExt;
+    Ok(std::fs::metadata("/proc/thread-self/ns/net")?.ino())
+}
+
+/// Puts the whole sentry process in the network namespace `network` asks
+/// for: for [`Network::None`], a new one (`unshare(CLONE_NEWNET)`, which
+/// needs `CAP_SYS_ADMIN`) with its loopback interface brought up; for
+/// [`Network::Host`], nothing. A namespace is a thread's, and threads
+/// inherit their creator's: this must run before the process starts its
+/// second thread (it checks), and before the sentry's seccomp filter,
+/// which denies `unshare` ([`crate::hardening`]).
+pub fn enter_network(network: Network) -> std::io::Result<()> {
+    if network == Network::Host {
+        return Ok(());
+    }
+    let status = std::fs::read_to_string("/proc/self/status")?;
+    if !status.lines().any(|l| l.split_whitespace().eq(["Threads:", "1"])) {
+        return Err(std::io::Error::other("the process already runs other threads, which would stay in the host's network namespace"));
+    }
+    nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNET).map_err(std::io::Error::from)?;
+    crate::socket::inet::bring_up_loopback().map_err(|e| std::io::Error::other(format!("cannot bring the loopback interface up: {}", e.name())))?;
+    PRIVATE_NETWORK.store(network_namespace()?, std::sync::atomic::Ordering::SeqCst);
+    Ok(())
+}
+
+/// Checks that the calling thread (and so every thread it starts) is in
+/// the namespace `network` asks for.
+fn check_network(network: Network) -> std::io::Result<()> {
+    let private = PRIVATE_NETWORK.load(std::sync::atomic::Ordering::SeqCst);
+    if network == Network::None && (private == 0 || network_namespace()? != private) {
+        return Err(std::io::Error::other("the sentry is not in a private network namespace: enter_network(Network::None) must run before the process starts any thread"));
+    }
+    Ok(())
 }
 
 impl Default for BootConfig {
@@ -45,6 +110,7 @@ impl Default for BootConfig {
             mounts: Vec::new(),
             tmpfs_limit: 2 << 30,
             cwd: None,
+            network: Network::None,
         }
     }
 }
@@ -52,6 +118,7 @@ impl Default for BootConfig {
 /// Builds the sandbox's file tree as `config` says, then its kernel, with
 /// no tasks yet.
 pub fn new_kernel(config: &BootConfig) -> std::io::Result<Arc<Kernel>> {
+    check_network(config.network)?;
     // The first process's stub starts while the file tree is made.
     interposer::prestart();
     let io = |e: abi::Errno| std::io::Error::from_raw_os_error(e.0);

@@ -73,6 +73,9 @@ static inline const char *errname(int e)
     case ENOBUFS: return "ENOBUFS";
     case ETOOMANYREFS: return "ETOOMANYREFS";
     case ETIMEDOUT: return "ETIMEDOUT";
+    case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
+    case EALREADY: return "EALREADY";
+    case EINPROGRESS: return "EINPROGRESS";
     default: {
         static char buf[32];
         snprintf(buf, sizeof buf, "errno %d", e);

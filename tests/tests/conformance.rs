@@ -107,6 +107,9 @@ conformance! {
     unix_creds,
     unix_errors,
     unix_poll,
+    inet_tcp,
+    inet_udp,
+    netlink_route,
 }
 
 /// The harness itself, natively: a program killed by SIGSEGV is reported as

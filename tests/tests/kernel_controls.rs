@@ -51,7 +51,9 @@ fn pause_stops_a_spinning_task_and_unpause_resumes_it() {
     let busybox = PathBuf::from("/bin/busybox");
     assert!(busybox.exists(), "needs busybox-static (scripts/install-deps.sh)");
     let stdio = HostFile::open_stdio([std::io::stdin().as_fd(), std::io::stdout().as_fd(), std::io::stderr().as_fd()]).unwrap();
-    let kernel = sentry::new_kernel(&BootConfig::default()).unwrap();
+    // The test process has threads: it cannot enter a network namespace.
+    let config = BootConfig { network: sentry::boot::Network::Host, ..BootConfig::default() };
+    let kernel = sentry::new_kernel(&config).unwrap();
     let argv = ["busybox", "sh", "-c", "while :; do :; done"].map(Into::into).to_vec();
     let init = kernel.create_process(CreateProcessArgs { path: busybox, argv, envv: vec![], stdio }).unwrap();
     kernel.start();

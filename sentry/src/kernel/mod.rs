@@ -67,7 +67,10 @@
 //!     the network state's tables (`kernel::net`) and a Unix socket
 //!     namespace's (`socket::unix::ns`), a socket's recorded file,
 //!     an eventfd's counter, a signalfd's mask, the file lock table
-//!     (`vfs::lock`, which notifies its queue after unlocking) — leaves.
+//!     (`vfs::lock`, which notifies its queue after unlocking), a netlink
+//!     socket's state (`socket::netlink`; under it, the table of the
+//!     sandbox's netlink port ids, and host socket calls that never wait)
+//!     — leaves.
 //!     A `WaitQueue` runs its callbacks (epoll's, which take an epoll's
 //!     `state`) after releasing its lock.
 //!

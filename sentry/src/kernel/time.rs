@@ -273,7 +273,8 @@ mod tests {
                 None
             }
         }
-        let config = crate::boot::BootConfig { root: crate::boot::RootFs::Tmpfs, ..Default::default() };
+        // The test process has threads: it cannot enter a network namespace.
+        let config = crate::boot::BootConfig { root: crate::boot::RootFs::Tmpfs, network: crate::boot::Network::Host, ..Default::default() };
         let k = crate::boot::new_kernel(&config).expect("a kernel");
         let fired = Arc::new(Count(AtomicU64::new(0)));
         let t = Timer::new(&k.timers, k.monotonic.clone(), Box::new(fired.clone()));

@@ -22,6 +22,10 @@
 //! last message carrying the file in flight and the last call using it
 //! are gone.
 
+mod host;
+pub mod inet;
+pub mod netlink;
+
 use std::sync::Arc;
 
 use abi::errno::{EAFNOSUPPORT, ENOTSOCK, EOPNOTSUPP};
@@ -177,6 +181,8 @@ impl SocketFile {
 pub fn create(t: &mut Task, domain: i32, ty: i32, protocol: i32) -> Result<Arc<dyn Socket>, Errno> {
     match domain {
         af::UNIX => unix::create(t, ty, protocol),
+        af::INET | af::INET6 => inet::create(t, domain, ty, protocol),
+        af::NETLINK => netlink::create(t, ty, protocol),
         _ => Err(EAFNOSUPPORT),
     }
 }
@@ -216,6 +222,11 @@ fn task(ctx: &mut dyn Context) -> Result<&mut Task, Errno> {
 
 impl FileOps for SocketFile {
     fn read(&self, ctx: &mut dyn Context, buf: &mut [u8], _offset: Option<u64>) -> Result<usize, Errno> {
+        if buf.is_empty() {
+            // Linux's `sock_read_iter`: reading nothing returns at once
+            // (a `recv` of nothing may wait, for a datagram).
+            return Ok(0);
+        }
         let nonblock = self.nonblocking();
         self.sock.recv_into(task(ctx)?, buf, nonblock)
     }

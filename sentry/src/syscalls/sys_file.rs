@@ -26,7 +26,8 @@ pub fn lseek(t: &mut Task, a: Args) -> SysResult {
     file.ops.seek(a.i64(1), whence)
 }
 
-/// `ioctl(fd, cmd, arg)`.
+/// `ioctl(fd, cmd, arg)`: the requests every file answers (close-on-exec,
+/// `FIONBIO`), then the file's own.
 pub fn ioctl(t: &mut Task, a: Args) -> SysResult {
     let fd = a.int(0);
     let file = t.fds.get(fd)?;

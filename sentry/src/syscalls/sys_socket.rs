@@ -12,7 +12,7 @@
 
 use std::sync::Arc;
 
-use abi::errno::{EAFNOSUPPORT, EBADF, EFAULT, EINVAL, EMSGSIZE, ENOBUFS, EPERM};
+use abi::errno::{EAFNOSUPPORT, EBADF, EFAULT, EINVAL, EMFILE, EMSGSIZE, ENOBUFS, EPERM};
 use abi::fs::o;
 use abi::socket::{self as s, msg, scm, sock, sol, so, Cmsghdr, Mmsghdr, Msghdr, Ucred};
 use abi::{Errno, Pod};
@@ -152,13 +152,13 @@ fn do_accept(t: &mut Task, fd: i32, addr: u64, len_ptr: u64, flags: i32) -> SysR
         return Err(EINVAL);
     }
     let (sock, nonblock) = socket_at(t, fd)?;
-    let file_flags = if flags & sock::NONBLOCK != 0 { o::NONBLOCK } else { 0 };
-    // As Linux, no descriptor to give is `EMFILE` before a connection is
-    // taken.
+    // Linux takes the descriptor before the connection: with none free
+    // the call fails and the connection stays queued.
     let limit = nofile_limit(t);
     if !t.fds.has_free(limit) {
-        return Err(abi::errno::EMFILE);
+        return Err(EMFILE);
     }
+    let file_flags = if flags & sock::NONBLOCK != 0 { o::NONBLOCK } else { 0 };
     let (conn, peer) = sock.accept(t, file_flags, nonblock)?;
     // As Linux, a fault writing the address loses the connection.
     write_addr(t, addr, len_ptr, &peer)?;

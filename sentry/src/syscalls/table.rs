@@ -73,28 +73,33 @@ const XATTR_NOTE: &str = "the user. namespace on tmpfs, overlay and host files (
 /// The note of `mknod` and `mknodat`.
 const MKNOD_NOTE: &str = "regular files, FIFOs, socket files and (with CAP_MKNOD) character devices; block devices EPERM";
 
-/// The notes of the socket calls: Unix domain sockets are the one family
-/// so far (the others are `EAFNOSUPPORT`); on a descriptor that is not a
+/// The notes of the socket calls, family by family. Unix domain sockets
+/// are the sentry's own (`socket::unix`); IP sockets (AF_INET, AF_INET6)
+/// are host sockets the sentry holds in the sandbox's network namespace;
+/// netlink ones are host NETLINK_ROUTE sockets with requests filtered
+/// (`socket::inet`, `socket::netlink`). On a descriptor that is not a
 /// socket the calls are `ENOTSOCK`, `EBADF` for one not open.
-const SOCKET_NOTE: &str = "AF_UNIX stream, datagram and seqpacket (SOCK_RAW is datagram); other families EAFNOSUPPORT";
-/// See [`SOCKET_NOTE`].
+const SOCKET_CREATE_NOTE: &str = "AF_UNIX: stream, datagram and seqpacket (SOCK_RAW is datagram). AF_INET, AF_INET6: TCP and UDP; SOCK_RAW and SOCK_PACKET EPERM without CAP_NET_RAW, else EPROTONOSUPPORT; ICMP datagram sockets EACCES; MPTCP, UDP-Lite EPROTONOSUPPORT. AF_NETLINK: NETLINK_ROUTE only, others EPROTONOSUPPORT. Other families EAFNOSUPPORT";
+/// See [`SOCKET_CREATE_NOTE`].
 const SOCKETPAIR_NOTE: &str = "AF_UNIX; AF_INET, AF_INET6 and AF_NETLINK EOPNOTSUPP, other families EAFNOSUPPORT";
-/// See [`SOCKET_NOTE`].
-const BIND_NOTE: &str = "AF_UNIX: pathnames (socket files in the sandbox's tree, with the umask), abstract names (one namespace per sandbox), autobind";
-/// See [`SOCKET_NOTE`].
-const CONNECT_NOTE: &str = "AF_UNIX: a pathname's socket file or an abstract name, never a host socket (ECONNREFUSED); a blocking connect waits for room in the backlog; AF_UNSPEC disconnects a datagram socket";
-/// See [`SOCKET_NOTE`].
-const LISTEN_NOTE: &str = "AF_UNIX stream and seqpacket; the backlog is bounded by the host's net.core.somaxconn";
-/// See [`SOCKET_NOTE`].
-const CONN_NOTE: &str = "AF_UNIX stream and seqpacket";
-/// See [`SOCKET_NOTE`].
-const SEND_NOTE: &str = "AF_UNIX: SCM_RIGHTS and SCM_CREDENTIALS, MSG_DONTWAIT, MSG_NOSIGNAL, MSG_EOR; MSG_OOB EOPNOTSUPP";
-/// See [`SOCKET_NOTE`].
-const RECV_NOTE: &str = "AF_UNIX: SCM_RIGHTS and SCM_CREDENTIALS, MSG_PEEK, MSG_DONTWAIT, MSG_WAITALL, MSG_TRUNC, MSG_CTRUNC, MSG_CMSG_CLOEXEC; MSG_OOB EINVAL on a stream, EOPNOTSUPP otherwise";
-/// See [`SOCKET_NOTE`].
-const NAME_NOTE: &str = "AF_UNIX, with Linux's address lengths";
-/// See [`SOCKET_NOTE`].
-const SOCKOPT_NOTE: &str = "AF_UNIX: SOL_SOCKET's SO_TYPE, SO_DOMAIN, SO_PROTOCOL, SO_ERROR, SO_SNDBUF, SO_RCVBUF (and their FORCE forms), SO_RCVTIMEO, SO_SNDTIMEO, SO_RCVLOWAT, SO_REUSEADDR, SO_KEEPALIVE, SO_BROADCAST, SO_OOBINLINE, SO_DONTROUTE, SO_DEBUG, SO_PRIORITY, SO_LINGER, SO_ACCEPTCONN, SO_PASSCRED, SO_PEERCRED; others ENOPROTOOPT; other levels EOPNOTSUPP";
+/// See [`SOCKET_CREATE_NOTE`].
+const BIND_NOTE: &str = "AF_UNIX: pathnames (socket files in the sandbox's tree, with the umask), abstract names (one namespace per sandbox), autobind. IP: the host checks the address; a port below ip_unprivileged_port_start needs CAP_NET_BIND_SERVICE. Netlink: the sandbox's own port ids (the process's PID, else negative ones); groups passed on";
+/// See [`SOCKET_CREATE_NOTE`].
+const CONNECT_NOTE: &str = "AF_UNIX: a pathname's socket file or an abstract name, never a host socket (ECONNREFUSED); a blocking connect waits for room in the backlog; AF_UNSPEC disconnects a datagram socket. IP: a blocking connect waits interruptibly for the host's answer (past SO_SNDTIMEO: EINPROGRESS). Netlink: to the kernel only (a port or group EPERM)";
+/// See [`SOCKET_CREATE_NOTE`].
+const LISTEN_NOTE: &str = "AF_UNIX stream and seqpacket, the backlog bounded by the host's net.core.somaxconn; IP; netlink EOPNOTSUPP";
+/// See [`SOCKET_CREATE_NOTE`].
+const ACCEPT_NOTE: &str = "AF_UNIX stream and seqpacket; IP, with SO_RCVTIMEO; netlink EOPNOTSUPP. With no descriptor free, EMFILE and the connection stays queued";
+/// See [`SOCKET_CREATE_NOTE`].
+const SEND_NOTE: &str = "AF_UNIX: SCM_RIGHTS and SCM_CREDENTIALS, MSG_DONTWAIT, MSG_NOSIGNAL, MSG_EOR; MSG_OOB EOPNOTSUPP. IP: MSG_OOB, DONTROUTE, EOR, MORE, CONFIRM, DONTWAIT, NOSIGNAL (MSG_FASTOPEN EOPNOTSUPP); control messages are ignored (SCM_RIGHTS descriptors are still checked: EBADF). Netlink: requests that would change the network (all but RTM_GET*) are answered with an EPERM acknowledgement; to a port or group EPERM";
+/// See [`SOCKET_CREATE_NOTE`].
+const RECV_NOTE: &str = "AF_UNIX: SCM_RIGHTS and SCM_CREDENTIALS, MSG_PEEK, MSG_DONTWAIT, MSG_WAITALL, MSG_TRUNC, MSG_CTRUNC, MSG_CMSG_CLOEXEC; MSG_OOB EINVAL on a stream, EOPNOTSUPP otherwise. IP: MSG_PEEK, DONTWAIT, WAITALL (with MSG_PEEK on a stream, only what is there), TRUNC (on a stream it also sets MSG_TRUNC in msg_flags), OOB, ERRQUEUE; no ancillary data is delivered. Netlink: replies carry the sandbox's port ids";
+/// See [`SOCKET_CREATE_NOTE`].
+const SHUTDOWN_NOTE: &str = "AF_UNIX, IP and netlink";
+/// See [`SOCKET_CREATE_NOTE`].
+const NAME_NOTE: &str = "AF_UNIX, with Linux's address lengths. IP: the namespace's addresses (loopback ones with --network=none). Netlink: the sandbox's port ids";
+/// See [`SOCKET_CREATE_NOTE`].
+const SOCKOPT_NOTE: &str = "AF_UNIX: SOL_SOCKET's SO_TYPE, SO_DOMAIN, SO_PROTOCOL, SO_ERROR, SO_SNDBUF, SO_RCVBUF (and their FORCE forms), SO_RCVTIMEO, SO_SNDTIMEO, SO_RCVLOWAT, SO_REUSEADDR, SO_KEEPALIVE, SO_BROADCAST, SO_OOBINLINE, SO_DONTROUTE, SO_DEBUG, SO_PRIORITY, SO_LINGER, SO_ACCEPTCONN, SO_PASSCRED, SO_PEERCRED; others ENOPROTOOPT; other levels EOPNOTSUPP. IP: SO_REUSEADDR, REUSEPORT, KEEPALIVE, BROADCAST, LINGER, SNDBUF, RCVBUF, RCVLOWAT, OOBINLINE, DONTROUTE, BINDTODEVICE, PRIORITY (above 6 with CAP_NET_ADMIN), ERROR, ACCEPTCONN, TYPE, DOMAIN, PROTOCOL, PEERCRED; SO_RCVTIMEO and SO_SNDTIMEO kept by the sentry; TCP_NODELAY, MAXSEG, CORK, KEEPIDLE, KEEPINTVL, KEEPCNT, SYNCNT, LINGER2, DEFER_ACCEPT, WINDOW_CLAMP, QUICKACK, USER_TIMEOUT, NOTSENT_LOWAT, FASTOPEN, CONGESTION (allowed ones), INFO; UDP_CORK, UDP_SEGMENT; IP_TOS, TTL, MTU_DISCOVER, MTU, RECVERR, FREEBIND, BIND_ADDRESS_NO_PORT, MULTICAST_IF/TTL/LOOP/ALL, ADD/DROP_MEMBERSHIP and the source and MCAST_* requests; IPV6_V6ONLY, UNICAST_HOPS, MULTICAST_IF/HOPS/LOOP, JOIN/LEAVE_GROUP, MTU_DISCOVER, MTU, RECVERR, DONTFRAG, TCLASS. SO_*BUFFORCE, SO_MARK, IP(V6)_TRANSPARENT, TCP_REPAIR EPERM; options that only make ancillary data (IP_PKTINFO, SO_TIMESTAMP, ...), filters and TCP_ULP ENOPROTOOPT. Netlink: SO_SNDBUF, RCVBUF, PASSCRED, RCVLOWAT, timeouts; NETLINK_ADD/DROP_MEMBERSHIP, BROADCAST_ERROR, NO_ENOBUFS, LIST_MEMBERSHIPS, CAP_ACK, EXT_ACK, GET_STRICT_CHK (PKTINFO ENOPROTOOPT, LISTEN_ALL_NSID EPERM)";
 
 /// Every system call the sandbox knows, in number order.
 pub static TABLE: &[Syscall] = &[
@@ -114,7 +119,7 @@ pub static TABLE: &[Syscall] = &[
     full(sysno::RT_SIGACTION, "rt_sigaction", sys_signal::rt_sigaction),
     full(sysno::RT_SIGPROCMASK, "rt_sigprocmask", sys_signal::rt_sigprocmask),
     full(sysno::RT_SIGRETURN, "rt_sigreturn", sys_signal::rt_sigreturn),
-    partial(sysno::IOCTL, "ioctl", sys_file::ioctl, "TCGETS, TIOCGWINSZ, FIONREAD, FIONBIO, FIOCLEX, FIONCLEX, and a Unix socket's SIOCINQ and SIOCOUTQ; others ENOTTY"),
+    partial(sysno::IOCTL, "ioctl", sys_file::ioctl, "TCGETS, TIOCGWINSZ, FIONREAD, FIONBIO, FIOCLEX, FIONCLEX; a Unix socket's SIOCINQ and SIOCOUTQ; on IP and netlink sockets SIOCINQ, SIOCOUTQ, SIOCOUTQNSD, SIOCATMARK and the interface reads (SIOCGIFCONF, SIOCGIFNAME, SIOCGIFINDEX, SIOCGIFFLAGS, SIOCGIFADDR, SIOCGIFNETMASK, SIOCGIFBRDADDR, SIOCGIFDSTADDR, SIOCGIFMTU, SIOCGIFHWADDR, SIOCGIFMETRIC, SIOCGIFTXQLEN) of the sandbox's namespace, other interface requests EPERM; others ENOTTY"),
     full(sysno::PREAD64, "pread64", sys_read_write::pread64),
     partial(sysno::PWRITE64, "pwrite64", sys_read_write::pwrite64, FSIZE_NOTE),
     full(sysno::READV, "readv", sys_read_write::readv),
@@ -136,14 +141,14 @@ pub static TABLE: &[Syscall] = &[
     full(sysno::SETITIMER, "setitimer", sys_itimer::setitimer),
     full(sysno::GETPID, "getpid", sys_thread::getpid),
     full(sysno::SENDFILE, "sendfile", sys_read_write::sendfile),
-    partial(sysno::SOCKET, "socket", sys_socket::socket, SOCKET_NOTE),
+    partial(sysno::SOCKET, "socket", sys_socket::socket, SOCKET_CREATE_NOTE),
     partial(sysno::CONNECT, "connect", sys_socket::connect, CONNECT_NOTE),
-    partial(sysno::ACCEPT, "accept", sys_socket::accept, CONN_NOTE),
+    partial(sysno::ACCEPT, "accept", sys_socket::accept, ACCEPT_NOTE),
     partial(sysno::SENDTO, "sendto", sys_socket::sendto, SEND_NOTE),
     partial(sysno::RECVFROM, "recvfrom", sys_socket::recvfrom, RECV_NOTE),
     partial(sysno::SENDMSG, "sendmsg", sys_socket::sendmsg, SEND_NOTE),
     partial(sysno::RECVMSG, "recvmsg", sys_socket::recvmsg, RECV_NOTE),
-    partial(sysno::SHUTDOWN, "shutdown", sys_socket::shutdown, SOCKET_NOTE),
+    partial(sysno::SHUTDOWN, "shutdown", sys_socket::shutdown, SHUTDOWN_NOTE),
     partial(sysno::BIND, "bind", sys_socket::bind, BIND_NOTE),
     partial(sysno::LISTEN, "listen", sys_socket::listen, LISTEN_NOTE),
     partial(sysno::GETSOCKNAME, "getsockname", sys_socket::getsockname, NAME_NOTE),
@@ -304,7 +309,7 @@ pub static TABLE: &[Syscall] = &[
     partial(sysno::FALLOCATE, "fallocate", sys_path::fallocate, "mode 0 and FALLOC_FL_KEEP_SIZE (tmpfs allocates when written); punching and collapsing holes EOPNOTSUPP"),
     partial(sysno::TIMERFD_SETTIME, "timerfd_settime", sys_timerfd::timerfd_settime, "TFD_TIMER_CANCEL_ON_SET is accepted but never cancels (the sandbox's realtime is never set)"),
     full(sysno::TIMERFD_GETTIME, "timerfd_gettime", sys_timerfd::timerfd_gettime),
-    partial(sysno::ACCEPT4, "accept4", sys_socket::accept4, CONN_NOTE),
+    partial(sysno::ACCEPT4, "accept4", sys_socket::accept4, ACCEPT_NOTE),
     partial(sysno::SIGNALFD4, "signalfd4", sys_signal::signalfd4, SIGNALFD_NOTE),
     full(sysno::EVENTFD2, "eventfd2", sys_eventfd::eventfd2),
     full(sysno::EPOLL_CREATE1, "epoll_create1", sys_epoll::epoll_create1),

@@ -86,6 +86,9 @@ impl PollTable {
     /// the events in `mask` (errors and hang-ups always count). A callback
     /// table only records it: see [`PollTable::host_fds`].
     pub fn add_host(&mut self, fd: &Arc<OwnedFd>, mask: u32) {
+        // The host wait cannot name POLLRDHUP (nix has no such flag), and
+        // a peer's shutdown makes a socket readable too.
+        let mask = if mask & events::RDHUP != 0 { mask | events::IN } else { mask };
         let bits = host_poll_bits(mask);
         // One entry per host descriptor, however many times it is named
         // (there are few of them; a poll may name one a million times).
@@ -127,13 +130,16 @@ fn host_poll_bits(mask: u32) -> i16 {
 /// The events host descriptor `fd` reports now (a `poll` with no wait).
 /// Errors of the host call read as `POLLERR`.
 pub fn host_readiness(fd: BorrowedFd<'_>) -> u32 {
-    use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-    let mut p = [PollFd::new(fd, PollFlags::from_bits_truncate(host_poll_bits(HOST_EVENTS)))];
+    use std::os::fd::AsRawFd;
+    // Raw: nix's `PollFlags` has no POLLRDHUP, and its `revents` reads as
+    // nothing at all when the host reports a bit it does not know.
+    let mut p = libc::pollfd { fd: fd.as_raw_fd(), events: host_poll_bits(HOST_EVENTS), revents: 0 };
     loop {
-        match poll(&mut p, PollTimeout::ZERO) {
-            Ok(_) => return p[0].revents().map_or(0, |r| u32::from(r.bits() as u16)),
-            Err(nix::errno::Errno::EINTR) => {}
-            Err(_) => return events::ERR,
+        // SAFETY: one `pollfd`, alive across the call; no wait.
+        match unsafe { libc::poll(&mut p, 1, 0) } {
+            r if r >= 0 => return u32::from(p.revents as u16),
+            _ if std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) => {}
+            _ => return events::ERR,
         }
     }
 }

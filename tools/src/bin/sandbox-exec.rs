@@ -4,7 +4,9 @@
 //! makes is served by the sentry. Standard input, output and error are the
 //! caller's, held by the sentry. The file tree is the host's (`--root`),
 //! read-only under an in-memory overlay (or written through with
-//! `--rw-root`), with a private `/tmp` and the sandbox's own `/dev`. The exit status is the program's, or 128
+//! `--rw-root`), with a private `/tmp` and the sandbox's own `/dev`. Its
+//! sockets reach a private network with only loopback (`--network=none`,
+//! the default) or the host's (`--network=host`). The exit status is the program's, or 128
 //! plus the signal that killed it, as a shell reports it. SIGINT, SIGTERM,
 //! SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 sent to `sandbox-exec` go to init
 //! (see `tools::forward`).
@@ -16,7 +18,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use sentry::syscalls::{Support, TABLE};
-use sentry::boot::{ExtraMount, RootFs};
+use sentry::boot::{ExtraMount, Network, RootFs};
 use sentry::fsimpl::host::HostFile;
 use sentry::{BootConfig, CreateProcessArgs, KernelConfig};
 
@@ -71,6 +73,13 @@ struct Cli {
     #[arg(long, value_name = "DIR")]
     cwd: Option<PathBuf>,
 
+    /// The network the program's sockets reach: `none`, a private network
+    /// with only loopback (127.0.0.1, ::1), up, so that nothing leaves the
+    /// sandbox (needs root, to make the network namespace); or `host`,
+    /// the host's network.
+    #[arg(long, value_name = "none|host", default_value = "none", value_parser = parse_network)]
+    network: Network,
+
     /// Print the system call table (what is implemented, and how fully) and exit.
     #[arg(long, exclusive = true)]
     syscalls: bool,
@@ -101,6 +110,14 @@ fn main() -> ExitCode {
         print_syscalls();
         return ExitCode::SUCCESS;
     }
+    // Before any thread starts, and before the filter denies `unshare`.
+    if let Err(e) = sentry::boot::enter_network(cli.network) {
+        eprintln!(
+            "sandbox-exec: cannot make the sandbox's private network (--network=none, the default): {e}; \
+             it needs root (CAP_SYS_ADMIN) to make a network namespace; --network=host shares the host's network instead"
+        );
+        return ExitCode::from(CANNOT_EXECUTE);
+    }
     if let Err(e) = sentry::hardening::harden() {
         eprintln!("sandbox-exec: cannot install the sentry's seccomp filter: {e}");
         return ExitCode::from(CANNOT_EXECUTE);
@@ -116,7 +133,7 @@ fn main() -> ExitCode {
     let mounts = cli.bind.iter().chain(&cli.tmpfs).cloned().collect();
     let root = if cli.rw_root { RootFs::HostWritable(cli.root.clone()) } else { RootFs::HostOverlay(cli.root.clone()) };
     let kernel = KernelConfig { patch_syscalls: !cli.no_patch, ..KernelConfig::default() };
-    let config = BootConfig { kernel, root, mounts, tmpfs_limit: cli.tmpfs_limit, cwd: cli.cwd.clone() };
+    let config = BootConfig { kernel, root, mounts, tmpfs_limit: cli.tmpfs_limit, cwd: cli.cwd.clone(), network: cli.network };
     let kernel = match sentry::new_kernel(&config) {
         Ok(k) => k,
         Err(e) => {
@@ -147,6 +164,14 @@ fn guest_path(s: &str) -> Result<Vec<u8>, String> {
         return Err(format!("{s}: the path inside must be absolute"));
     }
     Ok(s.as_bytes().to_vec())
+}
+
+fn parse_network(s: &str) -> Result<Network, String> {
+    match s {
+        "none" => Ok(Network::None),
+        "host" => Ok(Network::Host),
+        _ => Err(format!("unknown network {s}: none or host")),
+    }
 }
 
 fn parse_bind(s: &str) -> Result<ExtraMount, String> {

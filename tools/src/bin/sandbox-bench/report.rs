@@ -220,6 +220,19 @@ fn summary_fragment(
                 ),
             }
         }
+        Target::ThroughputAtLeast(min) => match (native, sandbox) {
+            (Ok(n), Ok(s)) => {
+                let share = n[h] / s[h];
+                format!(
+                    "{} {:.0}% of native throughput patched (target >= {:.0}%: {})",
+                    case.name,
+                    share * 100.0,
+                    min * 100.0,
+                    verdict(share >= min)
+                )
+            }
+            _ => format!("{} n/a (target >= {:.0}% of native throughput: not measured)", case.name, min * 100.0),
+        },
         Target::Report => match (native, sandbox) {
             (Ok(n), Ok(s)) => format!(
                 "{} {} native (no target)",

@@ -5,6 +5,7 @@
 
 mod dynamic;
 mod idle;
+mod network;
 mod shell;
 mod signal;
 mod spawn;
@@ -31,6 +32,8 @@ pub const ALL: &[Case] = &[
     threads::PTHREAD_CREATE,
     signal::SIGNAL_LATENCY,
     unix::UNIX_THROUGHPUT,
+    network::TCP_RTT,
+    network::TCP_THROUGHPUT,
     shell::SHELL_LOOP,
     shell::FILE_HEAVY,
     dynamic::MAKE,
@@ -83,6 +86,9 @@ pub enum Target {
         /// Start of the summary fragment, e.g. "static true starts+exits".
         phrase: &'static str,
     },
+    /// The sandbox's throughput is at least this fraction of native: for
+    /// a headline value that is a time per unit of work, native/sandbox.
+    ThroughputAtLeast(f64),
     /// No target: the ratio is reported for information.
     Report,
     /// The sandboxed headline value is no higher than a peer's.

@@ -1,0 +1,230 @@
+/* UDP over IPv4 and IPv6 loopback: sendto and recvfrom with the sender's
+ * address, MSG_TRUNC (the datagram's whole length, and the flag in
+ * msg_flags), MSG_PEEK, empty datagrams, connect (the peer's address,
+ * datagrams from others filtered, ECONNREFUSED from a closed port),
+ * sendmmsg and recvmmsg, FIONREAD, SO_RCVTIMEO, the options programs use,
+ * and the errors of bad addresses. Ports are read back, never printed. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+#include "check.h"
+#include "watchdog.h"
+
+typedef union {
+    struct sockaddr sa;
+    struct sockaddr_in in;
+    struct sockaddr_in6 in6;
+    struct sockaddr_storage ss;
+} addr_t;
+
+static socklen_t addr_len(int family)
+{
+    return family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+}
+
+/* A UDP socket bound to loopback port 0; its address in `out`. */
+static int bound(int family, addr_t *out)
+{
+    int s = socket(family, SOCK_DGRAM, 0);
+    CHECK(s >= 0, "socket");
+    memset(out, 0, sizeof *out);
+    if (family == AF_INET) {
+        out->in.sin_family = AF_INET;
+        out->in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    } else {
+        out->in6.sin6_family = AF_INET6;
+        out->in6.sin6_addr = in6addr_loopback;
+    }
+    CHECK(bind(s, &out->sa, addr_len(family)) == 0, "bind");
+    socklen_t len = sizeof *out;
+    CHECK(getsockname(s, &out->sa, &len) == 0 && len == addr_len(family), "getsockname");
+    return s;
+}
+
+static int same(const addr_t *a, const addr_t *b)
+{
+    return memcmp(a, b, addr_len(a->sa.sa_family)) == 0;
+}
+
+static int intval(int fd, int level, int name)
+{
+    int v = -1;
+    socklen_t len = sizeof v;
+    CHECK(getsockopt(fd, level, name, &v, &len) == 0, "getsockopt %d/%d", level, name);
+    return v;
+}
+
+static void exchange(int family, const char *name)
+{
+    watchdog_step(name);
+    addr_t aa, ba, from;
+    int a = bound(family, &aa), b = bound(family, &ba);
+    CHECK(intval(a, SOL_SOCKET, SO_TYPE) == SOCK_DGRAM && intval(a, SOL_SOCKET, SO_PROTOCOL) == IPPROTO_UDP, "SO_TYPE, SO_PROTOCOL");
+    char buf[64];
+    CHECK(sendto(b, "datagram", 8, 0, &aa.sa, addr_len(family)) == 8, "sendto");
+    socklen_t len = sizeof from;
+    CHECK(recvfrom(a, buf, sizeof buf, 0, &from.sa, &len) == 8 && memcmp(buf, "datagram", 8) == 0, "recvfrom");
+    CHECK(len == addr_len(family) && same(&from, &ba), "the sender's address");
+    OK("%s: sendto, recvfrom with the sender's address", name);
+
+    /* MSG_TRUNC: recv reports the whole length; recvmsg flags the cut. */
+    CHECK(sendto(b, "0123456789", 10, 0, &aa.sa, addr_len(family)) == 10, "sendto");
+    CHECK(sendto(b, "abcdefghij", 10, 0, &aa.sa, addr_len(family)) == 10, "sendto");
+    int n = -1;
+    CHECK(ioctl(a, FIONREAD, &n) == 0 && n == 10, "FIONREAD is the next datagram's length: %d", n);
+    CHECK(recv(a, buf, 4, MSG_PEEK) == 4 && memcmp(buf, "0123", 4) == 0, "MSG_PEEK");
+    CHECK(recv(a, buf, 4, MSG_TRUNC) == 10 && memcmp(buf, "0123", 4) == 0, "MSG_TRUNC reports the whole length");
+    struct iovec iov = {buf, 4};
+    struct msghdr mh = {0};
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    mh.msg_name = &from;
+    mh.msg_namelen = sizeof from;
+    CHECK(recvmsg(a, &mh, 0) == 4 && (mh.msg_flags & MSG_TRUNC) && memcmp(buf, "abcd", 4) == 0, "recvmsg: MSG_TRUNC in msg_flags");
+    CHECK(mh.msg_namelen == addr_len(family) && same(&from, &ba), "recvmsg's address");
+    OK("%s: MSG_PEEK, MSG_TRUNC, FIONREAD", name);
+
+    /* An empty datagram is a datagram. */
+    CHECK(sendto(b, "", 0, 0, &aa.sa, addr_len(family)) == 0, "an empty datagram");
+    CHECK(recv(a, buf, sizeof buf, 0) == 0, "received empty");
+    EXPECT_ERRNO("nothing more", EAGAIN, recv(a, buf, sizeof buf, MSG_DONTWAIT));
+    OK("%s: an empty datagram", name);
+
+    /* connect: a default destination, and only its datagrams. */
+    CHECK(connect(a, &ba.sa, addr_len(family)) == 0, "connect");
+    len = sizeof from;
+    CHECK(getpeername(a, &from.sa, &len) == 0 && same(&from, &ba), "getpeername");
+    addr_t ca;
+    int c = bound(family, &ca);
+    CHECK(sendto(c, "stranger", 8, 0, &aa.sa, addr_len(family)) == 8, "sendto from another");
+    EXPECT_ERRNO("send on an unconnected socket", EDESTADDRREQ, send(b, "friend", 6, 0));
+    CHECK(sendto(b, "friend", 6, 0, &aa.sa, addr_len(family)) == 6, "sendto from the peer");
+    CHECK(recv(a, buf, sizeof buf, 0) == 6 && memcmp(buf, "friend", 6) == 0, "only the peer's datagram");
+    CHECK(send(a, "reply", 5, 0) == 5, "send to the peer");
+    CHECK(recv(b, buf, sizeof buf, 0) == 5 && memcmp(buf, "reply", 5) == 0, "the reply");
+    OK("%s: connect filters senders and names the destination", name);
+    close(c);
+
+    /* A connected socket hears that the port is closed. */
+    close(b);
+    CHECK(send(a, "anyone?", 7, 0) == 7, "send to a closed port");
+    struct pollfd p = {a, POLLIN, 0};
+    CHECK(poll(&p, 1, 5000) == 1 && (p.revents & POLLERR), "POLLERR: %#x", p.revents);
+    EXPECT_ERRNO("the next receive", ECONNREFUSED, recv(a, buf, sizeof buf, 0));
+    close(a);
+}
+
+static void many(void)
+{
+    watchdog_step("sendmmsg and recvmmsg");
+    addr_t aa, ba;
+    int a = bound(AF_INET, &aa), b = bound(AF_INET, &ba);
+    CHECK(connect(b, &aa.sa, sizeof aa.in) == 0, "connect");
+    struct mmsghdr m[3];
+    struct iovec iov[3];
+    char bufs[3][16];
+    const char *words[3] = {"one", "two", "three"};
+    memset(m, 0, sizeof m);
+    for (int i = 0; i < 3; i++) {
+        iov[i].iov_base = (void *)words[i];
+        iov[i].iov_len = strlen(words[i]);
+        m[i].msg_hdr.msg_iov = &iov[i];
+        m[i].msg_hdr.msg_iovlen = 1;
+    }
+    CHECK(sendmmsg(b, m, 3, 0) == 3 && m[2].msg_len == 5, "sendmmsg");
+    memset(m, 0, sizeof m);
+    for (int i = 0; i < 3; i++) {
+        iov[i].iov_base = bufs[i];
+        iov[i].iov_len = sizeof bufs[i];
+        m[i].msg_hdr.msg_iov = &iov[i];
+        m[i].msg_hdr.msg_iovlen = 1;
+    }
+    CHECK(recvmmsg(a, m, 3, MSG_WAITFORONE, NULL) == 3, "recvmmsg");
+    for (int i = 0; i < 3; i++)
+        CHECK(m[i].msg_len == strlen(words[i]) && memcmp(bufs[i], words[i], m[i].msg_len) == 0, "datagram %d", i);
+    OK("sendmmsg and recvmmsg");
+
+    /* SO_RCVTIMEO ends a blocking receive with EAGAIN. */
+    struct timeval tv = {0, 100000};
+    CHECK(setsockopt(a, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == 0, "SO_RCVTIMEO");
+    long t0 = now_ms();
+    char c;
+    EXPECT_ERRNO("recv past SO_RCVTIMEO", EAGAIN, recv(a, &c, 1, 0));
+    CHECK(now_ms() - t0 >= 50, "it waited");
+    close(a);
+    close(b);
+}
+
+static void options(void)
+{
+    watchdog_step("options");
+    addr_t aa;
+    int a = bound(AF_INET, &aa);
+    CHECK(intval(a, SOL_SOCKET, SO_BROADCAST) == 0, "SO_BROADCAST is off");
+    int one = 1, v = 0;
+    CHECK(setsockopt(a, SOL_SOCKET, SO_BROADCAST, &one, sizeof one) == 0 && intval(a, SOL_SOCKET, SO_BROADCAST) == 1, "SO_BROADCAST");
+    v = 17;
+    CHECK(setsockopt(a, IPPROTO_IP, IP_TTL, &v, sizeof v) == 0 && intval(a, IPPROTO_IP, IP_TTL) == 17, "IP_TTL");
+    v = 0x10;
+    CHECK(setsockopt(a, IPPROTO_IP, IP_TOS, &v, sizeof v) == 0 && intval(a, IPPROTO_IP, IP_TOS) == 0x10, "IP_TOS");
+    v = 3;
+    CHECK(setsockopt(a, IPPROTO_IP, IP_MULTICAST_TTL, &v, sizeof v) == 0 && intval(a, IPPROTO_IP, IP_MULTICAST_TTL) == 3, "IP_MULTICAST_TTL");
+    v = 0;
+    CHECK(setsockopt(a, IPPROTO_IP, IP_MULTICAST_LOOP, &v, sizeof v) == 0 && intval(a, IPPROTO_IP, IP_MULTICAST_LOOP) == 0, "IP_MULTICAST_LOOP");
+    struct in_addr lo = {htonl(INADDR_LOOPBACK)};
+    CHECK(setsockopt(a, IPPROTO_IP, IP_MULTICAST_IF, &lo, sizeof lo) == 0, "IP_MULTICAST_IF");
+    struct ip_mreq mr = {{htonl(0xe0000001 + 0x100)}, {htonl(INADDR_LOOPBACK)}};
+    errno = 0;
+    int r = setsockopt(a, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof mr);
+    OK("IP_ADD_MEMBERSHIP on lo: %s", r == 0 ? "0" : errname(errno));
+    if (r == 0)
+        CHECK(setsockopt(a, IPPROTO_IP, IP_DROP_MEMBERSHIP, &mr, sizeof mr) == 0, "IP_DROP_MEMBERSHIP");
+    EXPECT_ERRNO("IP_ADD_MEMBERSHIP with a short value", EINVAL, setsockopt(a, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, 4));
+    CHECK(setsockopt(a, IPPROTO_IP, IP_RECVERR, &one, sizeof one) == 0, "IP_RECVERR");
+    int six = socket(AF_INET6, SOCK_DGRAM, 0);
+    v = 5;
+    CHECK(setsockopt(six, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &v, sizeof v) == 0 && intval(six, IPPROTO_IPV6, IPV6_MULTICAST_HOPS) == 5, "IPV6_MULTICAST_HOPS");
+    CHECK(setsockopt(six, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &one, sizeof one) == 0, "IPV6_MULTICAST_LOOP");
+    CHECK(setsockopt(six, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) == 0 && intval(six, IPPROTO_IPV6, IPV6_V6ONLY) == 1, "IPV6_V6ONLY");
+    OK("SO_BROADCAST, IP_TTL, IP_TOS, IP_MULTICAST_*, IP_RECVERR, IPV6_MULTICAST_*, IPV6_V6ONLY");
+    close(six);
+    close(a);
+}
+
+static void bad_input(void)
+{
+    watchdog_step("bad input");
+    addr_t aa;
+    int a = bound(AF_INET, &aa);
+    char buf[8] = "x";
+    EXPECT_ERRNO("sendto with a short address", EINVAL, sendto(a, buf, 1, 0, &aa.sa, 4));
+    EXPECT_ERRNO("sendto with a zero-length address", EINVAL, sendto(a, buf, 1, 0, &aa.sa, 0));
+    addr_t six;
+    memset(&six, 0, sizeof six);
+    six.in6.sin6_family = AF_INET6;
+    EXPECT_ERRNO("sendto an IPv6 address", EAFNOSUPPORT, sendto(a, buf, 1, 0, &six.sa, sizeof six.in6));
+    EXPECT_ERRNO("send without a destination", EDESTADDRREQ, send(a, buf, 1, 0));
+    EXPECT_ERRNO("MSG_OOB", EOPNOTSUPP, sendto(a, buf, 1, MSG_OOB, &aa.sa, sizeof aa.in));
+    EXPECT_ERRNO("recv into an unwritable buffer", EFAULT, (sendto(a, buf, 1, 0, &aa.sa, sizeof aa.in), recv(a, (void *)8, 1, 0)));
+    EXPECT_ERRNO("listen", EOPNOTSUPP, listen(a, 1));
+    EXPECT_ERRNO("accept", EOPNOTSUPP, accept(a, NULL, NULL));
+    EXPECT_ERRNO("ICMP datagram sockets", EACCES, socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP));
+    OK("bad input gets Linux's errors");
+    close(a);
+}
+
+int main(void)
+{
+    watchdog_start(30);
+    exchange(AF_INET, "IPv4");
+    exchange(AF_INET6, "IPv6");
+    many();
+    options();
+    bad_input();
+    return 0;
+}
