@@ -2,6 +2,7 @@
 
 use abi::errno::EINVAL;
 use abi::fs::ioctl as io;
+use abi::fs::o;
 
 use super::{Args, SysResult};
 use crate::kernel::task::Task;
@@ -26,13 +27,41 @@ pub fn lseek(t: &mut Task, a: Args) -> SysResult {
     file.ops.seek(a.i64(1), whence)
 }
 
-/// `ioctl(fd, cmd, arg)`.
+/// The `O_NONBLOCK` status flag `FIONBIO` leaves for the `int` it reads:
+/// set for any non-zero value.
+fn fionbio_flag(on: i32) -> u32 {
+    if on != 0 {
+        o::NONBLOCK
+    } else {
+        0
+    }
+}
+
+/// `ioctl(fd, cmd, arg)`: the commands every file answers (close-on-exec,
+/// `FIONBIO`) here, the rest by the file.
 pub fn ioctl(t: &mut Task, a: Args) -> SysResult {
     let fd = a.int(0);
     let file = t.fds.get(fd)?;
     match a.uint(1) {
         io::FIOCLEX => t.fds.set_cloexec(fd, true).map(|_| 0),
         io::FIONCLEX => t.fds.set_cloexec(fd, false).map(|_| 0),
+        io::FIONBIO => {
+            let on: i32 = t.read_obj(a.u64(2))?;
+            file.set_flags(o::NONBLOCK, fionbio_flag(on));
+            Ok(0)
+        }
         cmd => file.ops.ioctl(t, cmd, a.u64(2)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fionbio_sets_nonblocking_for_any_nonzero_value() {
+        assert_eq!(fionbio_flag(0), 0);
+        assert_eq!(fionbio_flag(1), o::NONBLOCK);
+        assert_eq!(fionbio_flag(-1), o::NONBLOCK);
     }
 }

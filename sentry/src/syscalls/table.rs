@@ -95,7 +95,7 @@ pub static TABLE: &[Syscall] = &[
     full(sysno::RT_SIGACTION, "rt_sigaction", sys_signal::rt_sigaction),
     full(sysno::RT_SIGPROCMASK, "rt_sigprocmask", sys_signal::rt_sigprocmask),
     full(sysno::RT_SIGRETURN, "rt_sigreturn", sys_signal::rt_sigreturn),
-    partial(sysno::IOCTL, "ioctl", sys_file::ioctl, "TCGETS, TIOCGWINSZ, FIONREAD, FIOCLEX, FIONCLEX; others ENOTTY"),
+    partial(sysno::IOCTL, "ioctl", sys_file::ioctl, "TCGETS, TIOCGWINSZ, FIONREAD, FIONBIO, FIOCLEX, FIONCLEX; others ENOTTY"),
     full(sysno::PREAD64, "pread64", sys_read_write::pread64),
     partial(sysno::PWRITE64, "pwrite64", sys_read_write::pwrite64, FSIZE_NOTE),
     full(sysno::READV, "readv", sys_read_write::readv),
