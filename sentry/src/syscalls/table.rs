@@ -68,7 +68,7 @@ const OPEN_NOTE: &str = "O_TMPFILE on tmpfs, the overlay and read-write host bin
 const FSIZE_NOTE: &str = "past RLIMIT_FSIZE a write is cut short or EFBIG, without SIGXFSZ (no signal delivery yet)";
 
 /// The note of the extended attribute calls.
-const XATTR_NOTE: &str = "the user. namespace on tmpfs, overlay and host files (changed on read-write binds); trusted., security. and system. return EOPNOTSUPP";
+const XATTR_NOTE: &str = "the user. namespace on tmpfs, overlay and host files (changed on read-write binds); trusted. (CAP_SYS_ADMIN) on tmpfs and overlay files, not the host's; security. and system. return EOPNOTSUPP";
 
 /// The note of `mknod` and `mknodat`.
 const MKNOD_NOTE: &str = "regular files, FIFOs and (with CAP_MKNOD) character devices; block devices and sockets EPERM";
