@@ -1,7 +1,8 @@
-/* The descriptor table: dup, dup2, dup3, close_range, fcntl, and EMFILE
+/* The descriptor table: dup, dup2, dup3, close_range, fcntl, FIONBIO, and EMFILE
  * under a lowered RLIMIT_NOFILE. */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -171,6 +172,19 @@ static void fcntls(void)
     printf("after F_SETFL O_ASYNC|O_DIRECT|O_NOATIME: %o\n", fcntl(p[1], F_GETFL));
     CHECK(fcntl(p[1], F_SETFL, 0) == 0, "F_SETFL");
     printf("after F_SETFL 0: %o\n", fcntl(p[1], F_GETFL));
+
+    int on = 1;
+    CHECK(ioctl(p[0], FIONBIO, &on) == 0, "FIONBIO 1");
+    printf("after FIONBIO 1: %o\n", fcntl(p[0], F_GETFL));
+    on = 0;
+    CHECK(ioctl(p[0], FIONBIO, &on) == 0, "FIONBIO 0");
+    printf("after FIONBIO 0: %o\n", fcntl(p[0], F_GETFL));
+    on = -7;
+    CHECK(ioctl(p[0], FIONBIO, &on) == 0, "FIONBIO -7");
+    printf("after FIONBIO -7: %o\n", fcntl(p[0], F_GETFL));
+    EXPECT_ERRNO("FIONBIO with a bad pointer", EFAULT, ioctl(p[0], FIONBIO, (int *)8));
+    EXPECT_ERRNO("FIONBIO on a bad descriptor", EBADF, ioctl(299, FIONBIO, &on));
+    CHECK(fcntl(p[0], F_SETFL, 0) == 0, "F_SETFL");
 
     printf("F_GETPIPE_SZ %d\n", fcntl(p[0], F_GETPIPE_SZ));
     EXPECT_ERRNO("unknown command 12345", EINVAL, fcntl(p[0], 12345, 0));

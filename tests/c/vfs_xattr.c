@@ -1,10 +1,27 @@
 /* Extended attributes in the user. namespace: set with XATTR_CREATE and
  * XATTR_REPLACE, get and list with size 0 and with a small buffer,
  * remove; the errors for bad names, sizes and flags, and for files that
- * cannot have user attributes. */
+ * cannot have user attributes. The trusted. namespace, for
+ * CAP_SYS_ADMIN only (hidden from others). */
 #define _GNU_SOURCE
 #include <sys/xattr.h>
 #include "vfs.h"
+
+/* Without CAP_SYS_ADMIN, trusted attributes cannot be read, changed or
+ * listed. */
+static void trusted_as_nobody(void)
+{
+    char buf[64];
+    EXPECT_ERRNO("nobody reads a trusted attribute", ENODATA, getxattr("f", "trusted.t", buf, sizeof buf));
+    EXPECT_ERRNO("nobody sets a trusted attribute", EPERM, setxattr("f", "trusted.n", "x", 1, 0));
+    EXPECT_ERRNO("nobody removes a trusted attribute", EPERM, removexattr("f", "trusted.t"));
+    CHECK(close(open("g", O_CREAT | O_WRONLY, 0644)) == 0, "create g");
+    EXPECT_ERRNO("nobody sets one on its own file", EPERM, setxattr("g", "trusted.n", "x", 1, 0));
+    char list[64];
+    ssize_t n = listxattr("f", list, sizeof list);
+    CHECK(n == (ssize_t)sizeof "user.empty" && !strcmp(list, "user.empty"), "nobody lists %ld bytes", (long)n);
+    OK("trusted attributes are hidden from nobody");
+}
 
 int main(void)
 {
@@ -50,5 +67,22 @@ int main(void)
     CHECK(getxattr("l", "user.empty", buf, sizeof buf) == 0, "getxattr follows the link");
     CHECK(mkdir("d", 0755) == 0 && setxattr("d", "user.d", "dir", 3, 0) == 0, "on a directory");
     OK("user attributes");
+
+    if (geteuid() == 0) {
+        CHECK(setxattr("f", "trusted.t", "tv", 2, XATTR_CREATE) == 0, "setxattr trusted: %s", errname(errno));
+        CHECK(getxattr("f", "trusted.t", buf, sizeof buf) == 2 && !memcmp(buf, "tv", 2), "getxattr trusted");
+        n = listxattr("f", list, sizeof list);
+        int t = 0;
+        for (char *p = list; p < list + n; p += strlen(p) + 1)
+            t |= !strcmp(p, "trusted.t");
+        CHECK(t, "trusted.t listed for root");
+        CHECK(lsetxattr("l", "trusted.l", "x", 1, 0) == 0, "trusted attributes on a link");
+        CHECK(lgetxattr("l", "trusted.l", buf, sizeof buf) == 1, "lgetxattr trusted on a link");
+        CHECK(lremovexattr("l", "trusted.l") == 0, "lremovexattr trusted on a link");
+        OK("trusted attributes for root");
+        as_nobody(trusted_as_nobody);
+        CHECK(removexattr("f", "trusted.t") == 0, "removexattr trusted");
+        EXPECT_ERRNO("remove it again", ENODATA, removexattr("f", "trusted.t"));
+    }
     return 0;
 }

@@ -31,6 +31,7 @@ conformance! {
     creds,
     creds_caps = creds => Case::new().args(["caps"]),
     sched,
+    priority,
     prctl2,
     rusage,
     proc_creds,

@@ -59,6 +59,16 @@ pub fn new(upper_root: InodeRef, lower_root: InodeRef, dev: u64) -> InodeRef {
     Arc::new_cyclic(|me| Node { fs: Arc::new(Shared { dev, upper_root: upper_root.clone(), copy: Mutex::new(()) }), upper: Mutex::new(Some(upper_root)), lower: Some(lower_root), parent: None, me: me.clone() })
 }
 
+/// The overlay's own attributes (`trusted.overlay.*`) are out of the
+/// app's reach: `EOPNOTSUPP`, as overlayfs answers.
+fn own_xattr(name: &[u8]) -> Result<(), Errno> {
+    if name.starts_with(b"trusted.overlay.") {
+        Err(abi::errno::EOPNOTSUPP)
+    } else {
+        Ok(())
+    }
+}
+
 fn is_whiteout(i: &InodeRef) -> bool {
     let a = i.attr();
     a.kind() == mode::S_IFCHR && a.rdev == 0
@@ -379,10 +389,12 @@ impl Inode for Node {
     }
 
     fn get_xattr(&self, name: &[u8]) -> Result<Vec<u8>, Errno> {
+        own_xattr(name)?;
         self.layer().get_xattr(name)
     }
 
     fn set_xattr(&self, name: &[u8], value: &[u8]) -> Result<(), Errno> {
+        own_xattr(name)?;
         self.prepare_write()?;
         self.layer().set_xattr(name, value)
     }
@@ -393,6 +405,7 @@ impl Inode for Node {
     }
 
     fn remove_xattr(&self, name: &[u8]) -> Result<(), Errno> {
+        own_xattr(name)?;
         self.prepare_write()?;
         self.layer().remove_xattr(name)
     }
@@ -466,6 +479,30 @@ mod tests {
         assert_eq!(upper.lookup(b"f").unwrap().read_at(&mut buf, 0), Ok(5));
         assert_eq!(&buf, b"UPwer", "a writable mapping maps the upper copy");
         assert_eq!(std::fs::read(dir.join("f")).unwrap(), b"lower", "the host file is untouched");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn trusted_attributes_copy_up_and_the_overlays_own_are_hidden() {
+        let dir = std::env::temp_dir().join(format!("sbx-overlay-xattr-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("d")).unwrap();
+        std::fs::write(dir.join("f"), b"lower").unwrap();
+        let inos = InoAllocator::new();
+        let upper = Tmpfs::with_inos(9, 1 << 20, None, inos.clone(), 0o755).root();
+        let root = new(upper.clone(), host::open_root(&dir, 9, inos, false).unwrap(), 9);
+        let f = root.lookup(b"f").unwrap();
+        assert_eq!(f.get_xattr(b"trusted.k"), Err(abi::errno::ENODATA), "a lower file has none");
+        f.set_xattr(b"trusted.k", b"v").unwrap();
+        assert_eq!(f.get_xattr(b"trusted.k"), Ok(b"v".to_vec()));
+        assert!(upper.lookup(b"f").is_ok(), "setting one copies the file up");
+        root.unlink(b"d", true).unwrap();
+        root.create(b"d", NodeSpec::Directory, 0o755, 0, 0).unwrap();
+        let d = root.lookup(b"d").unwrap();
+        assert_eq!(d.get_xattr(b"trusted.overlay.opaque"), Err(abi::errno::EOPNOTSUPP));
+        assert_eq!(d.set_xattr(b"trusted.overlay.opaque", b"n"), Err(abi::errno::EOPNOTSUPP));
+        assert_eq!(d.remove_xattr(b"trusted.overlay.opaque"), Err(abi::errno::EOPNOTSUPP));
+        assert!(names(&d).is_empty(), "still opaque");
+        assert!(d.list_xattr().unwrap().is_empty());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -781,14 +781,16 @@ impl Node {
         let exit_signal = if who.tid != 0 && who.tid != pid { -1 } else { t.tg.exit_signal };
         let exit_code = if t.zombie && permitted { t.tg.exit_status().map_or(0, |s| s.wait_status()) } else { 0 };
         let started_ticks = (started / CLOCK_TICK_NS) as u64;
+        let nice = t.task.as_ref().map_or(0, |h| h.nice.load(Ordering::Relaxed));
         Ok(format!(
-            "{id} ({}) {} {ppid} {pgid} {sid} 0 -1 0 0 0 0 0 {} {} {} {} 20 0 {} 0 {started_ticks} {vsize} {rss_pages} {rsslim} {start_code} {end_code} {start_stack} 0 0 {pending} {blocked} {ignored} {caught} 0 0 0 {exit_signal} 0 0 0 0 0 0 0 0 {} {} {} {} {} {exit_code}\n",
+            "{id} ({}) {} {ppid} {pgid} {sid} 0 -1 0 0 0 0 0 {} {} {} {} {} {nice} {} 0 {started_ticks} {vsize} {rss_pages} {rsslim} {start_code} {end_code} {start_stack} 0 0 {pending} {blocked} {ignored} {caught} 0 0 0 {exit_signal} 0 0 0 0 0 0 0 0 {} {} {} {} {} {exit_code}\n",
             comm_of(t),
             state as char,
             cpu.user,
             cpu.system,
             ticks(children.user),
             ticks(children.system),
+            20 + nice,
             threads.len().max(1),
             strings.1,
             strings.0.args.0,

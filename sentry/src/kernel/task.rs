@@ -19,7 +19,7 @@
 //! host threads.
 
 use std::any::Any;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 
 use abi::process::TASK_COMM_LEN;
@@ -85,6 +85,10 @@ pub struct Task {
     /// CPUs the thread may run on (`sched_setaffinity`), one bit each;
     /// shared with its [`TaskHandle`] so other threads can set it too.
     pub affinity: Arc<AtomicU64>,
+    /// The thread's nice value, -20 to 19 (`setpriority`); shared with its
+    /// [`TaskHandle`] so other threads can set it too. Recorded: the host
+    /// schedules as it likes.
+    pub nice: Arc<AtomicI32>,
     /// `PR_SET_NO_NEW_PRIVS`: set once, never cleared, inherited; shared
     /// with its [`TaskHandle`].
     pub no_new_privs: Arc<AtomicBool>,
@@ -116,6 +120,8 @@ pub struct TaskHandle {
     zapped: Arc<AtomicBool>,
     /// The task's CPU affinity (see [`Task::affinity`]).
     pub affinity: Arc<AtomicU64>,
+    /// The task's nice value (see [`Task::nice`]).
+    pub nice: Arc<AtomicI32>,
     /// The task's name (see [`Task::comm`]).
     pub comm: Arc<Mutex<[u8; TASK_COMM_LEN]>>,
     /// See [`Task::no_new_privs`].
@@ -321,6 +327,7 @@ impl Task {
             restart_block: None,
             retrap: None,
             affinity: Arc::new(AtomicU64::new(0)),
+            nice: Arc::new(AtomicI32::new(0)),
             no_new_privs: Arc::new(AtomicBool::new(false)),
             thread_exit: None,
             stopped: Arc::new(AtomicBool::new(false)),
@@ -340,6 +347,7 @@ impl Task {
         self.set_sigmask(parent.sigmask(), false);
         self.altstack = parent.altstack;
         self.affinity.store(parent.affinity.load(Ordering::Relaxed), Ordering::Relaxed);
+        self.nice.store(parent.nice.load(Ordering::Relaxed), Ordering::Relaxed);
         self.no_new_privs = Arc::new(AtomicBool::new(parent.no_new_privs.load(Ordering::Relaxed)));
     }
 
@@ -354,6 +362,7 @@ impl Task {
             stopped: self.stopped.clone(),
             zapped: self.zapped.clone(),
             affinity: self.affinity.clone(),
+            nice: self.nice.clone(),
             comm: self.comm.clone(),
             no_new_privs: self.no_new_privs.clone(),
             started: self.started,

@@ -250,6 +250,109 @@ pub fn sched_setparam(t: &mut Task, a: Args) -> SysResult {
     Ok(0)
 }
 
+/// `sched_rr_get_interval(pid, interval)`: every task runs under
+/// `SCHED_OTHER`, whose slice the sandbox does not know: 0, as Linux
+/// reports for a fair-class task on an idle run queue.
+pub fn sched_rr_get_interval(t: &mut Task, a: Args) -> SysResult {
+    let pid = a.int(0);
+    if pid < 0 {
+        return Err(EINVAL);
+    }
+    if !is_known_task(t, pid) {
+        return Err(ESRCH);
+    }
+    t.write_obj(a.u64(1), &abi::time::Timespec { tv_sec: 0, tv_nsec: 0 })?;
+    Ok(0)
+}
+
+/// `getpriority` and `setpriority`'s `which`.
+mod prio {
+    pub const PROCESS: i32 = 0;
+    pub const PGRP: i32 = 1;
+    pub const USER: i32 = 2;
+}
+
+/// The lowest and highest nice values.
+const MIN_NICE: i32 = -20;
+const MAX_NICE: i32 = 19;
+
+/// The threads `which` and `who` select for `getpriority` and
+/// `setpriority`: one thread by tid, every thread of the processes of a
+/// process group, or every thread whose real uid is `who` (0: the
+/// caller, its group, its real uid).
+fn priority_targets(t: &Task, which: i32, who: i32) -> Result<Vec<crate::kernel::task::TaskHandle>, abi::Errno> {
+    let tasks = &t.kernel.tasks;
+    Ok(match which {
+        prio::PROCESS => {
+            let tid = if who == 0 { t.tid } else { who };
+            if tid < 0 {
+                Vec::new()
+            } else {
+                tasks.handle(tid).into_iter().collect()
+            }
+        }
+        prio::PGRP => {
+            let pgid = if who == 0 { tasks.group_and_session(t.tg.tgid)?.0 } else { who };
+            tasks.group_members(pgid).into_iter().flat_map(|pid| tasks.threads_of(pid)).collect()
+        }
+        prio::USER => {
+            let uid = if who == 0 { t.tg.creds.lock().uid } else { who as u32 };
+            tasks.all_processes().into_iter().flat_map(|pid| tasks.threads_of(pid)).filter(|h| h.tg.creds.lock().uid == uid).collect()
+        }
+        _ => return Err(EINVAL),
+    })
+}
+
+/// `getpriority(which, who)`: the highest priority among the selected
+/// threads, as the raw call returns it (`20 - nice`, 1 to 40).
+pub fn getpriority(t: &mut Task, a: Args) -> SysResult {
+    let targets = priority_targets(t, a.int(0), a.int(1))?;
+    let nice = targets.iter().map(|h| h.nice.load(std::sync::atomic::Ordering::Relaxed)).min().ok_or(ESRCH)?;
+    Ok((20 - nice) as u64)
+}
+
+/// Whether a thread whose nice value is `current` and whose
+/// `RLIMIT_NICE` is `limit` may be given `nice` (Linux's `can_nice`,
+/// checked only when the value goes down): `20 - nice` within the limit,
+/// or `CAP_SYS_NICE`.
+fn may_set_nice(nice: i32, current: i32, limit: u64, has_cap: bool) -> bool {
+    nice >= current || (20 - nice) as u64 <= limit || has_cap
+}
+
+/// `setpriority(which, who, nice)`: the value is clamped to -20..19 and
+/// recorded for each selected thread (the host schedules as it likes).
+/// As on Linux, the error is the last thread's refusal (EPERM when the
+/// caller's effective uid is neither of its uids without
+/// `CAP_SYS_NICE`, EACCES when lowering it is not allowed), ESRCH when
+/// none was found.
+pub fn setpriority(t: &mut Task, a: Args) -> SysResult {
+    let nice = a.int(2).clamp(MIN_NICE, MAX_NICE);
+    let targets = priority_targets(t, a.int(0), a.int(1))?;
+    let me = t.tg.creds.lock().clone();
+    let has_cap = me.has_cap(cap::SYS_NICE);
+    let mut result = Err(ESRCH);
+    for h in targets {
+        let same_owner = {
+            let them = h.tg.creds.lock();
+            them.uid == me.euid || them.euid == me.euid
+        };
+        if !same_owner && !has_cap {
+            result = Err(EPERM);
+            continue;
+        }
+        let limit = h.tg.limits.lock().get(abi::process::rlimit::NICE).map_or(0, |l| l.cur);
+        if !may_set_nice(nice, h.nice.load(std::sync::atomic::Ordering::Relaxed), limit, has_cap) {
+            result = Err(abi::errno::EACCES);
+            continue;
+        }
+        if result == Err(ESRCH) {
+            result = Ok(0);
+        }
+        h.nice.store(nice, std::sync::atomic::Ordering::Relaxed);
+    }
+    result
+}
+
 /// `sched_get_priority_max(policy)`.
 pub fn sched_get_priority_max(_: &mut Task, a: Args) -> SysResult {
     match a.int(0) {
@@ -286,6 +389,17 @@ mod tests {
         assert_eq!(sandbox_cpu(3, 4, 0b1000), 3);
         assert_eq!(sandbox_cpu(7, 1, 1), 0);
         assert_eq!(sandbox_cpu(70, 128, u64::MAX), 0, "CPUs beyond 64 are not modelled");
+    }
+
+    #[test]
+    fn lowering_nice_needs_the_limit_or_the_capability() {
+        assert!(may_set_nice(5, 0, 0, false), "raising is always allowed");
+        assert!(may_set_nice(0, 0, 0, false), "keeping is always allowed");
+        assert!(!may_set_nice(-1, 0, 0, false));
+        assert!(may_set_nice(-1, 0, 21, false), "RLIMIT_NICE 21 allows -1");
+        assert!(!may_set_nice(-2, 0, 21, false));
+        assert!(may_set_nice(-20, 0, 0, true));
+        assert!(!may_set_nice(3, 5, 16, false), "20 - 3 is above a limit of 16");
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! Extended attributes: the `user.` namespace, on files of filesystems
 //! that keep them (tmpfs, the overlay's upper layer after copy-up, and
 //! host files, which show their own and take changes on read-write
-//! binds where the host filesystem has them). Other namespaces
-//! (`trusted.`, `security.`, `system.`) are `EOPNOTSUPP`.
+//! binds where the host filesystem has them), and the `trusted.`
+//! namespace, for `CAP_SYS_ADMIN` only, on the sandbox's own files (tmpfs
+//! and the overlay; the host's are out of reach). Other namespaces
+//! (`security.`, `system.`) are `EOPNOTSUPP`.
 
 use abi::errno::{E2BIG, EEXIST, EINVAL, ENODATA, EOPNOTSUPP, EPERM, ERANGE, EROFS};
 use abi::fs::at;
@@ -44,32 +46,75 @@ fn target(t: &mut Task, a: &Args, which: Target) -> Result<Location, Errno> {
     }
 }
 
+/// The namespaces the sandbox keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Namespace {
+    /// `user.`: the file's permission bits decide.
+    User,
+    /// `trusted.`: `CAP_SYS_ADMIN` decides.
+    Trusted,
+}
+
+/// The namespace of attribute `name`: `EOPNOTSUPP` for one the sandbox
+/// does not keep.
+fn namespace_of(name: &[u8]) -> Result<Namespace, Errno> {
+    if name.starts_with(b"user.") {
+        Ok(Namespace::User)
+    } else if name.starts_with(b"trusted.") {
+        Ok(Namespace::Trusted)
+    } else {
+        Err(EOPNOTSUPP)
+    }
+}
+
 /// The attribute name at `addr`: 1 to 255 bytes (`ERANGE` otherwise), in
-/// the `user.` namespace.
-fn name_arg(t: &mut Task, addr: u64) -> Result<Vec<u8>, Errno> {
+/// a namespace the sandbox keeps.
+fn name_arg(t: &mut Task, addr: u64) -> Result<(Vec<u8>, Namespace), Errno> {
     let name = t.read_cstring(addr, NAME_MAX + 1).map_err(|e| if e == abi::errno::ENAMETOOLONG { ERANGE } else { e })?;
     if name.is_empty() {
         return Err(ERANGE);
     }
-    if !name.starts_with(b"user.") {
-        return Err(EOPNOTSUPP);
-    }
-    Ok(name)
+    let ns = namespace_of(&name)?;
+    Ok((name, ns))
 }
 
-/// `xattr_permission` for `user.` attributes: only regular files and
-/// directories have them.
-fn user_xattr_ok(loc: &Location, write: bool) -> Result<(), Errno> {
-    let a = loc.dentry.attr();
-    if a.is_regular() || a.is_dir() {
-        return Ok(());
+/// `xattr_permission`: `trusted.` attributes need `CAP_SYS_ADMIN` (without
+/// it they cannot be changed, and read as absent); `user.` attributes
+/// exist only on regular files and directories, and the file's
+/// permission bits decide.
+fn check_access(t: &Task, loc: &Location, ns: Namespace, write: bool) -> Result<(), Errno> {
+    let refused = if write { EPERM } else { ENODATA };
+    match ns {
+        Namespace::Trusted => {
+            if t.tg.creds.lock().has_cap(crate::auth::cap::SYS_ADMIN) {
+                Ok(())
+            } else {
+                Err(refused)
+            }
+        }
+        Namespace::User => {
+            let a = loc.dentry.attr();
+            if !a.is_regular() && !a.is_dir() {
+                return Err(refused);
+            }
+            perm::check(&creds(t), &a, if write { MAY_WRITE } else { MAY_READ })
+        }
     }
-    Err(if write { EPERM } else { ENODATA })
+}
+
+/// Whether a listing shows attribute `name` to a caller with or without
+/// `CAP_SYS_ADMIN`.
+fn listed(name: &[u8], admin: bool) -> bool {
+    match namespace_of(name) {
+        Ok(Namespace::User) => true,
+        Ok(Namespace::Trusted) => admin,
+        Err(_) => false,
+    }
 }
 
 fn do_set(t: &mut Task, a: Args, which: Target) -> SysResult {
     let loc = target(t, &a, which)?;
-    let name = name_arg(t, a.u64(1))?;
+    let (name, ns) = name_arg(t, a.u64(1))?;
     let size = a.u64(3) as usize;
     let flags = a.uint(4);
     if flags & !(XATTR_CREATE | XATTR_REPLACE) != 0 {
@@ -83,8 +128,7 @@ fn do_set(t: &mut Task, a: Args, which: Target) -> SysResult {
     if loc.mnt.read_only {
         return Err(EROFS);
     }
-    user_xattr_ok(&loc, true)?;
-    perm::check(&creds(t), &loc.dentry.attr(), MAY_WRITE)?;
+    check_access(t, &loc, ns, true)?;
     let exists = loc.inode().get_xattr(&name).is_ok();
     if flags & XATTR_CREATE != 0 && exists {
         return Err(EEXIST);
@@ -112,17 +156,17 @@ fn put(t: &mut Task, buf: u64, size: u64, data: &[u8]) -> SysResult {
 
 fn do_get(t: &mut Task, a: Args, which: Target) -> SysResult {
     let loc = target(t, &a, which)?;
-    let name = name_arg(t, a.u64(1))?;
-    user_xattr_ok(&loc, false)?;
-    perm::check(&creds(t), &loc.dentry.attr(), MAY_READ)?;
+    let (name, ns) = name_arg(t, a.u64(1))?;
+    check_access(t, &loc, ns, false)?;
     let value = loc.inode().get_xattr(&name)?;
     put(t, a.u64(2), a.u64(3), &value)
 }
 
 fn do_list(t: &mut Task, a: Args, which: Target) -> SysResult {
     let loc = target(t, &a, which)?;
+    let admin = t.tg.creds.lock().has_cap(crate::auth::cap::SYS_ADMIN);
     let mut out = Vec::new();
-    for n in loc.inode().list_xattr()?.into_iter().filter(|n| n.starts_with(b"user.")) {
+    for n in loc.inode().list_xattr()?.into_iter().filter(|n| listed(n, admin)) {
         out.extend_from_slice(&n);
         out.push(0);
     }
@@ -134,12 +178,11 @@ fn do_list(t: &mut Task, a: Args, which: Target) -> SysResult {
 
 fn do_remove(t: &mut Task, a: Args, which: Target) -> SysResult {
     let loc = target(t, &a, which)?;
-    let name = name_arg(t, a.u64(1))?;
+    let (name, ns) = name_arg(t, a.u64(1))?;
     if loc.mnt.read_only {
         return Err(EROFS);
     }
-    user_xattr_ok(&loc, true)?;
-    perm::check(&creds(t), &loc.dentry.attr(), MAY_WRITE)?;
+    check_access(t, &loc, ns, true)?;
     loc.inode().remove_xattr(&name)?;
     inotify::file_event(&loc, inotify::mask::ATTRIB);
     Ok(0)
@@ -203,4 +246,22 @@ pub fn lremovexattr(t: &mut Task, a: Args) -> SysResult {
 /// `fremovexattr(fd, name)`.
 pub fn fremovexattr(t: &mut Task, a: Args) -> SysResult {
     do_remove(t, a, Target::Fd)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn namespaces_kept_and_listed() {
+        assert_eq!(namespace_of(b"user.a"), Ok(Namespace::User));
+        assert_eq!(namespace_of(b"trusted.a"), Ok(Namespace::Trusted));
+        assert_eq!(namespace_of(b"security.a"), Err(EOPNOTSUPP));
+        assert_eq!(namespace_of(b"system.posix_acl_access"), Err(EOPNOTSUPP));
+        assert_eq!(namespace_of(b"usera"), Err(EOPNOTSUPP));
+        assert!(listed(b"user.a", false));
+        assert!(!listed(b"trusted.a", false), "trusted names are hidden without CAP_SYS_ADMIN");
+        assert!(listed(b"trusted.a", true));
+        assert!(!listed(b"security.a", true));
+    }
 }

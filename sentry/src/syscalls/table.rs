@@ -68,7 +68,7 @@ const OPEN_NOTE: &str = "O_TMPFILE on tmpfs, the overlay and read-write host bin
 const FSIZE_NOTE: &str = "past RLIMIT_FSIZE a write is cut short or EFBIG, without SIGXFSZ (no signal delivery yet)";
 
 /// The note of the extended attribute calls.
-const XATTR_NOTE: &str = "the user. namespace on tmpfs, overlay and host files (changed on read-write binds); trusted., security. and system. return EOPNOTSUPP";
+const XATTR_NOTE: &str = "the user. namespace on tmpfs, overlay and host files (changed on read-write binds); trusted. (CAP_SYS_ADMIN) on tmpfs and overlay files, not the host's; security. and system. return EOPNOTSUPP";
 
 /// The note of `mknod` and `mknodat`.
 const MKNOD_NOTE: &str = "regular files, FIFOs, socket files and (with CAP_MKNOD) character devices; block devices EPERM";
@@ -225,12 +225,15 @@ pub static TABLE: &[Syscall] = &[
     partial(sysno::PERSONALITY, "personality", sys_prctl::personality, "ADDR_NO_RANDOMIZE turns off the loader's randomisation; the other flags and execution domains are kept but change nothing"),
     full(sysno::STATFS, "statfs", sys_stat::statfs),
     full(sysno::FSTATFS, "fstatfs", sys_stat::fstatfs),
+    full(sysno::GETPRIORITY, "getpriority", sys_sched::getpriority),
+    partial(sysno::SETPRIORITY, "setpriority", sys_sched::setpriority, "the nice value is recorded (getpriority, /proc/PID/stat) but the host schedules as it likes"),
     partial(sysno::SCHED_SETPARAM, "sched_setparam", sys_sched::sched_setparam, "priority 0 only, as SCHED_OTHER allows; other threads' ids and zombies ESRCH"),
     partial(sysno::SCHED_GETPARAM, "sched_getparam", sys_sched::sched_getparam, "other threads' ids and zombies ESRCH"),
     partial(sysno::SCHED_SETSCHEDULER, "sched_setscheduler", sys_sched::sched_setscheduler, "SCHED_OTHER with priority 0 only; other valid policies and SCHED_RESET_ON_FORK EPERM; other threads' ids and zombies ESRCH"),
     partial(sysno::SCHED_GETSCHEDULER, "sched_getscheduler", sys_sched::sched_getscheduler, "always SCHED_OTHER; other threads' ids and zombies ESRCH"),
     full(sysno::SCHED_GET_PRIORITY_MAX, "sched_get_priority_max", sys_sched::sched_get_priority_max),
     full(sysno::SCHED_GET_PRIORITY_MIN, "sched_get_priority_min", sys_sched::sched_get_priority_min),
+    partial(sysno::SCHED_RR_GET_INTERVAL, "sched_rr_get_interval", sys_sched::sched_rr_get_interval, "0 (every task is SCHED_OTHER, with no known slice); other threads' ids and zombies ESRCH"),
     partial(sysno::PRCTL, "prctl", sys_prctl::prctl, "NAME, PDEATHSIG (sent when the parent process ends; Linux: when the parent thread does), DUMPABLE, KEEPCAPS, CAPBSET_READ/DROP, SECUREBITS, CHILD_SUBREAPER, NO_NEW_PRIVS, CAP_AMBIENT (capability options change the whole process, Linux only the thread); other options EINVAL"),
     partial(sysno::ARCH_PRCTL, "arch_prctl", sys_prctl::arch_prctl, "SET/GET_FS, GET_CPUID; SET_GS is recorded but not loaded (%gs belongs to the stub); SET_CPUID ENODEV"),
     partial(sysno::ADJTIMEX, "adjtimex", sys_time::adjtimex, "reads only, as a clock no NTP daemon disciplines; any change EPERM"),
