@@ -211,9 +211,12 @@ impl TaskSet {
         self.inner.lock().running.len()
     }
 
-    /// The handle of live task `tid` (a thread of any process).
+    /// The handle of live task `tid` (a thread of any process). A thread
+    /// whose process has been reaped is gone, though its host thread may
+    /// still be finishing.
     pub fn handle(&self, tid: i32) -> Option<TaskHandle> {
-        self.inner.lock().running.get(&tid).cloned()
+        let g = self.inner.lock();
+        g.running.get(&tid).filter(|h| g.processes.contains_key(&h.tg.tgid)).cloned()
     }
 
     /// Replaces a task's handle (its process image changed: `execve`).
