@@ -13,6 +13,9 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -559,6 +562,60 @@ static void files(void)
     close(s);
 }
 
+/* The line of /proc/net/FILE whose inode is `ino`: its local port, state
+ * and uid; 0 if there is none. */
+static int proc_net_line(const char *file, unsigned long ino, unsigned *port, unsigned *state, unsigned *uid)
+{
+    char path[64], line[512];
+    snprintf(path, sizeof path, "/proc/net/%s", file);
+    FILE *f = fopen(path, "r");
+    CHECK(f != NULL, "open %s", path);
+    CHECK(fgets(line, sizeof line, f) != NULL && strstr(line, "local_address") != NULL, "%s has its header", path);
+    int found = 0;
+    while (!found && fgets(line, sizeof line, f)) {
+        char local[64];
+        unsigned long lino;
+        if (sscanf(line, " %*d: %63s %*s %x %*s %*s %*s %u %*d %lu", local, state, uid, &lino) == 4 && lino == ino) {
+            char *colon = strrchr(local, ':');
+            CHECK(colon != NULL, "a local address with a port: %s", local);
+            *port = (unsigned)strtoul(colon + 1, NULL, 16);
+            found = 1;
+        }
+    }
+    fclose(f);
+    return found;
+}
+
+/* /proc/net/tcp, tcp6 and udp list the process's sockets by inode. */
+static void proc_net(void)
+{
+    struct { int family, type; const char *file; unsigned state; } cases[] = {
+        {AF_INET, SOCK_STREAM, "tcp", 0x0A},
+        {AF_INET6, SOCK_STREAM, "tcp6", 0x0A},
+        {AF_INET, SOCK_DGRAM, "udp", 0x07},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        addr_t a = loopback(cases[i].family);
+        int s = socket(cases[i].family, cases[i].type, 0);
+        CHECK(s >= 0, "socket");
+        CHECK(bind(s, &a.sa, addr_len(cases[i].family)) == 0, "bind");
+        if (cases[i].type == SOCK_STREAM)
+            CHECK(listen(s, 1) == 0, "listen");
+        socklen_t len = sizeof a;
+        CHECK(getsockname(s, &a.sa, &len) == 0, "getsockname");
+        struct stat st;
+        CHECK(fstat(s, &st) == 0, "fstat");
+        unsigned port = 0, state = 0, uid = 0;
+        CHECK(proc_net_line(cases[i].file, (unsigned long)st.st_ino, &port, &state, &uid), "/proc/net/%s lists inode %lu", cases[i].file, (unsigned long)st.st_ino);
+        CHECK(port == (unsigned)port_of(&a), "/proc/net/%s: port %u, want %d", cases[i].file, port, port_of(&a));
+        CHECK(state == cases[i].state, "/proc/net/%s: state %02X", cases[i].file, state);
+        CHECK(uid == getuid(), "/proc/net/%s: uid %u", cases[i].file, uid);
+        close(s);
+        CHECK(!proc_net_line(cases[i].file, (unsigned long)st.st_ino, &port, &state, &uid), "/proc/net/%s still lists a closed socket", cases[i].file);
+        printf("ok /proc/net/%s: the socket's inode, port, state and uid, gone when closed\n", cases[i].file);
+    }
+}
+
 int main(void)
 {
     watchdog_start(30);
@@ -578,5 +635,6 @@ int main(void)
     bad_input();
     nofile();
     files();
+    proc_net();
     return 0;
 }

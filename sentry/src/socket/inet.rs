@@ -50,6 +50,7 @@ use abi::socket::{af, ip, ipproto, ipv6, msg, so, so_more, sock, sockios, sol, t
 use abi::Errno;
 
 use super::host;
+use super::proc_net;
 use super::{Incoming, Outgoing, SockAddr, Socket, SocketFile};
 use crate::auth::cap;
 use crate::kernel::task::Task;
@@ -203,6 +204,8 @@ pub struct InetSocket {
     inode: SockInode,
     rcvtimeo: Timeout,
     sndtimeo: Timeout,
+    /// Its place in `/proc/net/tcp` and the rest, while it is open.
+    _listed: Option<proc_net::Entry>,
 }
 
 /// A new IP socket of family `family` (`AF_INET` or `AF_INET6`), type `ty`
@@ -229,7 +232,9 @@ pub fn create(t: &mut Task, family: i32, ty: i32, protocol: i32) -> Result<Arc<d
 
 impl InetSocket {
     fn wrap(t: &Task, fd: OwnedFd, family: i32, ty: i32, protocol: i32) -> InetSocket {
-        InetSocket { fd: Arc::new(fd), family, ty, protocol, inode: SockInode::new(t), rcvtimeo: Timeout::new(), sndtimeo: Timeout::new() }
+        let inode = SockInode::new(t);
+        let listed = proc_net::table(&t.kernel).add(fd.as_fd(), inode.ino, inode.uid);
+        InetSocket { fd: Arc::new(fd), family, ty, protocol, inode, rcvtimeo: Timeout::new(), sndtimeo: Timeout::new(), _listed: listed }
     }
 
     fn fd(&self) -> BorrowedFd<'_> {

@@ -13,7 +13,10 @@
 //! on the caller's waiter and reports its credentials), below the system
 //! calls.
 //!
-//! Families: [`unix`] (stream, datagram and seqpacket, the sandbox's own).
+//! Families: [`unix`] (stream, datagram and seqpacket, the sandbox's
+//! own); [`inet`] (TCP and UDP over IPv4 and IPv6) and [`netlink`]
+//! (`NETLINK_ROUTE`), over host sockets, with `proc_net` showing the IP
+//! sockets in `/proc/net`.
 //!
 //! A socket is released when its open file is: the file holds the only
 //! strong reference a family hands out ([`SocketFile`]), so a family
@@ -25,6 +28,7 @@
 mod host;
 pub mod inet;
 pub mod netlink;
+mod proc_net;
 
 use std::sync::Arc;
 
@@ -201,6 +205,7 @@ pub fn create_pair(t: &mut Task, domain: i32, ty: i32, protocol: i32) -> Result<
 /// the files they show in `/proc/net`.
 pub fn attach(kernel: &Arc<crate::kernel::Kernel>) {
     unix::attach(kernel);
+    proc_net::attach(kernel);
 }
 
 /// Whether an `EPIPE` from `sock` raises `SIGPIPE`: as Linux, only on a
