@@ -64,6 +64,7 @@ pub mod sol {
     pub const TCP: i32 = 6;
     pub const UDP: i32 = 17;
     pub const IPV6: i32 = 41;
+    pub const UDPLITE: i32 = 136;
     pub const NETLINK: i32 = 270;
 }
 
@@ -225,6 +226,11 @@ pub mod so_more {
     pub const BINDTODEVICE: i32 = 25;
     pub const ATTACH_FILTER: i32 = 26;
     pub const TIMESTAMP: i32 = 29;
+    pub const TIMESTAMPNS: i32 = 35;
+    pub const TIMESTAMPING: i32 = 37;
+    pub const TIMESTAMP_NEW: i32 = 63;
+    pub const TIMESTAMPNS_NEW: i32 = 64;
+    pub const TIMESTAMPING_NEW: i32 = 65;
     pub const PEERNAME: i32 = 28;
     pub const MARK: i32 = 36;
     pub const RXQ_OVFL: i32 = 40;
@@ -244,6 +250,8 @@ pub mod ip {
     pub const TTL: i32 = 2;
     pub const HDRINCL: i32 = 3;
     pub const OPTIONS: i32 = 4;
+    pub const RECVOPTS: i32 = 6;
+    pub const RETOPTS: i32 = 7;
     pub const PKTINFO: i32 = 8;
     pub const MTU_DISCOVER: i32 = 10;
     pub const RECVERR: i32 = 11;
@@ -252,7 +260,9 @@ pub mod ip {
     pub const MTU: i32 = 14;
     pub const FREEBIND: i32 = 15;
     pub const TRANSPARENT: i32 = 19;
+    pub const RECVORIGDSTADDR: i32 = 20;
     pub const BIND_ADDRESS_NO_PORT: i32 = 24;
+    pub const RECVFRAGSIZE: i32 = 25;
     pub const MULTICAST_IF: i32 = 32;
     pub const MULTICAST_TTL: i32 = 33;
     pub const MULTICAST_LOOP: i32 = 34;
@@ -274,10 +284,31 @@ pub mod ipv6 {
     pub const MTU: i32 = 24;
     pub const RECVERR: i32 = 25;
     pub const V6ONLY: i32 = 26;
+    pub const FLOWINFO: i32 = 11;
+    pub const FLOWINFO_SEND: i32 = 33;
+    /// The first of the RFC 3542 options (`IPV6_RECVPKTINFO` ...
+    /// `IPV6_PATHMTU`), then the RFC 2292 ones.
     pub const RECVPKTINFO: i32 = 49;
+    pub const PATHMTU: i32 = 61;
+    pub const RFC2292_PKTINFO: i32 = 2;
+    pub const RFC2292_PKTOPTIONS: i32 = 6;
+    pub const RFC2292_HOPLIMIT: i32 = 8;
     pub const DONTFRAG: i32 = 62;
+    pub const RECVTCLASS: i32 = 66;
     pub const TCLASS: i32 = 67;
+    pub const AUTOFLOWLABEL: i32 = 70;
+    pub const ADDR_PREFERENCES: i32 = 72;
+    pub const MINHOPCOUNT: i32 = 73;
+    pub const RECVORIGDSTADDR: i32 = 74;
+    pub const RECVFRAGSIZE: i32 = 77;
     pub const TRANSPARENT: i32 = 75;
+}
+
+/// `SOL_UDPLITE` options (`UDPLITE_*`).
+#[allow(missing_docs)]
+pub mod udplite {
+    pub const SEND_CSCOV: i32 = 10;
+    pub const RECV_CSCOV: i32 = 11;
 }
 
 /// `SOL_TCP` options (`TCP_*`).

@@ -6,8 +6,11 @@
  * and the errors of bad addresses. Ports are read back, never printed. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -218,6 +221,112 @@ static void bad_input(void)
     close(a);
 }
 
+/* Receives one datagram on `r` with room for `room` bytes of control
+ * messages; returns the first control message of (level, type), or NULL,
+ * and the message flags in `*flags`. */
+static struct cmsghdr *recv_with_control(int r, char *control, size_t room, int level, int type, int *flags)
+{
+    char data[16];
+    struct iovec iov = {data, sizeof data};
+    struct msghdr m = {0};
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    m.msg_control = control;
+    m.msg_controllen = room;
+    CHECK(recvmsg(r, &m, 0) == 3, "recvmsg");
+    *flags = m.msg_flags;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
+        if (c->cmsg_level == level && c->cmsg_type == type)
+            return c;
+    return NULL;
+}
+
+/* Control messages on IP sockets: IP_RECVTTL and IP_PKTINFO on receive,
+ * an IPv6 hop limit given to sendmsg and seen by the receiver, and a
+ * buffer too small for them (MSG_CTRUNC). */
+static void ancillary(void)
+{
+    addr_t ra, sa;
+    int r = bound(AF_INET, &ra), s = bound(AF_INET, &sa);
+    int on = 1;
+    CHECK(setsockopt(r, IPPROTO_IP, IP_RECVTTL, &on, sizeof on) == 0, "IP_RECVTTL");
+    CHECK(setsockopt(r, IPPROTO_IP, IP_PKTINFO, &on, sizeof on) == 0, "IP_PKTINFO");
+    CHECK(sendto(s, "abc", 3, 0, &ra.sa, addr_len(AF_INET)) == 3, "sendto");
+    char control[256];
+    int flags;
+    struct cmsghdr *c = recv_with_control(r, control, sizeof control, IPPROTO_IP, IP_TTL, &flags);
+    CHECK(c != NULL && c->cmsg_len == CMSG_LEN(sizeof(int)), "an IP_TTL message");
+    int ttl;
+    memcpy(&ttl, CMSG_DATA(c), sizeof ttl);
+    printf("IPv4: IP_TTL %d, flags %#x\n", ttl, flags);
+    CHECK(sendto(s, "abc", 3, 0, &ra.sa, addr_len(AF_INET)) == 3, "sendto");
+    c = recv_with_control(r, control, sizeof control, IPPROTO_IP, IP_PKTINFO, &flags);
+    CHECK(c != NULL, "an IP_PKTINFO message");
+    struct in_pktinfo pi;
+    memcpy(&pi, CMSG_DATA(c), sizeof pi);
+    printf("IPv4: IP_PKTINFO to %s\n", inet_ntoa(pi.ipi_addr));
+    /* Room for the header alone: cut, and MSG_CTRUNC. */
+    CHECK(sendto(s, "abc", 3, 0, &ra.sa, addr_len(AF_INET)) == 3, "sendto");
+    recv_with_control(r, control, sizeof(struct cmsghdr), IPPROTO_IP, IP_TTL, &flags);
+    printf("IPv4: a short control buffer: MSG_CTRUNC %s\n", flags & MSG_CTRUNC ? "set" : "clear");
+    close(r);
+    close(s);
+
+    r = bound(AF_INET6, &ra);
+    s = bound(AF_INET6, &sa);
+    CHECK(setsockopt(r, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &on, sizeof on) == 0, "IPV6_RECVHOPLIMIT");
+    char out[CMSG_SPACE(sizeof(int))] = {0};
+    struct cmsghdr *oc = (struct cmsghdr *)out;
+    oc->cmsg_level = IPPROTO_IPV6;
+    oc->cmsg_type = IPV6_HOPLIMIT;
+    oc->cmsg_len = CMSG_LEN(sizeof(int));
+    int hops = 7;
+    memcpy(CMSG_DATA(oc), &hops, sizeof hops);
+    struct iovec iov = {"abc", 3};
+    struct msghdr m = {0};
+    m.msg_name = &ra;
+    m.msg_namelen = addr_len(AF_INET6);
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    m.msg_control = out;
+    m.msg_controllen = sizeof out;
+    CHECK(sendmsg(s, &m, 0) == 3, "sendmsg with IPV6_HOPLIMIT");
+    c = recv_with_control(r, control, sizeof control, IPPROTO_IPV6, IPV6_HOPLIMIT, &flags);
+    CHECK(c != NULL, "an IPV6_HOPLIMIT message");
+    memcpy(&hops, CMSG_DATA(c), sizeof hops);
+    printf("IPv6: the hop limit sent is the one received: %d\n", hops);
+    hops = 1000;
+    memcpy(CMSG_DATA(oc), &hops, sizeof hops);
+    EXPECT_ERRNO("sendmsg with a hop limit out of range", EINVAL, sendmsg(s, &m, 0));
+    close(r);
+    close(s);
+}
+
+/* UDP-Lite sockets, with their checksum coverage options. */
+static void udplite(void)
+{
+    int s = socket(AF_INET, SOCK_DGRAM, IPPROTO_UDPLITE);
+    CHECK(s >= 0, "a UDP-Lite socket");
+    int cov = 20;
+    CHECK(setsockopt(s, IPPROTO_UDPLITE, 10 /* UDPLITE_SEND_CSCOV */, &cov, sizeof cov) == 0, "UDPLITE_SEND_CSCOV");
+    printf("UDP-Lite: protocol %d, send coverage %d\n", intval(s, SOL_SOCKET, SO_PROTOCOL), intval(s, IPPROTO_UDPLITE, 10));
+    close(s);
+}
+
+/* The interface requests every socket answers, a Unix one included
+ * (musl's and glibc's if_nametoindex ask them of one). */
+static void interfaces_from_any_socket(void)
+{
+    int u = socket(AF_UNIX, SOCK_DGRAM, 0);
+    CHECK(u >= 0, "a Unix socket");
+    struct ifreq ifr = {0};
+    strcpy(ifr.ifr_name, "lo");
+    CHECK(ioctl(u, SIOCGIFINDEX, &ifr) == 0, "SIOCGIFINDEX on a Unix socket");
+    printf("lo: index %d from a Unix socket, if_nametoindex %u, if_indextoname %s\n", ifr.ifr_ifindex, if_nametoindex("lo"),
+           if_indextoname(ifr.ifr_ifindex, ifr.ifr_name) ? ifr.ifr_name : "(none)");
+    close(u);
+}
+
 int main(void)
 {
     watchdog_start(30);
@@ -226,5 +335,8 @@ int main(void)
     many();
     options();
     bad_input();
+    ancillary();
+    udplite();
+    interfaces_from_any_socket();
     return 0;
 }

@@ -136,8 +136,10 @@ pub fn getsockopt(fd: BorrowedFd<'_>, level: i32, name: i32, room: usize) -> Res
     Ok(value)
 }
 
-/// `sendmsg` of `data` (to `to`, if given) with `flags`: the bytes sent.
-pub fn send(fd: BorrowedFd<'_>, data: &[u8], to: Option<&[u8]>, flags: u32) -> Result<usize, Errno> {
+/// `sendmsg` of `data` (to `to`, if given) with the control messages
+/// `control` (the app's bytes, for the host to check) and `flags`: the
+/// bytes sent.
+pub fn send(fd: BorrowedFd<'_>, data: &[u8], to: Option<&[u8]>, control: &[u8], flags: u32) -> Result<usize, Errno> {
     if let Some(to @ []) = to {
         // An address of no bytes (only `sendto` passes one): `sendmsg`
         // would drop it, `sendto` hands the family an empty one.
@@ -148,9 +150,10 @@ pub fn send(fd: BorrowedFd<'_>, data: &[u8], to: Option<&[u8]>, flags: u32) -> R
     }
     let mut iov = libc::iovec { iov_base: data.as_ptr() as *mut libc::c_void, iov_len: data.len() };
     let (name, namelen) = to.map_or((std::ptr::null(), 0), addr_arg);
-    let msg = libc::msghdr { msg_name: name as *mut libc::c_void, msg_namelen: namelen, msg_iov: &mut iov, msg_iovlen: 1, msg_control: std::ptr::null_mut(), msg_controllen: 0, msg_flags: 0 };
-    // SAFETY: the message names one iovec over `data` and, if any, the
-    // address bytes of `to`; the host only reads them.
+    let msg_control = if control.is_empty() { std::ptr::null_mut() } else { control.as_ptr() as *mut libc::c_void };
+    let msg = libc::msghdr { msg_name: name as *mut libc::c_void, msg_namelen: namelen, msg_iov: &mut iov, msg_iovlen: 1, msg_control, msg_controllen: control.len(), msg_flags: 0 };
+    // SAFETY: the message names one iovec over `data`, the address bytes
+    // of `to` if any and the bytes of `control`; the host only reads them.
     retry(|| unsafe { libc::sendmsg(fd.as_raw_fd(), &msg, flags as i32) })
 }
 
@@ -163,11 +166,15 @@ pub struct Received {
     pub from: Option<Vec<u8>>,
     /// The message flags the host reported.
     pub flags: i32,
+    /// The control messages the host gave, in the room asked for.
+    pub control: Vec<u8>,
 }
 
 /// `recvmsg` of at most `max` bytes, appended to `buf`, with `flags`;
-/// with `want_from`, the sender's address too.
-pub fn recv(fd: BorrowedFd<'_>, buf: &mut Vec<u8>, max: usize, flags: u32, want_from: bool) -> Result<Received, Errno> {
+/// with `want_from`, the sender's address too; with room for
+/// `control_room` bytes of control messages (the host cuts them to fit
+/// and reports `MSG_CTRUNC`, as Linux does for the app).
+pub fn recv(fd: BorrowedFd<'_>, buf: &mut Vec<u8>, max: usize, flags: u32, want_from: bool, control_room: usize) -> Result<Received, Errno> {
     let old = buf.len();
     // With MSG_TRUNC a stream socket discards what it reports, writing
     // nothing: the room is initialised then. Else the host fills the
@@ -182,10 +189,12 @@ pub fn recv(fd: BorrowedFd<'_>, buf: &mut Vec<u8>, max: usize, flags: u32, want_
     let mut iov = libc::iovec { iov_base: room.cast(), iov_len: max };
     let mut addr = [0u8; ADDR_ROOM];
     let (name, namelen) = if want_from { (addr.as_mut_ptr().cast(), ADDR_ROOM as libc::socklen_t) } else { (std::ptr::null_mut(), 0) };
-    let mut msg = libc::msghdr { msg_name: name, msg_namelen: namelen, msg_iov: &mut iov, msg_iovlen: 1, msg_control: std::ptr::null_mut(), msg_controllen: 0, msg_flags: 0 };
+    let mut control = vec![0u8; control_room];
+    let msg_control = if control_room == 0 { std::ptr::null_mut() } else { control.as_mut_ptr().cast() };
+    let mut msg = libc::msghdr { msg_name: name, msg_namelen: namelen, msg_iov: &mut iov, msg_iovlen: 1, msg_control, msg_controllen: control_room, msg_flags: 0 };
     // SAFETY: the message names `max` writable bytes of `buf` past its
-    // old length (reserved or resized above) and `addr`'s room, both
-    // alive across the call.
+    // old length (reserved or resized above), `addr`'s room and
+    // `control`'s, all alive across the call.
     let r = retry(|| unsafe { libc::recvmsg(fd.as_raw_fd(), &mut msg, flags as i32) });
     let len = match r {
         Ok(len) => len,
@@ -203,7 +212,8 @@ pub fn recv(fd: BorrowedFd<'_>, buf: &mut Vec<u8>, max: usize, flags: u32, want_
         unsafe { buf.set_len(old + filled) };
     }
     let from = (want_from && msg.msg_namelen > 0).then(|| addr[..(msg.msg_namelen as usize).min(ADDR_ROOM)].to_vec());
-    Ok(Received { len, from, flags: msg.msg_flags })
+    control.truncate(msg.msg_controllen.min(control_room));
+    Ok(Received { len, from, flags: msg.msg_flags, control })
 }
 
 /// `recv` into `buf` with `flags` (never `MSG_TRUNC`): the bytes received.
@@ -282,11 +292,11 @@ mod tests {
         bind(a.as_fd(), &v4(0)).unwrap();
         bind(b.as_fd(), &v4(0)).unwrap();
         let to = local_addr(a.as_fd()).unwrap();
-        assert_eq!(send(b.as_fd(), b"hello", Some(&to), 0), Ok(5));
+        assert_eq!(send(b.as_fd(), b"hello", Some(&to), &[], 0), Ok(5));
         let mut buf = Vec::new();
-        let r = recv(a.as_fd(), &mut buf, 3, libc::MSG_TRUNC as u32, true).unwrap();
+        let r = recv(a.as_fd(), &mut buf, 3, libc::MSG_TRUNC as u32, true, 0).unwrap();
         assert_eq!((r.len, &buf[..]), (5, &b"hel"[..]));
         assert_eq!(r.from, Some(local_addr(b.as_fd()).unwrap()));
-        assert_eq!(recv(a.as_fd(), &mut buf, 3, 0, false).err(), Some(Errno(libc::EAGAIN)));
+        assert_eq!(recv(a.as_fd(), &mut buf, 3, 0, false, 0).err(), Some(Errno(libc::EAGAIN)));
     }
 }

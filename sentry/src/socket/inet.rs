@@ -16,23 +16,23 @@
 //!
 //! What is partial, and why:
 //!
-//! - Ancillary data: none is delivered on receive (the family-independent
-//!   layer carries only `SCM_RIGHTS` and `SCM_CREDENTIALS`), so the
-//!   options that only produce it (`IP_PKTINFO`, `IP_RECVTTL`,
-//!   `IP_RECVTOS`, `IPV6_RECVPKTINFO`, `SO_TIMESTAMP*`) are refused with
-//!   `ENOPROTOOPT`; IP-level control messages given to `sendmsg` are
-//!   ignored. `SCM_RIGHTS` and `SCM_CREDENTIALS` are ignored, as Linux
-//!   ignores them on IP sockets, but the family-independent layer has
-//!   already checked them (a descriptor not open is `EBADF`, which Linux
-//!   does not check here).
+//! - Control messages: those the app gives `sendmsg` at the IP levels go
+//!   to the host as they are, and those the host gives a receive
+//!   (`IP_PKTINFO`, `IP_TTL`, `IPV6_HOPLIMIT`, timestamps, ...) come back
+//!   as they are, in the room the app gave (the host cuts them and
+//!   reports `MSG_CTRUNC`). A stream receive that takes several host
+//!   receives (`MSG_WAITALL`) reports the control messages of the last
+//!   one that brought any. `SCM_RIGHTS` and `SCM_CREDENTIALS` are
+//!   ignored, as Linux ignores them on IP sockets, but the
+//!   family-independent layer has already checked them (a descriptor
+//!   not open is `EBADF`, which Linux does not check here).
 //! - `MSG_PEEK` with `MSG_WAITALL` on a stream peeks what is there (Linux
 //!   waits for the whole length first); `MSG_TRUNC` on a stream discards
 //!   and also reports `MSG_TRUNC` in `msg_flags`; `MSG_FASTOPEN` is
 //!   `EOPNOTSUPP`.
 //! - Raw and packet sockets: `EPERM` without `CAP_NET_RAW`, else
 //!   `EPROTONOSUPPORT`; ICMP datagram ("ping") sockets `EACCES`, as with
-//!   Linux's default `ping_group_range`; MPTCP and UDP-Lite
-//!   `EPROTONOSUPPORT`.
+//!   Linux's default `ping_group_range`; MPTCP `EPROTONOSUPPORT`.
 //! - A wait a signal interrupts restarts under `SA_RESTART` even when a
 //!   timeout is set (Linux returns `EINTR` then), as gVisor's do.
 //! - Closing a socket with `SO_LINGER` set closes the host socket, which
@@ -46,7 +46,7 @@ use std::time::{Duration, Instant};
 
 use abi::errno::{EACCES, EAGAIN, EALREADY, EDOM, EFAULT, EINPROGRESS, EINTR, EINVAL, ENOENT, ENOPROTOOPT, ENOTTY, EOPNOTSUPP, EPERM, EPROTONOSUPPORT, ESOCKTNOSUPPORT};
 use abi::fs::{mode, Stat};
-use abi::socket::{af, ip, ipproto, ipv6, msg, so, so_more, sock, sockios, sol, tcp, Ifconf, IFREQ_SIZE};
+use abi::socket::{af, ip, ipproto, ipv6, msg, so, so_more, sock, sockios, sol, tcp, udplite, Ifconf, IFREQ_SIZE};
 use abi::Errno;
 
 use super::host;
@@ -66,6 +66,12 @@ const STREAM_CHUNK: usize = 4 << 20;
 
 /// The most a datagram receive takes: more than any UDP datagram.
 const DATAGRAM_MAX: usize = 1 << 16;
+
+/// The most room for control messages a receive gives the host.
+const CONTROL_ROOM: usize = 64 << 10;
+
+/// The message flags of a host receive that the app sees.
+const REPORTED_FLAGS: u32 = msg::OOB | msg::EOR | msg::ERRQUEUE | msg::CTRUNC;
 
 /// The room given to the host for an option's value.
 const OPTION_ROOM: usize = 512;
@@ -218,6 +224,7 @@ pub fn create(t: &mut Task, family: i32, ty: i32, protocol: i32) -> Result<Arc<d
     let protocol = match (ty, protocol) {
         (sock::STREAM, 0 | ipproto::TCP) => ipproto::TCP,
         (sock::DGRAM, 0 | ipproto::UDP) => ipproto::UDP,
+        (sock::DGRAM, ipproto::UDPLITE) => ipproto::UDPLITE,
         // Ping sockets: no group is in Linux's default `ping_group_range`.
         (sock::DGRAM, p) if p == icmp => return Err(EACCES),
         (sock::STREAM | sock::DGRAM, _) => return Err(EPROTONOSUPPORT),
@@ -253,11 +260,14 @@ impl InetSocket {
         (family == self.family && addr.len() >= min).then(|| u16::from_be_bytes([addr[2], addr[3]]))
     }
 
-    fn send_stream(&self, t: &Task, data: &[u8], to: Option<&[u8]>, flags: u32, nonblock: bool) -> Result<usize, Errno> {
+    /// Sends all of `data` (but when `nonblock`), the control messages
+    /// going with the first piece the host takes.
+    fn send_stream(&self, t: &Task, data: &[u8], to: Option<&[u8]>, control: &[u8], flags: u32, nonblock: bool) -> Result<usize, Errno> {
         let deadline = self.sndtimeo.deadline();
         let mut done = 0;
         loop {
-            match host::send(self.fd(), &data[done..], to, flags) {
+            let control = if done == 0 { control } else { &[] };
+            match host::send(self.fd(), &data[done..], to, control, flags) {
                 Ok(n) => {
                     done += n;
                     if done >= data.len() || nonblock {
@@ -275,7 +285,9 @@ impl InetSocket {
         }
     }
 
-    fn recv_stream(&self, t: &Task, want: usize, flags: u32, nonblock: bool) -> Result<Incoming, Errno> {
+    /// A stream receive, with room for `control_room` bytes of control
+    /// messages: those of the last piece that brought any.
+    fn recv_stream(&self, t: &Task, want: usize, control_room: usize, flags: u32, nonblock: bool) -> Result<Incoming, Errno> {
         let deadline = self.rcvtimeo.deadline();
         // Out-of-band data and the error queue never wait.
         let once = nonblock || flags & (msg::OOB | msg::ERRQUEUE) != 0;
@@ -283,19 +295,23 @@ impl InetSocket {
         if flags & msg::TRUNC != 0 {
             // The host discards the data and writes nothing.
             let mut scratch = Vec::new();
-            let n = blocking(t, self.fd(), POLLIN, once, deadline, EAGAIN, || host::recv(self.fd(), &mut scratch, want.min(STREAM_CHUNK), host_flags | msg::TRUNC, false).map(|r| r.len))?;
-            return Ok(Incoming { len: n, ..Incoming::default() });
+            let n = blocking(t, self.fd(), POLLIN, once, deadline, EAGAIN, || host::recv(self.fd(), &mut scratch, want.min(STREAM_CHUNK), host_flags | msg::TRUNC, false, control_room))?;
+            return Ok(Incoming { len: n.len, flags: n.flags as u32 & REPORTED_FLAGS, control: n.control, ..Incoming::default() });
         }
         let waitall = flags & msg::WAITALL != 0 && flags & (msg::PEEK | msg::OOB | msg::ERRQUEUE) == 0;
         let cap = if waitall { want } else { want.min(STREAM_CHUNK) };
         let mut data = Vec::new();
         let mut out_flags = 0;
+        let mut control = Vec::new();
         loop {
             let room = cap - data.len();
-            let r = host::recv(self.fd(), &mut data, room, host_flags, false);
+            let r = host::recv(self.fd(), &mut data, room, host_flags, false, control_room);
             let stop = match r {
                 Ok(r) => {
-                    out_flags |= r.flags as u32 & (msg::OOB | msg::EOR | msg::ERRQUEUE);
+                    out_flags |= r.flags as u32 & REPORTED_FLAGS;
+                    if !r.control.is_empty() {
+                        control = r.control;
+                    }
                     // The end of the stream, or enough.
                     if r.len == 0 || !waitall || data.len() >= cap {
                         break;
@@ -317,16 +333,18 @@ impl InetSocket {
                 break;
             }
         }
-        Ok(Incoming { len: data.len(), data, flags: out_flags, ..Incoming::default() })
+        Ok(Incoming { len: data.len(), data, flags: out_flags, control, ..Incoming::default() })
     }
 
-    fn recv_datagram(&self, t: &Task, want: usize, flags: u32, nonblock: bool) -> Result<Incoming, Errno> {
+    /// A datagram receive, with room for `control_room` bytes of control
+    /// messages.
+    fn recv_datagram(&self, t: &Task, want: usize, control_room: usize, flags: u32, nonblock: bool) -> Result<Incoming, Errno> {
         let once = nonblock || flags & msg::ERRQUEUE != 0;
         // `MSG_TRUNC` has the host report the datagram's whole length.
         let host_flags = (flags & (msg::PEEK | msg::OOB | msg::ERRQUEUE)) | msg::TRUNC | msg::DONTWAIT;
         let mut data = Vec::new();
-        let r = blocking(t, self.fd(), POLLIN, once, self.rcvtimeo.deadline(), EAGAIN, || host::recv(self.fd(), &mut data, want.min(DATAGRAM_MAX), host_flags, true))?;
-        Ok(Incoming { len: r.len, data, from: r.from, flags: r.flags as u32 & (msg::OOB | msg::EOR | msg::ERRQUEUE), ..Incoming::default() })
+        let r = blocking(t, self.fd(), POLLIN, once, self.rcvtimeo.deadline(), EAGAIN, || host::recv(self.fd(), &mut data, want.min(DATAGRAM_MAX), host_flags, true, control_room))?;
+        Ok(Incoming { len: r.len, data, from: r.from, flags: r.flags as u32 & REPORTED_FLAGS, control: r.control, ..Incoming::default() })
     }
 
     /// What `setsockopt` may do with option `(level, name)` of this socket.
@@ -369,6 +387,8 @@ fn option(level: i32, name: i32) -> Opt {
         sol::SOCKET => match name {
             so::REUSEADDR | so::REUSEPORT | so::KEEPALIVE | so::BROADCAST | so::LINGER | so::SNDBUF | so::RCVBUF | so::DONTROUTE | so::OOBINLINE | so::RCVLOWAT | so::SNDLOWAT | so::PASSCRED => Host,
             so_more::NO_CHECK | so_more::BSDCOMPAT | so_more::PEEK_OFF | so_more::BINDTODEVICE | so_more::BINDTOIFINDEX | so_more::MAX_PACING_RATE | so_more::RXQ_OVFL => Host,
+            // Receive timestamps, delivered as control messages.
+            so_more::TIMESTAMP | so_more::TIMESTAMPNS | so_more::TIMESTAMPING | so_more::TIMESTAMP_NEW | so_more::TIMESTAMPNS_NEW | so_more::TIMESTAMPING_NEW => Host,
             so::ERROR | so::ACCEPTCONN | so::PEERCRED | so_more::PEERNAME => GetOnly,
             so::RCVTIMEO | so_more::RCVTIMEO_NEW => RcvTimeo,
             so::SNDTIMEO | so_more::SNDTIMEO_NEW => SndTimeo,
@@ -390,8 +410,14 @@ fn option(level: i32, name: i32) -> Opt {
             1 | 103 => Host,
             _ => Refused(ENOPROTOOPT),
         },
+        sol::UDPLITE => match name {
+            1 | 103 | udplite::SEND_CSCOV | udplite::RECV_CSCOV => Host,
+            _ => Refused(ENOPROTOOPT),
+        },
         sol::IP => match name {
             ip::TOS | ip::TTL | ip::MTU_DISCOVER | ip::RECVERR | ip::FREEBIND | ip::BIND_ADDRESS_NO_PORT | ip::MULTICAST_IF | ip::MULTICAST_TTL | ip::MULTICAST_LOOP | ip::ADD_MEMBERSHIP | ip::DROP_MEMBERSHIP | ip::MULTICAST_ALL => Host,
+            // IP options, and those that deliver control messages.
+            ip::OPTIONS | ip::RECVOPTS | ip::RETOPTS | ip::PKTINFO | ip::RECVTTL | ip::RECVTOS | ip::RECVORIGDSTADDR | ip::RECVFRAGSIZE => Host,
             // Source-specific membership, then the protocol-independent requests.
             37..=40 => Host,
             n if MCAST.contains(&n) => Host,
@@ -401,6 +427,11 @@ fn option(level: i32, name: i32) -> Opt {
         },
         sol::IPV6 => match name {
             ipv6::V6ONLY | ipv6::UNICAST_HOPS | ipv6::MULTICAST_IF | ipv6::MULTICAST_HOPS | ipv6::MULTICAST_LOOP | ipv6::JOIN_GROUP | ipv6::LEAVE_GROUP | ipv6::MTU_DISCOVER | ipv6::RECVERR | ipv6::DONTFRAG | ipv6::TCLASS => Host,
+            // The RFC 3542 and RFC 2292 options (packet information, hop
+            // limits, extension headers, path MTU), which deliver control
+            // messages, and the flow label and address preferences.
+            ipv6::RECVPKTINFO..=ipv6::PATHMTU | ipv6::RFC2292_PKTINFO..=ipv6::RFC2292_PKTOPTIONS | ipv6::RFC2292_HOPLIMIT => Host,
+            ipv6::FLOWINFO | ipv6::FLOWINFO_SEND | ipv6::RECVTCLASS | ipv6::AUTOFLOWLABEL | ipv6::ADDR_PREFERENCES | ipv6::MINHOPCOUNT | ipv6::RECVORIGDSTADDR | ipv6::RECVFRAGSIZE => Host,
             n if MCAST.contains(&n) => Host,
             ipv6::MTU => GetOnly,
             ipv6::TRANSPARENT => Refused(EPERM),
@@ -496,16 +527,21 @@ impl Socket for InetSocket {
         // The sentry never takes SIGPIPE: `sys_socket` raises it for the app.
         let flags = (m.flags & pass) | msg::DONTWAIT | msg::NOSIGNAL;
         if self.stream() {
-            return self.send_stream(t, m.data, m.to, flags, nonblock);
+            return self.send_stream(t, m.data, m.to, &m.control, flags, nonblock);
         }
-        blocking(t, self.fd(), POLLOUT, nonblock, self.sndtimeo.deadline(), EAGAIN, || host::send(self.fd(), m.data, m.to, flags))
+        blocking(t, self.fd(), POLLOUT, nonblock, self.sndtimeo.deadline(), EAGAIN, || host::send(self.fd(), m.data, m.to, &m.control, flags))
     }
 
     fn recv(&self, t: &mut Task, want: usize, flags: u32, nonblock: bool) -> Result<Incoming, Errno> {
+        self.recv_msg(t, want, 0, flags, nonblock)
+    }
+
+    fn recv_msg(&self, t: &mut Task, want: usize, control_room: usize, flags: u32, nonblock: bool) -> Result<Incoming, Errno> {
+        let control_room = control_room.min(CONTROL_ROOM);
         if self.stream() {
-            self.recv_stream(t, want, flags, nonblock)
+            self.recv_stream(t, want, control_room, flags, nonblock)
         } else {
-            self.recv_datagram(t, want, flags, nonblock)
+            self.recv_datagram(t, want, control_room, flags, nonblock)
         }
     }
 
@@ -697,9 +733,13 @@ mod tests {
         for (level, name) in [(sol::SOCKET, so::RCVBUFFORCE), (sol::SOCKET, so_more::MARK), (sol::IP, ip::TRANSPARENT), (sol::TCP, tcp::REPAIR), (sol::IPV6, ipv6::TRANSPARENT)] {
             assert_eq!(option(level, name), Opt::Refused(EPERM), "{level}/{name}");
         }
+        // Options that deliver control messages pass.
+        for (level, name) in [(sol::IP, ip::PKTINFO), (sol::SOCKET, so_more::TIMESTAMP), (sol::IPV6, ipv6::RECVPKTINFO), (sol::IPV6, ipv6::RECVTCLASS), (sol::UDPLITE, udplite::SEND_CSCOV)] {
+            assert_eq!(option(level, name), Opt::Host, "{level}/{name}");
+        }
         // Programs (filters), upper-layer protocols (modules) and
-        // ancillary data are not offered.
-        for (level, name) in [(sol::SOCKET, so_more::ATTACH_FILTER), (sol::TCP, 31), (sol::IP, ip::PKTINFO), (sol::SOCKET, so_more::TIMESTAMP), (sol::IPV6, ipv6::RECVPKTINFO), (99, 1)] {
+        // security labels are not offered.
+        for (level, name) in [(sol::SOCKET, so_more::ATTACH_FILTER), (sol::TCP, 31), (sol::IP, 18), (99, 1)] {
             assert_eq!(option(level, name), Opt::Refused(ENOPROTOOPT), "{level}/{name}");
         }
     }

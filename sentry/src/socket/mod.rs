@@ -57,6 +57,9 @@ pub struct Outgoing<'a> {
     pub rights: Vec<Arc<OpenFile>>,
     /// The credentials of an `SCM_CREDENTIALS` message (checked).
     pub creds: Option<abi::socket::Ucred>,
+    /// The control messages at levels other than `SOL_SOCKET`, as the
+    /// app laid them out, for the family to use or ignore.
+    pub control: Vec<u8>,
     /// The call's `MSG_*` flags.
     pub flags: u32,
 }
@@ -77,6 +80,9 @@ pub struct Incoming {
     pub creds: Option<abi::socket::Ucred>,
     /// `MSG_*` flags to report (`MSG_TRUNC`, `MSG_EOR`, ...).
     pub flags: u32,
+    /// Control messages the family made itself, laid out for the app
+    /// and already cut to the room it was given.
+    pub control: Vec<u8>,
 }
 
 /// What a socket does beyond a file. Each call gets the calling task:
@@ -117,6 +123,15 @@ pub trait Socket: IntoAny + Send + Sync + 'static {
 
     /// Receives at most `want` bytes, as `flags` (`MSG_*`) say.
     fn recv(&self, t: &mut Task, want: usize, flags: u32, nonblock: bool) -> Result<Incoming, Errno>;
+
+    /// Receives as [`Socket::recv`] for `recvmsg`, whose caller has room
+    /// for `control_room` bytes of control messages: a family that makes
+    /// control messages of its own (IP's) puts them in
+    /// [`Incoming::control`], cut to fit. By default, `recv`.
+    fn recv_msg(&self, t: &mut Task, want: usize, control_room: usize, flags: u32, nonblock: bool) -> Result<Incoming, Errno> {
+        let _ = control_room;
+        self.recv(t, want, flags, nonblock)
+    }
 
     /// Receives into `buf` without flags, as `read` does, dropping any
     /// control data; returns the bytes received. By default through
@@ -238,7 +253,7 @@ impl FileOps for SocketFile {
 
     fn write(&self, ctx: &mut dyn Context, data: &[u8], _offset: Option<u64>) -> Result<usize, Errno> {
         let nonblock = self.nonblocking();
-        let msg = Outgoing { data, to: None, rights: Vec::new(), creds: None, flags: 0 };
+        let msg = Outgoing { data, to: None, rights: Vec::new(), creds: None, control: Vec::new(), flags: 0 };
         let t = task(ctx)?;
         let signals = epipe_signals(&*self.sock);
         self.sock.send(t, msg, nonblock).inspect_err(|&e| {

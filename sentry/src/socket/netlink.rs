@@ -393,7 +393,7 @@ impl Socket for NetlinkSocket {
         let batch = self.filter(m.data);
         if !batch.is_empty() {
             let flags = (m.flags & (msg::DONTWAIT | msg::CONFIRM)) | msg::DONTWAIT | msg::NOSIGNAL;
-            blocking(t, self.fd(), libc::POLLOUT, nonblock, self.sndtimeo.deadline(), EAGAIN, || host::send(self.fd(), &batch, None, flags))?;
+            blocking(t, self.fd(), libc::POLLOUT, nonblock, self.sndtimeo.deadline(), EAGAIN, || host::send(self.fd(), &batch, None, &[], flags))?;
         }
         Ok(m.data.len())
     }
@@ -406,9 +406,9 @@ impl Socket for NetlinkSocket {
         // rewrite it whole; another thread may take it in between.
         let (data, from) = blocking(t, self.fd(), libc::POLLIN, once, deadline, EAGAIN, || {
             let mut probe = Vec::new();
-            let whole = host::recv(self.fd(), &mut probe, 0, host_flags | msg::PEEK, false)?;
+            let whole = host::recv(self.fd(), &mut probe, 0, host_flags | msg::PEEK, false, 0)?;
             let mut data = Vec::new();
-            let r = host::recv(self.fd(), &mut data, whole.len, host_flags | (flags & msg::PEEK), true)?;
+            let r = host::recv(self.fd(), &mut data, whole.len, host_flags | (flags & msg::PEEK), true, 0)?;
             data.truncate(r.len);
             Ok((data, r.from))
         })?;

@@ -240,7 +240,7 @@ pub fn sendto(t: &mut Task, a: Args) -> SysResult {
     let mut data = vec![0; len];
     t.copy_in(a.u64(1), &mut data)?;
     let to = if a.u64(4) != 0 { Some(read_addr(t, a.u64(4), a.u64(5))?) } else { None };
-    let msg = Outgoing { data: &data, to: to.as_deref(), rights: Vec::new(), creds: None, flags };
+    let msg = Outgoing { data: &data, to: to.as_deref(), rights: Vec::new(), creds: None, control: Vec::new(), flags };
     send(t, &sock, msg, nonblock)
 }
 
@@ -296,25 +296,36 @@ fn send_one(t: &mut Task, sock: &Arc<dyn Socket>, hdr: &Msghdr, flags: u32, nonb
     // is cut to a `sockaddr_storage`.
     let namelen = usize::try_from(hdr.namelen as i32).map_err(|_| EINVAL)?.min(s::SOCKADDR_MAX);
     let to = if hdr.name != 0 && namelen != 0 { Some(read_addr(t, hdr.name, namelen as u64)?) } else { None };
-    let (rights, creds) = read_control(t, hdr.control, hdr.controllen)?;
+    let Control { rights, creds, other: control } = read_control(t, hdr.control, hdr.controllen)?;
     let iovs = read_iovecs(t, hdr.iov, hdr.iovlen as i32)?;
     let data = gather(t, &iovs, usize::MAX)?;
-    let msg = Outgoing { data: &data, to: to.as_deref(), rights, creds, flags };
+    let msg = Outgoing { data: &data, to: to.as_deref(), rights, creds, control, flags };
     send(t, sock, msg, nonblock)
+}
+
+/// The control messages of a send.
+#[derive(Default)]
+struct Control {
+    /// The files of `SCM_RIGHTS`.
+    rights: Vec<Arc<OpenFile>>,
+    /// The credentials of `SCM_CREDENTIALS`.
+    creds: Option<Ucred>,
+    /// The messages at other levels, as the app laid them out.
+    other: Vec<u8>,
 }
 
 /// The control messages of a send: the files of `SCM_RIGHTS` and the
 /// credentials of `SCM_CREDENTIALS`, checked as Linux's `__scm_send`
-/// checks them. Messages at other levels are the family's, and Unix
-/// sockets ignore them, as Linux does.
-fn read_control(t: &mut Task, addr: u64, len: u64) -> Result<(Vec<Arc<OpenFile>>, Option<Ucred>), Errno> {
+/// checks them. Messages at other levels are the family's (IP sockets
+/// hand them to the host; Unix sockets ignore them, as Linux does).
+fn read_control(t: &mut Task, addr: u64, len: u64) -> Result<Control, Errno> {
     if len == 0 {
-        return Ok((Vec::new(), None));
+        return Ok(Control::default());
     }
     let len = usize::try_from(len).ok().filter(|&l| l <= CONTROL_MAX && l <= i32::MAX as usize).ok_or(ENOBUFS)?;
     let mut buf = vec![0; len];
     t.copy_in(addr, &mut buf)?;
-    let (mut rights, mut creds) = (Vec::new(), None);
+    let (mut rights, mut creds, mut other) = (Vec::new(), None, Vec::new());
     let head = std::mem::size_of::<Cmsghdr>();
     let mut at = 0;
     while at + head <= buf.len() {
@@ -343,10 +354,13 @@ fn read_control(t: &mut Task, addr: u64, len: u64) -> Result<(Vec<Arc<OpenFile>>
                 }
                 _ => return Err(EINVAL),
             }
+        } else {
+            other.extend_from_slice(&buf[at..at + clen]);
+            other.resize(s::cmsg_align(other.len()), 0);
         }
         at += s::cmsg_align(clen);
     }
-    Ok((rights, creds))
+    Ok(Control { rights, creds, other })
 }
 
 /// Credentials a sender may claim (`scm_check_creds`): its own process,
@@ -384,7 +398,8 @@ fn recv_one(t: &mut Task, sock: &Arc<dyn Socket>, hdr: &mut Msghdr, flags: u32, 
     }
     let iovs = read_iovecs(t, hdr.iov, hdr.iovlen as i32)?;
     let want = iovs.iter().map(|v| v.len as usize).sum();
-    let mut got = sock.recv(t, want, flags, nonblock || flags & msg::DONTWAIT != 0)?;
+    let control_room = if hdr.control == 0 { 0 } else { hdr.controllen as usize };
+    let mut got = sock.recv_msg(t, want, control_room, flags, nonblock || flags & msg::DONTWAIT != 0)?;
     scatter(t, &iovs, &got.data)?;
     hdr.namelen = match (&got.from, hdr.name) {
         (Some(from), name) if name != 0 => {
@@ -398,7 +413,7 @@ fn recv_one(t: &mut Task, sock: &Arc<dyn Socket>, hdr: &mut Msghdr, flags: u32, 
     if got.len > got.data.len() {
         out_flags |= msg::TRUNC;
     }
-    let (used, truncated) = write_control(t, hdr.control, hdr.controllen as usize, got.creds, std::mem::take(&mut got.rights), flags & msg::CMSG_CLOEXEC != 0)?;
+    let (used, truncated) = write_control(t, hdr.control, hdr.controllen as usize, &got.control, got.creds, std::mem::take(&mut got.rights), flags & msg::CMSG_CLOEXEC != 0)?;
     if truncated {
         out_flags |= msg::CTRUNC;
     }
@@ -408,12 +423,12 @@ fn recv_one(t: &mut Task, sock: &Arc<dyn Socket>, hdr: &mut Msghdr, flags: u32, 
 }
 
 /// Writes the control messages of a receive into the app's buffer of
-/// `room` bytes at `addr`: the credentials, then the received files as
-/// new descriptors, as many as fit (the rest are closed, as Linux's
-/// `scm_detach_fds` does). Returns the bytes used and whether anything
-/// was cut (`MSG_CTRUNC`).
-fn write_control(t: &mut Task, addr: u64, room: usize, creds: Option<Ucred>, rights: Vec<Arc<OpenFile>>, cloexec: bool) -> Result<(usize, bool), Errno> {
-    let mut out = Vec::new();
+/// `room` bytes at `addr`: the family's own (`family`, already cut to
+/// fit), the credentials, then the received files as new descriptors, as
+/// many as fit (the rest are closed, as Linux's `scm_detach_fds` does).
+/// Returns the bytes used and whether anything was cut (`MSG_CTRUNC`).
+fn write_control(t: &mut Task, addr: u64, room: usize, family: &[u8], creds: Option<Ucred>, rights: Vec<Arc<OpenFile>>, cloexec: bool) -> Result<(usize, bool), Errno> {
+    let mut out = family[..family.len().min(room)].to_vec();
     let mut truncated = false;
     let push = |out: &mut Vec<u8>, typ: i32, data: &[u8]| {
         let c = Cmsghdr { len: s::cmsg_len(data.len()) as u64, level: sol::SOCKET, typ };
@@ -422,7 +437,7 @@ fn write_control(t: &mut Task, addr: u64, room: usize, creds: Option<Ucred>, rig
         out.resize(out.len() + s::cmsg_space(data.len()) - s::cmsg_len(data.len()), 0);
     };
     if let Some(u) = creds {
-        if addr != 0 && room >= s::cmsg_space(std::mem::size_of::<Ucred>()) {
+        if addr != 0 && room - out.len() >= s::cmsg_space(std::mem::size_of::<Ucred>()) {
             push(&mut out, scm::CREDENTIALS, u.as_bytes());
         } else {
             truncated = true;

@@ -81,7 +81,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
 
 use abi::errno::{
-    EADDRINUSE, EAGAIN, ECONNREFUSED, ECONNRESET, EEXIST, EINVAL, EISCONN, ENOTCONN, ENOTTY, EOPNOTSUPP, EPROTONOSUPPORT, EPROTOTYPE, ESOCKTNOSUPPORT,
+    EADDRINUSE, EAGAIN, ECONNREFUSED, ECONNRESET, EEXIST, EINVAL, EISCONN, ENOTCONN, EOPNOTSUPP, EPROTONOSUPPORT, EPROTOTYPE, ESOCKTNOSUPPORT,
 };
 use abi::fs::{mode, Stat};
 use abi::socket::{af, sock, Ucred};
@@ -937,7 +937,8 @@ impl UnixSocket {
                 }
             }
             SIOCOUTQ => self.wmem.load(Ordering::Relaxed),
-            _ => return Err(ENOTTY),
+            // The interface requests every socket answers.
+            _ => return super::inet::device_ioctl_any(t, cmd, arg),
         };
         let n = i32::try_from(n).unwrap_or(i32::MAX);
         t.copy_out(arg, &n.to_ne_bytes()).map(|_| 0)
@@ -1002,7 +1003,7 @@ impl Socket for Handle {
         let got = self.sock.recv(t, want, flags, nonblock, &mut io::VecSink(&mut data))?;
         let passcred = self.sock.inner.lock().opts.passcred;
         let creds = passcred.then(|| got.creds.unwrap_or(Ucred { pid: 0, uid: OVERFLOW_ID, gid: OVERFLOW_ID }));
-        Ok(Incoming { len: got.len.max(data.len()), data, from: got.from.map(|a| a.bytes().to_vec()), rights: got.rights, creds, flags: 0 })
+        Ok(Incoming { len: got.len.max(data.len()), data, from: got.from.map(|a| a.bytes().to_vec()), rights: got.rights, creds, flags: 0, control: Vec::new() })
     }
 
     fn recv_into(&self, t: &mut Task, buf: &mut [u8], nonblock: bool) -> Result<usize, Errno> {
