@@ -45,7 +45,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use abi::errno::{EACCES, EAGAIN, EALREADY, EDOM, EFAULT, EINPROGRESS, EINTR, EINVAL, ENOENT, ENOPROTOOPT, ENOTTY, EOPNOTSUPP, EPERM, EPROTONOSUPPORT, ESOCKTNOSUPPORT};
-use abi::fs::{mode, Stat};
+use abi::fs::Stat;
 use abi::socket::{af, ip, ipproto, ipv6, msg, so, so_more, sock, sockios, sol, tcp, udplite, Ifconf, IFREQ_SIZE};
 use abi::Errno;
 
@@ -56,9 +56,6 @@ use crate::auth::cap;
 use crate::kernel::task::Task;
 use crate::vfs::poll::{host_readiness, PollTable};
 use crate::vfs::OpenFile;
-
-/// The device number socket files report (sockfs, an anonymous device).
-const SOCKFS_DEV: u64 = 0x0d;
 
 /// The most a stream receive takes from the host at once without
 /// `MSG_WAITALL` (a receive may always return less than asked).
@@ -105,7 +102,7 @@ impl SockInode {
 
     /// The `stat` of the socket.
     pub fn stat(&self) -> Stat {
-        Stat { dev: SOCKFS_DEV, ino: self.ino, nlink: 1, mode: mode::S_IFSOCK | 0o777, uid: self.uid, gid: self.gid, blksize: 4096, ..Stat::default() }
+        super::inode_stat(self.ino, self.uid, self.gid)
     }
 }
 

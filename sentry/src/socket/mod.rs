@@ -223,6 +223,16 @@ pub fn attach(kernel: &Arc<crate::kernel::Kernel>) {
     proc_net::attach(kernel);
 }
 
+/// The device number sockets report (sockfs, an anonymous device).
+const SOCKFS_DEV: u64 = 0x08;
+
+/// What `fstat` shows of socket inode `ino` made by `uid` and `gid`
+/// (sockfs's: mode 0777, one link, times zero as `sock_alloc` leaves
+/// them).
+fn inode_stat(ino: u64, uid: u32, gid: u32) -> Stat {
+    Stat { dev: SOCKFS_DEV, ino, nlink: 1, mode: abi::fs::mode::S_IFSOCK | 0o777, uid, gid, blksize: abi::PAGE_SIZE as i64, ..Stat::default() }
+}
+
 /// Whether an `EPIPE` from `sock` raises `SIGPIPE`: as Linux, only on a
 /// stream socket (a datagram or seqpacket socket's `EPIPE` comes alone).
 pub fn epipe_signals(sock: &dyn Socket) -> bool {

@@ -101,8 +101,6 @@ use crate::vfs::perm::{self, MAY_WRITE};
 use crate::vfs::{ops, OpenFile, PollTable};
 use crate::waiter::{events, OwnedRegistration, WaitQueue};
 
-/// The device number sockets report (sockfs, an anonymous device).
-const SOCKFS_DEV: u64 = 0x08;
 /// `__SO_ACCEPTCON`, a listener's flag in `/proc/net/unix`.
 const ACCEPTCON: u32 = 1 << 16;
 /// `sk_shutdown` bits.
@@ -137,7 +135,6 @@ struct Node {
     ino: u64,
     uid: u32,
     gid: u32,
-    time: i64,
 }
 
 /// A socket's state, under its lock.
@@ -398,7 +395,7 @@ impl UnixSocket {
             let c = t.tg.creds.lock();
             (c.fsuid, c.fsgid)
         };
-        let node = Node { ino: t.kernel.unique_id(), uid, gid, time: t.kernel.timekeeper.realtime_ns() };
+        let node = Node { ino: t.kernel.unique_id(), uid, gid };
         let mut g = self.inner.lock();
         g.embryo = false;
         g.node = node;
@@ -901,23 +898,7 @@ impl UnixSocket {
     /// The socket's attributes: sockfs's inode.
     fn stat(&self) -> Stat {
         let n = self.inner.lock().node;
-        let (sec, nsec) = (n.time.div_euclid(1_000_000_000), n.time.rem_euclid(1_000_000_000));
-        Stat {
-            dev: SOCKFS_DEV,
-            ino: n.ino,
-            nlink: 1,
-            mode: mode::S_IFSOCK | 0o777,
-            uid: n.uid,
-            gid: n.gid,
-            blksize: abi::PAGE_SIZE as i64,
-            atime: sec,
-            atime_nsec: nsec,
-            mtime: sec,
-            mtime_nsec: nsec,
-            ctime: sec,
-            ctime_nsec: nsec,
-            ..Stat::default()
-        }
+        super::inode_stat(n.ino, n.uid, n.gid)
     }
 
     /// `ioctl(cmd, arg)`: `SIOCINQ` (`FIONREAD`: the bytes to read, or
