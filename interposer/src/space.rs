@@ -218,6 +218,16 @@ impl AddressSpace {
         self.live.while_alive(|| sys::process_vm_read(self.pid, addr, buf).unwrap_or(0)).unwrap_or(0)
     }
 
+    /// Reads as much of `room` as is readable from `addr` on, without
+    /// needing it initialised; returns how many bytes were read (the first
+    /// that many of `room` are then initialised).
+    pub fn read_partial_uninit(&self, addr: u64, room: &mut [std::mem::MaybeUninit<u8>]) -> usize {
+        if room.is_empty() {
+            return 0;
+        }
+        self.live.while_alive(|| sys::process_vm_read_uninit(self.pid, addr, room).unwrap_or(0)).unwrap_or(0)
+    }
+
     /// Writes `data` to app memory at `addr`, all of it or nothing useful
     /// (a fault may leave a prefix written, as on Linux).
     pub fn write(&self, addr: u64, data: &[u8]) -> Result<(), Fault> {

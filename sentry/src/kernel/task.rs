@@ -99,6 +99,10 @@ pub struct Task {
     pub(super) stopped: Arc<AtomicBool>,
     /// See [`TaskHandle::zap`].
     zapped: Arc<AtomicBool>,
+    /// The buffer `read` and `write` move data through, kept between
+    /// calls (see `sys_read_write::io_buffer`) so that a stream of
+    /// transfers neither allocates nor zeroes it each time.
+    pub io_buf: Vec<u8>,
 }
 
 /// The continuation of an interrupted call, run by `restart_syscall`.
@@ -332,6 +336,7 @@ impl Task {
             thread_exit: None,
             stopped: Arc::new(AtomicBool::new(false)),
             zapped: Arc::new(AtomicBool::new(false)),
+            io_buf: Vec::new(),
         };
         task.register_signals(SigSet(0));
         Ok(task)
@@ -602,6 +607,16 @@ impl Task {
         }
         self.check_range(addr, buf.len())?;
         self.ctx.read(addr, buf).map_err(|_| abi::errno::EFAULT)
+    }
+
+    /// Appends `len` bytes of app memory at `addr` to `buf` (all or none),
+    /// without zeroing the room first.
+    pub fn copy_in_append(&mut self, addr: u64, len: usize, buf: &mut Vec<u8>) -> Result<(), Errno> {
+        if len == 0 {
+            return Ok(());
+        }
+        self.check_range(addr, len)?;
+        self.ctx.read_append(addr, len, buf).map_err(|_| abi::errno::EFAULT)
     }
 
     /// Copies `data` to app memory at `addr`.
