@@ -111,6 +111,14 @@ pub trait Socket: IntoAny + Send + Sync + 'static {
     /// Sends `msg`; returns the bytes sent.
     fn send(&self, t: &mut Task, msg: Outgoing<'_>, nonblock: bool) -> Result<usize, Errno>;
 
+    /// Sends `data` as `write` does (no address, files or flags); returns
+    /// the bytes sent. A family that queues the bytes may take the buffer
+    /// instead of copying them, leaving `data` empty; by default through
+    /// [`Socket::send`].
+    fn send_buf(&self, t: &mut Task, data: &mut Vec<u8>, nonblock: bool) -> Result<usize, Errno> {
+        self.send(t, Outgoing { data, to: None, rights: Vec::new(), creds: None, flags: 0 }, nonblock)
+    }
+
     /// Receives at most `want` bytes, as `flags` (`MSG_*`) say.
     fn recv(&self, t: &mut Task, want: usize, flags: u32, nonblock: bool) -> Result<Incoming, Errno>;
 
@@ -237,6 +245,17 @@ impl FileOps for SocketFile {
         let t = task(ctx)?;
         let signals = epipe_signals(&*self.sock);
         self.sock.send(t, msg, nonblock).inspect_err(|&e| {
+            if signals {
+                t.note_write_error(e);
+            }
+        })
+    }
+
+    fn write_buf(&self, ctx: &mut dyn Context, data: &mut Vec<u8>, _offset: Option<u64>) -> Result<usize, Errno> {
+        let nonblock = self.nonblocking();
+        let t = task(ctx)?;
+        let signals = epipe_signals(&*self.sock);
+        self.sock.send_buf(t, data, nonblock).inspect_err(|&e| {
             if signals {
                 t.note_write_error(e);
             }

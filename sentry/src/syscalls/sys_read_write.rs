@@ -77,7 +77,8 @@ fn write_from(task: &mut Task, file: &OpenFile, addr: u64, count: u64, offset: O
     r
 }
 
-/// The loop of [`write_from`], each chunk through `buf`.
+/// The loop of [`write_from`], each chunk through `buf` (which a file
+/// that keeps the data may take).
 fn write_chunks(task: &mut Task, file: &OpenFile, buf: &mut Vec<u8>, addr: u64, count: u64, offset: Option<u64>) -> SysResult {
     let mut done = 0u64;
     while done < count {
@@ -86,7 +87,7 @@ fn write_chunks(task: &mut Task, file: &OpenFile, buf: &mut Vec<u8>, addr: u64, 
         if let Err(e) = task.copy_in_append(addr + done, len, buf) {
             return if done > 0 { Ok(done) } else { Err(e) };
         }
-        let n = match file.ops.write(task, buf, offset.map(|o| o + done)) {
+        let n = match file.ops.write_buf(task, buf, offset.map(|o| o + done)) {
             Ok(n) => n as u64,
             Err(e) if done == 0 => return Err(e),
             Err(_) => return Ok(done),

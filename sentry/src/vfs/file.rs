@@ -41,6 +41,13 @@ pub trait FileOps: AsAny + Send + Sync {
         Err(EINVAL)
     }
 
+    /// Writes `data` as [`FileOps::write`] does. A file that keeps what is
+    /// written (a socket queueing it) may take the buffer rather than copy
+    /// from it, leaving `data` empty.
+    fn write_buf(&self, ctx: &mut dyn Context, data: &mut Vec<u8>, offset: Option<u64>) -> Result<usize, Errno> {
+        self.write(ctx, data, offset)
+    }
+
     /// Moves the file position (`lseek`).
     fn seek(&self, offset: i64, whence: u32) -> Result<u64, Errno> {
         let _ = (offset, whence);

@@ -10,7 +10,7 @@ use abi::socket::{msg as mf, sock, Ucred};
 use abi::Errno;
 
 use super::addr::{self, UnixAddr};
-use super::msg::{dgram_charge, stream_segment, InFlight, Msg};
+use super::msg::{dgram_charge, stream_segment, Data, InFlight, Msg};
 use super::opts::Wait;
 use super::{is, scm_creds_of, State, UnixSocket, RCV_SHUTDOWN, SEND_SHUTDOWN};
 use crate::kernel::task::Task;
@@ -111,8 +111,19 @@ impl UnixSocket {
     /// Sends `msg`; returns the bytes sent.
     pub(super) fn send(self: &Arc<Self>, t: &mut Task, msg: Outgoing<'_>, nonblock: bool) -> Result<usize, Errno> {
         match self.ty {
-            sock::STREAM => self.stream_send(t, msg, nonblock),
-            _ => self.dgram_send(t, msg, nonblock),
+            sock::STREAM => self.stream_send(t, msg, None, nonblock),
+            _ => self.dgram_send(t, msg, None, nonblock),
+        }
+    }
+
+    /// Sends `data` as a `write` does, taking the buffer: what is queued
+    /// shares it rather than copying it.
+    pub(super) fn send_buf(self: &Arc<Self>, t: &mut Task, data: Vec<u8>, nonblock: bool) -> Result<usize, Errno> {
+        let data = Arc::new(data);
+        let msg = Outgoing { data: &data, to: None, rights: Vec::new(), creds: None, flags: 0 };
+        match self.ty {
+            sock::STREAM => self.stream_send(t, msg, Some(&data), nonblock),
+            _ => self.dgram_send(t, msg, Some(&data), nonblock),
         }
     }
 
@@ -151,8 +162,9 @@ impl UnixSocket {
     /// A stream write: segments of at most half `SO_SNDBUF` queued to the
     /// peer while there is room; the files go with the first. Returns
     /// what was queued before an error, a signal or a full non-blocking
-    /// socket stopped it (the error if nothing was).
-    fn stream_send(self: &Arc<Self>, t: &mut Task, msg: Outgoing<'_>, nonblock: bool) -> Result<usize, Errno> {
+    /// socket stopped it (the error if nothing was). With `shared`, the
+    /// buffer `msg.data` is, the segments share it.
+    fn stream_send(self: &Arc<Self>, t: &mut Task, msg: Outgoing<'_>, shared: Option<&Arc<Vec<u8>>>, nonblock: bool) -> Result<usize, Errno> {
         if msg.flags & mf::OOB != 0 {
             return Err(EOPNOTSUPP);
         }
@@ -177,7 +189,10 @@ impl UnixSocket {
             }
             let sndbuf = self.sndbuf.load(std::sync::atomic::Ordering::Relaxed);
             let (size, charge) = stream_segment(data.len() - sent, sndbuf);
-            let chunk = data[sent..sent + size].to_vec();
+            let chunk = match shared {
+                Some(buf) => Data::part(buf, sent..sent + size),
+                None => Data::own(data[sent..sent + size].to_vec()),
+            };
             {
                 let mut o = other.inner.lock();
                 if o.dead || o.shutdown & RCV_SHUTDOWN != 0 {
@@ -195,8 +210,9 @@ impl UnixSocket {
 
     /// A datagram (or seqpacket record): to the address given, else to
     /// the peer; waits while the receiver's queue is full of messages
-    /// from others.
-    fn dgram_send(self: &Arc<Self>, t: &mut Task, msg: Outgoing<'_>, nonblock: bool) -> Result<usize, Errno> {
+    /// from others. With `shared`, the buffer `msg.data` is, the message
+    /// shares it.
+    fn dgram_send(self: &Arc<Self>, t: &mut Task, msg: Outgoing<'_>, shared: Option<&Arc<Vec<u8>>>, nonblock: bool) -> Result<usize, Errno> {
         let seqpacket = self.ty == sock::SEQPACKET;
         if seqpacket {
             let mut g = self.inner.lock();
@@ -228,7 +244,11 @@ impl UnixSocket {
             None => Some(self.inner.lock().peer.clone().ok_or(ENOTCONN)?),
         };
         let mine = scm_creds_of(t);
-        let mut payload = Some((msg.data.to_vec(), InFlight::new(msg.rights)));
+        let data = match shared {
+            Some(buf) => Data::part(buf, 0..len),
+            None => Data::own(msg.data.to_vec()),
+        };
+        let mut payload = Some((data, InFlight::new(msg.rights)));
         loop {
             let o = match other.take() {
                 Some(o) => o,

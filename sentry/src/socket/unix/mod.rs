@@ -964,6 +964,10 @@ impl UnixSocket {
     }
 }
 
+/// The least a `write` must carry for its buffer to be queued as it is
+/// rather than copied (a copy of less costs little).
+const TAKE_MIN: usize = 4096;
+
 impl Socket for Handle {
     fn identity(&self) -> (i32, i32, i32) {
         (af::UNIX, self.sock.ty, 0)
@@ -995,6 +999,16 @@ impl Socket for Handle {
 
     fn send(&self, t: &mut Task, msg: Outgoing<'_>, nonblock: bool) -> Result<usize, Errno> {
         self.sock.send(t, msg, nonblock)
+    }
+
+    fn send_buf(&self, t: &mut Task, data: &mut Vec<u8>, nonblock: bool) -> Result<usize, Errno> {
+        // The buffer is taken when that saves a copy worth having, and it
+        // is not much larger than its data: what a queue holds is charged
+        // by its length, not by the room behind it.
+        if data.len() < TAKE_MIN || data.capacity() > 2 * data.len() {
+            return self.sock.send(t, Outgoing { data, to: None, rights: Vec::new(), creds: None, flags: 0 }, nonblock);
+        }
+        self.sock.send_buf(t, std::mem::take(data), nonblock)
     }
 
     fn recv(&self, t: &mut Task, want: usize, flags: u32, nonblock: bool) -> Result<Incoming, Errno> {

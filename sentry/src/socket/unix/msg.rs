@@ -11,6 +11,7 @@
 //! Files a message carries (`SCM_RIGHTS`) are held while it is in
 //! flight; the Unix sockets among them count it (see `gc`).
 
+use std::ops::Range;
 use std::sync::Arc;
 
 use abi::socket::Ucred;
@@ -124,10 +125,36 @@ impl Drop for InFlight {
     }
 }
 
+/// A message's bytes: a buffer of its own, or its part of a buffer the
+/// segments of one stream write share (which then needed no copy).
+#[derive(Default)]
+pub struct Data {
+    buf: Arc<Vec<u8>>,
+    range: Range<usize>,
+}
+
+impl Data {
+    /// `bytes`, all of them.
+    pub fn own(bytes: Vec<u8>) -> Data {
+        let range = 0..bytes.len();
+        Data { buf: Arc::new(bytes), range }
+    }
+
+    /// The part `range` of `buf`.
+    pub fn part(buf: &Arc<Vec<u8>>, range: Range<usize>) -> Data {
+        assert!(range.start <= range.end && range.end <= buf.len());
+        Data { buf: buf.clone(), range }
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        &self.buf[self.range.clone()]
+    }
+}
+
 /// One message: a datagram, a record, or a segment of a stream.
 pub struct Msg {
     /// The data.
-    pub data: Vec<u8>,
+    data: Data,
     /// How much of it a stream reader has consumed.
     pub off: usize,
     /// The files of an `SCM_RIGHTS` message.
@@ -143,19 +170,19 @@ pub struct Msg {
 
 impl Msg {
     /// A message from `sender`, charged `charge` to it until dropped.
-    pub fn new(sender: &Arc<UnixSocket>, data: Vec<u8>, rights: InFlight, creds: Option<Ucred>, from: Option<UnixAddr>, charge: usize) -> Msg {
+    pub fn new(sender: &Arc<UnixSocket>, data: Data, rights: InFlight, creds: Option<Ucred>, from: Option<UnixAddr>, charge: usize) -> Msg {
         sender.charge(charge);
         Msg { data, off: 0, rights, creds, from, sender: sender.clone(), charge }
     }
 
     /// The bytes not yet consumed.
     pub fn bytes(&self) -> &[u8] {
-        &self.data[self.off..]
+        &self.data.as_slice()[self.off..]
     }
 
     /// How many bytes are not yet consumed.
     pub fn remaining(&self) -> usize {
-        self.data.len() - self.off
+        self.data.range.len() - self.off
     }
 }
 
