@@ -240,6 +240,19 @@ impl AddressSpace {
         }
     }
 
+    /// Writes the buffers `bufs`, one after another, to app memory from
+    /// `addr` on: all of them, or nothing useful (as [`AddressSpace::write`]).
+    pub fn write_vectored(&self, addr: u64, bufs: &[io::IoSlice<'_>]) -> Result<(), Fault> {
+        let len: usize = bufs.iter().map(|b| b.len()).sum();
+        if len == 0 {
+            return Ok(());
+        }
+        match self.live.while_alive(|| sys::process_vm_write_vectored(self.pid, addr, bufs)) {
+            Some(Ok(n)) if n == len => Ok(()),
+            _ => Err(Fault),
+        }
+    }
+
     /// CPU time the whole process has used so far.
     pub fn cpu_time(&self) -> Option<std::time::Duration> {
         self.live.while_alive(|| sys::process_cpu_time(self.pid)).flatten()

@@ -124,6 +124,14 @@ pub fn process_vm_write(pid: i32, addr: u64, buf: &[u8]) -> io::Result<usize> {
     Ok(uio::process_vm_writev(Pid::from_raw(pid), &[IoSlice::new(buf)], &[remote])?)
 }
 
+/// Copies the buffers `bufs`, one after another, into app memory of
+/// process `pid` from `addr` on; returns the number of bytes copied.
+pub fn process_vm_write_vectored(pid: i32, addr: u64, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+    let len = bufs.iter().map(|b| b.len()).sum();
+    let remote = RemoteIoVec { base: addr as usize, len };
+    Ok(uio::process_vm_writev(Pid::from_raw(pid), bufs, &[remote])?)
+}
+
 /// Sends `sig` to thread `tid` of process `pid`. A raw system call: nix
 /// has no `tgkill`, and its `Signal` cannot name the real-time signal the
 /// interposer kicks threads with.

@@ -628,6 +628,27 @@ impl Task {
         self.ctx.space().write(addr, data).map_err(|_| abi::errno::EFAULT)
     }
 
+    /// Copies the buffers `parts`, one after another, to app memory from
+    /// `addr` on: as one [`Task::copy_out_final`] when they fit the slot
+    /// together, else straight from where they are, a batch of buffers
+    /// per host call.
+    pub fn copy_out_parts(&mut self, addr: u64, parts: &[&[u8]]) -> Result<(), Errno> {
+        /// Buffers per host call (`UIO_MAXIOV` is 1024).
+        const BATCH: usize = 64;
+        let len: usize = parts.iter().map(|p| p.len()).sum();
+        self.check_range(addr, len)?;
+        if len <= abi::wire::SLOT_BUF_SIZE {
+            return self.copy_out_final(addr, &parts.concat());
+        }
+        let mut at = addr;
+        for batch in parts.chunks(BATCH) {
+            let bufs: Vec<std::io::IoSlice<'_>> = batch.iter().map(|p| std::io::IoSlice::new(p)).collect();
+            self.ctx.space().write_vectored(at, &bufs).map_err(|_| abi::errno::EFAULT)?;
+            at += batch.iter().map(|p| p.len() as u64).sum::<u64>();
+        }
+        Ok(())
+    }
+
     /// Copies `data` to app memory at `addr` as the final act of the
     /// current system call: it travels with the resume when it fits the
     /// slot, and a fault then makes the call return `EFAULT`.

@@ -35,7 +35,7 @@ use abi::Errno;
 
 use crate::kernel::task::Task;
 use crate::vfs::inode::IntoAny;
-use crate::vfs::{Context, FileOps, MmapSource, OpenFile, PollTable};
+use crate::vfs::{Context, FileOps, MmapSource, OpenFile, PollTable, SharedBytes};
 
 pub mod unix;
 
@@ -117,6 +117,14 @@ pub trait Socket: IntoAny + Send + Sync + 'static {
     /// [`Socket::send`].
     fn send_buf(&self, t: &mut Task, data: &mut Vec<u8>, nonblock: bool) -> Result<usize, Errno> {
         self.send(t, Outgoing { data, to: None, rights: Vec::new(), creds: None, flags: 0 }, nonblock)
+    }
+
+    /// Receives at most `want` bytes without flags, as `read` does, as
+    /// shares of the buffers they were queued in (dropping any control
+    /// data); `None`, having received nothing, for a family that cannot.
+    fn recv_shared(&self, t: &mut Task, want: usize, nonblock: bool) -> Option<Result<Vec<SharedBytes>, Errno>> {
+        let _ = (t, want, nonblock);
+        None
     }
 
     /// Receives at most `want` bytes, as `flags` (`MSG_*`) say.
@@ -237,6 +245,17 @@ impl FileOps for SocketFile {
         }
         let nonblock = self.nonblocking();
         self.sock.recv_into(task(ctx)?, buf, nonblock)
+    }
+
+    fn read_shared(&self, ctx: &mut dyn Context, len: usize, _offset: Option<u64>) -> Option<Result<Vec<SharedBytes>, Errno>> {
+        if len == 0 {
+            return None;
+        }
+        let nonblock = self.nonblocking();
+        match task(ctx) {
+            Ok(t) => self.sock.recv_shared(t, len, nonblock),
+            Err(e) => Some(Err(e)),
+        }
     }
 
     fn write(&self, ctx: &mut dyn Context, data: &[u8], _offset: Option<u64>) -> Result<usize, Errno> {

@@ -57,6 +57,13 @@ fn read_into(task: &mut Task, file: &OpenFile, addr: u64, count: u64, offset: Op
         return Err(EFAULT);
     }
     let len = transfer_len(file, offset, count);
+    if let Some(parts) = file.ops.read_shared(task, len, offset) {
+        // Straight from the file's own buffers to the app.
+        let parts = parts?;
+        let slices: Vec<&[u8]> = parts.iter().map(|p| p.as_slice()).collect();
+        task.copy_out_parts(addr, &slices)?;
+        return Ok(slices.iter().map(|s| s.len() as u64).sum());
+    }
     let mut buf = io_buffer(task, len);
     let r = file.ops.read(task, &mut buf[..len], offset).and_then(|n| task.copy_out_final(addr, &buf[..n]).map(|()| n));
     keep_io_buffer(task, buf);

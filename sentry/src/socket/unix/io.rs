@@ -10,26 +10,26 @@ use abi::socket::{msg as mf, sock, Ucred};
 use abi::Errno;
 
 use super::addr::{self, UnixAddr};
-use super::msg::{dgram_charge, stream_segment, Data, InFlight, Msg};
+use super::msg::{dgram_charge, stream_segment, InFlight, Msg};
 use super::opts::Wait;
 use super::{is, scm_creds_of, State, UnixSocket, RCV_SHUTDOWN, SEND_SHUTDOWN};
 use crate::kernel::task::Task;
 use crate::socket::Outgoing;
-use crate::vfs::{Context as _, OpenFile};
+use crate::vfs::{Context as _, OpenFile, SharedBytes};
 use crate::waiter::{events, wait_on, WaitQueue};
 
 /// Where received data goes.
 pub trait Sink {
-    /// Appends `data`.
-    fn put(&mut self, data: &[u8]);
+    /// Appends the next `n` unconsumed bytes of `m`.
+    fn put(&mut self, m: &Msg, n: usize);
 }
 
 /// Received data into a growing vector (`recvmsg`).
 pub struct VecSink<'a>(pub &'a mut Vec<u8>);
 
 impl Sink for VecSink<'_> {
-    fn put(&mut self, data: &[u8]) {
-        self.0.extend_from_slice(data);
+    fn put(&mut self, m: &Msg, n: usize) {
+        self.0.extend_from_slice(&m.bytes()[..n]);
     }
 }
 
@@ -42,10 +42,23 @@ pub struct BufSink<'a> {
 }
 
 impl Sink for BufSink<'_> {
-    fn put(&mut self, data: &[u8]) {
-        let n = data.len().min(self.buf.len() - self.at);
-        self.buf[self.at..self.at + n].copy_from_slice(&data[..n]);
+    fn put(&mut self, m: &Msg, n: usize) {
+        let n = n.min(self.buf.len() - self.at);
+        self.buf[self.at..self.at + n].copy_from_slice(&m.bytes()[..n]);
         self.at += n;
+    }
+}
+
+/// Received data as shares of the queued messages' buffers, copied by
+/// the caller straight to the app (a large `read`).
+#[derive(Default)]
+pub struct SharedSink(pub Vec<SharedBytes>);
+
+impl Sink for SharedSink {
+    fn put(&mut self, m: &Msg, n: usize) {
+        if n > 0 {
+            self.0.push(m.share(n));
+        }
     }
 }
 
@@ -190,8 +203,8 @@ impl UnixSocket {
             let sndbuf = self.sndbuf.load(std::sync::atomic::Ordering::Relaxed);
             let (size, charge) = stream_segment(data.len() - sent, sndbuf);
             let chunk = match shared {
-                Some(buf) => Data::part(buf, sent..sent + size),
-                None => Data::own(data[sent..sent + size].to_vec()),
+                Some(buf) => SharedBytes::part(buf, sent..sent + size),
+                None => SharedBytes::own(data[sent..sent + size].to_vec()),
             };
             {
                 let mut o = other.inner.lock();
@@ -245,8 +258,8 @@ impl UnixSocket {
         };
         let mine = scm_creds_of(t);
         let data = match shared {
-            Some(buf) => Data::part(buf, 0..len),
-            None => Data::own(msg.data.to_vec()),
+            Some(buf) => SharedBytes::part(buf, 0..len),
+            None => SharedBytes::own(msg.data.to_vec()),
         };
         let mut payload = Some((data, InFlight::new(msg.rights)));
         loop {
@@ -394,7 +407,7 @@ impl UnixSocket {
                     r.from.clone_from(&m.from);
                 }
                 let n = m.remaining().min(want - copied);
-                out.put(&m.bytes()[..n]);
+                out.put(m, n);
                 copied += n;
                 if peek {
                     i += 1;
@@ -461,7 +474,7 @@ impl UnixSocket {
                 }
                 if peek {
                     if let Some(m) = g.recv.front() {
-                        out.put(&m.bytes()[..want.min(m.remaining())]);
+                        out.put(m, want.min(m.remaining()));
                         return Ok(Received { len: m.remaining(), from: m.from.clone(), rights: m.rights.peek(), creds: m.creds });
                     }
                 } else if let Some(m) = g.recv.pop_front() {
@@ -480,7 +493,7 @@ impl UnixSocket {
             sleep(t, &self.queue, READ_EVENTS, wait, ready)?;
         };
         self.peer_wait.notify(events::OUT | events::WRNORM | events::WRBAND);
-        out.put(&m.bytes()[..want.min(m.remaining())]);
+        out.put(&m, want.min(m.remaining()));
         let got = Received { len: m.remaining(), from: m.from.clone(), rights: m.rights.take(), creds: m.creds };
         drop(m);
         Ok(got)

@@ -98,7 +98,7 @@ use crate::kernel::Kernel;
 use crate::vfs::inode::NodeSpec;
 use crate::vfs::path::Resolver;
 use crate::vfs::perm::{self, MAY_WRITE};
-use crate::vfs::{ops, OpenFile, PollTable};
+use crate::vfs::{ops, OpenFile, PollTable, SharedBytes};
 use crate::waiter::{events, OwnedRegistration, WaitQueue};
 
 /// The device number sockets report (sockfs, an anonymous device).
@@ -1009,6 +1009,16 @@ impl Socket for Handle {
             return self.sock.send(t, Outgoing { data, to: None, rights: Vec::new(), creds: None, flags: 0 }, nonblock);
         }
         self.sock.send_buf(t, std::mem::take(data), nonblock)
+    }
+
+    fn recv_shared(&self, t: &mut Task, want: usize, nonblock: bool) -> Option<Result<Vec<SharedBytes>, Errno>> {
+        // A small read is best copied into a buffer that goes back to the
+        // app with the call's return (see `Task::copy_out_final`).
+        if want <= abi::wire::SLOT_BUF_SIZE {
+            return None;
+        }
+        let mut sink = io::SharedSink::default();
+        Some(self.sock.recv(t, want, 0, nonblock, &mut sink).map(|_| sink.0))
     }
 
     fn recv(&self, t: &mut Task, want: usize, flags: u32, nonblock: bool) -> Result<Incoming, Errno> {

@@ -11,14 +11,13 @@
 //! Files a message carries (`SCM_RIGHTS`) are held while it is in
 //! flight; the Unix sockets among them count it (see `gc`).
 
-use std::ops::Range;
 use std::sync::Arc;
 
 use abi::socket::Ucred;
 
 use super::addr::UnixAddr;
 use super::UnixSocket;
-use crate::vfs::OpenFile;
+use crate::vfs::{OpenFile, SharedBytes};
 
 /// `SKB_DATA_ALIGN(sizeof(struct skb_shared_info))`.
 const SHINFO: usize = 320;
@@ -125,36 +124,10 @@ impl Drop for InFlight {
     }
 }
 
-/// A message's bytes: a buffer of its own, or its part of a buffer the
-/// segments of one stream write share (which then needed no copy).
-#[derive(Default)]
-pub struct Data {
-    buf: Arc<Vec<u8>>,
-    range: Range<usize>,
-}
-
-impl Data {
-    /// `bytes`, all of them.
-    pub fn own(bytes: Vec<u8>) -> Data {
-        let range = 0..bytes.len();
-        Data { buf: Arc::new(bytes), range }
-    }
-
-    /// The part `range` of `buf`.
-    pub fn part(buf: &Arc<Vec<u8>>, range: Range<usize>) -> Data {
-        assert!(range.start <= range.end && range.end <= buf.len());
-        Data { buf: buf.clone(), range }
-    }
-
-    fn as_slice(&self) -> &[u8] {
-        &self.buf[self.range.clone()]
-    }
-}
-
 /// One message: a datagram, a record, or a segment of a stream.
 pub struct Msg {
     /// The data.
-    data: Data,
+    data: SharedBytes,
     /// How much of it a stream reader has consumed.
     pub off: usize,
     /// The files of an `SCM_RIGHTS` message.
@@ -170,7 +143,7 @@ pub struct Msg {
 
 impl Msg {
     /// A message from `sender`, charged `charge` to it until dropped.
-    pub fn new(sender: &Arc<UnixSocket>, data: Data, rights: InFlight, creds: Option<Ucred>, from: Option<UnixAddr>, charge: usize) -> Msg {
+    pub fn new(sender: &Arc<UnixSocket>, data: SharedBytes, rights: InFlight, creds: Option<Ucred>, from: Option<UnixAddr>, charge: usize) -> Msg {
         sender.charge(charge);
         Msg { data, off: 0, rights, creds, from, sender: sender.clone(), charge }
     }
@@ -182,7 +155,12 @@ impl Msg {
 
     /// How many bytes are not yet consumed.
     pub fn remaining(&self) -> usize {
-        self.data.range.len() - self.off
+        self.data.as_slice().len() - self.off
+    }
+
+    /// The next `n` unconsumed bytes, shared.
+    pub fn share(&self, n: usize) -> SharedBytes {
+        self.data.sub(self.off..self.off + n)
     }
 }
 
