@@ -300,6 +300,25 @@ impl Context {
         }
     }
 
+    /// Reads `len` bytes of app memory at `addr` onto the end of `buf`,
+    /// all of them or none (`buf` is then as it was). A large read goes
+    /// straight into `buf`'s spare room, which is not zeroed first.
+    pub fn read_append(&mut self, addr: u64, len: usize, buf: &mut Vec<u8>) -> Result<(), Fault> {
+        let old = buf.len();
+        if len <= SLOT_BUF_SIZE {
+            buf.resize(old + len, 0);
+            return self.read(addr, &mut buf[old..]).inspect_err(|_| buf.truncate(old));
+        }
+        buf.reserve(len);
+        if self.space.read_partial_uninit(addr, &mut buf.spare_capacity_mut()[..len]) != len {
+            return Err(Fault);
+        }
+        // SAFETY: the host wrote all `len` bytes of the spare room past
+        // `old` (reserved above).
+        unsafe { buf.set_len(old + len) };
+        Ok(())
+    }
+
     /// Writes app memory now.
     pub fn write(&mut self, addr: u64, data: &[u8]) -> Result<(), Fault> {
         if data.len() > SLOT_BUF_SIZE || data.is_empty() {

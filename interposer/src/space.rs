@@ -218,6 +218,16 @@ impl AddressSpace {
         self.live.while_alive(|| sys::process_vm_read(self.pid, addr, buf).unwrap_or(0)).unwrap_or(0)
     }
 
+    /// Reads as much of `room` as is readable from `addr` on, without
+    /// needing it initialised; returns how many bytes were read (the first
+    /// that many of `room` are then initialised).
+    pub fn read_partial_uninit(&self, addr: u64, room: &mut [std::mem::MaybeUninit<u8>]) -> usize {
+        if room.is_empty() {
+            return 0;
+        }
+        self.live.while_alive(|| sys::process_vm_read_uninit(self.pid, addr, room).unwrap_or(0)).unwrap_or(0)
+    }
+
     /// Writes `data` to app memory at `addr`, all of it or nothing useful
     /// (a fault may leave a prefix written, as on Linux).
     pub fn write(&self, addr: u64, data: &[u8]) -> Result<(), Fault> {
@@ -226,6 +236,19 @@ impl AddressSpace {
         }
         match self.live.while_alive(|| sys::process_vm_write(self.pid, addr, data)) {
             Some(Ok(n)) if n == data.len() => Ok(()),
+            _ => Err(Fault),
+        }
+    }
+
+    /// Writes the buffers `bufs`, one after another, to app memory from
+    /// `addr` on: all of them, or nothing useful (as [`AddressSpace::write`]).
+    pub fn write_vectored(&self, addr: u64, bufs: &[io::IoSlice<'_>]) -> Result<(), Fault> {
+        let len: usize = bufs.iter().map(|b| b.len()).sum();
+        if len == 0 {
+            return Ok(());
+        }
+        match self.live.while_alive(|| sys::process_vm_write_vectored(self.pid, addr, bufs)) {
+            Some(Ok(n)) if n == len => Ok(()),
             _ => Err(Fault),
         }
     }

@@ -102,11 +102,34 @@ pub fn process_vm_read(pid: i32, addr: u64, buf: &mut [u8]) -> io::Result<usize>
     Ok(uio::process_vm_readv(Pid::from_raw(pid), &mut [IoSliceMut::new(buf)], &[remote])?)
 }
 
+/// Copies app memory of process `pid` at `addr` into `room`, which need
+/// not be initialised; returns the number of bytes copied (they are then
+/// initialised). libc: nix's `process_vm_readv` takes initialised buffers
+/// only, and zeroing a large one first costs as much as the copy.
+pub fn process_vm_read_uninit(pid: i32, addr: u64, room: &mut [std::mem::MaybeUninit<u8>]) -> io::Result<usize> {
+    let local = libc::iovec { iov_base: room.as_mut_ptr().cast(), iov_len: room.len() };
+    let remote = libc::iovec { iov_base: addr as *mut libc::c_void, iov_len: room.len() };
+    // SAFETY: the local iovec covers `room`, writable memory of ours that
+    // the kernel only writes (any byte pattern is a valid `u8`); the
+    // remote one names the other process's memory, which the kernel
+    // checks.
+    let n = unsafe { libc::process_vm_readv(pid, &local, 1, &remote, 1, 0) };
+    Ok(Errno::result(n)? as usize)
+}
+
 /// Copies `buf` into app memory of process `pid` at `addr`; returns the
 /// number of bytes copied.
 pub fn process_vm_write(pid: i32, addr: u64, buf: &[u8]) -> io::Result<usize> {
     let remote = RemoteIoVec { base: addr as usize, len: buf.len() };
     Ok(uio::process_vm_writev(Pid::from_raw(pid), &[IoSlice::new(buf)], &[remote])?)
+}
+
+/// Copies the buffers `bufs`, one after another, into app memory of
+/// process `pid` from `addr` on; returns the number of bytes copied.
+pub fn process_vm_write_vectored(pid: i32, addr: u64, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+    let len = bufs.iter().map(|b| b.len()).sum();
+    let remote = RemoteIoVec { base: addr as usize, len };
+    Ok(uio::process_vm_writev(Pid::from_raw(pid), bufs, &[remote])?)
 }
 
 /// Sends `sig` to thread `tid` of process `pid`. A raw system call: nix

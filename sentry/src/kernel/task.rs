@@ -99,6 +99,10 @@ pub struct Task {
     pub(super) stopped: Arc<AtomicBool>,
     /// See [`TaskHandle::zap`].
     zapped: Arc<AtomicBool>,
+    /// The buffer `read` and `write` move data through, kept between
+    /// calls (see `sys_read_write::io_buffer`) so that a stream of
+    /// transfers neither allocates nor zeroes it each time.
+    pub io_buf: Vec<u8>,
 }
 
 /// The continuation of an interrupted call, run by `restart_syscall`.
@@ -332,6 +336,7 @@ impl Task {
             thread_exit: None,
             stopped: Arc::new(AtomicBool::new(false)),
             zapped: Arc::new(AtomicBool::new(false)),
+            io_buf: Vec::new(),
         };
         task.register_signals(SigSet(0));
         Ok(task)
@@ -604,6 +609,16 @@ impl Task {
         self.ctx.read(addr, buf).map_err(|_| abi::errno::EFAULT)
     }
 
+    /// Appends `len` bytes of app memory at `addr` to `buf` (all or none),
+    /// without zeroing the room first.
+    pub fn copy_in_append(&mut self, addr: u64, len: usize, buf: &mut Vec<u8>) -> Result<(), Errno> {
+        if len == 0 {
+            return Ok(());
+        }
+        self.check_range(addr, len)?;
+        self.ctx.read_append(addr, len, buf).map_err(|_| abi::errno::EFAULT)
+    }
+
     /// Copies `data` to app memory at `addr`.
     pub fn copy_out(&mut self, addr: u64, data: &[u8]) -> Result<(), Errno> {
         if data.is_empty() {
@@ -611,6 +626,27 @@ impl Task {
         }
         self.check_range(addr, data.len())?;
         self.ctx.space().write(addr, data).map_err(|_| abi::errno::EFAULT)
+    }
+
+    /// Copies the buffers `parts`, one after another, to app memory from
+    /// `addr` on: as one [`Task::copy_out_final`] when they fit the slot
+    /// together, else straight from where they are, a batch of buffers
+    /// per host call.
+    pub fn copy_out_parts(&mut self, addr: u64, parts: &[&[u8]]) -> Result<(), Errno> {
+        /// Buffers per host call (`UIO_MAXIOV` is 1024).
+        const BATCH: usize = 64;
+        let len: usize = parts.iter().map(|p| p.len()).sum();
+        self.check_range(addr, len)?;
+        if len <= abi::wire::SLOT_BUF_SIZE {
+            return self.copy_out_final(addr, &parts.concat());
+        }
+        let mut at = addr;
+        for batch in parts.chunks(BATCH) {
+            let bufs: Vec<std::io::IoSlice<'_>> = batch.iter().map(|p| std::io::IoSlice::new(p)).collect();
+            self.ctx.space().write_vectored(at, &bufs).map_err(|_| abi::errno::EFAULT)?;
+            at += batch.iter().map(|p| p.len() as u64).sum::<u64>();
+        }
+        Ok(())
     }
 
     /// Copies `data` to app memory at `addr` as the final act of the

@@ -39,7 +39,7 @@ use abi::Errno;
 
 use crate::kernel::task::Task;
 use crate::vfs::inode::IntoAny;
-use crate::vfs::{Context, FileOps, MmapSource, OpenFile, PollTable};
+use crate::vfs::{Context, FileOps, MmapSource, OpenFile, PollTable, SharedBytes};
 
 pub mod unix;
 
@@ -120,6 +120,22 @@ pub trait Socket: IntoAny + Send + Sync + 'static {
 
     /// Sends `msg`; returns the bytes sent.
     fn send(&self, t: &mut Task, msg: Outgoing<'_>, nonblock: bool) -> Result<usize, Errno>;
+
+    /// Sends `data` as `write` does (no address, files or flags); returns
+    /// the bytes sent. A family that queues the bytes may take the buffer
+    /// instead of copying them, leaving `data` empty; by default through
+    /// [`Socket::send`].
+    fn send_buf(&self, t: &mut Task, data: &mut Vec<u8>, nonblock: bool) -> Result<usize, Errno> {
+        self.send(t, Outgoing { data, to: None, rights: Vec::new(), creds: None, flags: 0 }, nonblock)
+    }
+
+    /// Receives at most `want` bytes without flags, as `read` does, as
+    /// shares of the buffers they were queued in (dropping any control
+    /// data); `None`, having received nothing, for a family that cannot.
+    fn recv_shared(&self, t: &mut Task, want: usize, nonblock: bool) -> Option<Result<Vec<SharedBytes>, Errno>> {
+        let _ = (t, want, nonblock);
+        None
+    }
 
     /// Receives at most `want` bytes, as `flags` (`MSG_*`) say.
     fn recv(&self, t: &mut Task, want: usize, flags: u32, nonblock: bool) -> Result<Incoming, Errno>;
@@ -261,12 +277,34 @@ impl FileOps for SocketFile {
         self.sock.recv_into(task(ctx)?, buf, nonblock)
     }
 
+    fn read_shared(&self, ctx: &mut dyn Context, len: usize, _offset: Option<u64>) -> Option<Result<Vec<SharedBytes>, Errno>> {
+        if len == 0 {
+            return None;
+        }
+        let nonblock = self.nonblocking();
+        match task(ctx) {
+            Ok(t) => self.sock.recv_shared(t, len, nonblock),
+            Err(e) => Some(Err(e)),
+        }
+    }
+
     fn write(&self, ctx: &mut dyn Context, data: &[u8], _offset: Option<u64>) -> Result<usize, Errno> {
         let nonblock = self.nonblocking();
         let msg = Outgoing { data, to: None, rights: Vec::new(), creds: None, control: Vec::new(), flags: 0 };
         let t = task(ctx)?;
         let signals = epipe_signals(&*self.sock);
         self.sock.send(t, msg, nonblock).inspect_err(|&e| {
+            if signals {
+                t.note_write_error(e);
+            }
+        })
+    }
+
+    fn write_buf(&self, ctx: &mut dyn Context, data: &mut Vec<u8>, _offset: Option<u64>) -> Result<usize, Errno> {
+        let nonblock = self.nonblocking();
+        let t = task(ctx)?;
+        let signals = epipe_signals(&*self.sock);
+        self.sock.send_buf(t, data, nonblock).inspect_err(|&e| {
             if signals {
                 t.note_write_error(e);
             }

@@ -56,10 +56,18 @@ fn read_into(task: &mut Task, file: &OpenFile, addr: u64, count: u64, offset: Op
     if !task.mm.is_user_range(addr, count) {
         return Err(EFAULT);
     }
-    let mut buf = transfer_buffer(file, offset, count);
-    let n = file.ops.read(task, &mut buf, offset)?;
-    task.copy_out_final(addr, &buf[..n])?;
-    Ok(n as u64)
+    let len = transfer_len(file, offset, count);
+    if let Some(parts) = file.ops.read_shared(task, len, offset) {
+        // Straight from the file's own buffers to the app.
+        let parts = parts?;
+        let slices: Vec<&[u8]> = parts.iter().map(|p| p.as_slice()).collect();
+        task.copy_out_parts(addr, &slices)?;
+        return Ok(slices.iter().map(|s| s.len() as u64).sum());
+    }
+    let mut buf = io_buffer(task, len);
+    let r = file.ops.read(task, &mut buf[..len], offset).and_then(|n| task.copy_out_final(addr, &buf[..n]).map(|()| n));
+    keep_io_buffer(task, buf);
+    Ok(r? as u64)
 }
 
 /// Writes `count` bytes from app memory at `addr`, a chunk at a time,
@@ -70,15 +78,23 @@ fn write_from(task: &mut Task, file: &OpenFile, addr: u64, count: u64, offset: O
         // The file decides what writing nothing means (an eventfd: EINVAL).
         return file.ops.write(task, &[], offset).map(|n| n as u64);
     }
+    let mut buf = std::mem::take(&mut task.io_buf);
+    let r = write_chunks(task, file, &mut buf, addr, count, offset);
+    keep_io_buffer(task, buf);
+    r
+}
+
+/// The loop of [`write_from`], each chunk through `buf` (which a file
+/// that keeps the data may take).
+fn write_chunks(task: &mut Task, file: &OpenFile, buf: &mut Vec<u8>, addr: u64, count: u64, offset: Option<u64>) -> SysResult {
     let mut done = 0u64;
-    let mut buf = Vec::new();
     while done < count {
         let len = ((count - done) as usize).min(CHUNK);
-        buf.resize(len, 0);
-        if let Err(e) = task.copy_in(addr + done, &mut buf) {
+        buf.clear();
+        if let Err(e) = task.copy_in_append(addr + done, len, buf) {
             return if done > 0 { Ok(done) } else { Err(e) };
         }
-        let n = match file.ops.write(task, &buf, offset.map(|o| o + done)) {
+        let n = match file.ops.write_buf(task, buf, offset.map(|o| o + done)) {
             Ok(n) => n as u64,
             Err(e) if done == 0 => return Err(e),
             Err(_) => return Ok(done),
@@ -89,6 +105,31 @@ fn write_from(task: &mut Task, file: &OpenFile, addr: u64, count: u64, offset: O
         }
     }
     Ok(done)
+}
+
+/// The most of [`Task::io_buf`] a task keeps between calls: enough for
+/// the usual transfers, little enough for many threads.
+const IO_BUF_KEEP: usize = 128 << 10;
+
+/// The task's transfer buffer, at least `len` bytes long: taken from the
+/// task (a nested call finds none and makes its own), grown with zeroes
+/// only where it never reached before. What lies in it past what a call
+/// fills is the task's own earlier data, never another's, and is never
+/// copied out: the callers use only what the file reports it read.
+fn io_buffer(task: &mut Task, len: usize) -> Vec<u8> {
+    let mut buf = std::mem::take(&mut task.io_buf);
+    if buf.len() < len {
+        buf.resize(len, 0);
+    }
+    buf
+}
+
+/// Gives `buf` back to the task for its next transfer, unless it is
+/// larger than it keeps.
+fn keep_io_buffer(task: &mut Task, buf: Vec<u8>) {
+    if buf.capacity() <= IO_BUF_KEEP {
+        task.io_buf = buf;
+    }
 }
 
 /// `read(fd, buf, count)`.
@@ -253,6 +294,11 @@ pub fn pwritev2(t: &mut Task, a: Args) -> SysResult {
 /// more than the file holds (`cp`'s `sendfile` of 16 MiB) costs more than
 /// the copy. (Files of size 0, as procfs's, may hold more.)
 fn transfer_buffer(input: &OpenFile, offset: Option<u64>, count: u64) -> Vec<u8> {
+    vec![0u8; transfer_len(input, offset, count)]
+}
+
+/// The length of [`transfer_buffer`].
+fn transfer_len(input: &OpenFile, offset: Option<u64>, count: u64) -> usize {
     let left = match input.ops.stat() {
         Ok(st) if st.mode & abi::fs::mode::S_IFMT == abi::fs::mode::S_IFREG && st.size > 0 => {
             let pos = offset.unwrap_or_else(|| input.ops.seek(0, abi::fs::seek::CUR).unwrap_or(0));
@@ -260,7 +306,7 @@ fn transfer_buffer(input: &OpenFile, offset: Option<u64>, count: u64) -> Vec<u8>
         }
         _ => CHUNK as u64,
     };
-    vec![0u8; count.min(left).min(CHUNK as u64) as usize]
+    count.min(left).min(CHUNK as u64) as usize
 }
 
 /// `sendfile(out_fd, in_fd, offset, count)`: a read from `in_fd` (at

@@ -25,6 +25,40 @@ impl<T: Any> AsAny for T {
     }
 }
 
+/// Bytes shared with their owner rather than copied: a part of a buffer
+/// (a socket's queued data, handed to a reader, or a writer's buffer,
+/// queued as it is).
+#[derive(Default, Clone)]
+pub struct SharedBytes {
+    buf: Arc<Vec<u8>>,
+    range: std::ops::Range<usize>,
+}
+
+impl SharedBytes {
+    /// `bytes`, all of them.
+    pub fn own(bytes: Vec<u8>) -> SharedBytes {
+        let range = 0..bytes.len();
+        SharedBytes { buf: Arc::new(bytes), range }
+    }
+
+    /// The part `range` of `buf`.
+    pub fn part(buf: &Arc<Vec<u8>>, range: std::ops::Range<usize>) -> SharedBytes {
+        assert!(range.start <= range.end && range.end <= buf.len());
+        SharedBytes { buf: buf.clone(), range }
+    }
+
+    /// The part `range` of these bytes.
+    pub fn sub(&self, range: std::ops::Range<usize>) -> SharedBytes {
+        assert!(range.start <= range.end && range.end <= self.range.len());
+        SharedBytes { buf: self.buf.clone(), range: self.range.start + range.start..self.range.start + range.end }
+    }
+
+    /// The bytes.
+    pub fn as_slice(&self) -> &[u8] {
+        &self.buf[self.range.clone()]
+    }
+}
+
 /// What a kind of file does. Every method that may block or reach the
 /// caller gets its [`Context`], so that a blocking operation can sleep
 /// interruptibly on the caller's waiter.
@@ -39,6 +73,22 @@ pub trait FileOps: AsAny + Send + Sync {
     fn write(&self, ctx: &mut dyn Context, data: &[u8], offset: Option<u64>) -> Result<usize, Errno> {
         let _ = (ctx, data, offset);
         Err(EINVAL)
+    }
+
+    /// Reads at most `len` bytes as [`FileOps::read`] does, as the parts
+    /// of the file's own buffers they are in, so the caller copies them
+    /// straight to where they go (a socket's queued data); `None`, having
+    /// read nothing, when the file only reads into a buffer.
+    fn read_shared(&self, ctx: &mut dyn Context, len: usize, offset: Option<u64>) -> Option<Result<Vec<SharedBytes>, Errno>> {
+        let _ = (ctx, len, offset);
+        None
+    }
+
+    /// Writes `data` as [`FileOps::write`] does. A file that keeps what is
+    /// written (a socket queueing it) may take the buffer rather than copy
+    /// from it, leaving `data` empty.
+    fn write_buf(&self, ctx: &mut dyn Context, data: &mut Vec<u8>, offset: Option<u64>) -> Result<usize, Errno> {
+        self.write(ctx, data, offset)
     }
 
     /// Moves the file position (`lseek`).

@@ -40,7 +40,7 @@ pub use context::Context;
 pub use dentry::Dentry;
 pub use epoll::Epoll;
 pub use fd_table::FdTable;
-pub use file::{AsAny, FileOps, MmapSource, OpenFile};
+pub use file::{AsAny, FileOps, MmapSource, OpenFile, SharedBytes};
 pub use fs_context::FsContext;
 pub use inode_file::InodeFile;
 pub use mount::{Location, MountNamespace};

@@ -15,21 +15,21 @@ use super::opts::Wait;
 use super::{is, scm_creds_of, State, UnixSocket, RCV_SHUTDOWN, SEND_SHUTDOWN};
 use crate::kernel::task::Task;
 use crate::socket::Outgoing;
-use crate::vfs::{Context as _, OpenFile};
+use crate::vfs::{Context as _, OpenFile, SharedBytes};
 use crate::waiter::{events, wait_on, WaitQueue};
 
 /// Where received data goes.
 pub trait Sink {
-    /// Appends `data`.
-    fn put(&mut self, data: &[u8]);
+    /// Appends the next `n` unconsumed bytes of `m`.
+    fn put(&mut self, m: &Msg, n: usize);
 }
 
 /// Received data into a growing vector (`recvmsg`).
 pub struct VecSink<'a>(pub &'a mut Vec<u8>);
 
 impl Sink for VecSink<'_> {
-    fn put(&mut self, data: &[u8]) {
-        self.0.extend_from_slice(data);
+    fn put(&mut self, m: &Msg, n: usize) {
+        self.0.extend_from_slice(&m.bytes()[..n]);
     }
 }
 
@@ -42,10 +42,23 @@ pub struct BufSink<'a> {
 }
 
 impl Sink for BufSink<'_> {
-    fn put(&mut self, data: &[u8]) {
-        let n = data.len().min(self.buf.len() - self.at);
-        self.buf[self.at..self.at + n].copy_from_slice(&data[..n]);
+    fn put(&mut self, m: &Msg, n: usize) {
+        let n = n.min(self.buf.len() - self.at);
+        self.buf[self.at..self.at + n].copy_from_slice(&m.bytes()[..n]);
         self.at += n;
+    }
+}
+
+/// Received data as shares of the queued messages' buffers, copied by
+/// the caller straight to the app (a large `read`).
+#[derive(Default)]
+pub struct SharedSink(pub Vec<SharedBytes>);
+
+impl Sink for SharedSink {
+    fn put(&mut self, m: &Msg, n: usize) {
+        if n > 0 {
+            self.0.push(m.share(n));
+        }
     }
 }
 
@@ -111,8 +124,19 @@ impl UnixSocket {
     /// Sends `msg`; returns the bytes sent.
     pub(super) fn send(self: &Arc<Self>, t: &mut Task, msg: Outgoing<'_>, nonblock: bool) -> Result<usize, Errno> {
         match self.ty {
-            sock::STREAM => self.stream_send(t, msg, nonblock),
-            _ => self.dgram_send(t, msg, nonblock),
+            sock::STREAM => self.stream_send(t, msg, None, nonblock),
+            _ => self.dgram_send(t, msg, None, nonblock),
+        }
+    }
+
+    /// Sends `data` as a `write` does, taking the buffer: what is queued
+    /// shares it rather than copying it.
+    pub(super) fn send_buf(self: &Arc<Self>, t: &mut Task, data: Vec<u8>, nonblock: bool) -> Result<usize, Errno> {
+        let data = Arc::new(data);
+        let msg = Outgoing { data: &data, to: None, rights: Vec::new(), creds: None, flags: 0 };
+        match self.ty {
+            sock::STREAM => self.stream_send(t, msg, Some(&data), nonblock),
+            _ => self.dgram_send(t, msg, Some(&data), nonblock),
         }
     }
 
@@ -151,8 +175,9 @@ impl UnixSocket {
     /// A stream write: segments of at most half `SO_SNDBUF` queued to the
     /// peer while there is room; the files go with the first. Returns
     /// what was queued before an error, a signal or a full non-blocking
-    /// socket stopped it (the error if nothing was).
-    fn stream_send(self: &Arc<Self>, t: &mut Task, msg: Outgoing<'_>, nonblock: bool) -> Result<usize, Errno> {
+    /// socket stopped it (the error if nothing was). With `shared`, the
+    /// buffer `msg.data` is, the segments share it.
+    fn stream_send(self: &Arc<Self>, t: &mut Task, msg: Outgoing<'_>, shared: Option<&Arc<Vec<u8>>>, nonblock: bool) -> Result<usize, Errno> {
         if msg.flags & mf::OOB != 0 {
             return Err(EOPNOTSUPP);
         }
@@ -177,7 +202,10 @@ impl UnixSocket {
             }
             let sndbuf = self.sndbuf.load(std::sync::atomic::Ordering::Relaxed);
             let (size, charge) = stream_segment(data.len() - sent, sndbuf);
-            let chunk = data[sent..sent + size].to_vec();
+            let chunk = match shared {
+                Some(buf) => SharedBytes::part(buf, sent..sent + size),
+                None => SharedBytes::own(data[sent..sent + size].to_vec()),
+            };
             {
                 let mut o = other.inner.lock();
                 if o.dead || o.shutdown & RCV_SHUTDOWN != 0 {
@@ -195,8 +223,9 @@ impl UnixSocket {
 
     /// A datagram (or seqpacket record): to the address given, else to
     /// the peer; waits while the receiver's queue is full of messages
-    /// from others.
-    fn dgram_send(self: &Arc<Self>, t: &mut Task, msg: Outgoing<'_>, nonblock: bool) -> Result<usize, Errno> {
+    /// from others. With `shared`, the buffer `msg.data` is, the message
+    /// shares it.
+    fn dgram_send(self: &Arc<Self>, t: &mut Task, msg: Outgoing<'_>, shared: Option<&Arc<Vec<u8>>>, nonblock: bool) -> Result<usize, Errno> {
         let seqpacket = self.ty == sock::SEQPACKET;
         if seqpacket {
             let mut g = self.inner.lock();
@@ -228,7 +257,11 @@ impl UnixSocket {
             None => Some(self.inner.lock().peer.clone().ok_or(ENOTCONN)?),
         };
         let mine = scm_creds_of(t);
-        let mut payload = Some((msg.data.to_vec(), InFlight::new(msg.rights)));
+        let data = match shared {
+            Some(buf) => SharedBytes::part(buf, 0..len),
+            None => SharedBytes::own(msg.data.to_vec()),
+        };
+        let mut payload = Some((data, InFlight::new(msg.rights)));
         loop {
             let o = match other.take() {
                 Some(o) => o,
@@ -374,7 +407,7 @@ impl UnixSocket {
                     r.from.clone_from(&m.from);
                 }
                 let n = m.remaining().min(want - copied);
-                out.put(&m.bytes()[..n]);
+                out.put(m, n);
                 copied += n;
                 if peek {
                     i += 1;
@@ -441,7 +474,7 @@ impl UnixSocket {
                 }
                 if peek {
                     if let Some(m) = g.recv.front() {
-                        out.put(&m.bytes()[..want.min(m.remaining())]);
+                        out.put(m, want.min(m.remaining()));
                         return Ok(Received { len: m.remaining(), from: m.from.clone(), rights: m.rights.peek(), creds: m.creds });
                     }
                 } else if let Some(m) = g.recv.pop_front() {
@@ -460,7 +493,7 @@ impl UnixSocket {
             sleep(t, &self.queue, READ_EVENTS, wait, ready)?;
         };
         self.peer_wait.notify(events::OUT | events::WRNORM | events::WRBAND);
-        out.put(&m.bytes()[..want.min(m.remaining())]);
+        out.put(&m, want.min(m.remaining()));
         let got = Received { len: m.remaining(), from: m.from.clone(), rights: m.rights.take(), creds: m.creds };
         drop(m);
         Ok(got)

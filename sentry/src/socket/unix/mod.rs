@@ -98,7 +98,7 @@ use crate::kernel::Kernel;
 use crate::vfs::inode::NodeSpec;
 use crate::vfs::path::Resolver;
 use crate::vfs::perm::{self, MAY_WRITE};
-use crate::vfs::{ops, OpenFile, PollTable};
+use crate::vfs::{ops, OpenFile, PollTable, SharedBytes};
 use crate::waiter::{events, OwnedRegistration, WaitQueue};
 
 /// `__SO_ACCEPTCON`, a listener's flag in `/proc/net/unix`.
@@ -946,6 +946,10 @@ impl UnixSocket {
     }
 }
 
+/// The least a `write` must carry for its buffer to be queued as it is
+/// rather than copied (a copy of less costs little).
+const TAKE_MIN: usize = 4096;
+
 impl Socket for Handle {
     fn identity(&self) -> (i32, i32, i32) {
         (af::UNIX, self.sock.ty, 0)
@@ -977,6 +981,26 @@ impl Socket for Handle {
 
     fn send(&self, t: &mut Task, msg: Outgoing<'_>, nonblock: bool) -> Result<usize, Errno> {
         self.sock.send(t, msg, nonblock)
+    }
+
+    fn send_buf(&self, t: &mut Task, data: &mut Vec<u8>, nonblock: bool) -> Result<usize, Errno> {
+        // The buffer is taken when that saves a copy worth having, and it
+        // is not much larger than its data: what a queue holds is charged
+        // by its length, not by the room behind it.
+        if data.len() < TAKE_MIN || data.capacity() > 2 * data.len() {
+            return self.sock.send(t, Outgoing { data, to: None, rights: Vec::new(), creds: None, flags: 0 }, nonblock);
+        }
+        self.sock.send_buf(t, std::mem::take(data), nonblock)
+    }
+
+    fn recv_shared(&self, t: &mut Task, want: usize, nonblock: bool) -> Option<Result<Vec<SharedBytes>, Errno>> {
+        // A small read is best copied into a buffer that goes back to the
+        // app with the call's return (see `Task::copy_out_final`).
+        if want <= abi::wire::SLOT_BUF_SIZE {
+            return None;
+        }
+        let mut sink = io::SharedSink::default();
+        Some(self.sock.recv(t, want, 0, nonblock, &mut sink).map(|_| sink.0))
     }
 
     fn recv(&self, t: &mut Task, want: usize, flags: u32, nonblock: bool) -> Result<Incoming, Errno> {

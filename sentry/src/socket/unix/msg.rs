@@ -17,7 +17,7 @@ use abi::socket::Ucred;
 
 use super::addr::UnixAddr;
 use super::UnixSocket;
-use crate::vfs::OpenFile;
+use crate::vfs::{OpenFile, SharedBytes};
 
 /// `SKB_DATA_ALIGN(sizeof(struct skb_shared_info))`.
 const SHINFO: usize = 320;
@@ -127,7 +127,7 @@ impl Drop for InFlight {
 /// One message: a datagram, a record, or a segment of a stream.
 pub struct Msg {
     /// The data.
-    pub data: Vec<u8>,
+    data: SharedBytes,
     /// How much of it a stream reader has consumed.
     pub off: usize,
     /// The files of an `SCM_RIGHTS` message.
@@ -143,19 +143,24 @@ pub struct Msg {
 
 impl Msg {
     /// A message from `sender`, charged `charge` to it until dropped.
-    pub fn new(sender: &Arc<UnixSocket>, data: Vec<u8>, rights: InFlight, creds: Option<Ucred>, from: Option<UnixAddr>, charge: usize) -> Msg {
+    pub fn new(sender: &Arc<UnixSocket>, data: SharedBytes, rights: InFlight, creds: Option<Ucred>, from: Option<UnixAddr>, charge: usize) -> Msg {
         sender.charge(charge);
         Msg { data, off: 0, rights, creds, from, sender: sender.clone(), charge }
     }
 
     /// The bytes not yet consumed.
     pub fn bytes(&self) -> &[u8] {
-        &self.data[self.off..]
+        &self.data.as_slice()[self.off..]
     }
 
     /// How many bytes are not yet consumed.
     pub fn remaining(&self) -> usize {
-        self.data.len() - self.off
+        self.data.as_slice().len() - self.off
+    }
+
+    /// The next `n` unconsumed bytes, shared.
+    pub fn share(&self, n: usize) -> SharedBytes {
+        self.data.sub(self.off..self.off + n)
     }
 }
 
