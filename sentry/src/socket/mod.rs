@@ -64,6 +64,13 @@ pub struct Outgoing<'a> {
     pub flags: u32,
 }
 
+impl<'a> Outgoing<'a> {
+    /// `data` alone, as `write` sends it: no address, files or flags.
+    pub fn plain(data: &'a [u8]) -> Outgoing<'a> {
+        Outgoing { data, to: None, rights: Vec::new(), creds: None, control: Vec::new(), flags: 0 }
+    }
+}
+
 /// What `recvmsg` received.
 #[derive(Default)]
 pub struct Incoming {
@@ -126,7 +133,7 @@ pub trait Socket: IntoAny + Send + Sync + 'static {
     /// instead of copying them, leaving `data` empty; by default through
     /// [`Socket::send`].
     fn send_buf(&self, t: &mut Task, data: &mut Vec<u8>, nonblock: bool) -> Result<usize, Errno> {
-        self.send(t, Outgoing { data, to: None, rights: Vec::new(), creds: None, flags: 0 }, nonblock)
+        self.send(t, Outgoing::plain(data), nonblock)
     }
 
     /// Receives at most `want` bytes without flags, as `read` does, as
@@ -290,7 +297,7 @@ impl FileOps for SocketFile {
 
     fn write(&self, ctx: &mut dyn Context, data: &[u8], _offset: Option<u64>) -> Result<usize, Errno> {
         let nonblock = self.nonblocking();
-        let msg = Outgoing { data, to: None, rights: Vec::new(), creds: None, control: Vec::new(), flags: 0 };
+        let msg = Outgoing::plain(data);
         let t = task(ctx)?;
         let signals = epipe_signals(&*self.sock);
         self.sock.send(t, msg, nonblock).inspect_err(|&e| {

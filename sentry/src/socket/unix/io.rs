@@ -133,7 +133,7 @@ impl UnixSocket {
     /// shares it rather than copying it.
     pub(super) fn send_buf(self: &Arc<Self>, t: &mut Task, data: Vec<u8>, nonblock: bool) -> Result<usize, Errno> {
         let data = Arc::new(data);
-        let msg = Outgoing { data: &data, to: None, rights: Vec::new(), creds: None, flags: 0 };
+        let msg = Outgoing::plain(&data);
         match self.ty {
             sock::STREAM => self.stream_send(t, msg, Some(&data), nonblock),
             _ => self.dgram_send(t, msg, Some(&data), nonblock),

@@ -988,7 +988,7 @@ impl Socket for Handle {
         // is not much larger than its data: what a queue holds is charged
         // by its length, not by the room behind it.
         if data.len() < TAKE_MIN || data.capacity() > 2 * data.len() {
-            return self.sock.send(t, Outgoing { data, to: None, rights: Vec::new(), creds: None, flags: 0 }, nonblock);
+            return self.sock.send(t, Outgoing::plain(data), nonblock);
         }
         self.sock.send_buf(t, std::mem::take(data), nonblock)
     }
