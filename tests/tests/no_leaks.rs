@@ -13,7 +13,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use sandbox_tests::host::{assert_detector_works, assert_no_children_left, become_subreaper, children_of, live_children};
-use sandbox_tests::{compile, run_sandboxed, sandbox_exec, Libc, Status};
+use sandbox_tests::{compile, run_sandboxed, sandbox_exec, target_bind, Libc, Status};
 
 /// Serialises the tests of this file (see the module comment).
 static TURN: Mutex<()> = Mutex::new(());
@@ -123,6 +123,7 @@ fn shared_memory_processes_leave_no_process() {
     become_subreaper();
     assert_no_children_left("before clone_vm");
     let mut sandbox = std::process::Command::new(&exe)
+        .args(target_bind())
         .arg(&bin)
         .arg("hold")
         .stdin(std::process::Stdio::piped())
