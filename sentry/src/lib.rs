@@ -41,4 +41,4 @@ pub mod vfs;
 pub mod waiter;
 
 pub use boot::{new_kernel, BootConfig};
-pub use kernel::{CreateProcessArgs, ExitStatus, Kernel, KernelConfig};
+pub use kernel::{CreateProcessArgs, ExitStatus, Kernel, KernelConfig, Limit};

@@ -58,6 +58,9 @@ struct Shared {
     /// Tasks running app code or sentry work. Changes from 0 to 1 happen
     /// under `idle` (see [`CpuClock::inc_running`]).
     running: AtomicI64,
+    /// The CPU time all tasks used, in ticks: each tick adds the number of
+    /// tasks running then (what it charges them, in sum).
+    consumed: AtomicU64,
     /// Serialises the ticker turning itself off with the first task
     /// running again.
     idle: Mutex<Idle>,
@@ -86,6 +89,8 @@ impl Listener for Ticker {
         // of the host CPU for a while, its tasks most likely were too, and
         // a large jump would charge them for time they did not run.
         self.0.ticks.fetch_add(1, Ordering::SeqCst);
+        let running = self.0.running.load(Ordering::SeqCst).max(0) as u64;
+        self.0.consumed.fetch_add(running, Ordering::Relaxed);
         if let Some(hook) = self.0.on_tick.get() {
             hook();
         }
@@ -115,6 +120,7 @@ impl CpuClock {
         let shared = Arc::new(Shared {
             ticks: AtomicU64::new(0),
             running: AtomicI64::new(0),
+            consumed: AtomicU64::new(0),
             idle: Mutex::new(Idle::default()),
             on_tick: OnceLock::new(),
         });
@@ -137,6 +143,11 @@ impl CpuClock {
     /// The clock now, in ticks.
     pub fn ticks(&self) -> u64 {
         self.shared.ticks.load(Ordering::SeqCst)
+    }
+
+    /// The CPU time every task of the kernel used so far, in ticks.
+    pub fn consumed(&self) -> u64 {
+        self.shared.consumed.load(Ordering::Relaxed)
     }
 
     /// Counts one more running task; the first one after an idle spell
@@ -446,5 +457,26 @@ mod tests {
         process.remove_thread(&task);
         assert_eq!(process.usage(), idle, "an exited thread's time stays");
         assert_eq!(ticks_to_duration(idle.total()), Duration::from_millis(10 * idle.total()));
+    }
+
+    #[test]
+    fn the_kernels_consumption_counts_every_running_task_at_each_tick() {
+        let (_svc, cpu) = clock();
+        let (a, b) = (TaskClock::new(&cpu, 1), TaskClock::new(&cpu, 2));
+        a.start_running();
+        a.start_running();
+        b.start_running();
+        b.start_running();
+        let (ticks, before) = (cpu.ticks(), cpu.consumed());
+        wait_for(|| cpu.ticks() >= ticks + 4);
+        a.stop_running();
+        b.stop_running();
+        let used = cpu.consumed() - before;
+        // Two tasks ran through at least four ticks, at most a tick more.
+        assert!((8..=12).contains(&used), "{used} ticks");
+        wait_for(|| !cpu.ticking());
+        let idle = cpu.consumed();
+        std::thread::sleep(Duration::from_millis(50));
+        assert_eq!(cpu.consumed(), idle, "nothing runs, nothing is used");
     }
 }

@@ -69,8 +69,9 @@
 //!     an eventfd's counter, a signalfd's mask, the file lock table
 //!     (`vfs::lock`, which notifies its queue after unlocking), a netlink
 //!     socket's state (`socket::netlink`; under it, the table of the
-//!     sandbox's netlink port ids, and host socket calls that never wait)
-//!     — leaves.
+//!     sandbox's netlink port ids, and host socket calls that never wait),
+//!     the IP socket table of `/proc/net` (`socket::proc_net`),
+//!     `Kernel::ended_by` — leaves.
 //!     A `WaitQueue` runs its callbacks (epoll's, which take an epoll's
 //!     `state`) after releasing its lock.
 //!
@@ -150,6 +151,21 @@ pub struct KernelConfig {
     /// Whether hot `syscall` sites are patched to enter the sentry without
     /// a signal (see `mm::patching`).
     pub patch_syscalls: bool,
+    /// The most tasks (threads, and processes until reaped) the sandbox
+    /// may hold at once: past it `fork` and `clone` fail with `EAGAIN`.
+    pub max_tasks: Option<usize>,
+    /// The CPU time all the sandbox's tasks may use together: when it is
+    /// spent, every task is killed ([`Limit::CpuTime`]).
+    pub cpu_time: Option<std::time::Duration>,
+}
+
+/// A limit whose end ended the whole sandbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// [`KernelConfig::cpu_time`] was spent.
+    CpuTime,
+    /// The caller's wall-time budget ran out ([`Kernel::end_for`]).
+    WallTime,
 }
 
 impl Default for KernelConfig {
@@ -158,6 +174,8 @@ impl Default for KernelConfig {
             application_cores: std::thread::available_parallelism().map_or(1, |n| n.get() as u32),
             hostname: "sandbox".into(),
             patch_syscalls: true,
+            max_tasks: None,
+            cpu_time: None,
         }
     }
 }
@@ -195,6 +213,9 @@ pub struct Kernel {
     ext: Mutex<()>,
     /// All tasks and the root PID namespace.
     pub tasks: TaskSet,
+    /// The limit that ended the sandbox, if one did (see
+    /// [`Kernel::end_for`]).
+    ended_by: Mutex<Option<Limit>>,
     /// The resource limits the first process starts with: the host's, as
     /// they were before the sentry raised its own descriptor limit.
     pub host_limits: limits::Limits,
@@ -256,12 +277,18 @@ impl Kernel {
         let cpu = Arc::new(CpuClock::new(&timers, monotonic.clone()));
         let application_cores = config.application_cores.max(1);
         let vdso = vdso::Vdso::new(&timekeeper, application_cores).inspect_err(|e| log::warn!("no vDSO for the sandbox: {e}")).ok();
+        let tasks = TaskSet::new();
+        if let Some(max) = config.max_tasks {
+            tasks.set_max_tasks(max);
+        }
+        let cpu_budget = config.cpu_time.map(|d| d.as_nanos().div_ceil(cpu_clock::CLOCK_TICK_NS as u128) as u64);
         let kernel = Arc::new(Kernel {
             mounts: files.mounts,
             memfd_root: files.memfd_root,
             start_dir: files.start_dir,
             ext: Mutex::new(()),
-            tasks: TaskSet::new(),
+            tasks,
+            ended_by: Mutex::new(None),
             host_limits,
             realtime: timekeeper.clock(abi::time::clock::REALTIME),
             boottime: timekeeper.clock(abi::time::clock::BOOTTIME),
@@ -284,6 +311,11 @@ impl Kernel {
         kernel.cpu.set_tick_hook(Box::new(move || {
             if let Some(k) = weak.upgrade() {
                 itimer::check_cpu_timers(&k);
+                if cpu_budget.is_some_and(|b| k.cpu.consumed() >= b) && k.claim_end(Limit::CpuTime) {
+                    // Not on the timer thread, whose ticker state is
+                    // locked here: killing tasks may restart the ticker.
+                    std::thread::spawn(move || k.kill(ExitStatus::killed_by(abi::signal::sig::SIGKILL)));
+                }
             }
         }));
         kernel
@@ -321,7 +353,7 @@ impl Kernel {
             let program = loader::open_program_searched(exe, &found, args.argv.clone(), find)?;
             (found, program)
         };
-        let tg = ThreadGroup::new_init(self, &program.exe.path, &args.stdio);
+        let tg = ThreadGroup::new_init(self, &program.exe.path, &args.stdio).map_err(|_| LoadError::TaskLimit)?;
         let mut task = Task::new_process(self.clone(), tg.clone())?;
         let prepared = loader::prepare(&task, &program, &name, &args.envv)?;
         loader::exec(&mut task, &program, prepared, &name, false)?;
@@ -370,6 +402,31 @@ impl Kernel {
     pub fn kill(&self, status: ExitStatus) {
         let _ext = self.ext.lock();
         self.tasks.kill_all(status);
+    }
+
+    /// Ends the whole sandbox because `limit` ran out: every task is
+    /// killed (SIGKILL), and [`Kernel::ended_by`] reports the limit. Only
+    /// the first limit to run out counts.
+    pub fn end_for(&self, limit: Limit) {
+        if self.claim_end(limit) {
+            self.kill(ExitStatus::killed_by(abi::signal::sig::SIGKILL));
+        }
+    }
+
+    /// Records `limit` as what ends the sandbox, unless another limit got
+    /// there first (then `false`).
+    fn claim_end(&self, limit: Limit) -> bool {
+        let mut ended = self.ended_by.lock();
+        if ended.is_some() {
+            return false;
+        }
+        *ended = Some(limit);
+        true
+    }
+
+    /// The limit that ended the sandbox, if one did.
+    pub fn ended_by(&self) -> Option<Limit> {
+        *self.ended_by.lock()
     }
 
     /// Stops every task at a known point (see `TaskSet::pause`); returns

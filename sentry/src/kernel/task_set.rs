@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-use abi::errno::{ECHILD, EPERM, ESRCH};
+use abi::errno::{EAGAIN, ECHILD, EPERM, ESRCH};
 use abi::signal::{sa, sig, SigInfo, SIG_IGN};
 use abi::Errno;
 use parking_lot::{Condvar, Mutex};
@@ -104,6 +104,8 @@ struct Inner {
     next_pid: i32,
     /// PIDs in use (by live tasks, and by processes not yet reaped).
     used: HashSet<i32>,
+    /// The most PIDs that may be in use at once.
+    max_tasks: usize,
     /// Tasks created but not started.
     unstarted: Vec<Task>,
     /// Tasks whose sentry thread runs, by thread id.
@@ -130,7 +132,7 @@ impl TaskSet {
     /// An empty task set; the first PID handed out is 1.
     pub fn new() -> TaskSet {
         TaskSet {
-            inner: Mutex::new(Inner { next_pid: 1, ..Inner::default() }),
+            inner: Mutex::new(Inner { next_pid: 1, max_tasks: usize::MAX, ..Inner::default() }),
             changed: Condvar::new(),
             pauses: Mutex::new(0),
             paused: AtomicBool::new(false),
@@ -138,15 +140,25 @@ impl TaskSet {
         }
     }
 
+    /// Caps the tasks (threads, and processes until they are reaped) the
+    /// set may hold at once, as Linux's pids controller does.
+    pub fn set_max_tasks(&self, max: usize) {
+        self.inner.lock().max_tasks = max;
+    }
+
     /// Allocates an unused PID, as Linux does: increasing, wrapping at
-    /// `PID_MAX` back to 300 (below which only early PIDs live).
-    pub fn allocate_pid(&self) -> i32 {
+    /// `PID_MAX` back to 300 (below which only early PIDs live); `EAGAIN`
+    /// when the set holds as many tasks as it may ([`Self::set_max_tasks`]).
+    pub fn allocate_pid(&self) -> Result<i32, Errno> {
         let mut g = self.inner.lock();
+        if g.used.len() >= g.max_tasks {
+            return Err(EAGAIN);
+        }
         loop {
             let pid = g.next_pid;
             g.next_pid = if pid + 1 >= PID_MAX { 300 } else { pid + 1 };
             if g.used.insert(pid) {
-                return pid;
+                return Ok(pid);
             }
         }
     }
@@ -702,9 +714,20 @@ mod tests {
     #[test]
     fn pids_start_at_one_and_are_reused_only_after_release() {
         let ts = TaskSet::new();
-        assert_eq!(ts.allocate_pid(), 1);
-        assert_eq!(ts.allocate_pid(), 2);
+        assert_eq!(ts.allocate_pid(), Ok(1));
+        assert_eq!(ts.allocate_pid(), Ok(2));
         ts.release_pid(1);
-        assert_eq!(ts.allocate_pid(), 3);
+        assert_eq!(ts.allocate_pid(), Ok(3));
+    }
+
+    #[test]
+    fn past_the_task_limit_allocation_fails_until_a_pid_is_released() {
+        let ts = TaskSet::new();
+        ts.set_max_tasks(2);
+        assert_eq!(ts.allocate_pid(), Ok(1));
+        assert_eq!(ts.allocate_pid(), Ok(2));
+        assert_eq!(ts.allocate_pid(), Err(EAGAIN));
+        ts.release_pid(2);
+        assert_eq!(ts.allocate_pid(), Ok(3));
     }
 }

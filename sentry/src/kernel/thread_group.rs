@@ -99,9 +99,10 @@ pub struct Usage {
 
 impl ThreadGroup {
     /// The init process (PID 1), before its first thread exists; `exe`
-    /// is its executable's path in the sandbox's tree.
-    pub fn new_init(kernel: &Kernel, exe: &Path, stdio: &[Arc<OpenFile>; 3]) -> Arc<ThreadGroup> {
-        let tgid = kernel.tasks.allocate_pid();
+    /// is its executable's path in the sandbox's tree. `EAGAIN` past the
+    /// sandbox's task limit.
+    pub fn new_init(kernel: &Kernel, exe: &Path, stdio: &[Arc<OpenFile>; 3]) -> Result<Arc<ThreadGroup>, Errno> {
+        let tgid = kernel.tasks.allocate_pid()?;
         let fds = FdTable::new();
         for (fd, file) in stdio.iter().enumerate() {
             fds.install_at(fd as i32, file.clone(), false);
@@ -131,7 +132,7 @@ impl ThreadGroup {
             posix_timers: PosixTimers::default(),
         });
         kernel.tasks.add_process(tg.clone(), 0, tgid, tgid);
-        tg
+        Ok(tg)
     }
 
     /// A child process of `parent` as `fork` makes it: a copy of its

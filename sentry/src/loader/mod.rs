@@ -48,6 +48,8 @@ pub enum LoadError {
     Memory(Errno),
     /// The platform failed to start a stub process.
     Platform(io::Error),
+    /// The sandbox holds as many tasks as it may (`EAGAIN`).
+    TaskLimit,
     /// The program's interpreter (`PT_INTERP`) could not be opened.
     Interpreter(PathBuf, Errno),
     /// The program's interpreter is not an x86_64 ELF file (`ELIBBAD`).
@@ -63,6 +65,7 @@ impl LoadError {
             LoadError::TooBig => abi::errno::E2BIG,
             LoadError::Memory(e) => *e,
             LoadError::Platform(_) => abi::errno::ENOMEM,
+            LoadError::TaskLimit => abi::errno::EAGAIN,
             LoadError::Interpreter(_, e) => *e,
             LoadError::BadInterpreter(..) => abi::errno::ELIBBAD,
         }
@@ -78,6 +81,7 @@ impl fmt::Display for LoadError {
             LoadError::TooBig => write!(f, "argument list too long"),
             LoadError::Memory(e) => write!(f, "cannot map the program: {e}"),
             LoadError::Platform(e) => write!(f, "cannot start the sandbox process: {e}"),
+            LoadError::TaskLimit => write!(f, "the sandbox may hold no more tasks"),
             LoadError::Interpreter(p, e) => write!(f, "its interpreter {} cannot be run: {}", p.display(), io::Error::from_raw_os_error(e.0)),
             LoadError::BadInterpreter(p, why) => write!(f, "its interpreter {} is bad: {why}", p.display()),
         }

@@ -144,15 +144,18 @@ fn create_process(t: &mut Task, c: CloneArgs) -> SysResult {
     };
 
     let shared = f & cf::VM != 0;
-    let (mut ctx, mm) = if shared { share_memory(t)? } else { fork_memory(t)? };
+    // The PID first: past the sandbox's task limit nothing is made.
+    let pid = t.kernel.tasks.allocate_pid()?;
+    let memory = if shared { share_memory(t) } else { fork_memory(t) };
+    let (mut ctx, mm) = memory.inspect_err(|_| t.kernel.tasks.release_pid(pid))?;
     if f & cf::SETTLS != 0 {
         let r = ctx.host_op(sysno::ARCH_PRCTL as u64, [abi::process::arch_prctl::SET_FS, c.tls, 0, 0, 0, 0]);
         if r.map(Errno::from_ret).ok().and_then(Result::ok).is_none() {
             abandon_memory(ctx, &mm, shared);
+            t.kernel.tasks.release_pid(pid);
             return Err(EINVAL);
         }
     }
-    let pid = t.kernel.tasks.allocate_pid();
     let fds = if f & cf::FILES != 0 { None } else { Some(t.fds.fork_copy()) };
     let tg = ThreadGroup::forked(&t.tg, pid, exit_signal, fds.unwrap_or_default(), f & cf::VFORK != 0);
     if f & cf::CLEAR_SIGHAND != 0 {
@@ -285,11 +288,12 @@ fn share_memory(t: &mut Task) -> Result<(Context, Arc<MemoryManager>), Errno> {
 /// `CLONE_FILES`) descriptors.
 fn create_thread(t: &mut Task, c: CloneArgs) -> SysResult {
     let f = c.flags;
+    let tid = t.kernel.tasks.allocate_pid()?;
     let mut ctx = t.ctx.spawn_thread().map_err(|e| {
         log::warn!("cannot start a host thread: {e}");
+        t.kernel.tasks.release_pid(tid);
         EAGAIN
     })?;
-    let tid = t.kernel.tasks.allocate_pid();
     ctx.regs = t.ctx.regs;
     ctx.regs.rax = 0;
     if let Some(sp) = c.stack {

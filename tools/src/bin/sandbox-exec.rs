@@ -7,7 +7,9 @@
 //! `--rw-root`), with a private `/tmp` and the sandbox's own `/dev`. Its
 //! sockets reach a private network with only loopback (`--network=none`,
 //! the default) or the host's (`--network=host`). The exit status is the program's, or 128
-//! plus the signal that killed it, as a shell reports it. SIGINT, SIGTERM,
+//! plus the signal that killed it, as a shell reports it; 124 or 152 when
+//! the sandbox's wall or CPU time ran out (`--wall-time`, `--cpu-time`).
+//! `--pids` caps its tasks. SIGINT, SIGTERM,
 //! SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 sent to `sandbox-exec` go to init
 //! (see `tools::forward`).
 
@@ -15,12 +17,13 @@ use std::ffi::OsString;
 use std::os::fd::AsFd;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
 use sentry::syscalls::{Support, TABLE};
 use sentry::boot::{ExtraMount, Network, RootFs};
 use sentry::fsimpl::host::HostFile;
-use sentry::{BootConfig, CreateProcessArgs, KernelConfig};
+use sentry::{BootConfig, CreateProcessArgs, KernelConfig, Limit};
 
 /// Run a program in the sandbox.
 #[derive(Parser, Debug)]
@@ -80,6 +83,21 @@ struct Cli {
     #[arg(long, value_name = "none|host", default_value = "none", value_parser = parse_network)]
     network: Network,
 
+    /// The most tasks (threads, and processes until reaped) the sandbox may
+    /// hold at once; past it fork and clone fail with EAGAIN.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pids: Option<u32>,
+    /// The CPU time all the sandbox's tasks may use together (`30s`,
+    /// `500ms`, `2m`, `1h`; a bare number is seconds); when it is spent
+    /// the whole sandbox is killed and sandbox-exec exits with status 152
+    /// (128 + SIGXCPU).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    cpu_time: Option<Duration>,
+    /// How long the sandbox may run (as --cpu-time); when the time is up
+    /// the whole sandbox is killed and sandbox-exec exits with status 124
+    /// (as timeout(1)).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    wall_time: Option<Duration>,
     /// Print the system call table (what is implemented, and how fully) and exit.
     #[arg(long, exclusive = true)]
     syscalls: bool,
@@ -93,6 +111,11 @@ struct Cli {
 const CANNOT_EXECUTE: u8 = 126;
 /// Exit status when the program does not exist (as shells use it).
 const NOT_FOUND: u8 = 127;
+/// Exit status when --wall-time ran out (as timeout(1) reports it).
+const WALL_TIME_SPENT: u8 = 124;
+/// Exit status when --cpu-time was spent: 128 + SIGXCPU, as a shell
+/// reports a program RLIMIT_CPU killed.
+const CPU_TIME_SPENT: u8 = 128 + libc::SIGXCPU as u8;
 
 fn main() -> ExitCode {
     // A bug in the sentry must end the sandbox, not leave it hanging with
@@ -132,7 +155,7 @@ fn main() -> ExitCode {
     };
     let mounts = cli.bind.iter().chain(&cli.tmpfs).cloned().collect();
     let root = if cli.rw_root { RootFs::HostWritable(cli.root.clone()) } else { RootFs::HostOverlay(cli.root.clone()) };
-    let kernel = KernelConfig { patch_syscalls: !cli.no_patch, ..KernelConfig::default() };
+    let kernel = KernelConfig { patch_syscalls: !cli.no_patch, max_tasks: cli.pids.map(|n| n as usize), cpu_time: cli.cpu_time, ..KernelConfig::default() };
     let config = BootConfig { kernel, root, mounts, tmpfs_limit: cli.tmpfs_limit, cwd: cli.cwd.clone(), network: cli.network };
     let kernel = match sentry::new_kernel(&config) {
         Ok(k) => k,
@@ -150,12 +173,55 @@ fn main() -> ExitCode {
         }
     };
     kernel.start();
+    if let Some(budget) = cli.wall_time {
+        let kernel = kernel.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(budget);
+            kernel.end_for(Limit::WallTime);
+        });
+    }
     if let Err(e) = tools::forward::start(kernel.clone(), cli.signal_group) {
         eprintln!("sandbox-exec: cannot forward signals: {e}");
     }
     let status = init.wait_exited();
     kernel.wait_exited();
-    ExitCode::from(status.map_or(0, |s| s.shell_code()) as u8)
+    match kernel.ended_by() {
+        Some(Limit::WallTime) => {
+            eprintln!("sandbox-exec: the sandbox ran out of wall time (--wall-time {}); every process was killed", show_duration(cli.wall_time));
+            ExitCode::from(WALL_TIME_SPENT)
+        }
+        Some(Limit::CpuTime) => {
+            eprintln!("sandbox-exec: the sandbox used up its CPU time (--cpu-time {}); every process was killed", show_duration(cli.cpu_time));
+            ExitCode::from(CPU_TIME_SPENT)
+        }
+        None => ExitCode::from(status.map_or(0, |s| s.shell_code()) as u8),
+    }
+}
+
+/// A duration as the user gave it, near enough.
+fn show_duration(d: Option<Duration>) -> String {
+    d.map_or_else(String::new, |d| format!("{:?}", d))
+}
+
+/// A duration: a number with `ms`, `s`, `m` or `h`, or a bare number of
+/// seconds; fractions allowed (`1.5s`).
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let (number, unit) = match s.find(|c: char| c.is_ascii_alphabetic()) {
+        Some(i) => (&s[..i], &s[i..]),
+        None => (s, "s"),
+    };
+    let seconds_per = match unit {
+        "ms" => 0.001,
+        "s" => 1.0,
+        "m" => 60.0,
+        "h" => 3600.0,
+        _ => return Err(format!("bad duration {s}: use ms, s, m or h")),
+    };
+    let v: f64 = number.parse().map_err(|_| format!("bad duration {s}"))?;
+    if !v.is_finite() || v <= 0.0 {
+        return Err(format!("bad duration {s}: it must be more than zero"));
+    }
+    Duration::try_from_secs_f64(v * seconds_per).map_err(|_| format!("duration {s} is too long"))
 }
 
 /// An absolute path inside the sandbox.
