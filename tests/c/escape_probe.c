@@ -11,8 +11,9 @@
  *       /proc/self/root, /proc/PID/cwd (a child's, in DIR) and `..` from them
  *   escape_probe race DIR HOSTDIR SECRET
  *       in the read-write bind DIR: a thread swaps DIR/link between a
- *       directory and links to `/` and to HOSTDIR (the secret's host
- *       directory) while this one opens DIR/link/secret; then a link made
+ *       directory and links to `/`, to HOSTDIR (the secret's host
+ *       directory) and up to it by `..`, while this one opens
+ *       DIR/link/secret; then a link made
  *       here with an absolute target resolves in the sandbox's tree
  *   escape_probe xdev RO RW RW2
  *       link and rename between the binds RO (:ro, holding `f`), RW and RW2
@@ -196,24 +197,52 @@ static const char *race_dir, *race_hostdir;
 static atomic_int race_stop;
 static atomic_long race_swaps;
 
+/* renameat2's RENAME_EXCHANGE, which older C libraries do not name. */
+#ifndef RENAME_EXCHANGE
+#define RENAME_EXCHANGE (1 << 1)
+#endif
+
+static int exchange(const char *a, const char *b)
+{
+    return (int)syscall(SYS_renameat2, AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE);
+}
+
 static void *swapper(void *arg)
 {
     (void)arg;
     CHECK(chdir(race_dir) == 0, "chdir");
-    const char *targets[] = {"/", race_hostdir};
-    /* "link" starts as the directory; "dir" does not exist. */
+    char up[4096];
+    snprintf(up, sizeof up, "../../../../../../../..%s", race_hostdir);
+    const char *targets[] = {"/", race_hostdir, up};
+    /* "link" starts as the directory; "dir" does not exist. Odd rounds
+     * swap by removing and renaming, even ones atomically (RENAME_EXCHANGE
+     * with a link "sym"), if the kernel can. */
+    int atomic = symlink("/", "sym") == 0 && exchange("link", "sym") == 0 && exchange("link", "sym") == 0;
+    fprintf(stderr, "race: RENAME_EXCHANGE %s\n", atomic ? "works" : errname(errno));
     for (long i = 0; !atomic_load(&race_stop); i++) {
-        /* link: directory -> symlink */
-        if (rename("link", "dir") != 0)
-            FAIL("rename link dir: %s", errname(errno));
-        if (symlink(targets[i & 1], "link") != 0)
-            FAIL("symlink: %s", errname(errno));
-        sched_yield();
-        /* and back, atomically: the directory replaces the link */
-        if (unlink("link") != 0)
-            FAIL("unlink: %s", errname(errno));
-        if (rename("dir", "link") != 0)
-            FAIL("rename dir link: %s", errname(errno));
+        const char *target = targets[i % 3];
+        if (atomic && (i & 1)) {
+            /* sym: a fresh link to the target, exchanged with the
+             * directory and back. */
+            if (unlink("sym") != 0 || symlink(target, "sym") != 0)
+                FAIL("relink sym: %s", errname(errno));
+            if (exchange("link", "sym") != 0)
+                FAIL("exchange: %s", errname(errno));
+            sched_yield();
+            if (exchange("link", "sym") != 0)
+                FAIL("exchange back: %s", errname(errno));
+        } else {
+            /* link: directory -> symlink, and back */
+            if (rename("link", "dir") != 0)
+                FAIL("rename link dir: %s", errname(errno));
+            if (symlink(target, "link") != 0)
+                FAIL("symlink: %s", errname(errno));
+            sched_yield();
+            if (unlink("link") != 0)
+                FAIL("unlink: %s", errname(errno));
+            if (rename("dir", "link") != 0)
+                FAIL("rename dir link: %s", errname(errno));
+        }
         atomic_fetch_add(&race_swaps, 1);
     }
     return NULL;
@@ -234,7 +263,7 @@ static void race(const char *dir, const char *hostdir)
     long opens = 0, inside = 0, enoent = 0, other = 0, escaped = 0;
     long start = now_ms();
     snprintf(p, sizeof p, "%s/link/secret", dir);
-    while (opens < 20000 && now_ms() - start < 5000) {
+    while ((opens < 20000 || atomic_load(&race_swaps) < 3000) && now_ms() - start < 5000) {
         const char *r = try_open_at((opens & 1) ? dfd : AT_FDCWD, (opens & 1) ? "link/secret" : p);
         opens++;
         if (strcmp(r, "ESCAPED") == 0)
