@@ -15,6 +15,10 @@
  *       directory) and up to it by `..`, while this one opens
  *       DIR/link/secret; then a link made
  *       here with an absolute target resolves in the sandbox's tree
+ *   escape_probe moved DIR WIDE NAME SECRET
+ *       `..` from a directory moved out of the bind DIR (through the bind
+ *       WIDE of its host directory's parent, or by the host if WIDE is
+ *       `-`) while this process is in it
  *   escape_probe xdev RO RW RW2
  *       link and rename between the binds RO (:ro, holding `f`), RW and RW2
  *       (:rw, RW holding `f`) and /tmp
@@ -543,6 +547,70 @@ static void rights(const char *file)
     EXPECT_ERRNO("create under /proc/self/fd/DIR", EROFS, open(m, O_WRONLY | O_CREAT, 0644));
 }
 
+/* DIR/x is in the bind DIR, whose host directory is also under the bind
+ * WIDE (as WIDE/sub): this process goes into DIR/x, then moves it out of
+ * DIR through WIDE, and looks for NAME, which lies two levels above WIDE's
+ * host directory, by `..` from where it is. */
+static void moved(const char *dir, const char *wide, const char *name)
+{
+    char p[4096], q[4096];
+    snprintf(p, sizeof p, "%s/x", dir);
+    int dfd = open(p, O_PATH | O_DIRECTORY);
+    CHECK(dfd >= 0, "open %s", p);
+    CHECK(chdir(p) == 0, "chdir %s", p);
+    if (strcmp(wide, "-") != 0) {
+        snprintf(p, sizeof p, "%s/sub/x", wide);
+        snprintf(q, sizeof q, "%s/x", wide);
+        CHECK(rename(p, q) == 0, "rename %s %s", p, q);
+    } else {
+        /* The host moves it, when DIR/ready appears, and says so with
+         * x/go. */
+        snprintf(p, sizeof p, "%s/ready", dir);
+        int f = open(p, O_WRONLY | O_CREAT, 0644);
+        CHECK(f >= 0 && close(f) == 0, "create %s", p);
+        watchdog_step("the host to move the directory");
+        struct stat st;
+        while (fstatat(dfd, "go", &st, 0) != 0)
+            sleep_ms(10);
+    }
+    OK("moved out of the bind");
+    {
+        struct stat st;
+        snprintf(p, sizeof p, "%s/x", dir);
+        errno = 0;
+        int r = stat(p, &st);
+        printf("DIR/x after the move: %s\n", r == 0 ? "exists" : errname(errno));
+    }
+    const char *ups[] = {"..", "../..", "../../..", "../../../../../../.."};
+    for (int i = 0; i < 4; i++) {
+        snprintf(p, sizeof p, "%s/%s", ups[i], name);
+        printf("cwd %s/NAME: %s\n", ups[i], try_open_at(AT_FDCWD, p));
+        printf("dirfd %s/NAME: %s\n", ups[i], try_open_at(dfd, p));
+        struct stat st, sr, sd, sw;
+        errno = 0;
+        int r = fstatat(dfd, ups[i], &st, 0);
+        CHECK(stat("/", &sr) == 0 && stat(dir, &sd) == 0, "stat");
+        if (strcmp(wide, "-") == 0 || stat(wide, &sw) != 0)
+            sw = sr;
+        const char *what = r != 0 ? errname(errno)
+                           : st.st_dev == sr.st_dev && st.st_ino == sr.st_ino ? "/"
+                           : st.st_dev == sd.st_dev && st.st_ino == sd.st_ino ? "DIR"
+                           : st.st_dev == sw.st_dev && st.st_ino == sw.st_ino ? "WIDE"
+                                                                              : "another directory";
+        printf("dirfd %s: %s\n", ups[i], what);
+    }
+    char cwd[4096];
+    errno = 0;
+    printf("getcwd: %s\n", getcwd(cwd, sizeof cwd) ? "ok" : errname(errno));
+    errno = 0;
+    int r = chdir("..");
+    printf("chdir ..: %s\n", r == 0 ? "ok" : errname(errno));
+    for (int i = 0; r == 0 && i < 10; i++)
+        r = chdir("..");
+    printf("after chdir .. x 10, NAME: %s\n", try_open_at(AT_FDCWD, name));
+    close(dfd);
+}
+
 int main(int argc, char **argv)
 {
     watchdog_start(30);
@@ -553,6 +621,9 @@ int main(int argc, char **argv)
     } else if (argc >= 2 && strcmp(argv[1], "proc") == 0 && argc == 5) {
         secret = argv[4];
         proc(argv[2], argv[3]);
+    } else if (argc >= 2 && strcmp(argv[1], "moved") == 0 && argc == 6) {
+        secret = argv[5];
+        moved(argv[2], argv[3], argv[4]);
     } else if (argc >= 2 && strcmp(argv[1], "race") == 0 && argc == 5) {
         secret = argv[4];
         race(argv[2], argv[3]);

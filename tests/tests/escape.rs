@@ -4,6 +4,12 @@
 //! The probe is `tests/c/escape_probe.c`; it prints "ESCAPED" whenever a
 //! file it opened holds the host secret, which no expected output contains.
 //!
+//! Where the sentry holds but differs from Linux, the test says so on
+//! stderr: file handles are `ENOSYS` (Linux: `EPERM`); a directory moved
+//! out of its bind (by the sandbox through a wider bind, or by the host)
+//! keeps its old place in the sandbox's tree (its old name still found,
+//! `..` its old parent) where Linux refuses `..` and `getcwd` (`ENOENT`).
+//!
 //! Each test lays out a fresh host directory:
 //!
 //! ```text
@@ -352,5 +358,85 @@ ok create under /proc/self/fd/DIR: EROFS
     let names: Vec<_> = std::fs::read_dir(l.path("ro")).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(names, ["f"]);
     l.assert_host_untouched(&["ro"]);
+    l.remove();
+}
+
+/// Checks `escape_probe moved`'s output: NAME (the host secret two levels
+/// above the bind's host directory) is never reached from a directory moved
+/// out of the bind, and `..` from it is refused (`ENOENT`, as Linux does
+/// for a path no longer under its mount's root) or stays in the sandbox's
+/// tree (the bind's root or `/`). Returns the lines that differ from
+/// Linux's, to print.
+fn check_moved(out: &Outcome) -> Vec<String> {
+    let text = out.stdout_text();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("ok moved out of the bind"), "{out}");
+    let mut differ = Vec::new();
+    let mut n = 0;
+    for line in lines {
+        n += 1;
+        let (what, got) = line.rsplit_once(": ").unwrap_or_else(|| panic!("line {line:?}: {out}"));
+        let linux = if what.ends_with("NAME") {
+            assert_eq!(got, "ENOENT", "{line}: {out}");
+            "ENOENT"
+        } else if what.starts_with("dirfd ") {
+            assert!(["ENOENT", "DIR", "/"].contains(&got), "{line}: `..` left the bind: {out}");
+            "ENOENT"
+        } else if what == "DIR/x after the move" {
+            assert!(["ENOENT", "exists"].contains(&got), "{line}: {out}");
+            "ENOENT"
+        } else if what == "getcwd" || what == "chdir .." {
+            "ENOENT"
+        } else {
+            panic!("unexpected line {line:?}: {out}");
+        };
+        if got != linux {
+            differ.push(format!("{line} (Linux: {linux})"));
+        }
+    }
+    assert_eq!(n, 16, "{out}");
+    differ
+}
+
+/// The sandbox stands in a directory of a bind and moves it out of the
+/// bind, through a wider bind of the host directory's parent: `..` from it
+/// never reaches the host directories above (where the secret lies).
+#[test]
+fn dotdot_from_a_directory_moved_out_of_its_bind() {
+    let l = Layout::new("moved", &["bound"]);
+    std::fs::create_dir_all(l.path("bound/sub/x")).unwrap();
+    let (narrow, wide) = (format!("{}:rw", l.bind("bound/sub", "/s")), format!("{}:rw", l.bind("bound", "/w")));
+    let out = l.probe(&["--bind", &wide, "--bind", &narrow], &["moved", "/s", "/w", "secret", &l.secret]);
+    for d in check_moved(&out) {
+        eprintln!("differs from Linux: {d}");
+    }
+    assert!(l.path("bound/x").is_dir() && !l.path("bound/sub/x").exists());
+    l.assert_host_untouched(&["bound"]);
+    l.remove();
+}
+
+/// The host moves the directory the sandbox stands in out of its bind, to
+/// next to the secret: `..` from it never reaches the secret.
+#[test]
+fn dotdot_from_a_directory_the_host_moved_out_of_the_bind() {
+    let l = Layout::new("hostmoved", &["bound"]);
+    std::fs::create_dir_all(l.path("bound/sub/x")).unwrap();
+    let narrow = format!("{}:rw", l.bind("bound/sub", "/s"));
+    let (ready, from, to) = (l.path("bound/sub/ready"), l.path("bound/sub/x"), l.path("x"));
+    let mover = std::thread::spawn(move || {
+        let start = std::time::Instant::now();
+        while !ready.exists() {
+            assert!(start.elapsed() < std::time::Duration::from_secs(20), "the probe never got ready");
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        std::fs::rename(&from, &to).unwrap();
+        std::fs::write(to.join("go"), "").unwrap();
+    });
+    let out = l.probe(&["--bind", &narrow], &["moved", "/s", "-", "secret", &l.secret]);
+    mover.join().unwrap();
+    for d in check_moved(&out) {
+        eprintln!("differs from Linux: {d}");
+    }
+    l.assert_host_untouched(&["bound", "x"]);
     l.remove();
 }
