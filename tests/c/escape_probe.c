@@ -26,6 +26,9 @@
  *       name_to_handle_at and open_by_handle_at
  *   escape_probe mmap FILE
  *       writable mappings of FILE, in a read-only bind
+ *   escape_probe overlay FILE
+ *       FILE, of the read-only root, written every way (its host file must
+ *       not change)
  *   escape_probe rights FILE
  *       FILE's O_RDONLY descriptor and its directory's O_PATH one, passed
  *       over SCM_RIGHTS from a child, then used for writing */
@@ -611,6 +614,41 @@ static void moved(const char *dir, const char *wide, const char *name)
     close(dfd);
 }
 
+/* FILE in the read-only root, under the in-memory overlay: written
+ * through every way there is, from a descriptor opened before the first
+ * write too. The sandbox sees the writes; the test checks the host file. */
+static void overlay(const char *file)
+{
+    int ro = open(file, O_RDONLY);
+    CHECK(ro >= 0, "open %s", file);
+    void *rmap = mmap(NULL, 4096, PROT_READ, MAP_SHARED, ro, 0);
+    CHECK(rmap != MAP_FAILED, "mmap(PROT_READ, MAP_SHARED)");
+    char m[64];
+    snprintf(m, sizeof m, "/proc/self/fd/%d", ro);
+    int rw = open(m, O_RDWR);
+    CHECK(rw >= 0, "reopen %s O_RDWR", m);
+    CHECK(pwrite(rw, "PWNED", 5, 0) == 5, "pwrite");
+    void *wmap = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, rw, 0);
+    CHECK(wmap != MAP_FAILED, "mmap(PROT_WRITE, MAP_SHARED)");
+    memcpy((char *)wmap + 5, "MAPPED", 6);
+    CHECK(msync(wmap, 4096, MS_SYNC) == 0, "msync");
+    CHECK(fchmod(rw, 0777) == 0, "fchmod");
+    CHECK(fsync(rw) == 0, "fsync");
+    int app = open(file, O_WRONLY | O_APPEND);
+    CHECK(app >= 0 && write(app, "APPENDED", 8) == 8, "append");
+    close(app);
+    char buf[64] = {0};
+    int again = open(file, O_RDONLY);
+    CHECK(again >= 0 && read(again, buf, sizeof buf - 1) > 0, "read again");
+    printf("the sandbox sees: %s\n", buf);
+    CHECK(truncate(file, 2) == 0, "truncate");
+    struct stat st;
+    CHECK(stat(file, &st) == 0, "stat");
+    printf("then truncated: size %lld, mode %o\n", (long long)st.st_size, (unsigned)(st.st_mode & 07777));
+    munmap(rmap, 4096);
+    munmap(wmap, 4096);
+}
+
 int main(int argc, char **argv)
 {
     watchdog_start(30);
@@ -633,6 +671,8 @@ int main(int argc, char **argv)
         handle(argv[2]);
     } else if (argc >= 2 && strcmp(argv[1], "mmap") == 0 && argc == 3) {
         mmap_ro(argv[2]);
+    } else if (argc >= 2 && strcmp(argv[1], "overlay") == 0 && argc == 3) {
+        overlay(argv[2]);
     } else if (argc >= 2 && strcmp(argv[1], "rights") == 0 && argc == 3) {
         rights(argv[2]);
     } else {

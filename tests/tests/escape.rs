@@ -440,3 +440,23 @@ fn dotdot_from_a_directory_the_host_moved_out_of_the_bind() {
     l.assert_host_untouched(&["bound", "x"]);
     l.remove();
 }
+
+/// A file of the read-only root (under the in-memory overlay), written
+/// through a descriptor reopened by `/proc/self/fd/N` from one opened
+/// before any write, a shared writable mapping, `fchmod`, an append and a
+/// truncation: the sandbox sees it all (the mapping as far as the file
+/// goes), the host file none of it.
+#[test]
+fn writes_to_the_read_only_root_stay_in_the_overlay() {
+    use std::os::unix::fs::MetadataExt;
+    let l = Layout::new("overlay", &[]);
+    let file = l.root.join("in-root/file");
+    let before = std::fs::metadata(&file).unwrap();
+    let out = l.probe(&[], &["overlay", "/in-root/file"]);
+    assert_eq!(out.stdout_text(), "the sandbox sees: PWNEDMAAPPENDED\nthen truncated: size 2, mode 777\n", "{out}");
+    let after = std::fs::metadata(&file).unwrap();
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "in-root", "the host file changed");
+    assert_eq!((after.mode(), after.mtime(), after.mtime_nsec(), after.ino()), (before.mode(), before.mtime(), before.mtime_nsec(), before.ino()));
+    l.assert_host_untouched(&[]);
+    l.remove();
+}
