@@ -29,6 +29,9 @@
  *   escape_probe overlay FILE
  *       FILE, of the read-only root, written every way (its host file must
  *       not change)
+ *   escape_probe chroot NAME SECRET HOSTPATH
+ *       chroot into a subdirectory, then `..` past it from the working
+ *       directory left outside, and chroot(".") there
  *   escape_probe rights FILE
  *       FILE's O_RDONLY descriptor and its directory's O_PATH one, passed
  *       over SCM_RIGHTS from a child, then used for writing */
@@ -649,6 +652,30 @@ static void overlay(const char *file)
     munmap(wmap, 4096);
 }
 
+/* The classic way out of a chroot: chroot into a subdirectory while the
+ * working directory stays above it, then `..` from there, and chroot(".").
+ * HOSTPATH is the secret's host path, NAME its name. */
+static void chroot_out(const char *name, const char *hostpath)
+{
+    CHECK(mkdir("/tmp/c", 0755) == 0 || errno == EEXIST, "mkdir /tmp/c");
+    CHECK(chdir("/") == 0, "chdir /");
+    errno = 0;
+    int r = chroot("/tmp/c");
+    printf("chroot /tmp/c: %s\n", r == 0 ? "ok" : errname(errno));
+    for (int i = 0; i < 50; i++)
+        CHECK(chdir("..") == 0, "chdir ..");
+    errno = 0;
+    r = chroot(".");
+    printf("chroot . after chdir .. x 50: %s\n", r == 0 ? "ok" : errname(errno));
+    struct stat sd, sr;
+    CHECK(stat(".", &sd) == 0 && stat("/", &sr) == 0, "stat");
+    char p[4096];
+    snprintf(p, sizeof p, "../../../../../../%s", name);
+    show_open("../../../../../../NAME", p);
+    show_open("HOSTPATH", hostpath);
+    printf("/probe is there: %d\n", access("/probe", X_OK) == 0);
+}
+
 int main(int argc, char **argv)
 {
     watchdog_start(30);
@@ -673,6 +700,9 @@ int main(int argc, char **argv)
         mmap_ro(argv[2]);
     } else if (argc >= 2 && strcmp(argv[1], "overlay") == 0 && argc == 3) {
         overlay(argv[2]);
+    } else if (argc >= 2 && strcmp(argv[1], "chroot") == 0 && argc == 5) {
+        secret = argv[3];
+        chroot_out(argv[2], argv[4]);
     } else if (argc >= 2 && strcmp(argv[1], "rights") == 0 && argc == 3) {
         rights(argv[2]);
     } else {

@@ -460,3 +460,23 @@ fn writes_to_the_read_only_root_stay_in_the_overlay() {
     l.assert_host_untouched(&[]);
     l.remove();
 }
+
+/// The classic way out of a chroot (chroot into a subdirectory, `..` from
+/// the working directory left above it, chroot(".")) leads at most to the
+/// sandbox's own `/`, as it leads a process in a mount namespace to that
+/// namespace's root: never to the host's. (Without CAP_SYS_CHROOT the
+/// chroots are `EPERM`, which holds too.)
+#[test]
+fn chroot_and_dotdot_lead_to_the_sandbox_root_at_most() {
+    let l = Layout::new("chroot", &[]);
+    let secret_path = l.path("secret");
+    let out = l.probe(&[], &["chroot", "secret", &l.secret, s(&secret_path)]);
+    let rest = "../../../../../../NAME: ENOENT\nHOSTPATH: ENOENT\n/probe is there: 1\n";
+    let text = out.stdout_text();
+    assert!(
+        text == format!("chroot /tmp/c: ok\nchroot . after chdir .. x 50: ok\n{rest}") || text == format!("chroot /tmp/c: EPERM\nchroot . after chdir .. x 50: EPERM\n{rest}"),
+        "{out}"
+    );
+    l.assert_host_untouched(&[]);
+    l.remove();
+}
