@@ -1,5 +1,6 @@
 //! The sandbox's own limits, set on `sandbox-exec`'s command line:
-//! `--pids` (fork and clone fail with EAGAIN past it), `--wall-time` and
+//! `--pids` (fork and clone fail with EAGAIN past it), `--memory`
+//! (allocations and fork fail with ENOMEM past it), `--wall-time` and
 //! `--cpu-time` (the whole sandbox ends, with an exit status that says
 //! which). Each run is bounded by the harness's timeout.
 
@@ -54,4 +55,33 @@ fn cpu_time_is_not_wall_time() {
     let out = run_sandboxed_with(&["--cpu-time", "0.2"], Path::new(BUSYBOX), &["sh", "-c", "sleep 1; echo awake"], b"", &[]);
     assert_eq!(out.status, Status::Exited(0), "{out}");
     assert_eq!(out.stdout_text(), "awake\n", "{out}");
+}
+
+#[test]
+fn memory_caps_committed_memory_and_gives_it_back() {
+    let bin = compile("memory_limit", Libc::Glibc);
+    let out = run_sandboxed_with(&["--memory", "256m"], &bin, &[], b"", &[]);
+    assert_eq!(out.status, Status::Exited(0), "{out}");
+    assert_eq!(
+        out.stdout_text(),
+        "another 150 MiB: ENOMEM\n\
+         512 MiB read-only: mapped\n\
+         512 MiB shared: mapped\n\
+         ok mprotect of the read-only 512 MiB to writable: ENOMEM\n\
+         malloc of 300 MiB: NULL\n\
+         fork with 166 MiB committed: ENOMEM\n\
+         ok after munmap, fork fits again\n\
+         ok freed memory is given back\n",
+        "{out}"
+    );
+}
+
+#[test]
+fn memory_bomb_gets_memory_error() {
+    let python = Path::new("/usr/bin/python3");
+    assert!(python.is_file(), "/usr/bin/python3 is missing: install the Debian package `python3` (scripts/install-deps.sh)");
+    let script = "l = []\ntry:\n    while True:\n        l.append(bytearray(1 << 20))\nexcept MemoryError:\n    print('MemoryError after', len(l) // 64 * 64, 'MiB or more')\n";
+    let out = run_sandboxed_with(&["--memory", "128m"], python, &["-c", script], b"", &[]);
+    assert_eq!(out.status, Status::Exited(0), "{out}");
+    assert!(out.stdout_text().starts_with("MemoryError after "), "{out}");
 }

@@ -157,6 +157,10 @@ pub struct KernelConfig {
     /// The CPU time all the sandbox's tasks may use together: when it is
     /// spent, every task is killed ([`Limit::CpuTime`]).
     pub cpu_time: Option<std::time::Duration>,
+    /// The most memory, in bytes, all the sandbox's address spaces may
+    /// commit together (see [`crate::mm::MemoryBudget`]): past it
+    /// allocations fail with `ENOMEM`.
+    pub memory: Option<u64>,
 }
 
 /// A limit whose end ended the whole sandbox.
@@ -176,6 +180,7 @@ impl Default for KernelConfig {
             patch_syscalls: true,
             max_tasks: None,
             cpu_time: None,
+            memory: None,
         }
     }
 }
@@ -216,6 +221,9 @@ pub struct Kernel {
     /// The limit that ended the sandbox, if one did (see
     /// [`Kernel::end_for`]).
     ended_by: Mutex<Option<Limit>>,
+    /// The budget every address space's committed memory counts
+    /// against, if the sandbox has one.
+    pub memory: Option<Arc<crate::mm::MemoryBudget>>,
     /// The resource limits the first process starts with: the host's, as
     /// they were before the sentry raised its own descriptor limit.
     pub host_limits: limits::Limits,
@@ -289,6 +297,7 @@ impl Kernel {
             ext: Mutex::new(()),
             tasks,
             ended_by: Mutex::new(None),
+            memory: config.memory.map(crate::mm::MemoryBudget::new),
             host_limits,
             realtime: timekeeper.clock(abi::time::clock::REALTIME),
             boottime: timekeeper.clock(abi::time::clock::BOOTTIME),

@@ -272,7 +272,7 @@ impl Task {
     pub fn new_process(kernel: Arc<Kernel>, tg: Arc<ThreadGroup>) -> Result<Task, LoadError> {
         let (space, ctx) = AddressSpace::new().map_err(LoadError::Platform)?;
         let fds = tg.initial_fds.lock().take().unwrap_or_default();
-        let mm = Arc::new(MemoryManager::new(space.reserved()));
+        let mm = Arc::new(MemoryManager::new(space.reserved(), kernel.memory.clone()));
         let task = Task::build(kernel.clone(), tg.clone(), tg.tgid, ctx, mm, fds)?;
         task.affinity.store(all_cpus(kernel.application_cores), Ordering::Relaxed);
         Ok(task)

@@ -21,18 +21,26 @@
 //! as on Linux, and [`Users`] counts the processes in it so that the host
 //! process behind it ends only with the last of them.
 //!
+//! Committed memory (private writable areas) counts against the sandbox's
+//! [`MemoryBudget`], if it has one: the changes of the map settle it as
+//! they release the state's lock, and allocations check it first.
+//!
 //! Limitations: `MREMAP_DONTUNMAP` and `mremap` of a zero length are not
 //! modelled yet.
 
+mod budget;
 mod page_reader;
 mod patching;
 pub mod vma;
+
+pub use budget::MemoryBudget;
 
 pub use page_reader::PageReader;
 
 use std::ops::Range;
 use std::os::fd::AsFd;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use abi::errno::{EACCES, EEXIST, EFAULT, EINVAL, ENOMEM};
 use abi::mm::{madv, map, mremap, prot};
@@ -111,6 +119,8 @@ struct State {
     /// The auxiliary vector `execve` gave the image, `AT_NULL` included
     /// (what `/proc/PID/auxv` reads).
     auxv: Vec<(u64, u64)>,
+    /// The committed bytes charged to the budget (see [`MemoryBudget`]).
+    committed: u64,
 }
 
 /// Where the initial stack holds the argument and environment strings
@@ -188,6 +198,46 @@ pub struct MemoryManager {
     state: Mutex<State>,
     /// The processes using the address space (see [`Users`]).
     users: Users,
+    /// The sandbox's memory budget, if it has one.
+    budget: Option<Arc<MemoryBudget>>,
+}
+
+/// The state, locked for a change of the map: when the guard goes, the
+/// space's committed memory is settled with the budget.
+struct Changing<'a> {
+    st: parking_lot::MutexGuard<'a, State>,
+    budget: Option<&'a MemoryBudget>,
+}
+
+impl std::ops::Deref for Changing<'_> {
+    type Target = State;
+    fn deref(&self) -> &State {
+        &self.st
+    }
+}
+
+impl std::ops::DerefMut for Changing<'_> {
+    fn deref_mut(&mut self) -> &mut State {
+        &mut self.st
+    }
+}
+
+impl Drop for Changing<'_> {
+    fn drop(&mut self) {
+        if let Some(b) = self.budget {
+            let now = self.st.vmas.committed();
+            b.settle(self.st.committed, now);
+            self.st.committed = now;
+        }
+    }
+}
+
+impl Drop for MemoryManager {
+    fn drop(&mut self) {
+        if let Some(b) = &self.budget {
+            b.settle(self.state.get_mut().committed, 0);
+        }
+    }
 }
 
 /// How many processes (thread groups) use one address space: 1, and more
@@ -274,10 +324,27 @@ fn page_len(len: u64) -> Result<u64, Errno> {
 
 impl MemoryManager {
     /// An empty map over a stub process (fresh, or about to be emptied for
-    /// a new image) whose own ranges are `reserved`.
-    pub fn new(reserved: &[Range<u64>]) -> MemoryManager {
+    /// a new image) whose own ranges are `reserved`, its committed memory
+    /// counted against `budget`.
+    pub fn new(reserved: &[Range<u64>], budget: Option<Arc<MemoryBudget>>) -> MemoryManager {
         let blocked = reserved.to_vec();
-        MemoryManager { state: Mutex::new(State { vmas: VmaSet::new(), mmap_base: STACK_TOP - STACK_GAP, brk_start: 0, brk: 0, patching: Default::default(), blocked, strings: ArgStrings::default(), auxv: Vec::new() }), users: Users::new() }
+        let state = State { vmas: VmaSet::new(), mmap_base: STACK_TOP - STACK_GAP, brk_start: 0, brk: 0, patching: Default::default(), blocked, strings: ArgStrings::default(), auxv: Vec::new(), committed: 0 };
+        MemoryManager { state: Mutex::new(state), users: Users::new(), budget }
+    }
+
+    /// The budget the space's committed memory counts against.
+    pub fn budget(&self) -> Option<Arc<MemoryBudget>> {
+        self.budget.clone()
+    }
+
+    /// The state, locked for a change of the map (see [`Changing`]).
+    fn change(&self) -> Changing<'_> {
+        Changing { st: self.state.lock(), budget: self.budget.as_deref() }
+    }
+
+    /// `ENOMEM` unless `more` committed bytes fit in the budget.
+    fn check_budget(&self, more: u64) -> Result<(), Errno> {
+        self.budget.as_ref().map_or(Ok(()), |b| b.check(more))
     }
 
     /// The processes that use this address space: one, and more while
@@ -320,9 +387,24 @@ impl MemoryManager {
 
     /// The map of a child forked from this address space: the same areas,
     /// heap and trampolines (the host fork copied them all), used by the
-    /// child alone.
-    pub fn fork_copy(&self) -> MemoryManager {
-        MemoryManager { state: Mutex::new(self.state.lock().clone()), users: Users::new() }
+    /// child alone. `ENOMEM` if its committed memory does not fit in the
+    /// budget (checked before the host fork).
+    pub fn fork_copy(&self) -> Result<MemoryManager, Errno> {
+        let mut state = self.state.lock().clone();
+        if let Some(b) = &self.budget {
+            b.check(state.committed)?;
+            b.settle(0, state.committed);
+        } else {
+            state.committed = 0;
+        }
+        Ok(MemoryManager { state: Mutex::new(state), users: Users::new(), budget: self.budget.clone() })
+    }
+
+    /// Whether a child's copy of this space's committed memory fits in
+    /// the budget (`ENOMEM` if not), asked before the host fork.
+    pub fn check_fork(&self) -> Result<(), Errno> {
+        let committed = self.state.lock().committed;
+        self.check_budget(committed)
     }
 
     /// Maps a new image's areas in one round trip to the stub: each
@@ -333,7 +415,7 @@ impl MemoryManager {
     /// for it), so everything it has outside the stub's own ranges is
     /// unmapped first, and its thread's `%fs` base cleared.
     pub fn map_image(&self, ctx: &mut Context, file: std::os::fd::BorrowedFd<'_>, areas: &[ImageArea], reuse: bool) -> Result<(), Errno> {
-        let mut st = self.state.lock();
+        let mut st = self.change();
         let mut batch = Batch::default();
         if reuse {
             let mut from = 0;
@@ -383,7 +465,7 @@ impl MemoryManager {
     /// one page on, `image_len` bytes, private.
     pub fn map_vdso(&self, ctx: &mut Context, file: std::os::fd::BorrowedFd<'_>, at: u64, image_len: u64, host: &abi::vdso::VdsoHost) -> Result<(), Errno> {
         use abi::Pod;
-        let mut st = self.state.lock();
+        let mut st = self.change();
         let pages = [
             (at, PAGE_SIZE, Backing::Vvar),
             (at + PAGE_SIZE, PAGE_SIZE, Backing::Vvar),
@@ -485,7 +567,7 @@ impl MemoryManager {
         if fixed && !addr.is_multiple_of(PAGE_SIZE) {
             return Err(EINVAL);
         }
-        let mut st = self.state.lock();
+        let mut st = self.change();
         let start = if fixed {
             if addr.checked_add(len).is_none_or(|e| e > TASK_SIZE) {
                 return Err(ENOMEM);
@@ -498,6 +580,12 @@ impl MemoryManager {
             self.choose_address(&st, abi::page_down(addr), len)?
         };
         let keep = flags & (map::NORESERVE | map::POPULATE);
+        let private = match &source {
+            Source::Anonymous { shared } | Source::File { shared, .. } => !shared,
+        };
+        if private && p & prot::WRITE != 0 {
+            self.check_budget(len)?;
+        }
         match source {
             Source::Anonymous { shared: false } => st.map(ctx, start, len, p, map::PRIVATE | keep, Backing::Anonymous)?,
             Source::Anonymous { shared: true } => st.map(ctx, start, len, p, map::SHARED | keep, Backing::SharedAnonymous { id: next_object_id(), offset: 0 })?,
@@ -571,7 +659,7 @@ impl MemoryManager {
         }
         let len = page_len(len).map_err(|_| EINVAL)?;
         let end = addr.checked_add(len).filter(|&e| e <= TASK_SIZE).ok_or(EINVAL)?;
-        let mut st = self.state.lock();
+        let mut st = self.change();
         for piece in st.vmas.remove(addr, end) {
             host(ctx.host_op(sysno::MUNMAP as u64, [piece.start, piece.len(), 0, 0, 0, 0]))?;
         }
@@ -592,13 +680,16 @@ impl MemoryManager {
             return Ok(());
         }
         let end = addr.checked_add(len).ok_or(ENOMEM)?;
-        let mut st = self.state.lock();
+        let mut st = self.change();
         if !st.vmas.is_fully_mapped(addr, end) {
             return Err(ENOMEM);
         }
         let read_only_file = |v: &Vma| v.shared && matches!(&v.backing, Backing::File { object, .. } if object.writers.is_none());
         if p & prot::WRITE != 0 && st.vmas.range(addr, end).any(read_only_file) {
             return Err(EACCES);
+        }
+        if p & prot::WRITE != 0 {
+            self.check_budget(st.vmas.uncommitted_private(addr, end))?;
         }
         host(ctx.host_op(sysno::MPROTECT as u64, [addr, len, p, 0, 0, 0]))?;
         st.vmas.protect(addr, end, p).map_err(|_| ENOMEM)
@@ -667,7 +758,7 @@ impl MemoryManager {
             return Err(EINVAL);
         }
         let old_end = old.checked_add(old_len).ok_or(EFAULT)?;
-        let mut st = self.state.lock();
+        let mut st = self.change();
         let area = st.vmas.find(old).filter(|v| v.end >= old_end).cloned().ok_or(EFAULT)?;
         let moved = |start: u64| {
             let mut backing = area.backing.clone();
@@ -676,6 +767,9 @@ impl MemoryManager {
             }
             Vma { start, end: start + new_len, prot: area.prot, shared: area.shared, backing, accounted: area.accounted }
         };
+        if area.accounted && new_len > old_len {
+            self.check_budget(new_len - old_len)?;
+        }
         if flags & mremap::FIXED != 0 {
             if !new_addr.is_multiple_of(PAGE_SIZE) {
                 return Err(EINVAL);
@@ -723,7 +817,7 @@ impl MemoryManager {
     /// `brk`: moves the program break and returns the new one, or the old
     /// one if it cannot be moved there.
     pub fn brk(&self, ctx: &mut Context, want: u64) -> u64 {
-        let mut st = self.state.lock();
+        let mut st = self.change();
         if want < st.brk_start {
             return st.brk;
         }
@@ -733,7 +827,7 @@ impl MemoryManager {
                 return st.brk;
             }
             let len = new_top - old_top;
-            if st.map(ctx, old_top, len, prot::READ | prot::WRITE, map::PRIVATE, Backing::Heap).is_err() {
+            if self.check_budget(len).is_err() || st.map(ctx, old_top, len, prot::READ | prot::WRITE, map::PRIVATE, Backing::Heap).is_err() {
                 return st.brk;
             }
         } else if new_top < old_top {
@@ -818,13 +912,44 @@ mod tests {
 
     #[test]
     fn a_fork_copy_has_its_own_single_user() {
-        let mm = MemoryManager::new(&[]);
+        let mm = MemoryManager::new(&[], None);
         mm.users().add();
         assert!(mm.is_shared());
-        let child = mm.fork_copy();
+        let child = mm.fork_copy().unwrap();
         assert_eq!(child.users().count(), 1);
         assert!(!child.is_shared());
         assert!(!mm.users().remove());
         assert!(!mm.is_shared());
+    }
+
+    #[test]
+    fn committed_memory_is_charged_copied_on_fork_and_given_back() {
+        let budget = MemoryBudget::new(5 * PAGE_SIZE);
+        let mm = MemoryManager::new(&[], Some(budget.clone()));
+        {
+            let mut st = mm.change();
+            let heap = Vma { start: 0x10000, end: 0x13000, prot: prot::READ | prot::WRITE, shared: false, backing: Backing::Heap, accounted: false };
+            st.vmas.insert(heap);
+            // Shared and read-only memory commits nothing.
+            let shm = Vma { start: 0x20000, end: 0x30000, prot: prot::READ | prot::WRITE, shared: true, backing: Backing::Anonymous, accounted: false };
+            st.vmas.insert(shm);
+        }
+        assert_eq!(budget.used(), 3 * PAGE_SIZE);
+        assert_eq!(mm.check_budget(2 * PAGE_SIZE), Ok(()));
+        assert_eq!(mm.check_budget(3 * PAGE_SIZE), Err(ENOMEM));
+        // A child's copy of three pages does not fit in the two left.
+        assert_eq!(mm.check_fork(), Err(ENOMEM));
+        assert!(mm.fork_copy().is_err());
+        assert_eq!(budget.used(), 3 * PAGE_SIZE);
+        {
+            let mut st = mm.change();
+            st.vmas.remove(0x10000, 0x12000);
+        }
+        assert_eq!(budget.used(), PAGE_SIZE);
+        let child = mm.fork_copy().unwrap();
+        assert_eq!(budget.used(), 2 * PAGE_SIZE);
+        drop(child);
+        drop(mm);
+        assert_eq!(budget.used(), 0, "every space gives its charge back");
     }
 }

@@ -262,6 +262,18 @@ impl VmaSet {
         }
     }
 
+    /// The bytes of the [accounted](Vma::accounted) areas: the space's
+    /// committed memory.
+    pub fn committed(&self) -> u64 {
+        self.areas.values().filter(|v| v.accounted).map(Vma::len).sum()
+    }
+
+    /// The bytes of `[start, end)` that making it writable would commit:
+    /// those of private areas not yet accounted.
+    pub fn uncommitted_private(&self, start: u64, end: u64) -> u64 {
+        self.range(start, end).filter(|v| !v.shared && !v.accounted).map(|v| v.end.min(end).saturating_sub(v.start.max(start))).sum()
+    }
+
     /// Whether `[start, end)` is covered by areas without holes (vacuously
     /// true for an empty range).
     pub fn is_fully_mapped(&self, start: u64, end: u64) -> bool {

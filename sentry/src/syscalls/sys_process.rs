@@ -233,11 +233,15 @@ fn create_process(t: &mut Task, c: CloneArgs) -> SysResult {
 /// fork of the caller's stub process (copy-on-write), and a copy of its
 /// map.
 fn fork_memory(t: &mut Task) -> Result<(Context, Arc<MemoryManager>), Errno> {
+    // The child's copy of the committed memory must fit in the sandbox's
+    // budget (`ENOMEM`, as under Linux's strict overcommit).
+    t.mm.check_fork()?;
     let (_space, ctx) = t.ctx.fork().map_err(|e| {
         log::warn!("fork failed on the host: {e}");
         EAGAIN
     })?;
-    Ok((ctx, Arc::new(t.mm.fork_copy())))
+    // (The host process dies with `ctx` if the copy is refused after all.)
+    Ok((ctx, Arc::new(t.mm.fork_copy()?)))
 }
 
 /// Gives back the memory [`fork_memory`] or [`share_memory`] made for a
@@ -491,7 +495,7 @@ fn exec(t: &mut Task, path_addr: u64, argv_addr: u64, envp_addr: u64, dirfd: i32
 /// start and end. Past the checks of [`loader::prepare`] a failure cannot
 /// return to the old image: the process dies of SIGSEGV, as on Linux.
 fn replace_image(t: &mut Task, program: &loader::Program, prepared: loader::Prepared, path: &[u8]) -> Result<(), Errno> {
-    t.mm = Arc::new(MemoryManager::new(t.ctx.space().reserved()));
+    t.mm = Arc::new(MemoryManager::new(t.ctx.space().reserved(), t.mm.budget()));
     if let Err(e) = loader::exec(t, program, prepared, path, true) {
         log::warn!("execve of {} failed past the point of no return: {e}", program.exe.path.display());
         t.tg.begin_exit(ExitStatus::killed_by(sig::SIGSEGV));
@@ -510,7 +514,8 @@ fn replace_image(t: &mut Task, program: &loader::Program, prepared: loader::Prep
 fn exec_in_new_process(t: &mut Task, program: &loader::Program, prepared: loader::Prepared, path: &[u8]) -> Result<(), Errno> {
     let (space, ctx) = AddressSpace::new().map_err(|_| ENOMEM)?;
     let old_ctx = std::mem::replace(&mut t.ctx, ctx);
-    let old_mm = std::mem::replace(&mut t.mm, Arc::new(MemoryManager::new(space.reserved())));
+    let budget = t.mm.budget();
+    let old_mm = std::mem::replace(&mut t.mm, Arc::new(MemoryManager::new(space.reserved(), budget)));
     if let Err(e) = loader::exec(t, program, prepared, path, false) {
         t.ctx.space().kill();
         t.ctx = old_ctx;

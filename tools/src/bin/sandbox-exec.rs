@@ -87,6 +87,13 @@ struct Cli {
     /// hold at once; past it fork and clone fail with EAGAIN.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pids: Option<u32>,
+    /// The most memory the sandbox's processes may commit together (bytes,
+    /// or with k, m, g): private writable memory, as Linux's strict
+    /// overcommit counts it; past it mmap, brk and fork fail with ENOMEM.
+    /// It also caps the in-memory filesystems' data (--tmpfs-limit), as a
+    /// budget of its own.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    memory: Option<u64>,
     /// The CPU time all the sandbox's tasks may use together (`30s`,
     /// `500ms`, `2m`, `1h`; a bare number is seconds); when it is spent
     /// the whole sandbox is killed and sandbox-exec exits with status 152
@@ -155,8 +162,9 @@ fn main() -> ExitCode {
     };
     let mounts = cli.bind.iter().chain(&cli.tmpfs).cloned().collect();
     let root = if cli.rw_root { RootFs::HostWritable(cli.root.clone()) } else { RootFs::HostOverlay(cli.root.clone()) };
-    let kernel = KernelConfig { patch_syscalls: !cli.no_patch, max_tasks: cli.pids.map(|n| n as usize), cpu_time: cli.cpu_time, ..KernelConfig::default() };
-    let config = BootConfig { kernel, root, mounts, tmpfs_limit: cli.tmpfs_limit, cwd: cli.cwd.clone(), network: cli.network };
+    let kernel = KernelConfig { patch_syscalls: !cli.no_patch, max_tasks: cli.pids.map(|n| n as usize), cpu_time: cli.cpu_time, memory: cli.memory, ..KernelConfig::default() };
+    let tmpfs_limit = cli.memory.map_or(cli.tmpfs_limit, |m| m.min(cli.tmpfs_limit));
+    let config = BootConfig { kernel, root, mounts, tmpfs_limit, cwd: cli.cwd.clone(), network: cli.network };
     let kernel = match sentry::new_kernel(&config) {
         Ok(k) => k,
         Err(e) => {
