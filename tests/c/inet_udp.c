@@ -16,33 +16,15 @@
 #include <sys/time.h>
 #include <unistd.h>
 #include "check.h"
+#include "inet.h"
 #include "watchdog.h"
-
-typedef union {
-    struct sockaddr sa;
-    struct sockaddr_in in;
-    struct sockaddr_in6 in6;
-    struct sockaddr_storage ss;
-} addr_t;
-
-static socklen_t addr_len(int family)
-{
-    return family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
-}
 
 /* A UDP socket bound to loopback port 0; its address in `out`. */
 static int bound(int family, addr_t *out)
 {
     int s = socket(family, SOCK_DGRAM, 0);
     CHECK(s >= 0, "socket");
-    memset(out, 0, sizeof *out);
-    if (family == AF_INET) {
-        out->in.sin_family = AF_INET;
-        out->in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    } else {
-        out->in6.sin6_family = AF_INET6;
-        out->in6.sin6_addr = in6addr_loopback;
-    }
+    *out = loopback(family);
     CHECK(bind(s, &out->sa, addr_len(family)) == 0, "bind");
     socklen_t len = sizeof *out;
     CHECK(getsockname(s, &out->sa, &len) == 0 && len == addr_len(family), "getsockname");
