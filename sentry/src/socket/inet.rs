@@ -208,7 +208,7 @@ pub struct InetSocket {
     rcvtimeo: Timeout,
     sndtimeo: Timeout,
     /// Its place in `/proc/net/tcp` and the rest, while it is open.
-    _listed: Option<proc_net::Entry>,
+    _listed: proc_net::Entry,
 }
 
 /// A new IP socket of family `family` (`AF_INET` or `AF_INET6`), type `ty`
@@ -237,8 +237,9 @@ pub fn create(t: &mut Task, family: i32, ty: i32, protocol: i32) -> Result<Arc<d
 impl InetSocket {
     fn wrap(t: &Task, fd: OwnedFd, family: i32, ty: i32, protocol: i32) -> InetSocket {
         let inode = SockInode::new(t);
-        let listed = proc_net::table(&t.kernel).add(fd.as_fd(), inode.ino, inode.uid);
-        InetSocket { fd: Arc::new(fd), family, ty, protocol, inode, rcvtimeo: Timeout::new(), sndtimeo: Timeout::new(), _listed: listed }
+        let fd = Arc::new(fd);
+        let listed = proc_net::table(&t.kernel).add(&fd, inode.ino, inode.uid);
+        InetSocket { fd, family, ty, protocol, inode, rcvtimeo: Timeout::new(), sndtimeo: Timeout::new(), _listed: listed }
     }
 
     fn fd(&self) -> BorrowedFd<'_> {

@@ -11,7 +11,7 @@
 //! connection in TIME_WAIT, which no longer has an inode.
 
 use std::collections::HashMap;
-use std::os::fd::BorrowedFd;
+use std::os::fd::{AsFd, OwnedFd};
 use std::sync::{Arc, Weak};
 
 use parking_lot::Mutex;
@@ -30,41 +30,48 @@ struct Shown {
     uid: u32,
 }
 
-/// The sandbox's IP sockets by their host inode number. A leaf in the
-/// lock order.
+/// The sandbox's IP sockets, by their sandbox inode number: each host
+/// socket, asked its host inode number only when a file is read (never
+/// on the paths that make sockets). A leaf in the lock order.
 #[derive(Default)]
 pub struct Table {
-    by_host_ino: Mutex<HashMap<u64, Shown>>,
+    sockets: Mutex<HashMap<u64, (Weak<OwnedFd>, u32)>>,
 }
 
 /// A socket's place in the [`Table`], given up when dropped.
 pub struct Entry {
     table: Weak<Table>,
-    host_ino: u64,
+    ino: u64,
 }
 
 impl Drop for Entry {
     fn drop(&mut self) {
         if let Some(table) = self.table.upgrade() {
-            table.by_host_ino.lock().remove(&self.host_ino);
+            table.sockets.lock().remove(&self.ino);
         }
     }
 }
 
 impl Table {
     /// Records host socket `fd` as the sandbox's socket `ino`, made by
-    /// `uid`; `None` if the host cannot say which inode it is.
-    pub fn add(self: &Arc<Table>, fd: BorrowedFd<'_>, ino: u64, uid: u32) -> Option<Entry> {
-        let host_ino = nix::sys::stat::fstat(fd).ok()?.st_ino;
-        self.by_host_ino.lock().insert(host_ino, Shown { ino, uid });
-        Some(Entry { table: Arc::downgrade(self), host_ino })
+    /// `uid`.
+    pub fn add(self: &Arc<Table>, fd: &Arc<OwnedFd>, ino: u64, uid: u32) -> Entry {
+        self.sockets.lock().insert(ino, (Arc::downgrade(fd), uid));
+        Entry { table: Arc::downgrade(self), ino }
     }
 
     /// `/proc/net/NAME` now.
     fn render(&self, name: &str) -> Vec<u8> {
+        let sockets: Vec<(u64, Weak<OwnedFd>, u32)> = self.sockets.lock().iter().map(|(&ino, (fd, uid))| (ino, fd.clone(), *uid)).collect();
+        let by_host_ino: HashMap<u64, Shown> = sockets
+            .into_iter()
+            .filter_map(|(ino, fd, uid)| {
+                let host_ino = nix::sys::stat::fstat(fd.upgrade()?.as_fd()).ok()?.st_ino;
+                Some((host_ino, Shown { ino, uid }))
+            })
+            .collect();
         let host = std::fs::read_to_string(format!("/proc/thread-self/net/{name}")).unwrap_or_default();
-        let table = self.by_host_ino.lock().clone();
-        rewrite(&host, |host_ino| table.get(&host_ino).copied()).into_bytes()
+        rewrite(&host, |host_ino| by_host_ino.get(&host_ino).copied()).into_bytes()
     }
 }
 
